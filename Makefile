@@ -1,0 +1,39 @@
+# funnel: PostgreSQL extension (PGXS build)
+#
+#   make && make install          build and install into the server found by pg_config
+#   make installcheck             run pg_regress, isolation and TAP suites against a running server
+#   make test                     everything, on a throwaway cluster (installs missing Debian packages)
+#   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
+
+EXTENSION   = funnel
+MODULE_big  = funnel
+OBJS        = src/funnel.o src/registry.o src/stage.o
+DATA        = sql/funnel--1.0.sql
+PGFILEDESC  = "funnel - sales and marketing funnel analytics"
+
+REGRESS      = definitions stage_functions rules errors security invalidation
+REGRESS_OPTS = --inputdir=.
+ISOLATION    = cache_invalidation
+ISOLATION_OPTS = --inputdir=test --outputdir=test
+TAP_TESTS    = 1
+PROVE_TESTS  = test/t/*.pl
+
+PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+# pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to Debian's PostgreSQL 15 location
+PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "pg_config not found (PG_CONFIG=$(PG_CONFIG)): install postgresql-server-dev-15, or run 'make test' as root to install it" >&2; exit 1
+endif
+
+.PHONY: test demo
+test:
+	@bash test/run
+
+demo:
+	@bash test/demo

@@ -1,0 +1,535 @@
+/* funnel--1.0.sql: install script of the funnel extension, version 1.0 */
+
+\echo Use "CREATE EXTENSION funnel" to load this file. \quit
+
+/*
+ * Security: every object is created with an @extschema@-qualified name, every
+ * PL/pgSQL function runs with search_path = pg_catalog, pg_temp and qualifies
+ * the extension's own objects, and dynamic SQL quotes every identifier and
+ * literal.  The functions are SECURITY INVOKER: they act with the caller's
+ * rights, and the guard trigger on the catalog tables limits each role to the
+ * funnels whose enum type it owns.
+ */
+
+------------------------------------------------------------------------------
+-- Catalog: extension configuration tables, dumped by pg_dump
+------------------------------------------------------------------------------
+
+-- One row per registered funnel.  builtin rows belong to the shipped funnels
+-- and are re-created by CREATE EXTENSION, so pg_dump leaves them out.
+CREATE TABLE @extschema@.funnel_def (
+    stage_type      pg_catalog.regtype PRIMARY KEY,
+    allow_skip      boolean NOT NULL DEFAULT true,
+    allow_backward  boolean NOT NULL DEFAULT false,
+    allow_reopen    boolean NOT NULL DEFAULT false,
+    created         boolean NOT NULL DEFAULT false,  -- created by create_funnel (drop_funnel drops the type)
+    builtin         boolean NOT NULL DEFAULT false
+);
+
+-- Per-stage settings.  A user's settings for a shipped funnel are stored as a
+-- row with builtin = false beside the shipped row and take precedence.
+CREATE TABLE @extschema@.stage_def (
+    stage_type      pg_catalog.regtype NOT NULL,
+    stage           text NOT NULL,
+    outcome         text NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'won', 'lost')),
+    entry           boolean,
+    owner           text,
+    probability     float8 CHECK (probability >= 0 AND probability <= 1),
+    builtin         boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (stage_type, stage, builtin)
+);
+
+-- Explicit edges that override the default rules.
+CREATE TABLE @extschema@.transition_def (
+    stage_type      pg_catalog.regtype NOT NULL,
+    from_stage      text NOT NULL,
+    to_stage        text NOT NULL,
+    allowed         boolean NOT NULL,
+    PRIMARY KEY (stage_type, from_stage, to_stage),
+    CHECK (from_stage <> to_stage)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.funnel_def', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.stage_def', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition_def', '');
+
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.funnel_def, @extschema@.stage_def,
+    @extschema@.transition_def TO PUBLIC;
+
+CREATE FUNCTION @extschema@.definition_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'funnel_definition_guard' LANGUAGE C;
+CREATE FUNCTION @extschema@.definition_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'funnel_definition_changed' LANGUAGE C;
+
+CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.funnel_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_guard('funnel');
+CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.stage_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_guard('stage');
+CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.transition_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_guard('transition');
+CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.funnel_def
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.stage_def
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.transition_def
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.definition_changed();
+
+-- The registered funnels and their rules, one row each.
+CREATE VIEW @extschema@.funnels AS
+    SELECT stage_type, allow_skip, allow_backward, allow_reopen, builtin AS shipped
+    FROM @extschema@.funnel_def;
+GRANT SELECT ON @extschema@.funnels TO PUBLIC;
+
+------------------------------------------------------------------------------
+-- Stage functions (C)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.stage_position(stage anyenum) RETURNS integer
+    AS 'MODULE_PATHNAME', 'funnel_stage_position'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.next_stage(stage anyenum) RETURNS anyenum
+    AS 'MODULE_PATHNAME', 'funnel_next_stage'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.prev_stage(stage anyenum) RETURNS anyenum
+    AS 'MODULE_PATHNAME', 'funnel_prev_stage'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.is_won(stage anyenum) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'funnel_is_won'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.is_lost(stage anyenum) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'funnel_is_lost'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.is_closed(stage anyenum) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'funnel_is_closed'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.stage_outcome(stage anyenum) RETURNS text
+    AS 'MODULE_PATHNAME', 'funnel_stage_outcome'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.probability(stage anyenum) RETURNS float8
+    AS 'MODULE_PATHNAME', 'funnel_probability'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.can_transition("from" anyenum, "to" anyenum) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'funnel_can_transition'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.check_transition("from" anyenum, "to" anyenum) RETURNS anyenum
+    AS 'MODULE_PATHNAME', 'funnel_check_transition'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.stages(stage_type regtype)
+    RETURNS TABLE ("position" integer, stage text, outcome text, owner text,
+                   probability float8, entry boolean)
+    AS 'MODULE_PATHNAME', 'funnel_stages'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+CREATE FUNCTION @extschema@.transitions(stage_type regtype)
+    RETURNS TABLE (from_stage text, to_stage text)
+    AS 'MODULE_PATHNAME', 'funnel_transitions'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 30;
+
+------------------------------------------------------------------------------
+-- Definitions (PL/pgSQL, run with the caller's rights)
+------------------------------------------------------------------------------
+
+-- register_funnel: adopt an existing enum type as a funnel.
+CREATE FUNCTION @extschema@.register_funnel(
+    stage_type      regtype,
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    labels  text[];
+    l       text;
+    n_open  integer;
+BEGIN
+    IF stage_type IS NULL THEN
+        RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF won IS NULL OR lost IS NULL OR allow_skip IS NULL OR allow_backward IS NULL
+       OR allow_reopen IS NULL THEN
+        RAISE EXCEPTION 'won, lost and the allow_* flags must not be NULL'
+            USING ERRCODE = '22004',
+                  HINT = 'Pass ''{}'' for a funnel without won or lost stages.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = stage_type AND t.typtype = 'e') THEN
+        RAISE EXCEPTION 'type % is not an enum', stage_type
+            USING ERRCODE = '42809',
+                  DETAIL = 'A funnel-stage type must be an enum whose sort order is the funnel order.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = register_funnel.stage_type) THEN
+        RAISE EXCEPTION 'type % is already a registered funnel', stage_type
+            USING ERRCODE = '42710',
+                  HINT = 'Change it with funnel.set_stage() and funnel.allow_transition(), or unregister it with funnel.drop_funnel() first.';
+    END IF;
+
+    SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) INTO labels
+    FROM pg_enum e WHERE e.enumtypid = stage_type;
+    IF labels IS NULL THEN
+        RAISE EXCEPTION 'empty stage list: type % has no labels', stage_type
+            USING ERRCODE = '22023';
+    END IF;
+    IF cardinality(labels) > 1000 THEN
+        RAISE EXCEPTION 'type % has % stages, more than the 1000 a funnel supports', stage_type, cardinality(labels)
+            USING ERRCODE = '22023';
+    END IF;
+
+    IF array_position(won, NULL) IS NOT NULL OR array_position(lost, NULL) IS NOT NULL
+       OR array_position(entry, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'stage lists must not contain NULL' USING ERRCODE = '22004';
+    END IF;
+    FOREACH l IN ARRAY won || lost || coalesce(entry, '{}') LOOP
+        IF NOT l = ANY (labels) THEN
+            RAISE EXCEPTION '"%" is not a stage of %', l, stage_type
+                USING ERRCODE = '22023',
+                      DETAIL = format('The stages of %s are: %s.', stage_type, array_to_string(labels, ', '));
+        END IF;
+    END LOOP;
+    FOREACH l IN ARRAY won LOOP
+        IF l = ANY (lost) THEN
+            RAISE EXCEPTION 'stage "%" cannot be both won and lost', l USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+    SELECT count(*) INTO n_open FROM unnest(labels) s WHERE NOT s = ANY (won || lost);
+    IF n_open = 0 THEN
+        RAISE EXCEPTION 'funnel % needs at least one open stage', stage_type
+            USING ERRCODE = '22023',
+                  DETAIL = 'Every label is a won or lost outcome.';
+    END IF;
+
+    INSERT INTO @extschema@.funnel_def (stage_type, allow_skip, allow_backward, allow_reopen)
+    VALUES (register_funnel.stage_type, register_funnel.allow_skip,
+            register_funnel.allow_backward, register_funnel.allow_reopen);
+    INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, entry, probability)
+    SELECT register_funnel.stage_type, s,
+           CASE WHEN s = ANY (won) THEN 'won' WHEN s = ANY (lost) THEN 'lost' ELSE 'open' END,
+           CASE WHEN register_funnel.entry IS NULL THEN NULL ELSE s = ANY (register_funnel.entry) END,
+           CASE WHEN s = ANY (won) THEN 1.0 WHEN s = ANY (lost) THEN 0.0 END
+    FROM unnest(labels) s;
+    RETURN stage_type;
+END
+$fn$;
+
+-- create_funnel: create the enum type and register it.  Labels of won and
+-- lost that are not in stages are appended after them, won first.
+CREATE FUNCTION @extschema@.create_funnel(
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    labels  text[];
+    l       text;
+    qname   text;
+    typ     regtype;
+BEGIN
+    IF type_name IS NULL OR stages IS NULL OR won IS NULL OR lost IS NULL THEN
+        RAISE EXCEPTION 'type_name, stages, won and lost must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF array_position(stages, NULL) IS NOT NULL OR array_position(won, NULL) IS NOT NULL
+       OR array_position(lost, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'stage lists must not contain NULL' USING ERRCODE = '22004';
+    END IF;
+    IF cardinality(stages) = 0 THEN
+        RAISE EXCEPTION 'empty stage list'
+            USING ERRCODE = '22023',
+                  HINT = 'List the stages in funnel order, e.g. ARRAY[''lead'', ''qualified'', ''proposal''].';
+    END IF;
+
+    labels := stages;
+    FOREACH l IN ARRAY won || lost LOOP
+        IF NOT l = ANY (labels) THEN
+            labels := labels || l;
+        END IF;
+    END LOOP;
+    FOREACH l IN ARRAY labels LOOP
+        IF l = '' OR octet_length(l) > 63 THEN
+            RAISE EXCEPTION 'invalid stage name "%"', l
+                USING ERRCODE = '22023',
+                      DETAIL = 'Stage names must be 1 to 63 bytes long.';
+        END IF;
+    END LOOP;
+    SELECT s INTO l FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'duplicate stage name "%"', l USING ERRCODE = '22023';
+    END IF;
+    IF cardinality(labels) > 1000 THEN
+        RAISE EXCEPTION 'a funnel supports at most 1000 stages, % given', cardinality(labels)
+            USING ERRCODE = '22023';
+    END IF;
+    FOREACH l IN ARRAY won LOOP
+        IF l = ANY (lost) THEN
+            RAISE EXCEPTION 'stage "%" cannot be both won and lost', l USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+
+    SELECT string_agg(quote_ident(p), '.') INTO qname FROM unnest(parse_ident(type_name)) p;
+    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', qname,
+                   (SELECT string_agg(quote_literal(s), ', ' ORDER BY o)
+                    FROM unnest(labels) WITH ORDINALITY AS u(s, o)));
+    typ := qname::regtype;
+    PERFORM @extschema@.register_funnel(typ, won, lost, allow_skip, allow_backward,
+                                        allow_reopen, entry);
+    UPDATE @extschema@.funnel_def d SET created = true WHERE d.stage_type = typ;
+    RETURN typ;
+END
+$fn$;
+
+-- The registered funnel of an enum value's type, or 42704.
+CREATE FUNCTION @extschema@.funnel_of(stage anyenum) RETURNS regtype
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = pg_typeof(stage)) THEN
+        RAISE EXCEPTION 'type % is not a registered funnel', pg_typeof(stage)
+            USING ERRCODE = '42704',
+                  HINT = 'Create a funnel with funnel.create_funnel(), or register the enum with funnel.register_funnel().';
+    END IF;
+    RETURN pg_typeof(stage);
+END
+$fn$;
+
+CREATE FUNCTION @extschema@.set_transition_rule("from" anyenum, "to" anyenum, allowed boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF "from" IS NULL OR "to" IS NULL THEN
+        RAISE EXCEPTION 'stages must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of("from");
+    IF "from" = "to" THEN
+        IF allowed IS NOT TRUE THEN
+            RAISE EXCEPTION 'staying in stage "%" cannot be forbidden', "from"
+                USING ERRCODE = '22023',
+                      DETAIL = 'An update that leaves the stage unchanged is always allowed.';
+        END IF;
+        RETURN;
+    END IF;
+    IF allowed IS NULL THEN
+        DELETE FROM @extschema@.transition_def t
+        WHERE t.stage_type = typ AND t.from_stage = "from"::text AND t.to_stage = "to"::text;
+    ELSE
+        INSERT INTO @extschema@.transition_def AS t (stage_type, from_stage, to_stage, allowed)
+        VALUES (typ, "from"::text, "to"::text, allowed)
+        ON CONFLICT ON CONSTRAINT transition_def_pkey DO UPDATE SET allowed = EXCLUDED.allowed;
+    END IF;
+END
+$fn$;
+
+-- allow_transition / forbid_transition: explicit edges that override the
+-- default rules; reset_transition returns a move to the default rules.
+CREATE FUNCTION @extschema@.allow_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", true) $fn$;
+
+CREATE FUNCTION @extschema@.forbid_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", false) $fn$;
+
+CREATE FUNCTION @extschema@.reset_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF "from" IS NULL OR "to" IS NULL THEN
+        RAISE EXCEPTION 'stages must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.funnel_of("from");
+    DELETE FROM @extschema@.transition_def t
+    WHERE t.stage_type = pg_typeof("from") AND t.from_stage = "from"::text AND t.to_stage = "to"::text;
+END
+$fn$;
+
+-- set_stage: a stage's win probability, owning team and entry flag; NULL
+-- leaves a setting as it is.
+CREATE FUNCTION @extschema@.set_stage(
+    stage       anyenum,
+    probability float8 DEFAULT NULL,
+    owner       text DEFAULT NULL,
+    entry       boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF stage IS NULL THEN
+        RAISE EXCEPTION 'stage must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of(stage);
+    IF probability IS NOT NULL AND NOT (probability >= 0 AND probability <= 1) THEN
+        RAISE EXCEPTION 'probability must be between 0 and 1, got %', probability
+            USING ERRCODE = '22023';
+    END IF;
+    IF probability IS NULL AND owner IS NULL AND entry IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO @extschema@.stage_def AS d (stage_type, stage, outcome, entry, owner, probability, builtin)
+    SELECT typ, stage::text, coalesce(cur.outcome, 'open'),
+           coalesce(set_stage.entry, cur.entry), coalesce(set_stage.owner, cur.owner),
+           coalesce(set_stage.probability, cur.probability), false
+    FROM (SELECT 1) one
+    LEFT JOIN LATERAL (SELECT s.outcome, s.entry, s.owner, s.probability
+                       FROM @extschema@.stage_def s
+                       WHERE s.stage_type = typ AND s.stage = set_stage.stage::text
+                       ORDER BY s.builtin LIMIT 1) cur ON true
+    ON CONFLICT ON CONSTRAINT stage_def_pkey DO UPDATE
+        SET entry = coalesce(set_stage.entry, d.entry),
+            owner = coalesce(set_stage.owner, d.owner),
+            probability = coalesce(set_stage.probability, d.probability);
+END
+$fn$;
+
+-- rename_stage: ALTER TYPE ... RENAME VALUE that keeps the stage's settings
+-- and explicit edges.
+CREATE FUNCTION @extschema@.rename_stage(stage anyenum, new_name text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF stage IS NULL OR new_name IS NULL THEN
+        RAISE EXCEPTION 'stage and new_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of(stage);
+    IF new_name = '' OR octet_length(new_name) > 63 THEN
+        RAISE EXCEPTION 'invalid stage name "%"', new_name
+            USING ERRCODE = '22023', DETAIL = 'Stage names must be 1 to 63 bytes long.';
+    END IF;
+    EXECUTE format('ALTER TYPE %s RENAME VALUE %L TO %L', typ, stage::text, new_name);
+    UPDATE @extschema@.stage_def s SET stage = new_name
+        WHERE s.stage_type = typ AND s.stage = rename_stage.stage::text;
+    UPDATE @extschema@.transition_def t SET from_stage = new_name
+        WHERE t.stage_type = typ AND t.from_stage = rename_stage.stage::text;
+    UPDATE @extschema@.transition_def t SET to_stage = new_name
+        WHERE t.stage_type = typ AND t.to_stage = rename_stage.stage::text;
+END
+$fn$;
+
+-- drop_funnel: unregister a funnel, and drop its enum type if create_funnel
+-- made it.  Refused while a column (directly, as an array or through a
+-- domain) still uses the type.
+CREATE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    def     record;
+    users   text;
+    n_users bigint;
+BEGIN
+    IF stage_type IS NULL THEN
+        RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO def FROM @extschema@.funnel_def d WHERE d.stage_type = drop_funnel.stage_type;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'type % is not a registered funnel', stage_type USING ERRCODE = '42704';
+    END IF;
+    IF def.builtin THEN
+        RAISE EXCEPTION 'cannot drop funnel %', stage_type
+            USING ERRCODE = '2BP01',
+                  DETAIL = 'It is shipped with extension funnel.',
+                  HINT = 'It goes away with DROP EXTENSION funnel.';
+    END IF;
+
+    WITH RECURSIVE types(oid) AS (
+        SELECT stage_type::oid
+        UNION
+        SELECT t.oid FROM pg_type t JOIN types ON t.typbasetype = types.oid
+    ), all_types(oid) AS (
+        SELECT oid FROM types
+        UNION
+        SELECT t.typarray FROM pg_type t JOIN types ON t.oid = types.oid WHERE t.typarray <> 0
+    )
+    SELECT count(*), string_agg(format('%s.%I', c.oid::regclass, a.attname), ', '
+                                ORDER BY c.oid::regclass::text, a.attnum)
+    INTO n_users, users
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    WHERE a.atttypid IN (SELECT oid FROM all_types)
+      AND a.attnum > 0 AND NOT a.attisdropped
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c');
+    IF n_users > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel % because % column(s) use it', stage_type, n_users
+            USING ERRCODE = '2BP01',
+                  DETAIL = format('Used by: %s.', users),
+                  HINT = 'Drop those columns or change their type first (for example ALTER TABLE ... ALTER COLUMN ... TYPE text), then drop the funnel.';
+    END IF;
+
+    DELETE FROM @extschema@.transition_def t WHERE t.stage_type = drop_funnel.stage_type;
+    DELETE FROM @extschema@.stage_def s WHERE s.stage_type = drop_funnel.stage_type;
+    DELETE FROM @extschema@.funnel_def d WHERE d.stage_type = drop_funnel.stage_type;
+    IF def.created THEN
+        EXECUTE format('DROP TYPE %s', stage_type);
+    END IF;
+END
+$fn$;
+
+-- Forget the definitions of enum types dropped by DROP TYPE / SCHEMA / OWNED,
+-- so that no row outlives its type (and pg_dump never writes a dangling OID).
+CREATE FUNCTION @extschema@.forget_dropped_types() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    DELETE FROM @extschema@.transition_def t USING pg_event_trigger_dropped_objects() o
+        WHERE o.classid = 'pg_type'::regclass AND o.objid = t.stage_type::oid;
+    DELETE FROM @extschema@.stage_def s USING pg_event_trigger_dropped_objects() o
+        WHERE o.classid = 'pg_type'::regclass AND o.objid = s.stage_type::oid;
+    DELETE FROM @extschema@.funnel_def d USING pg_event_trigger_dropped_objects() o
+        WHERE o.classid = 'pg_type'::regclass AND o.objid = d.stage_type::oid;
+END
+$fn$;
+
+CREATE EVENT TRIGGER funnel_forget_dropped_types ON sql_drop
+    WHEN TAG IN ('DROP TYPE', 'DROP SCHEMA', 'DROP OWNED')
+    EXECUTE FUNCTION @extschema@.forget_dropped_types();
+
+------------------------------------------------------------------------------
+-- The shipped funnels
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.marketing_stage AS ENUM
+    ('awareness', 'interest', 'consideration', 'intent', 'evaluation', 'purchase');
+CREATE TYPE @extschema@.sales_stage AS ENUM
+    ('lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost');
+
+INSERT INTO @extschema@.funnel_def (stage_type, builtin) VALUES
+    ('@extschema@.marketing_stage', true),
+    ('@extschema@.sales_stage', true);
+
+INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, owner, probability, builtin) VALUES
+    ('@extschema@.marketing_stage', 'awareness',     'open', 'marketing', NULL, true),
+    ('@extschema@.marketing_stage', 'interest',      'open', 'marketing', NULL, true),
+    ('@extschema@.marketing_stage', 'consideration', 'open', 'marketing', NULL, true),
+    ('@extschema@.marketing_stage', 'intent',        'open', 'marketing', NULL, true),
+    ('@extschema@.marketing_stage', 'evaluation',    'open', 'sales',     NULL, true),
+    ('@extschema@.marketing_stage', 'purchase',      'won',  'sales',     1.0,  true),
+    ('@extschema@.sales_stage',     'lead',          'open', 'marketing', 0.10, true),
+    ('@extschema@.sales_stage',     'qualified',     'open', 'sales',     0.25, true),
+    ('@extschema@.sales_stage',     'proposal',      'open', 'sales',     0.50, true),
+    ('@extschema@.sales_stage',     'negotiation',   'open', 'sales',     0.75, true),
+    ('@extschema@.sales_stage',     'closed_won',    'won',  'sales',     1.0,  true),
+    ('@extschema@.sales_stage',     'closed_lost',   'lost', 'sales',     0.0,  true);

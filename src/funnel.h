@@ -1,0 +1,92 @@
+/*
+ * funnel.h
+ *		Shared declarations of the funnel extension.
+ *
+ * A funnel is an enum type registered in the extension's catalog tables
+ * (funnel.funnel_def, funnel.stage_def, funnel.transition_def).  registry.c
+ * compiles a registered funnel into a FunnelDef once per backend and keeps it
+ * until the catalog tables, the enum or the type change; every SQL-callable
+ * function reaches it through funnel_def_for_fn(), which parks the pointer in
+ * fn_extra so that the per-row cost is a pointer and a counter comparison.
+ */
+#ifndef FUNNEL_H
+#define FUNNEL_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/relcache.h"
+
+/*
+ * Upper bound on the number of labels of a funnel type.  It bounds the
+ * transition matrix (n^2 bits, 125 kB at the limit) and lets stage indexes
+ * travel as int16 in stored aggregate states.
+ */
+#define FUNNEL_MAX_STAGES 1000
+
+typedef enum FunnelOutcome
+{
+	FUNNEL_OPEN = 0,
+	FUNNEL_WON = 1,
+	FUNNEL_LOST = 2
+} FunnelOutcome;
+
+typedef struct FunnelStage
+{
+	Oid			label_oid;		/* pg_enum OID: the Datum of the enum value */
+	char	   *label;
+	FunnelOutcome outcome;
+	bool		entry;			/* may a new row start here? */
+	bool		has_probability;
+	float8		probability;
+	char	   *owner;			/* owning team, or NULL */
+	int			open_index;		/* 0-based rank among open stages, or -1 */
+} FunnelStage;
+
+typedef struct FunnelDef
+{
+	Oid			typid;
+	char	   *type_name;		/* format_type_be() at compile time */
+	bool		allow_skip;
+	bool		allow_backward;
+	bool		allow_reopen;
+	int			nstages;
+	FunnelStage *stages;		/* enum sort order; position = index + 1 */
+	int			n_open;
+	int			last_open;		/* index of the last open stage */
+	int			first_won;		/* index of the first won stage, or -1 */
+
+	/* label OID -> stage index, open addressing with linear probing */
+	uint32		hash_mask;
+	Oid		   *hash_keys;
+	int16	   *hash_vals;
+
+	/* allowed[from * nstages + to], one bit each */
+	uint8	   *allowed;
+
+	MemoryContext mcxt;			/* owns everything above */
+} FunnelDef;
+
+/* registry.c */
+extern void funnel_registry_init(void);
+extern FunnelDef *funnel_def_lookup(Oid typid);
+extern FunnelDef *funnel_def_for_fn(FmgrInfo *flinfo, Oid typid);
+extern int	funnel_stage_index(FmgrInfo *flinfo, FunnelDef **def, Oid label);
+extern int	funnel_label_index(const FunnelDef *def, Oid label);
+extern int	funnel_label_index_by_name(const FunnelDef *def, const char *label);
+extern bool funnel_is_registered(Oid typid);
+
+static inline bool
+funnel_move_allowed(const FunnelDef *def, int from, int to)
+{
+	int			bit = from * def->nstages + to;
+
+	return (def->allowed[bit >> 3] & (1 << (bit & 7))) != 0;
+}
+
+extern const char *funnel_outcome_name(FunnelOutcome outcome);
+extern char *funnel_allowed_targets(const FunnelDef *def, int from);
+extern void funnel_report_illegal_move(const FunnelDef *def, int from, int to,
+									   Relation rel, const char *column);
+
+#endif							/* FUNNEL_H */
