@@ -36,8 +36,13 @@ for (my $i = 0; $i < @lines; $i++)
 }
 
 my $db = 'funnel_doctest';
-system('psql', '-X', '-q', '-d', 'postgres', '-c', "DROP DATABASE IF EXISTS $db") == 0 or die "psql failed";
-system('psql', '-X', '-q', '-d', 'postgres', '-c', "CREATE DATABASE $db") == 0 or die "createdb failed";
+sub admin
+{
+	local $ENV{PGOPTIONS} = '-c client_min_messages=warning';
+	return system('psql', '-X', '-q', '-d', 'postgres', '-c', shift) == 0;
+}
+admin("DROP DATABASE IF EXISTS $db") or die "psql failed";
+admin("CREATE DATABASE $db") or die "createdb failed";
 
 sub normalize
 {
@@ -82,5 +87,5 @@ for my $b (@blocks)
 		print "# --- got\n", map({ "# $_\n" } split /\n/, normalize($got));
 	}
 }
-system('psql', '-X', '-q', '-d', 'postgres', '-c', "DROP DATABASE IF EXISTS $db");
+admin("DROP DATABASE IF EXISTS $db");
 exit($failed ? 1 : 0);
