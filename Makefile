@@ -18,7 +18,7 @@ ISOLATION_OPTS = --inputdir=test --outputdir=test
 TAP_TESTS    = 1
 PROVE_TESTS  = test/t/*.pl
 
-PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to Debian's PostgreSQL 15 location
 PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)
