@@ -67,11 +67,26 @@ typedef struct FunnelDef
 	MemoryContext mcxt;			/* owns everything above */
 } FunnelDef;
 
+/*
+ * A caller-owned cache of one funnel definition (in fn_extra, or inside a
+ * trigger's per-statement state): the type as declared, the enum it resolves
+ * to (domains stripped), and the definition, re-validated by comparing a
+ * generation counter that every invalidation bumps.
+ */
+typedef struct FunnelDefCache
+{
+	Oid			argtype;
+	Oid			typid;
+	uint64		generation;
+	FunnelDef  *def;
+} FunnelDefCache;
+
 /* registry.c */
 extern void funnel_registry_init(void);
 extern FunnelDef *funnel_def_lookup(Oid typid);
-extern FunnelDef *funnel_def_for_fn(FmgrInfo *flinfo, Oid typid);
-extern int	funnel_stage_index(FmgrInfo *flinfo, FunnelDef **def, Oid label);
+extern FunnelDef *funnel_def_cached(FunnelDefCache *cache, Oid argtype);
+extern FunnelDef *funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype);
+extern int	funnel_stage_index(FunnelDefCache *cache, Oid label);
 extern int	funnel_label_index(const FunnelDef *def, Oid label);
 extern int	funnel_label_index_by_name(const FunnelDef *def, const char *label);
 extern bool funnel_is_registered(Oid typid);

@@ -516,28 +516,10 @@ funnel_is_registered(Oid typid)
 	return lookup(typid, true) != NULL;
 }
 
-/*
- * Per-call-site cache: fn_extra keeps the expression's type, the resolved
- * enum type and the definition, re-validated by a counter comparison.
- */
-typedef struct FunnelFnCache
-{
-	Oid			argtype;		/* type as the expression declares it */
-	Oid			typid;			/* the enum (domains resolved) */
-	uint64		generation;
-	FunnelDef  *def;
-} FunnelFnCache;
-
+/* The definition for a caller-owned cache; see FunnelDefCache. */
 FunnelDef *
-funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype)
+funnel_def_cached(FunnelDefCache *c, Oid argtype)
 {
-	FunnelFnCache *c = (FunnelFnCache *) flinfo->fn_extra;
-
-	if (c == NULL)
-	{
-		c = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(FunnelFnCache));
-		flinfo->fn_extra = c;
-	}
 	if (c->def == NULL || c->argtype != argtype || c->generation != registry_generation)
 	{
 		uint64		generation = registry_generation;
@@ -558,28 +540,35 @@ funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype)
 	return c->def;
 }
 
+/* The definition for a function whose fn_extra holds only a FunnelDefCache. */
+FunnelDef *
+funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype)
+{
+	if (flinfo->fn_extra == NULL)
+		flinfo->fn_extra = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(FunnelDefCache));
+	return funnel_def_cached((FunnelDefCache *) flinfo->fn_extra, argtype);
+}
+
 /*
- * Stage index of an enum value for a function's fn_extra cache.  A label the
- * cached definition does not know (added in this transaction before the
- * invalidation arrived) forces one rebuild before it is an error.
+ * Stage index of an enum value.  A label the cached definition does not know
+ * (added in this transaction before the invalidation arrived) forces one
+ * rebuild before it is an error.
  */
 int
-funnel_stage_index(FmgrInfo *flinfo, FunnelDef **def, Oid label)
+funnel_stage_index(FunnelDefCache *c, Oid label)
 {
-	int			idx = funnel_label_index(*def, label);
+	int			idx = funnel_label_index(c->def, label);
 
 	if (idx < 0)
 	{
-		FunnelFnCache *c = (FunnelFnCache *) flinfo->fn_extra;
-
 		invalidate_all();
-		*def = funnel_def_for_fn(flinfo, c->argtype);
-		idx = funnel_label_index(*def, label);
+		funnel_def_cached(c, c->argtype);
+		idx = funnel_label_index(c->def, label);
 		if (idx < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("enum value with OID %u is not a stage of funnel %s",
-							label, (*def)->type_name)));
+							label, c->def->type_name)));
 	}
 	return idx;
 }

@@ -23,9 +23,12 @@ static inline int
 stage_arg(FunctionCallInfo fcinfo, int argno, FunnelDef **def)
 {
 	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	int			idx;
 
-	*def = funnel_def_for_fn(fcinfo->flinfo, argtype);
-	return funnel_stage_index(fcinfo->flinfo, def, PG_GETARG_OID(argno));
+	funnel_def_for_fn(fcinfo->flinfo, argtype);
+	idx = funnel_stage_index((FunnelDefCache *) fcinfo->flinfo->fn_extra, PG_GETARG_OID(argno));
+	*def = ((FunnelDefCache *) fcinfo->flinfo->fn_extra)->def;
+	return idx;
 }
 
 PG_FUNCTION_INFO_V1(funnel_stage_position);
@@ -137,7 +140,7 @@ funnel_can_transition(PG_FUNCTION_ARGS)
 {
 	FunnelDef  *def;
 	int			from = stage_arg(fcinfo, 0, &def);
-	int			to = funnel_stage_index(fcinfo->flinfo, &def, PG_GETARG_OID(1));
+	int			to = stage_arg(fcinfo, 1, &def);
 
 	PG_RETURN_BOOL(funnel_move_allowed(def, from, to));
 }
@@ -149,7 +152,7 @@ funnel_check_transition(PG_FUNCTION_ARGS)
 {
 	FunnelDef  *def;
 	int			from = stage_arg(fcinfo, 0, &def);
-	int			to = funnel_stage_index(fcinfo->flinfo, &def, PG_GETARG_OID(1));
+	int			to = stage_arg(fcinfo, 1, &def);
 
 	if (!funnel_move_allowed(def, from, to))
 		funnel_report_illegal_move(def, from, to, NULL, NULL);
