@@ -93,16 +93,7 @@ FROM (SELECT (enum_range(NULL::funnel.sales_stage))[1 + i % 6] AS s
 GROUP BY 1 ORDER BY 1;
 
 ------------------------------------------------------------------------------
--- 5. A domain over a funnel type works wherever the funnel type does.
-------------------------------------------------------------------------------
-CREATE DOMAIN sales_stage_d AS funnel.sales_stage;
-SELECT funnel.stage_position('proposal'::sales_stage_d) AS pos,
-       funnel.next_stage('proposal'::sales_stage_d) AS next,
-       funnel.is_closed('closed_lost'::sales_stage_d) AS closed,
-       funnel.can_transition('proposal'::sales_stage_d, 'lead'::sales_stage_d) AS back;
-
-------------------------------------------------------------------------------
--- 6. A one-stage funnel: the stage is the entry, has no neighbours, and
+-- 5. A one-stage funnel: the stage is the entry, has no neighbours, and
 --    staying put is the only (always allowed) move.
 ------------------------------------------------------------------------------
 SELECT funnel.create_funnel('solo_stage', '{only}');
@@ -118,7 +109,7 @@ SELECT funnel.next_stage('only'::solo_won_stage) AS next, funnel.prev_stage('don
 SELECT * FROM funnel.transitions('solo_won_stage');
 
 ------------------------------------------------------------------------------
--- 7. A 200-stage funnel: 198 open stages s001..s198, won and lost.
+-- 6. A 200-stage funnel: 198 open stages s001..s198, won and lost.
 ------------------------------------------------------------------------------
 SELECT funnel.create_funnel('big_stage',
                             ARRAY(SELECT format('s%s', lpad(i::text, 3, '0')) FROM generate_series(1, 198) i),
@@ -154,7 +145,7 @@ SELECT count(*) AS moves,
 FROM funnel.transitions('big_strict_stage');
 
 ------------------------------------------------------------------------------
--- 8. A stage added in the middle later (ALTER TYPE ... ADD VALUE ... BEFORE):
+-- 7. A stage added in the middle later (ALTER TYPE ... ADD VALUE ... BEFORE):
 --    positions, neighbours and transitions follow at once; the new stage is
 --    an open stage with no settings.
 ------------------------------------------------------------------------------
@@ -188,7 +179,6 @@ SELECT position, stage, outcome, entry FROM funnel.stages('grow_stage');
 -- Clean up
 ------------------------------------------------------------------------------
 DROP TABLE deal;
-DROP DOMAIN sales_stage_d;
 SELECT funnel.drop_funnel(t)
 FROM unnest('{odd_stage,no_won_stage,solo_stage,solo_won_stage,big_stage,big_strict_stage,grow_stage}'::regtype[]) t;
 DROP TYPE odd_stage;

@@ -88,6 +88,11 @@ cluster_cleanup() {
 # cluster_start DIR: DIR must exist and be writable by the cluster's owner
 cluster_start() {
 	CLUSTER_DIR=$1
+	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- /bin/true 2>/dev/null; then
+		# seen in chroots made with mktemp -d: "/" is mode 700 and no other user can run anything
+		say "the postgres user cannot traverse /: making / world-searchable (chmod a+rx /)"
+		chmod a+rx /
+	fi
 	trap cluster_cleanup EXIT
 	trap 'exit 130' INT TERM
 	mkdir -p "$CLUSTER_DIR/sock"
