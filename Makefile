@@ -7,7 +7,7 @@
 
 EXTENSION   = funnel
 MODULE_big  = funnel
-OBJS        = src/funnel.o src/registry.o src/stage.o
+OBJS        = src/funnel.o src/registry.o src/stage.o src/trigger.o
 DATA        = sql/funnel--1.0.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 

@@ -533,3 +533,166 @@ INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, owner, probabilit
     ('@extschema@.sales_stage',     'negotiation',   'open', 'sales',     0.75, true),
     ('@extschema@.sales_stage',     'closed_won',    'won',  'sales',     1.0,  true),
     ('@extschema@.sales_stage',     'closed_lost',   'lost', 'sales',     0.0,  true);
+
+------------------------------------------------------------------------------
+-- Triggers: keep a table's stage column honest and on record
+------------------------------------------------------------------------------
+
+-- BEFORE INSERT OR UPDATE FOR EACH ROW.  Arguments: stage column (default
+-- 'stage'), stamp column ('' for none), option 'allow_null'.
+CREATE FUNCTION @extschema@.enforce_transitions() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'funnel_enforce_transitions' LANGUAGE C;
+
+-- AFTER INSERT / AFTER UPDATE, FOR EACH ROW or FOR EACH STATEMENT with
+-- transition tables.  Arguments: history table, stage column (default
+-- 'stage'), key column (default 'id').
+CREATE FUNCTION @extschema@.record_transition() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'funnel_record_transition' LANGUAGE C;
+
+-- track: create the history table (if absent) and the triggers, idempotently.
+CREATE FUNCTION @extschema@.track(
+    "table"         regclass,
+    stage_column    name DEFAULT 'stage',
+    key_column      name DEFAULT 'id',
+    history_table   text DEFAULT NULL,
+    stamp_column    name DEFAULT NULL,
+    backfill        boolean DEFAULT true)
+RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    nsp         name;
+    rel         name;
+    kind        "char";
+    stage_type  regtype;
+    base_type   oid;
+    key_type    regtype;
+    stamp_type  regtype;
+    parts       text[];
+    qhist       text;
+    hist        regclass;
+    missing     text;
+    created     boolean := false;
+BEGIN
+    IF "table" IS NULL OR stage_column IS NULL OR key_column IS NULL OR backfill IS NULL THEN
+        RAISE EXCEPTION 'table, stage_column, key_column and backfill must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    SELECT n.nspname, c.relname, c.relkind INTO nsp, rel, kind
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "table";
+    IF kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', rel USING ERRCODE = '42809';
+    END IF;
+
+    SELECT a.atttypid::regtype INTO stage_type FROM pg_attribute a
+    WHERE a.attrelid = "table" AND a.attname = stage_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation "%" does not exist', stage_column, rel
+            USING ERRCODE = '42703';
+    END IF;
+    WITH RECURSIVE b(oid, base) AS (
+        SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.oid = stage_type
+        UNION ALL
+        SELECT t.oid, t.typbasetype FROM pg_type t JOIN b ON t.oid = b.base
+    )
+    SELECT b.oid INTO base_type FROM b WHERE b.base = 0;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = base_type) THEN
+        RAISE EXCEPTION 'column "%" of relation "%" is not a funnel stage', stage_column, rel
+            USING ERRCODE = '42704',
+                  DETAIL = format('Its type %s is not a registered funnel.', stage_type),
+                  HINT = 'Give the column a funnel type made with funnel.create_funnel() or funnel.register_funnel().';
+    END IF;
+
+    SELECT a.atttypid::regtype INTO key_type FROM pg_attribute a
+    WHERE a.attrelid = "table" AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'key column "%" of relation "%" does not exist', key_column, rel
+            USING ERRCODE = '42703',
+                  HINT = 'Name the column that identifies a row with key_column => ...';
+    END IF;
+
+    IF stamp_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO stamp_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = stamp_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'stamp column "%" of relation "%" does not exist', stamp_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF stamp_type <> 'timestamptz'::regtype THEN
+            RAISE EXCEPTION 'stamp column "%" of relation "%" must be of type timestamp with time zone, not %',
+                stamp_column, rel, stamp_type USING ERRCODE = '42804';
+        END IF;
+    END IF;
+
+    IF history_table IS NULL THEN
+        parts := ARRAY[nsp, left(rel || '_stage_history', 63)];
+    ELSE
+        parts := parse_ident(history_table);
+        IF cardinality(parts) = 1 THEN
+            parts := ARRAY[nsp] || parts;
+        ELSIF cardinality(parts) <> 2 THEN
+            RAISE EXCEPTION 'invalid history table name "%"', history_table USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    qhist := format('%I.%I', parts[1], parts[2]);
+
+    hist := to_regclass(qhist);
+    IF hist IS NULL THEN
+        EXECUTE format('CREATE TABLE %s (%I %s NOT NULL, from_stage %s, to_stage %s NOT NULL, '
+                       'changed_at timestamptz NOT NULL DEFAULT now(), '
+                       'changed_by name NOT NULL DEFAULT CURRENT_USER)',
+                       qhist, key_column, key_type, stage_type, stage_type);
+        EXECUTE format('CREATE INDEX ON %s (%I, changed_at)', qhist, key_column);
+        hist := qhist::regclass;
+        created := true;
+    ELSE
+        SELECT string_agg(quote_ident(c), ', ') INTO missing
+        FROM unnest(ARRAY[key_column::text, 'from_stage', 'to_stage', 'changed_at', 'changed_by']) c
+        WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
+                USING ERRCODE = '42703',
+                      HINT = 'A history table has columns (key, from_stage, to_stage, changed_at, changed_by); pass another history_table, or let funnel.track() create one.';
+        END IF;
+    END IF;
+
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_enforce_transitions BEFORE INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L)',
+                   "table", stage_column, coalesce(stamp_column, ''));
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS funnel_new '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L)',
+                   "table", qhist, stage_column, key_column);
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L)',
+                   "table", qhist, stage_column, key_column);
+
+    IF created AND backfill THEN
+        EXECUTE format('INSERT INTO %s (%I, from_stage, to_stage, changed_at) '
+                       'SELECT %I, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
+                       qhist, key_column, key_column, stage_column,
+                       CASE WHEN stamp_column IS NULL THEN 'now()'
+                            ELSE format('coalesce(%I, now())', stamp_column) END,
+                       "table", stage_column);
+    END IF;
+    RETURN hist;
+END
+$fn$;
+
+-- untrack: remove the triggers that track() made; the history table stays.
+CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF "table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_enforce_transitions ON %s', "table");
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', "table");
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', "table");
+END
+$fn$;
