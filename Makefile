@@ -11,9 +11,9 @@ OBJS        = src/funnel.o src/registry.o src/stage.o src/trigger.o
 DATA        = sql/funnel--1.0.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
-REGRESS      = definitions stage_functions rules errors security invalidation
+REGRESS      = definitions stage_functions rules errors security invalidation triggers
 REGRESS_OPTS = --inputdir=.
-ISOLATION    = cache_invalidation
+ISOLATION    = cache_invalidation concurrent_moves
 ISOLATION_OPTS = --inputdir=test --outputdir=test
 TAP_TESTS    = 1
 PROVE_TESTS  = test/t/*.pl

@@ -215,9 +215,11 @@ BEGIN
 END
 $fn$;
 
--- create_funnel: create the enum type and register it.  Labels of won and
--- lost that are not in stages are appended after them, won first.
-CREATE FUNCTION @extschema@.create_funnel(
+-- create_funnel_in: create the enum type in schema `schema` (for an
+-- unqualified type_name) and register it.  Labels of won and lost that are
+-- not in stages are appended after them, won first.
+CREATE FUNCTION @extschema@.create_funnel_in(
+    schema          name,
     type_name       text,
     stages          text[],
     won             text[] DEFAULT '{}',
@@ -277,6 +279,14 @@ BEGIN
     END LOOP;
 
     SELECT string_agg(quote_ident(p), '.') INTO qname FROM unnest(parse_ident(type_name)) p;
+    IF cardinality(parse_ident(type_name)) = 1 THEN
+        IF schema IS NULL THEN
+            RAISE EXCEPTION 'no schema has been selected to create in'
+                USING ERRCODE = '3F000',
+                      HINT = 'Qualify the type name, e.g. ''public.deal_stage'', or set search_path.';
+        END IF;
+        qname := format('%I.%s', schema, qname);
+    END IF;
     EXECUTE format('CREATE TYPE %s AS ENUM (%s)', qname,
                    (SELECT string_agg(quote_literal(s), ', ' ORDER BY o)
                     FROM unnest(labels) WITH ORDINALITY AS u(s, o)));
@@ -286,6 +296,25 @@ BEGIN
     UPDATE @extschema@.funnel_def d SET created = true WHERE d.stage_type = typ;
     RETURN typ;
 END
+$fn$;
+
+-- create_funnel: create_funnel_in the caller's current schema.  A SQL
+-- function without its own search_path, so current_schema() is the caller's;
+-- everything it calls is schema-qualified.
+CREATE FUNCTION @extschema@.create_funnel(
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE sql
+AS $fn$
+    SELECT @extschema@.create_funnel_in(pg_catalog.current_schema(), type_name, stages, won, lost,
+                                        allow_skip, allow_backward, allow_reopen, entry)
 $fn$;
 
 -- The registered funnel of an enum value's type, or 42704.
@@ -401,8 +430,10 @@ BEGIN
 END
 $fn$;
 
--- rename_stage: ALTER TYPE ... RENAME VALUE that keeps the stage's settings
--- and explicit edges.
+-- rename_stage: ALTER TYPE ... RENAME VALUE for a funnel's stage, with the
+-- argument checks of the other definition functions.  Settings and explicit
+-- edges follow the label (event trigger funnel_follow_enum_rename), so a
+-- plain ALTER TYPE ... RENAME VALUE keeps them too.
 CREATE FUNCTION @extschema@.rename_stage(stage anyenum, new_name text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -418,13 +449,8 @@ BEGIN
         RAISE EXCEPTION 'invalid stage name "%"', new_name
             USING ERRCODE = '22023', DETAIL = 'Stage names must be 1 to 63 bytes long.';
     END IF;
+    -- the event trigger funnel_follow_enum_rename moves the settings and edges
     EXECUTE format('ALTER TYPE %s RENAME VALUE %L TO %L', typ, stage::text, new_name);
-    UPDATE @extschema@.stage_def s SET stage = new_name
-        WHERE s.stage_type = typ AND s.stage = rename_stage.stage::text;
-    UPDATE @extschema@.transition_def t SET from_stage = new_name
-        WHERE t.stage_type = typ AND t.from_stage = rename_stage.stage::text;
-    UPDATE @extschema@.transition_def t SET to_stage = new_name
-        WHERE t.stage_type = typ AND t.to_stage = rename_stage.stage::text;
 END
 $fn$;
 
@@ -506,6 +532,13 @@ $fn$;
 CREATE EVENT TRIGGER funnel_forget_dropped_types ON sql_drop
     WHEN TAG IN ('DROP TYPE', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION @extschema@.forget_dropped_types();
+
+-- Carry a renamed label's settings and edges over (ALTER TYPE ... RENAME VALUE).
+CREATE FUNCTION @extschema@.follow_enum_rename() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'funnel_follow_enum_rename' LANGUAGE C;
+CREATE EVENT TRIGGER funnel_follow_enum_rename ON ddl_command_end
+    WHEN TAG IN ('ALTER TYPE')
+    EXECUTE FUNCTION @extschema@.follow_enum_rename();
 
 ------------------------------------------------------------------------------
 -- The shipped funnels

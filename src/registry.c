@@ -26,11 +26,15 @@
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -520,6 +524,13 @@ funnel_is_registered(Oid typid)
 FunnelDef *
 funnel_def_cached(FunnelDefCache *c, Oid argtype)
 {
+	/*
+	 * First use in this query: take in invalidations that other sessions
+	 * committed since our last lock acquisition, so that a statement which
+	 * reads no table still sees definitions committed before it started.
+	 */
+	if (c->def == NULL)
+		AcceptInvalidationMessages();
 	if (c->def == NULL || c->argtype != argtype || c->generation != registry_generation)
 	{
 		uint64		generation = registry_generation;
@@ -828,4 +839,69 @@ funnel_definition_changed(PG_FUNCTION_ARGS)
 				 errmsg("funnel.definition_changed() must be called as a trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * ddl_command_end event trigger for ALTER TYPE: when a label of a registered
+ * funnel is renamed (ALTER TYPE ... RENAME VALUE), carry its settings and
+ * explicit edges over to the new name, so that no catalog row names a label
+ * the enum no longer has (such rows would make a dump unrestorable).
+ */
+PG_FUNCTION_INFO_V1(funnel_follow_enum_rename);
+
+Datum
+funnel_follow_enum_rename(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	AlterEnumStmt *stmt;
+	Oid			typid;
+	Oid			argtypes[3] = {REGTYPEOID, TEXTOID, TEXTOID};
+	Datum		args[3];
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("funnel.follow_enum_rename() must be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (!IsA(trigdata->parsetree, AlterEnumStmt))
+		PG_RETURN_VOID();
+	stmt = (AlterEnumStmt *) trigdata->parsetree;
+	if (stmt->oldVal == NULL || stmt->newVal == NULL)
+		PG_RETURN_VOID();		/* ADD VALUE: nothing to carry over */
+
+	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
+	args[0] = ObjectIdGetDatum(typid);
+	args[1] = CStringGetTextDatum(stmt->oldVal);
+	args[2] = CStringGetTextDatum(stmt->newVal);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT builtin FROM funnel.funnel_def WHERE stage_type = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read funnel.funnel_def");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cannot rename the stages of the shipped funnel %s", format_type_be(typid)),
+					 errhint("Create a funnel of your own with funnel.create_funnel().")));
+	}
+	if (SPI_processed > 0)
+	{
+		static const char *const updates[] = {
+			"UPDATE funnel.stage_def SET stage = $3 WHERE stage_type = $1 AND stage = $2 AND NOT builtin",
+			"UPDATE funnel.transition_def SET from_stage = $3 WHERE stage_type = $1 AND from_stage = $2",
+			"UPDATE funnel.transition_def SET to_stage = $3 WHERE stage_type = $1 AND to_stage = $2",
+		};
+		int			i;
+
+		for (i = 0; i < (int) lengthof(updates); i++)
+			if (SPI_execute_with_args(updates[i], 3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not update the funnel catalog after a rename");
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
 }

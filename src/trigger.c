@@ -436,6 +436,23 @@ record_setup(FunctionCallInfo fcinfo)
 	rs->keytype = TupleDescAttr(RelationGetDescr(rel), rs->key_attnum - 1)->atttypid;
 	get_typlenbyvalalign(rs->keytype, &rs->keylen, &rs->keybyval, &rs->keyalign);
 	rs->history = resolve_history(tg->tgargs[0]);
+	{
+		const char *need[5];
+		int			i;
+
+		need[0] = keycol;
+		need[1] = "from_stage";
+		need[2] = "to_stage";
+		need[3] = "changed_at";
+		need[4] = "changed_by";
+		for (i = 0; i < 5; i++)
+			if (get_attnum(rs->history, need[i]) == InvalidAttrNumber)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("history table %s has no column \"%s\"", tg->tgargs[0], need[i]),
+						 errdetail("%s inserts (%s, from_stage, to_stage, changed_at, changed_by): the key column has the name of the key column of relation \"%s\".",
+								   fname, quote_identifier(keycol), RelationGetRelationName(rel))));
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
