@@ -28,5 +28,21 @@ SELECT funnel.next_stage('proposal'::funnel.sales_stage) AS after_proposal,
        funnel.can_transition('proposal'::funnel.sales_stage, 'closed_lost') AS proposal_to_lost,
        funnel.can_transition('closed_won'::funnel.sales_stage, 'negotiation') AS reopen_won;
 
-\echo '### An illegal move is refused with SQLSTATE 23514'
-SELECT funnel.check_transition('closed_won'::funnel.sales_stage, 'negotiation');
+\echo '### Keep your pipeline honest: table deal is tracked (funnel.track)'
+SELECT tgname AS trigger, pg_get_triggerdef(oid) ~ 'FOR EACH ROW' AS per_row
+FROM pg_trigger WHERE tgrelid = 'deal'::regclass AND NOT tgisinternal ORDER BY tgname;
+
+SELECT min(id) AS pid FROM deal WHERE stage = 'proposal' \gset
+SELECT min(id) AS wid FROM deal WHERE stage = 'closed_won' \gset
+\echo 'Deal' :pid 'moves from proposal to negotiation, then is won:'
+UPDATE deal SET stage = 'negotiation' WHERE id = :pid;
+UPDATE deal SET stage = 'closed_won', closed_at = now() WHERE id = :pid;
+\echo 'Someone tries to move won deal' :wid 'back to negotiation:'
+UPDATE deal SET stage = 'negotiation' WHERE id = :wid;
+\echo 'A new deal must start as a lead:'
+INSERT INTO deal (id, account, segment, source, rep_id, amount, stage, created_at)
+VALUES (9999, 'Account X', 'SMB', 'inbound', 1, 5000, 'proposal', now());
+
+\echo '### The recorded history of those two deals'
+SELECT id, from_stage, to_stage, changed_at::date AS changed_on, changed_by
+FROM deal_stage_history WHERE id IN (:pid, :wid) ORDER BY id, changed_at;

@@ -1,4 +1,5 @@
 -- test/data/sample_crm.sql: a generated sample CRM for `make demo` (deterministic: setseed).
+-- Run it in a database where CREATE EXTENSION funnel was done.
 --
 -- 3,000 deals of a B2B company over 2025, on the shipped funnel.sales_stage, each with its
 -- stage history: every deal enters as a lead and moves forward stage by stage until it is
@@ -29,11 +30,13 @@ CREATE TABLE deal (
     closed_at   timestamptz
 );
 
+-- the history table in the shape funnel.track() uses: (key, from_stage, to_stage, changed_at, changed_by)
 CREATE TABLE deal_stage_history (
-    deal_id     bigint NOT NULL,
+    id          bigint NOT NULL,
     from_stage  funnel.sales_stage,
     to_stage    funnel.sales_stage NOT NULL,
-    changed_at  timestamptz NOT NULL
+    changed_at  timestamptz NOT NULL DEFAULT now(),
+    changed_by  name NOT NULL DEFAULT CURRENT_USER
 );
 
 DO $$
@@ -61,7 +64,7 @@ BEGIN
         VALUES (i, format('Account %s', 1 + (i * 7919) % 1200), segs[seg],
                 srcs[1 + floor(random() * 4)::int], 1 + floor(random() * 8)::int,
                 CASE WHEN random() < 0.03 THEN NULL ELSE amt END, 'lead', t, t);
-        INSERT INTO deal_stage_history VALUES (i, NULL, 'lead', t);
+        INSERT INTO deal_stage_history VALUES (i, NULL, 'lead', t, 'crm_import');
         st := 'lead';
         stage_no := 1;
         LOOP
@@ -77,7 +80,7 @@ BEGIN
             UPDATE deal SET stage = nxt, stage_changed_at = t,
                             closed_at = CASE WHEN funnel.is_closed(nxt) THEN t END
             WHERE id = i;
-            INSERT INTO deal_stage_history VALUES (i, st, nxt, t);
+            INSERT INTO deal_stage_history VALUES (i, st, nxt, t, 'crm_import');
             st := nxt;
             EXIT WHEN funnel.is_closed(st);
             stage_no := stage_no + 1;
@@ -86,5 +89,9 @@ BEGIN
 END
 $$;
 
-CREATE INDEX ON deal_stage_history (deal_id, changed_at);
+CREATE INDEX ON deal_stage_history (id, changed_at);
+
+-- From now on the database keeps the pipeline honest: illegal moves are refused, every
+-- stage change is stamped and recorded (the imported history above is kept as it is).
+SELECT funnel.track('deal', history_table => 'deal_stage_history', stamp_column => 'stage_changed_at') \gset
 ANALYZE rep, deal, deal_stage_history;
