@@ -7,7 +7,12 @@
 -- raise are in errors.sql; the stage functions in stage_functions.sql; the
 -- default rules in rules.sql.
 --
+SET client_min_messages = warning;   -- no NOTICE when the extension exists
 CREATE EXTENSION IF NOT EXISTS funnel;
+RESET client_min_messages;
+-- the funnels that exist before this file runs (the shipped ones, and any
+-- other file's), so that the clean-up check below counts only ours
+CREATE TEMP TABLE funnels_before AS SELECT stage_type::oid AS typid FROM funnel.funnel_def;
 
 ------------------------------------------------------------------------------
 -- 1. The shipped funnels: sales_stage (with probabilities and owners) and
@@ -35,6 +40,15 @@ SELECT * FROM funnel.stages('deal_stage');
 SELECT * FROM funnel.funnels WHERE stage_type = 'deal_stage'::regtype;
 -- it is an ordinary enum: comparisons follow funnel order
 SELECT 'demo'::deal_stage > 'contacted', 'signed'::deal_stage < 'churned';
+-- an unqualified name is created where CREATE TYPE would create it: in the
+-- first schema of the caller's search_path
+SELECT typnamespace::regnamespace AS schema FROM pg_type WHERE oid = 'deal_stage'::regtype;
+CREATE SCHEMA crm;
+SET search_path = crm, public;
+SELECT funnel.create_funnel('crm_stage', '{a,b}');
+RESET search_path;
+SELECT typnamespace::regnamespace AS schema FROM pg_type WHERE oid = 'crm.crm_stage'::regtype;
+SELECT * FROM funnel.funnels WHERE stage_type = 'crm.crm_stage'::regtype;
 
 -- won and lost labels already listed in stages keep their place in the enum
 SELECT funnel.create_funnel('inline_stage', '{prospect,lost_early,pitch,won,lost_late}',
@@ -194,17 +208,25 @@ SELECT count(*) AS rows_left FROM funnel.stage_def WHERE stage_type::oid = 'tick
 SELECT funnel.register_funnel('ticket_state', won => '{resolved}');
 SELECT stage, outcome FROM funnel.stages('ticket_state');
 
--- (a funnel still used by a column is refused: see errors.sql)
+-- its settings and edges go with it (a funnel still used by a column is
+-- refused: see errors.sql)
+SELECT 'deal_stage'::regtype::oid AS deal_oid \gset
+SELECT (SELECT count(*) FROM funnel.stage_def WHERE stage_type::oid = :deal_oid) AS stage_rows,
+       (SELECT count(*) FROM funnel.transition_def WHERE stage_type::oid = :deal_oid) AS edges;
 SELECT funnel.drop_funnel('deal_stage');
 SELECT to_regtype('deal_stage') AS type_after_drop;
-SELECT count(*) AS rows_left FROM funnel.transition_def WHERE stage_type::text = 'deal_stage';
+SELECT (SELECT count(*) FROM funnel.funnel_def WHERE stage_type::oid = :deal_oid) AS funnels,
+       (SELECT count(*) FROM funnel.stage_def WHERE stage_type::oid = :deal_oid) AS stage_rows,
+       (SELECT count(*) FROM funnel.transition_def WHERE stage_type::oid = :deal_oid) AS edges;
 
 -- DROP TYPE on a registered enum forgets its definition (event trigger),
 -- and so does DROP SCHEMA ... CASCADE
 DROP TYPE plain_state;
 DROP TYPE entry_state;
 DROP SCHEMA "Weird Schema" CASCADE;
-SELECT stage_type FROM funnel.funnels WHERE NOT shipped ORDER BY stage_type::text;
+DROP SCHEMA crm CASCADE;
+SELECT stage_type FROM funnel.funnels
+WHERE stage_type::oid NOT IN (SELECT typid FROM funnels_before) ORDER BY stage_type::text;
 
 ------------------------------------------------------------------------------
 -- Clean up
@@ -212,6 +234,13 @@ SELECT stage_type FROM funnel.funnels WHERE NOT shipped ORDER BY stage_type::tex
 SELECT funnel.drop_funnel(t)
 FROM unnest('{inline_stage,mixedcase,flag_stage,entry_stage,late_entry_stage,ticket_state}'::regtype[]) t;
 DROP TYPE ticket_state;
-SELECT count(*) AS funnels_left FROM funnel.funnels WHERE NOT shipped;
-SELECT count(*) AS stage_rows_left FROM funnel.stage_def WHERE NOT builtin;
-SELECT count(*) AS edges_left FROM funnel.transition_def;
+-- nothing of ours is left: no funnel, no stage setting, no edge (also none
+-- on the shipped funnels)
+SELECT (SELECT count(*) FROM funnel.funnel_def d
+        WHERE d.stage_type::oid NOT IN (SELECT typid FROM funnels_before)) AS funnels_left,
+       (SELECT count(*) FROM funnel.stage_def s
+        WHERE NOT s.builtin AND (s.stage_type::oid NOT IN (SELECT typid FROM funnels_before)
+                                 OR s.stage_type IN ('funnel.sales_stage', 'funnel.marketing_stage'))) AS stage_rows_left,
+       (SELECT count(*) FROM funnel.transition_def t
+        WHERE t.stage_type::oid NOT IN (SELECT typid FROM funnels_before)
+           OR t.stage_type IN ('funnel.sales_stage', 'funnel.marketing_stage')) AS edges_left;

@@ -471,7 +471,9 @@ BEGIN
     END IF;
     SELECT * INTO def FROM @extschema@.funnel_def d WHERE d.stage_type = drop_funnel.stage_type;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'type % is not a registered funnel', stage_type USING ERRCODE = '42704';
+        RAISE EXCEPTION 'type % is not a registered funnel', stage_type
+            USING ERRCODE = '42704',
+                  HINT = 'funnel.funnels lists the registered funnels.';
     END IF;
     IF def.builtin THEN
         RAISE EXCEPTION 'cannot drop funnel %', stage_type
@@ -480,14 +482,20 @@ BEGIN
                   HINT = 'It goes away with DROP EXTENSION funnel.';
     END IF;
 
-    WITH RECURSIVE types(oid) AS (
+    -- every type built on the funnel type: domains, arrays, ranges and
+    -- multiranges over it, and so on recursively
+    WITH RECURSIVE edges(child, parent) AS (
+        SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.typbasetype <> 0
+        UNION ALL
+        SELECT t.oid, t.typelem FROM pg_type t WHERE t.typelem <> 0 AND t.typcategory = 'A'
+        UNION ALL
+        SELECT r.rngtypid, r.rngsubtype FROM pg_range r
+        UNION ALL
+        SELECT r.rngmultitypid, r.rngsubtype FROM pg_range r
+    ), all_types(oid) AS (
         SELECT stage_type::oid
         UNION
-        SELECT t.oid FROM pg_type t JOIN types ON t.typbasetype = types.oid
-    ), all_types(oid) AS (
-        SELECT oid FROM types
-        UNION
-        SELECT t.typarray FROM pg_type t JOIN types ON t.oid = types.oid WHERE t.typarray <> 0
+        SELECT e.child FROM edges e JOIN all_types a ON e.parent = a.oid
     )
     SELECT count(*), string_agg(format('%s.%I', c.oid::regclass, a.attname), ', '
                                 ORDER BY c.oid::regclass::text, a.attnum)
@@ -578,7 +586,7 @@ CREATE FUNCTION @extschema@.enforce_transitions() RETURNS trigger
 
 -- AFTER INSERT / AFTER UPDATE, FOR EACH ROW or FOR EACH STATEMENT with
 -- transition tables.  Arguments: history table, stage column (default
--- 'stage'), key column (default 'id').
+-- 'stage'), key column (default 'id'), stamp column (default none).
 CREATE FUNCTION @extschema@.record_transition() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_record_transition' LANGUAGE C;
 
@@ -696,12 +704,12 @@ BEGIN
                    "table", stage_column, coalesce(stamp_column, ''));
     EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
                    'REFERENCING NEW TABLE AS funnel_new '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L)',
-                   "table", qhist, stage_column, key_column);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                   "table", qhist, stage_column, key_column, coalesce(stamp_column, ''));
     EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
                    'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L)',
-                   "table", qhist, stage_column, key_column);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                   "table", qhist, stage_column, key_column, coalesce(stamp_column, ''));
 
     IF created AND backfill THEN
         EXECUTE format('INSERT INTO %s (%I, from_stage, to_stage, changed_at) '

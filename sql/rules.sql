@@ -15,7 +15,12 @@
 -- Skipping counts open stages only: a won or lost label between two open
 -- stages is not a skipped step.  Explicit allow/forbid edges override R2-R7.
 --
+SET client_min_messages = warning;   -- no NOTICE when the extension exists
 CREATE EXTENSION IF NOT EXISTS funnel;
+RESET client_min_messages;
+-- the funnels that exist before this file runs (the shipped ones, and any
+-- other file's), so that the clean-up check below counts only ours
+CREATE TEMP TABLE funnels_before AS SELECT stage_type::oid AS typid FROM funnel.funnel_def;
 
 -- Runs a statement and shows its error as SQLSTATE, message, detail and hint
 -- (without the source location, which changes with every edit of the code).
@@ -136,22 +141,18 @@ FROM (SELECT pg_temp.expected_default(f.stage_type, a.stage, b.stage) AS expecte
 --    allow three they may refuse (c -> a backward, w -> b reopening, a -> w
 --    a skip to won).
 ------------------------------------------------------------------------------
-SELECT count(*) FROM (
-    SELECT funnel.forbid_transition('a'::rules_000, 'b'), funnel.forbid_transition('a'::rules_000, 'l'),
-           funnel.allow_transition('c'::rules_000, 'a'), funnel.allow_transition('w'::rules_000, 'b'),
-           funnel.allow_transition('a'::rules_000, 'w')) x;
-SELECT count(*) FROM (
-    SELECT funnel.forbid_transition('a'::rules_111, 'b'), funnel.forbid_transition('a'::rules_111, 'l'),
-           funnel.allow_transition('c'::rules_111, 'a'), funnel.allow_transition('w'::rules_111, 'b'),
-           funnel.allow_transition('a'::rules_111, 'w')) x;
-SELECT count(*) FROM (
-    SELECT funnel.forbid_transition('a'::rules_010, 'b'), funnel.forbid_transition('a'::rules_010, 'l'),
-           funnel.allow_transition('c'::rules_010, 'a'), funnel.allow_transition('w'::rules_010, 'b'),
-           funnel.allow_transition('a'::rules_010, 'w')) x;
-SELECT count(*) FROM (
-    SELECT funnel.forbid_transition('a'::rules_101, 'b'), funnel.forbid_transition('a'::rules_101, 'l'),
-           funnel.allow_transition('c'::rules_101, 'a'), funnel.allow_transition('w'::rules_101, 'b'),
-           funnel.allow_transition('a'::rules_101, 'w')) x;
+SELECT funnel.forbid_transition('a'::rules_000, 'b'), funnel.forbid_transition('a'::rules_000, 'l'),
+       funnel.allow_transition('c'::rules_000, 'a'), funnel.allow_transition('w'::rules_000, 'b'),
+       funnel.allow_transition('a'::rules_000, 'w');
+SELECT funnel.forbid_transition('a'::rules_111, 'b'), funnel.forbid_transition('a'::rules_111, 'l'),
+       funnel.allow_transition('c'::rules_111, 'a'), funnel.allow_transition('w'::rules_111, 'b'),
+       funnel.allow_transition('a'::rules_111, 'w');
+SELECT funnel.forbid_transition('a'::rules_010, 'b'), funnel.forbid_transition('a'::rules_010, 'l'),
+       funnel.allow_transition('c'::rules_010, 'a'), funnel.allow_transition('w'::rules_010, 'b'),
+       funnel.allow_transition('a'::rules_010, 'w');
+SELECT funnel.forbid_transition('a'::rules_101, 'b'), funnel.forbid_transition('a'::rules_101, 'l'),
+       funnel.allow_transition('c'::rules_101, 'a'), funnel.allow_transition('w'::rules_101, 'b'),
+       funnel.allow_transition('a'::rules_101, 'w');
 SELECT f.stage_type AS funnel, s.stage AS "from",
        coalesce((SELECT string_agg(t.to_stage, ' ') FROM funnel.transitions(f.stage_type) t
                  WHERE t.from_stage = s.stage), '-') AS "allowed to"
@@ -175,10 +176,9 @@ SELECT funnel.can_transition('a'::rules_111, 'b') AS a_b, funnel.can_transition(
 -- in a funnel that forbids every other move out of it
 SELECT funnel.can_transition('w'::rules_000, 'w') AS w_w, funnel.check_transition('l'::rules_000, 'l') AS l_l;
 -- reset_transition returns the moves to the defaults
-SELECT count(*) FROM (
-    SELECT funnel.reset_transition('a'::rules_000, 'b'), funnel.reset_transition('a'::rules_000, 'l'),
-           funnel.reset_transition('c'::rules_000, 'a'), funnel.reset_transition('w'::rules_000, 'b'),
-           funnel.reset_transition('a'::rules_000, 'w')) x;
+SELECT funnel.reset_transition('a'::rules_000, 'b'), funnel.reset_transition('a'::rules_000, 'l'),
+       funnel.reset_transition('c'::rules_000, 'a'), funnel.reset_transition('w'::rules_000, 'b'),
+       funnel.reset_transition('a'::rules_000, 'w');
 SELECT s.stage AS "from",
        coalesce((SELECT string_agg(t.to_stage, ' ') FROM funnel.transitions('rules_000') t
                  WHERE t.from_stage = s.stage), '-') AS "allowed to"
@@ -235,5 +235,13 @@ DROP TABLE moves;
 DROP SCHEMA "Rule Schema" CASCADE;
 SELECT funnel.drop_funnel(stage_type) FROM funnel.funnels WHERE stage_type::text LIKE 'rules\_%';
 DROP TYPE odd_noskip, odd_skip, odd_back;
-SELECT count(*) AS funnels_left FROM funnel.funnels WHERE NOT shipped;
-SELECT count(*) AS edges_left FROM funnel.transition_def;
+-- nothing of ours is left: no funnel, no stage setting, no edge (also none
+-- on the shipped funnels)
+SELECT (SELECT count(*) FROM funnel.funnel_def d
+        WHERE d.stage_type::oid NOT IN (SELECT typid FROM funnels_before)) AS funnels_left,
+       (SELECT count(*) FROM funnel.stage_def s
+        WHERE NOT s.builtin AND (s.stage_type::oid NOT IN (SELECT typid FROM funnels_before)
+                                 OR s.stage_type IN ('funnel.sales_stage', 'funnel.marketing_stage'))) AS stage_rows_left,
+       (SELECT count(*) FROM funnel.transition_def t
+        WHERE t.stage_type::oid NOT IN (SELECT typid FROM funnels_before)
+           OR t.stage_type IN ('funnel.sales_stage', 'funnel.marketing_stage')) AS edges_left;

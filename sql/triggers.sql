@@ -1,7 +1,7 @@
 -- triggers.sql: funnel.enforce_transitions, funnel.record_transition, funnel.track/untrack.
 -- Errors show their message, detail and hint, then the SQLSTATE (\echo :LAST_ERROR_SQLSTATE).
-CREATE EXTENSION IF NOT EXISTS funnel;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS funnel;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -33,11 +33,13 @@ SELECT funnel.track('trg_deal', stamp_column => 'stage_changed_at');
 SELECT count(*) AS history_rows FROM trg_deal_stage_history;
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'trg_deal'::regclass;
 
--- Legal move: one stage forward; stamped with the transaction time and recorded.
+-- Legal move: one stage forward; stamped with the clock at the change (inside this
+-- transaction, so between now() and clock_timestamp()) and recorded with that same time.
 BEGIN;
 UPDATE trg_deal SET stage = 'qualified' WHERE id = 1;
-SELECT stage, stage_changed_at = now() AS stamped FROM trg_deal WHERE id = 1;
-SELECT changed_at = now() AS recorded_at_now FROM trg_deal_stage_history WHERE id = 1 AND to_stage = 'qualified';
+SELECT stage, stage_changed_at BETWEEN now() AND clock_timestamp() AS stamped FROM trg_deal WHERE id = 1;
+SELECT h.changed_at = d.stage_changed_at AS history_time_is_the_stamp
+FROM trg_deal_stage_history h JOIN trg_deal d USING (id) WHERE id = 1 AND h.to_stage = 'qualified';
 COMMIT;
 SELECT from_stage, to_stage FROM trg_deal_stage_history WHERE id = 1 AND from_stage IS NOT NULL;
 
@@ -97,9 +99,21 @@ INSERT INTO trg_deal (id, stage) VALUES (6, 'proposal');
 -- An INSERT that brings its own stamp (an import) keeps it; one without gets the time.
 BEGIN;
 INSERT INTO trg_deal (id, stage_changed_at) VALUES (7, '2020-01-01 00:00+00'), (8, NULL);
-SELECT id, stage_changed_at = '2020-01-01 00:00+00' AS kept, stage_changed_at = now() AS stamped
+SELECT id, stage_changed_at = '2020-01-01 00:00+00' AS kept,
+       stage_changed_at BETWEEN now() AND clock_timestamp() AS stamped
 FROM trg_deal WHERE id IN (7, 8) ORDER BY id;
+SELECT id, changed_at = '2020-01-01 00:00+00' AS recorded_with_the_import_time
+FROM trg_deal_stage_history WHERE id IN (7, 8) ORDER BY id;
 COMMIT;
+
+-- Two changes in one transaction are recorded in order, with increasing times.
+BEGIN;
+INSERT INTO trg_deal (id) VALUES (9);
+UPDATE trg_deal SET stage = 'qualified' WHERE id = 9;
+UPDATE trg_deal SET stage = 'proposal' WHERE id = 9;
+COMMIT;
+SELECT from_stage, to_stage, changed_at > lag(changed_at) OVER (ORDER BY changed_at) AS later
+FROM trg_deal_stage_history WHERE id = 9 ORDER BY changed_at;
 
 -- One statement moving many rows: each row checked, one history row per changed row.
 INSERT INTO trg_deal (id) SELECT g FROM generate_series(100, 199) g;

@@ -14,6 +14,10 @@
  *	- a syscache callback on pg_enum catches ALTER TYPE ... ADD/RENAME VALUE,
  *	  and one on pg_type catches a renamed or dropped type.
  *
+ * The SPI queries qualify every operator and cast (OPERATOR(pg_catalog.=),
+ * ::pg_catalog.text): they run under the caller's search_path, and an
+ * operator planted in a schema on that path must not be picked up.
+ *
  * Callbacks only mark entries stale; they never free memory, because a caller
  * may be holding a FunnelDef while invalidation messages are processed.
  * Superseded definitions are freed at the end of the transaction, when no
@@ -86,7 +90,11 @@ relcache_callback(Datum arg, Oid relid)
 		relid == catalog_relids[0] ||
 		relid == catalog_relids[1] ||
 		relid == catalog_relids[2])
+	{
+		/* learn the OIDs again: the extension may have been re-created */
+		memset(catalog_relids, 0, sizeof(catalog_relids));
 		invalidate_all();
+	}
 }
 
 /* pg_enum changed: a label was added or renamed somewhere */
@@ -287,7 +295,7 @@ compile_funnel(Oid typid, bool missing_ok)
 		elog(ERROR, "SPI_connect failed");
 
 	if (SPI_execute_with_args("SELECT allow_skip, allow_backward, allow_reopen "
-							  "FROM funnel.funnel_def WHERE stage_type = $1",
+							  "FROM funnel.funnel_def WHERE stage_type OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read funnel.funnel_def");
 	if (SPI_processed == 0)
@@ -296,6 +304,11 @@ compile_funnel(Oid typid, bool missing_ok)
 		MemoryContextDelete(cxt);
 		if (missing_ok)
 			return NULL;
+		if (get_typtype(typid) != TYPTYPE_ENUM)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("type %s is not an enum", format_type_be(typid)),
+					 errdetail("A funnel-stage type is an enum registered with funnel.create_funnel() or funnel.register_funnel().")));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("type %s is not a registered funnel", format_type_be(typid)),
@@ -313,13 +326,14 @@ compile_funnel(Oid typid, bool missing_ok)
 	}
 
 	/* labels in funnel order, with the effective per-stage settings */
-	if (SPI_execute_with_args("SELECT e.oid, e.enumlabel::text, s.outcome, s.entry, s.owner, s.probability "
+	if (SPI_execute_with_args("SELECT e.oid, e.enumlabel::pg_catalog.text, s.outcome, s.entry, s.owner, s.probability "
 							  "FROM pg_catalog.pg_enum e "
 							  "LEFT JOIN LATERAL (SELECT d.outcome, d.entry, d.owner, d.probability "
 							  "  FROM funnel.stage_def d "
-							  "  WHERE d.stage_type = $1 AND d.stage = e.enumlabel::text "
+							  "  WHERE d.stage_type OPERATOR(pg_catalog.=) $1 "
+							  "    AND d.stage OPERATOR(pg_catalog.=) e.enumlabel::pg_catalog.text "
 							  "  ORDER BY d.builtin LIMIT 1) s ON true "
-							  "WHERE e.enumtypid = $1 ORDER BY e.enumsortorder",
+							  "WHERE e.enumtypid OPERATOR(pg_catalog.=) $1::pg_catalog.oid ORDER BY e.enumsortorder",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the labels of type %u", typid);
 
@@ -420,7 +434,7 @@ compile_funnel(Oid typid, bool missing_ok)
 	/* explicit edges: 0 = none, 1 = allow, 2 = forbid */
 	explicit_rule = palloc0(n * n);
 	if (SPI_execute_with_args("SELECT from_stage, to_stage, allowed "
-							  "FROM funnel.transition_def WHERE stage_type = $1",
+							  "FROM funnel.transition_def WHERE stage_type OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read funnel.transition_def");
 	desc = SPI_tuptable->tupdesc;
@@ -876,7 +890,7 @@ funnel_follow_enum_rename(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT builtin FROM funnel.funnel_def WHERE stage_type = $1",
+	if (SPI_execute_with_args("SELECT builtin FROM funnel.funnel_def WHERE stage_type OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read funnel.funnel_def");
 	if (SPI_processed > 0)
@@ -892,9 +906,9 @@ funnel_follow_enum_rename(PG_FUNCTION_ARGS)
 	if (SPI_processed > 0)
 	{
 		static const char *const updates[] = {
-			"UPDATE funnel.stage_def SET stage = $3 WHERE stage_type = $1 AND stage = $2 AND NOT builtin",
-			"UPDATE funnel.transition_def SET from_stage = $3 WHERE stage_type = $1 AND from_stage = $2",
-			"UPDATE funnel.transition_def SET to_stage = $3 WHERE stage_type = $1 AND to_stage = $2",
+			"UPDATE funnel.stage_def SET stage = $3 WHERE stage_type OPERATOR(pg_catalog.=) $1 AND stage OPERATOR(pg_catalog.=) $2 AND NOT builtin",
+			"UPDATE funnel.transition_def SET from_stage = $3 WHERE stage_type OPERATOR(pg_catalog.=) $1 AND from_stage OPERATOR(pg_catalog.=) $2",
+			"UPDATE funnel.transition_def SET to_stage = $3 WHERE stage_type OPERATOR(pg_catalog.=) $1 AND to_stage OPERATOR(pg_catalog.=) $2",
 		};
 		int			i;
 

@@ -11,7 +11,10 @@
  * probes and one bit test.
  *
  * record_transition appends (key, from_stage, to_stage, changed_at,
- * changed_by) rows to a history table in the same transaction.  Fired FOR
+ * changed_by) rows to a history table in the same transaction.  changed_at
+ * is the row's stamp column when the trigger names one (so history and row
+ * agree), else the clock when the trigger fires -- after the row lock, so a
+ * row's changes are recorded in increasing time.  Fired FOR
  * EACH STATEMENT with transition tables (what funnel.track creates) it
  * collects every changed row of the statement and inserts them with one
  * prepared INSERT ... SELECT over arrays; fired FOR EACH ROW it runs the same
@@ -295,7 +298,13 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 		bool		nulls[1] = {false};
 
 		cols[0] = st->stamp_attnum;
-		vals[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		/*
+		 * The clock, not the transaction start: a BEFORE ROW trigger fires
+		 * with the row locked, so successive changes of one row get
+		 * increasing stamps even when a transaction that started earlier
+		 * got the lock later (now() would then go backward).
+		 */
+		vals[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, cols, vals, nulls);
 	}
 	return PointerGetDatum(newtup);
@@ -330,6 +339,7 @@ typedef struct RecordState
 	bool		keybyval;
 	char		keyalign;
 	Oid			history;
+	int			stamp_attnum;	/* 0: none; changed_at is then the clock */
 	RecordPlan *rp;
 } RecordState;
 
@@ -370,7 +380,7 @@ record_plan(RecordState *rs, const char *keyname)
 		rp->keytype != rs->keytype || rp->stagetype != rs->stagetype)
 	{
 		StringInfoData sql;
-		Oid			argtypes[3];
+		Oid			argtypes[4];
 		Oid			keyarr = get_array_type(rs->keytype);
 		Oid			stagearr = get_array_type(rs->stagetype);
 		SPIPlanPtr	plan;
@@ -385,14 +395,16 @@ record_plan(RecordState *rs, const char *keyname)
 		argtypes[0] = keyarr;
 		argtypes[1] = stagearr;
 		argtypes[2] = stagearr;
+		argtypes[3] = TIMESTAMPTZARRAYOID;
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
 						 "INSERT INTO %s (%s, from_stage, to_stage, changed_at, changed_by) "
-						 "SELECT u.k, u.f, u.t, pg_catalog.now(), CURRENT_USER "
-						 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(k, f, t)",
+						 "SELECT u.k, u.f, u.t, u.c, CURRENT_USER "
+						 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+						 "pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, f, t, c)",
 						 quote_qualified_identifier(nspname, relname),
 						 quote_identifier(keyname));
-		plan = SPI_prepare(sql.data, 3, argtypes);
+		plan = SPI_prepare(sql.data, 4, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data,
 				 SPI_result_code_string(SPI_result));
@@ -421,10 +433,10 @@ record_setup(FunctionCallInfo fcinfo)
 
 	if (rs != NULL && rs->tgoid == tg->tgoid)
 		return rs;
-	if (tg->tgnargs < 1 || tg->tgnargs > 3)
+	if (tg->tgnargs < 1 || tg->tgnargs > 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s takes one to three arguments: history table, stage column, key column", fname)));
+				 errmsg("%s takes one to four arguments: history table, stage column, key column, stamp column", fname)));
 
 	rs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RecordState));
 	rs->tgoid = tg->tgoid;
@@ -435,6 +447,15 @@ record_setup(FunctionCallInfo fcinfo)
 	rs->key_attnum = column_of(rel, keycol, "key", fname);
 	rs->keytype = TupleDescAttr(RelationGetDescr(rel), rs->key_attnum - 1)->atttypid;
 	get_typlenbyvalalign(rs->keytype, &rs->keylen, &rs->keybyval, &rs->keyalign);
+	if (tg->tgnargs > 3 && tg->tgargs[3][0] != '\0')
+	{
+		rs->stamp_attnum = column_of(rel, tg->tgargs[3], "stamp", fname);
+		if (getBaseType(TupleDescAttr(RelationGetDescr(rel), rs->stamp_attnum - 1)->atttypid) != TIMESTAMPTZOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("stamp column \"%s\" of relation \"%s\" must be of type timestamp with time zone",
+							tg->tgargs[3], RelationGetRelationName(rel))));
+	}
 	rs->history = resolve_history(tg->tgargs[0]);
 	{
 		const char *need[5];
@@ -473,10 +494,12 @@ typedef struct RecordBatch
 	Datum	   *froms;
 	bool	   *fromnulls;
 	Datum	   *tos;
+	Datum	   *ats;
 } RecordBatch;
 
 static void
-batch_add(RecordBatch *b, RecordState *rs, Datum key, bool keynull, Datum from, bool fromnull, Datum to)
+batch_add(RecordBatch *b, RecordState *rs, Datum key, bool keynull, Datum from, bool fromnull,
+		  Datum to, Datum at)
 {
 	if (b->n == b->cap)
 	{
@@ -489,6 +512,7 @@ batch_add(RecordBatch *b, RecordState *rs, Datum key, bool keynull, Datum from, 
 			b->froms = palloc(cap * sizeof(Datum));
 			b->fromnulls = palloc(cap * sizeof(bool));
 			b->tos = palloc(cap * sizeof(Datum));
+			b->ats = palloc(cap * sizeof(Datum));
 		}
 		else
 		{
@@ -497,6 +521,7 @@ batch_add(RecordBatch *b, RecordState *rs, Datum key, bool keynull, Datum from, 
 			b->froms = repalloc(b->froms, cap * sizeof(Datum));
 			b->fromnulls = repalloc(b->fromnulls, cap * sizeof(bool));
 			b->tos = repalloc(b->tos, cap * sizeof(Datum));
+			b->ats = repalloc(b->ats, cap * sizeof(Datum));
 		}
 		b->cap = cap;
 	}
@@ -505,6 +530,7 @@ batch_add(RecordBatch *b, RecordState *rs, Datum key, bool keynull, Datum from, 
 	b->froms[b->n] = from;
 	b->fromnulls[b->n] = fromnull;
 	b->tos[b->n] = to;
+	b->ats[b->n] = at;
 	b->n++;
 }
 
@@ -513,7 +539,7 @@ batch_flush(RecordBatch *b, RecordState *rs)
 {
 	int			dims[1];
 	int			lbs[1] = {1};
-	Datum		args[3];
+	Datum		args[4];
 	int			ret;
 
 	if (b->n == 0)
@@ -525,6 +551,8 @@ batch_flush(RecordBatch *b, RecordState *rs)
 												 rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
 	args[2] = PointerGetDatum(construct_md_array(b->tos, NULL, 1, dims, lbs,
 												 rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
+	args[3] = PointerGetDatum(construct_md_array(b->ats, NULL, 1, dims, lbs,
+												 TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -552,6 +580,15 @@ stage_change(Datum oldval, bool oldnull, Datum newval, bool newnull, bool insert
 	return DatumGetObjectId(oldval) != DatumGetObjectId(newval);
 }
 
+/* changed_at of a row: its stamp when the trigger names a stamp column, else the clock */
+static inline Datum
+row_time(RecordState *rs, Datum stampval, bool stampnull, TimestampTz clock)
+{
+	if (rs->stamp_attnum > 0 && !stampnull)
+		return stampval;
+	return TimestampTzGetDatum(clock);
+}
+
 /* FOR EACH STATEMENT: walk the transition tables in step (row i of the old
  * table is the old version of row i of the new table). */
 static void
@@ -565,6 +602,7 @@ record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 	TupleTableSlot *oldslot = NULL;
 	int			newptr;
 	int			oldptr = 0;
+	TimestampTz clock = GetCurrentTimestamp();
 
 	if (newts == NULL || (!insert && oldts == NULL))
 		ereport(ERROR,
@@ -603,7 +641,14 @@ record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 		if (!stage_change(oldval, oldnull, newval, newnull, insert))
 			continue;
 		key = slot_getattr(newslot, rs->key_attnum, &keynull);
-		batch_add(b, rs, key, keynull, oldval, oldnull, newval);
+		{
+			bool		stampnull = true;
+			Datum		stamp = rs->stamp_attnum > 0 ?
+				slot_getattr(newslot, rs->stamp_attnum, &stampnull) : (Datum) 0;
+
+			batch_add(b, rs, key, keynull, oldval, oldnull, newval,
+					  row_time(rs, stamp, stampnull, clock));
+		}
 		if (b->n >= RECORD_BATCH)
 			batch_flush(b, rs);
 	}
@@ -649,8 +694,12 @@ funnel_record_transition(PG_FUNCTION_ARGS)
 		if (stage_change(oldval, oldnull, newval, newnull, insert))
 		{
 			Datum		key = heap_getattr(newtup, rs->key_attnum, desc, &keynull);
+			bool		stampnull = true;
+			Datum		stamp = rs->stamp_attnum > 0 ?
+				heap_getattr(newtup, rs->stamp_attnum, desc, &stampnull) : (Datum) 0;
 
-			batch_add(&batch, rs, key, keynull, oldval, oldnull, newval);
+			batch_add(&batch, rs, key, keynull, oldval, oldnull, newval,
+					  row_time(rs, stamp, stampnull, GetCurrentTimestamp()));
 			batch_flush(&batch, rs);
 		}
 		return PointerGetDatum(insert ? td->tg_trigtuple : td->tg_newtuple);

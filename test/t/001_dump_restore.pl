@@ -320,6 +320,12 @@ is($rc, 0, 'pg_restore can list the data of funnel.stage_def');
 like($out, qr/^funnel\.sales_stage\tproposal\topen\t\\N\tsales\t0\.55\tf$/m,
 	'the dump holds the customised shipped stage as a user row');
 unlike($out, qr/\tt$/m, 'the dump holds no shipped (builtin) stage row');
+($rc, $out, $err) = run_cmd('pg_restore', '--data-only', '-t', 'funnel_def', '-t', 'stage_def',
+	'-t', 'transition_def', '-f', '-', $dumpfile);
+like($out, qr/^"Sales Ops"\."Deal Stage"\tNegotiation\tno budget\tf$/m,
+	'the dump holds the explicit edges');
+unlike($out, qr/doomed|adopted|scratch|loose|^\d+\t/m,
+	'the dump holds no row of a dropped funnel type');
 
 $node->safe_psql('postgres', 'CREATE DATABASE restored TEMPLATE template0');
 ($rc, $out, $err) =

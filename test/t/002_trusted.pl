@@ -77,8 +77,8 @@ is( $node->safe_psql(
 		'd', q{SELECT extowner::regrole FROM pg_extension WHERE extname = 'funnel'}),
 	'dbo', 'the extension is owned by dbo');
 is( $node->safe_psql(
-		'd', q{SELECT string_agg(evtname, ',') FROM pg_event_trigger}),
-	'funnel_forget_dropped_types', 'the event trigger was installed');
+		'd', q{SELECT string_agg(evtname, ',' ORDER BY evtname) FROM pg_event_trigger}),
+	'funnel_follow_enum_rename,funnel_forget_dropped_types', 'the event triggers were installed');
 
 # ---------------------------------------------------------------------------
 # dbo defines and changes its own funnel

@@ -1,0 +1,10 @@
+-- noop_trigger: empty C trigger functions (test/bench/triggers.sh loads this
+-- script itself, with MODULE_PATHNAME replaced by the built library's path).
+
+-- BEFORE INSERT OR UPDATE FOR EACH ROW: returns the new row untouched.
+CREATE FUNCTION noop_before_row() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'noop_before_row' LANGUAGE C;
+
+-- AFTER (row or statement): does nothing.
+CREATE FUNCTION noop_after() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'noop_after' LANGUAGE C;
