@@ -107,6 +107,21 @@ stage_column_type(Relation rel, int attnum)
 	return att->atttypid;
 }
 
+/* The stamp column must be timestamptz (or a domain over it). */
+static int
+stamp_column_of(Relation rel, const char *name, const char *fname)
+{
+	int			attnum = column_of(rel, name, "stamp", fname);
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+	if (getBaseType(att->atttypid) != TIMESTAMPTZOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("stamp column \"%s\" of relation \"%s\" must be of type timestamp with time zone, not %s",
+						name, RelationGetRelationName(rel), format_type_be(att->atttypid))));
+	return attnum;
+}
+
 /* ------------------------------------------------------------------------
  * enforce_transitions
  * ------------------------------------------------------------------------
@@ -144,18 +159,7 @@ enforce_setup(FunctionCallInfo fcinfo)
 	st->stage_type = stage_column_type(rel, st->stage_attnum);
 
 	if (tg->tgnargs > 1 && tg->tgargs[1][0] != '\0')
-	{
-		Form_pg_attribute att;
-
-		st->stamp_attnum = column_of(rel, tg->tgargs[1], "stamp", fname);
-		att = TupleDescAttr(RelationGetDescr(rel), st->stamp_attnum - 1);
-		if (getBaseType(att->atttypid) != TIMESTAMPTZOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("stamp column \"%s\" of relation \"%s\" must be of type timestamp with time zone, not %s",
-							tg->tgargs[1], RelationGetRelationName(rel),
-							format_type_be(att->atttypid))));
-	}
+		st->stamp_attnum = stamp_column_of(rel, tg->tgargs[1], fname);
 	for (i = 2; i < tg->tgnargs; i++)
 	{
 		if (strcmp(tg->tgargs[i], "allow_null") == 0)
@@ -448,14 +452,7 @@ record_setup(FunctionCallInfo fcinfo)
 	rs->keytype = TupleDescAttr(RelationGetDescr(rel), rs->key_attnum - 1)->atttypid;
 	get_typlenbyvalalign(rs->keytype, &rs->keylen, &rs->keybyval, &rs->keyalign);
 	if (tg->tgnargs > 3 && tg->tgargs[3][0] != '\0')
-	{
-		rs->stamp_attnum = column_of(rel, tg->tgargs[3], "stamp", fname);
-		if (getBaseType(TupleDescAttr(RelationGetDescr(rel), rs->stamp_attnum - 1)->atttypid) != TIMESTAMPTZOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("stamp column \"%s\" of relation \"%s\" must be of type timestamp with time zone",
-							tg->tgargs[3], RelationGetRelationName(rel))));
-	}
+		rs->stamp_attnum = stamp_column_of(rel, tg->tgargs[3], fname);
 	rs->history = resolve_history(tg->tgargs[0]);
 	{
 		const char *need[5];
