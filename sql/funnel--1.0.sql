@@ -737,3 +737,143 @@ BEGIN
     EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', "table");
 END
 $fn$;
+
+------------------------------------------------------------------------------
+-- Pipeline metrics: the funnel.pipeline state, its aggregates and accessors
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.pipeline;
+CREATE FUNCTION @extschema@.pipeline_in(cstring) RETURNS @extschema@.pipeline
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_out(@extschema@.pipeline) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_send(@extschema@.pipeline) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_recv(internal) RETURNS @extschema@.pipeline
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.pipeline (
+    INPUT = @extschema@.pipeline_in,
+    OUTPUT = @extschema@.pipeline_out,
+    SEND = @extschema@.pipeline_send,
+    RECEIVE = @extschema@.pipeline_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+-- transition functions (not STRICT: a row whose stage is NULL is skipped)
+CREATE FUNCTION @extschema@.pipeline_transfn(@extschema@.pipeline, anyenum, numeric, timestamptz, timestamptz)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_stage_transfn(@extschema@.pipeline, anyenum)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+
+-- funnel.pipeline(stage, amount, created_at, closed_at): one row per deal
+CREATE AGGREGATE @extschema@.pipeline(stage anyenum, amount numeric, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.pipeline_transfn,
+    STYPE = @extschema@.pipeline,
+    COMBINEFUNC = @extschema@.pipeline_combine,
+    PARALLEL = SAFE
+);
+
+-- funnel.rollup(pipeline): merge stored states
+CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline) (
+    SFUNC = @extschema@.pipeline_combine,
+    STYPE = @extschema@.pipeline,
+    COMBINEFUNC = @extschema@.pipeline_combine,
+    PARALLEL = SAFE
+);
+
+-- accessors
+CREATE FUNCTION @extschema@.deal_count(@extschema@.pipeline) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pipeline_deal_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.won_count(@extschema@.pipeline) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pipeline_won_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.lost_count(@extschema@.pipeline) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pipeline_lost_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.open_count(@extschema@.pipeline) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pipeline_open_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.win_rate(@extschema@.pipeline) RETURNS float8
+    AS 'MODULE_PATHNAME', 'pipeline_win_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.avg_deal_size(@extschema@.pipeline) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'pipeline_avg_deal_size' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, p float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'pipeline_deal_size_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, won_only boolean DEFAULT false) RETURNS interval
+    AS 'MODULE_PATHNAME', 'pipeline_avg_cycle_length' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, p float8, won_only boolean DEFAULT false) RETURNS interval
+    AS 'MODULE_PATHNAME', 'pipeline_cycle_length_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.open_value(@extschema@.pipeline) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'pipeline_open_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.weighted_value(@extschema@.pipeline) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'pipeline_weighted_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sales_velocity(@extschema@.pipeline) RETURNS float8
+    AS 'MODULE_PATHNAME', 'pipeline_sales_velocity' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.negative_cycles(@extschema@.pipeline) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pipeline_negative_cycles' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- final functions of the direct aggregates
+CREATE FUNCTION @extschema@.pipeline_median_deal_size(@extschema@.pipeline) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_deal_size_quantile_final(@extschema@.pipeline) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_avg_cycle_length_final(@extschema@.pipeline) RETURNS interval
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_median_cycle_length(@extschema@.pipeline) RETURNS interval
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- direct aggregates: the everyday questions without a state to unwrap
+CREATE AGGREGATE @extschema@.win_rate(stage anyenum) (
+    SFUNC = @extschema@.pipeline_stage_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.win_rate, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.avg_deal_size(stage anyenum, amount numeric) (
+    SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.avg_deal_size, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.median_deal_size(stage anyenum, amount numeric) (
+    SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_median_deal_size, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.deal_size_quantile(stage anyenum, amount numeric, p float8) (
+    SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_deal_size_quantile_final, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.avg_cycle_length(stage anyenum, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.pipeline_cycle_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_avg_cycle_length_final, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.median_cycle_length(stage anyenum, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.pipeline_cycle_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_median_cycle_length, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+
+-- funnel.conversion: the fixed-size state of conversion_rate(reached_from, reached_to)
+CREATE TYPE @extschema@.conversion;
+CREATE FUNCTION @extschema@.conversion_in(cstring) RETURNS @extschema@.conversion
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.conversion_out(@extschema@.conversion) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.conversion_send(@extschema@.conversion) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.conversion_recv(internal) RETURNS @extschema@.conversion
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.conversion (
+    INPUT = @extschema@.conversion_in,
+    OUTPUT = @extschema@.conversion_out,
+    SEND = @extschema@.conversion_send,
+    RECEIVE = @extschema@.conversion_recv,
+    INTERNALLENGTH = 16,
+    ALIGNMENT = double
+);
+CREATE FUNCTION @extschema@.conversion_transfn(@extschema@.conversion, boolean, boolean)
+    RETURNS @extschema@.conversion AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.conversion_combine(@extschema@.conversion, @extschema@.conversion)
+    RETURNS @extschema@.conversion AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.conversion_final(@extschema@.conversion) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.conversion_rate(reached_from boolean, reached_to boolean) (
+    SFUNC = @extschema@.conversion_transfn, STYPE = @extschema@.conversion,
+    FINALFUNC = @extschema@.conversion_final, COMBINEFUNC = @extschema@.conversion_combine,
+    PARALLEL = SAFE);

@@ -1,0 +1,452 @@
+/*
+ * numsum.c
+ *		Exact numeric sums in fixed point (see numsum.h).
+ *
+ * Reading a numeric's digits here depends on its stored format, which is
+ * part of PostgreSQL's on-disk format (pg_upgrade keeps numeric columns as
+ * they are), so it cannot change under us: a varlena whose first uint16 is
+ * either a short header (sign, 6-bit display scale, 7-bit weight) or a long
+ * one (sign and 14-bit display scale, then an int16 weight), followed by
+ * base-10000 int16 digits, most significant first.  Values arrive packed
+ * (1-byte varlena header, unaligned), so everything is read with memcpy and
+ * nothing is detoasted into a copy unless the value is compressed or
+ * external.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
+#include "numsum.h"
+#include "wire.h"
+
+#define NBASE_DIGITS 4			/* decimal digits per numeric digit */
+#define HDR_SIGN_MASK 0xC000
+#define HDR_NEG 0x4000
+#define HDR_SHORT 0x8000
+#define HDR_SPECIAL 0xC000
+#define SHORT_SIGN 0x2000
+#define SHORT_DSCALE_MASK 0x1F80
+#define SHORT_DSCALE_SHIFT 7
+#define SHORT_WEIGHT_SIGN 0x0040
+#define SHORT_WEIGHT_MASK 0x003F
+#define LONG_DSCALE_MASK 0x3FFF
+
+/* 10^0 .. 10^38 as int128 */
+static int128 pow10_128[39];
+static bool pow10_ready = false;
+
+static void
+init_pow10(void)
+{
+	int			i;
+
+	pow10_128[0] = 1;
+	for (i = 1; i < 39; i++)
+		pow10_128[i] = pow10_128[i - 1] * 10;
+	pow10_ready = true;
+}
+
+/* |v| < 10^38 keeps every int128 operation below in range */
+#define ACC_LIMIT (pow10_128[38])
+
+void
+numsum_init(NumSum *s)
+{
+	memset(s, 0, sizeof(NumSum));
+}
+
+/*
+ * Decode a numeric into value * 10^scale (scale >= its display scale).
+ * Returns false when it does not fit, or is NaN/Inf, so the caller falls
+ * back to numeric arithmetic.  *dscale gets the value's display scale.
+ */
+static bool
+decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+	const char *body;
+	Size		len;
+	uint16		header;
+	int			weight;
+	int			ndigits;
+	const char *digits;
+	bool		neg;
+	int128		acc = 0;
+	int			exp10;
+	int			i;
+
+	*special = false;
+	*dscale = 0;
+	if (VARATT_IS_EXTENDED(v) && (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v)))
+		return false;			/* rare: let numeric arithmetic detoast it */
+	body = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	if (len < sizeof(uint16))
+		return false;
+	memcpy(&header, body, sizeof(uint16));
+
+	if ((header & HDR_SIGN_MASK) == HDR_SPECIAL)
+	{
+		*special = true;
+		return false;
+	}
+	if ((header & HDR_SIGN_MASK) == HDR_SHORT)
+	{
+		neg = (header & SHORT_SIGN) != 0;
+		*dscale = (header & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT;
+		/* a 7-bit two's complement weight */
+		weight = (int) (header & SHORT_WEIGHT_MASK) - ((header & SHORT_WEIGHT_SIGN) ? 64 : 0);
+		digits = body + sizeof(uint16);
+		ndigits = (int) ((len - sizeof(uint16)) / sizeof(int16));
+	}
+	else
+	{
+		int16		w;
+
+		if (len < sizeof(uint16) + sizeof(int16))
+			return false;
+		neg = (header & HDR_SIGN_MASK) == HDR_NEG;
+		*dscale = header & LONG_DSCALE_MASK;
+		memcpy(&w, body + sizeof(uint16), sizeof(int16));
+		weight = w;
+		digits = body + sizeof(uint16) + sizeof(int16);
+		ndigits = (int) ((len - sizeof(uint16) - sizeof(int16)) / sizeof(int16));
+	}
+
+	if (ndigits == 0)
+	{
+		*out = 0;				/* zero, whatever its scale */
+		return *dscale <= scale;
+	}
+	if (ndigits > 9 || *dscale > scale)
+		return false;
+
+	for (i = 0; i < ndigits; i++)
+	{
+		int16		d;
+
+		memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+		acc = acc * 10000 + d;
+	}
+	/* value = acc * 10000^(weight - ndigits + 1); want value * 10^scale */
+	exp10 = NBASE_DIGITS * (weight - ndigits + 1) + scale;
+	if (exp10 >= 0)
+	{
+		if (exp10 > 38 || acc >= pow10_128[38 - exp10])
+			return false;
+		acc *= pow10_128[exp10];
+	}
+	else
+	{
+		if (-exp10 > 38)
+			return false;
+		/* the digits past the display scale are zero, so this is exact */
+		if (acc % pow10_128[-exp10] != 0)
+			return false;
+		acc /= pow10_128[-exp10];
+	}
+	*out = neg ? -acc : acc;
+	return true;
+}
+
+/* int128 scaled by 10^scale -> numeric with that display scale */
+static Numeric
+scaled_to_numeric(int128 v, int scale)
+{
+	char		digits[64];
+	char		text[80];
+	int			n = 0;
+	int			pos = 0;
+	bool		neg = v < 0;
+	uint128		u = neg ? (uint128) (-(v + 1)) + 1 : (uint128) v;
+
+	do
+	{
+		digits[n++] = (char) ('0' + (int) (u % 10));
+		u /= 10;
+	} while (u > 0);
+	while (n <= scale)
+		digits[n++] = '0';
+	if (neg)
+		text[pos++] = '-';
+	while (n > scale)
+		text[pos++] = digits[--n];
+	if (scale > 0)
+	{
+		text[pos++] = '.';
+		while (n > 0)
+			text[pos++] = digits[--n];
+	}
+	text[pos] = '\0';
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
+/* Move a fixed-point sum to numeric arithmetic, for good. */
+static void
+go_big(NumSum *s, MemoryContext mcxt)
+{
+	MemoryContext old;
+
+	if (s->big)
+		return;
+	old = MemoryContextSwitchTo(mcxt);
+	s->numeric = scaled_to_numeric(s->acc, s->scale);
+	MemoryContextSwitchTo(old);
+	s->big = true;
+	s->acc = 0;
+}
+
+static void
+add_big(NumSum *s, Numeric value, MemoryContext mcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+	Numeric		sum = DatumGetNumeric(DirectFunctionCall2(numeric_add,
+														  NumericGetDatum(s->numeric),
+														  NumericGetDatum(value)));
+
+	pfree(s->numeric);
+	s->numeric = sum;
+	MemoryContextSwitchTo(old);
+}
+
+/* Raise the scale of a fixed-point sum; false if it would overflow. */
+static bool
+rescale(NumSum *s, int scale)
+{
+	int			d = scale - s->scale;
+
+	if (d <= 0)
+		return true;
+	if (scale > NUMSUM_MAX_SCALE || d > 38)
+		return false;
+	if (s->acc != 0)
+	{
+		int128		a = s->acc < 0 ? -s->acc : s->acc;
+
+		if (a >= pow10_128[38 - d])
+			return false;
+		s->acc *= pow10_128[d];
+	}
+	s->scale = (int16) scale;
+	return true;
+}
+
+void
+numsum_add(NumSum *s, Datum value, MemoryContext mcxt)
+{
+	int128		v;
+	int			dscale;
+	bool		special;
+
+	if (!pow10_ready)
+		init_pow10();
+	s->count++;
+	if (!s->big)
+	{
+		if (decode_numeric(value, s->scale, &v, &dscale, &special))
+		{
+			int128		sum = s->acc + v;
+
+			if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+			{
+				s->acc = sum;
+				return;
+			}
+		}
+		else if (!special && dscale > s->scale && rescale(s, dscale) &&
+				 decode_numeric(value, s->scale, &v, &dscale, &special))
+		{
+			int128		sum = s->acc + v;
+
+			if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+			{
+				s->acc = sum;
+				return;
+			}
+		}
+		go_big(s, mcxt);
+	}
+	add_big(s, DatumGetNumeric(value), mcxt);
+}
+
+void
+numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt)
+{
+	if (!pow10_ready)
+		init_pow10();
+	if (src->count == 0)
+		return;
+	dst->count += src->count;
+	if (!dst->big && !src->big)
+	{
+		int			scale = Max(dst->scale, src->scale);
+		NumSum		tmp = *src;
+
+		if (rescale(dst, scale) && rescale(&tmp, scale))
+		{
+			int128		sum = dst->acc + tmp.acc;
+
+			if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+			{
+				dst->acc = sum;
+				return;
+			}
+		}
+	}
+	go_big(dst, mcxt);
+	if (src->big)
+		add_big(dst, src->numeric, mcxt);
+	else
+		add_big(dst, scaled_to_numeric(src->acc, src->scale), mcxt);
+	dst->scale = Max(dst->scale, src->scale);
+}
+
+Numeric
+numsum_total(const NumSum *s)
+{
+	if (s->count == 0)
+		return NULL;
+	if (s->big)
+		return s->numeric;
+	return scaled_to_numeric(s->acc, s->scale);
+}
+
+/* avg(numeric) computes sum / count with numeric_div's scale rules: so do we */
+Numeric
+numsum_avg(const NumSum *s)
+{
+	Numeric		total = numsum_total(s);
+
+	if (total == NULL)
+		return NULL;
+	return DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(total),
+											   DirectFunctionCall1(int8_numeric, Int64GetDatum(s->count))));
+}
+
+void
+numsum_out(StringInfo buf, const NumSum *s)
+{
+	appendStringInfo(buf, INT64_FORMAT, s->count);
+	if (s->count > 0)
+	{
+		Numeric		total = numsum_total(s);
+
+		appendStringInfo(buf, ":%s",
+						 DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(total))));
+	}
+}
+
+/*
+ * Parse "<count>[:<sum>]".  Returns false on malformed text (the caller
+ * raises 22P02); a sum that is not a finite numeric is malformed too.
+ */
+bool
+numsum_in(const char *str, NumSum *s, MemoryContext mcxt)
+{
+	char	   *end;
+	long long	count;
+	const char *colon;
+
+	numsum_init(s);
+	errno = 0;
+	count = strtoll(str, &end, 10);
+	if (errno != 0 || end == str || count < 0)
+		return false;
+	colon = end;
+	if (count == 0)
+		return *colon == '\0';
+	if (*colon != ':')
+		return false;
+	{
+		Datum		d;
+		Numeric		n;
+
+		/* malformed numeric text raises 22P02 from numeric_in itself */
+		d = DirectFunctionCall3(numeric_in, CStringGetDatum(colon + 1),
+								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		n = DatumGetNumeric(d);
+		if (numeric_is_nan(n) || numeric_is_inf(n))
+			return false;
+		numsum_add(s, NumericGetDatum(n), mcxt);
+	}
+	s->count = count;
+	return true;
+}
+
+/*
+ * Binary form: count (int64), then for a non-empty sum a kind byte: 0 =
+ * fixed point (scale byte, int128 as two int64, high first), 1 = numeric
+ * (numeric_send bytes, which numeric_recv validates).
+ */
+void
+numsum_write(StringInfo buf, const NumSum *s)
+{
+	wire_put_i64(buf, s->count);
+	if (s->count == 0)
+		return;
+	if (!s->big)
+	{
+		wire_put_u8(buf, 0);
+		wire_put_u8(buf, (uint8) s->scale);
+		wire_put_i64(buf, (int64) (s->acc >> 64));
+		wire_put_i64(buf, (int64) (uint64) s->acc);
+	}
+	else
+	{
+		bytea	   *b = DatumGetByteaPP(DirectFunctionCall1(numeric_send, NumericGetDatum(s->numeric)));
+
+		wire_put_u8(buf, 1);
+		wire_put_bytes(buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	}
+}
+
+void
+numsum_read(WireReader *r, NumSum *s, MemoryContext mcxt)
+{
+	uint8		kind;
+
+	if (!pow10_ready)
+		init_pow10();
+	numsum_init(s);
+	s->count = wire_get_i64(r, "sum count");
+	if (s->count < 0)
+		wire_bad(r, "negative count in a sum");
+	if (s->count == 0)
+		return;
+	kind = wire_get_u8(r, "sum kind");
+	if (kind == 0)
+	{
+		int64		hi;
+		uint64		lo;
+
+		s->scale = wire_get_u8(r, "sum scale");
+		hi = wire_get_i64(r, "sum");
+		lo = (uint64) wire_get_i64(r, "sum");
+		s->acc = ((int128) hi << 64) | (int128) lo;
+		if (s->scale > NUMSUM_MAX_SCALE || s->acc >= ACC_LIMIT || s->acc <= -ACC_LIMIT)
+			wire_bad(r, "sum out of range");
+	}
+	else if (kind == 1)
+	{
+		Size		n;
+		const char *p = wire_get_bytes(r, &n, "numeric sum");
+		StringInfoData sbuf;
+		MemoryContext old;
+
+		initStringInfo(&sbuf);
+		appendBinaryStringInfo(&sbuf, p, (int) n);
+		old = MemoryContextSwitchTo(mcxt);
+		s->numeric = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&sbuf),
+														 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		MemoryContextSwitchTo(old);
+		if (sbuf.cursor != sbuf.len || numeric_is_nan(s->numeric) || numeric_is_inf(s->numeric))
+			wire_bad(r, "bad numeric sum");
+		s->big = true;
+	}
+	else
+		wire_bad(r, "unknown sum kind");
+}

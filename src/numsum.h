@@ -1,0 +1,47 @@
+/*
+ * numsum.h
+ *		Exact sums of numeric values without a palloc per value.
+ *
+ * A NumSum keeps sum(x) * 10^scale in an int128, where scale is the largest
+ * display scale seen so far -- exactly the scale PostgreSQL's sum(numeric)
+ * gives its result -- reading the digits straight from the value's stored
+ * form.  A value that does not fit (more than 38 significant digits in all, a
+ * scale above NUMSUM_MAX_SCALE, NaN or infinity) switches the sum for good to
+ * PostgreSQL's own numeric arithmetic, which is slower but has no limit, so
+ * the result is always the exact sum that sum(numeric) would return.
+ */
+#ifndef FUNNEL_NUMSUM_H
+#define FUNNEL_NUMSUM_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/numeric.h"
+
+#define NUMSUM_MAX_SCALE 30
+
+typedef struct NumSum
+{
+	int64		count;			/* values added (NULLs are never added) */
+	int16		scale;			/* display scale of the sum */
+	bool		big;			/* the sum lives in `numeric` below */
+	int128		acc;			/* sum * 10^scale, while !big */
+	Numeric		numeric;		/* the sum, once big (palloc'd in mcxt) */
+} NumSum;
+
+extern void numsum_init(NumSum *s);
+extern void numsum_add(NumSum *s, Datum value, MemoryContext mcxt);
+extern void numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt);
+extern Numeric numsum_total(const NumSum *s);	/* NULL when count = 0 */
+extern Numeric numsum_avg(const NumSum *s);		/* = avg(numeric); NULL when count = 0 */
+
+/* binary form (inside the flat state values, and send/recv) */
+struct WireReader;
+extern void numsum_write(StringInfo buf, const NumSum *s);
+extern void numsum_read(struct WireReader *r, NumSum *s, MemoryContext mcxt);
+
+/* text form: "<count>:<sum>" with the sum in plain decimal notation */
+extern void numsum_out(StringInfo buf, const NumSum *s);
+extern bool numsum_in(const char *str, NumSum *s, MemoryContext mcxt);
+
+#endif							/* FUNNEL_NUMSUM_H */

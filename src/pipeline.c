@@ -1,0 +1,1246 @@
+/*
+ * pipeline.c
+ *		funnel.pipeline: the mergeable deal-level state (win rate, deal size,
+ *		sales-cycle length, open and weighted value, velocity), its I/O, its
+ *		aggregates and its accessors.
+ *
+ * The state.  Per stage label: the number of deals and the exact sum of their
+ * amounts (NumSum).  Per outcome: the sum of cycle lengths (closed_at -
+ * created_at, justified as timestamp subtraction does) and quantile sketches
+ * of won deal sizes and of won and lost cycle lengths.  Counts by outcome are
+ * derived from the per-stage counts through the funnel definition, so the
+ * state stores only what cannot be derived.
+ *
+ * In memory the state is an expanded object (utils/expandeddatum.h) living in
+ * a small memory context under the aggregate context: the transition
+ * function updates it in place and returns the same read-write pointer, so
+ * nodeAgg never copies it, and its parts grow geometrically on their own.
+ * It is flattened only when stored, sent to a parallel leader, or printed.
+ *
+ * Flat form (version 1), all integers big-endian (wire.h):
+ *	 u8 version | u32 stage type OID | f64 requested quantile (NaN: none)
+ *	 u32 n | n x (u32 label OID | i64 deals | NumSum amount)
+ *	 won cycles, lost cycles: i64 count | i128 days | i128 microseconds
+ *	 i64 deals with closed_at < created_at (left out of cycle figures)
+ *	 3 sketches: won amounts, won cycle lengths, lost cycle lengths (us)
+ * Text form: JSON with the type and label names (see pipeline_out), so a
+ * dump restores into another cluster and Citus can ship partial states.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "common/int128.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/expandeddatum.h"
+#include "utils/float.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "funnel.h"
+#include "numsum.h"
+#include "sketch_pg.h"
+#include "wire.h"
+
+#define PIPELINE_VERSION 1
+#define PIPELINE_TYPE "funnel.pipeline"
+
+typedef struct PipeStage
+{
+	Oid			label;
+	int64		deals;
+	NumSum		amount;
+} PipeStage;
+
+/* Sum of cycle lengths, each as timestamp_mi gives it: days + time of day. */
+typedef struct CycleSum
+{
+	int64		count;
+	int128		days;
+	int128		usecs;
+} CycleSum;
+
+typedef struct Pipeline
+{
+	ExpandedObjectHeader hdr;
+	MemoryContext cxt;
+	Oid			stage_type;		/* InvalidOid until the first row */
+	double		p;				/* quantile asked for by a direct aggregate, or NaN */
+	int			nslots;
+	int			capslots;
+	PipeStage  *slots;
+	CycleSum	won_cycle;
+	CycleSum	lost_cycle;
+	int64		negative_cycles;
+	QSketch		won_amounts;
+	QSketch		won_cycles;
+	QSketch		lost_cycles;
+	StringInfo	flat;			/* cached flat body while unmodified */
+} Pipeline;
+
+static Size pipeline_get_flat_size(ExpandedObjectHeader *eohptr);
+static void pipeline_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods pipeline_methods = {
+	pipeline_get_flat_size,
+	pipeline_flatten_into
+};
+
+/* ------------------------------------------------------------------------
+ * Construction, slots, merging
+ * ------------------------------------------------------------------------
+ */
+
+static Pipeline *
+pipeline_create(MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "funnel.pipeline", ALLOCSET_SMALL_SIZES);
+	Pipeline   *p = MemoryContextAllocZero(cxt, sizeof(Pipeline));
+	QSAllocator a = funnel_qs_allocator(cxt);
+
+	EOH_init_header(&p->hdr, &pipeline_methods, cxt);
+	p->cxt = cxt;
+	p->p = get_float8_nan();
+	qs_init(&p->won_amounts, &a);
+	qs_init(&p->won_cycles, &a);
+	qs_init(&p->lost_cycles, &a);
+	return p;
+}
+
+static PipeStage *
+slot_for(Pipeline *p, Oid label, int hint)
+{
+	int			i;
+
+	if (hint >= 0 && hint < p->nslots && p->slots[hint].label == label)
+		return &p->slots[hint];
+	for (i = 0; i < p->nslots; i++)
+		if (p->slots[i].label == label)
+			return &p->slots[i];
+	if (p->nslots == p->capslots)
+	{
+		int			cap = p->capslots ? p->capslots * 2 : 8;
+
+		p->slots = p->slots ? repalloc(p->slots, cap * sizeof(PipeStage))
+			: MemoryContextAlloc(p->cxt, cap * sizeof(PipeStage));
+		p->capslots = cap;
+	}
+	memset(&p->slots[p->nslots], 0, sizeof(PipeStage));
+	numsum_init(&p->slots[p->nslots].amount);
+	p->slots[p->nslots].label = label;
+	return &p->slots[p->nslots++];
+}
+
+static void
+cycle_merge(CycleSum *dst, const CycleSum *src)
+{
+	dst->count += src->count;
+	dst->days += src->days;
+	dst->usecs += src->usecs;
+}
+
+static void
+touch(Pipeline *p)
+{
+	p->flat = NULL;				/* the cached flat form is stale */
+}
+
+static void
+merge_p(Pipeline *dst, double p)
+{
+	if (isnan(p))
+		return;
+	if (!isnan(dst->p) && dst->p != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the quantile must be the same for every row of a group"),
+				 errdetail("Got %g and %g.", dst->p, p)));
+	dst->p = p;
+}
+
+/* dst += src (src unchanged) */
+static void
+pipeline_merge(Pipeline *dst, Pipeline *src)
+{
+	int			i;
+
+	if (!OidIsValid(src->stage_type))
+	{
+		merge_p(dst, src->p);
+		return;
+	}
+	if (!OidIsValid(dst->stage_type))
+		dst->stage_type = src->stage_type;
+	else if (dst->stage_type != src->stage_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine pipelines of funnels %s and %s",
+						format_type_be(dst->stage_type), format_type_be(src->stage_type))));
+	merge_p(dst, src->p);
+	for (i = 0; i < src->nslots; i++)
+	{
+		PipeStage  *d = slot_for(dst, src->slots[i].label, i);
+
+		d->deals += src->slots[i].deals;
+		numsum_merge(&d->amount, &src->slots[i].amount, dst->cxt);
+	}
+	cycle_merge(&dst->won_cycle, &src->won_cycle);
+	cycle_merge(&dst->lost_cycle, &src->lost_cycle);
+	dst->negative_cycles += src->negative_cycles;
+	funnel_qs_check(qs_merge(&dst->won_amounts, &src->won_amounts), "deal sizes");
+	funnel_qs_check(qs_merge(&dst->won_cycles, &src->won_cycles), "cycle lengths");
+	funnel_qs_check(qs_merge(&dst->lost_cycles, &src->lost_cycles), "cycle lengths");
+	touch(dst);
+}
+
+/* ------------------------------------------------------------------------
+ * Flat form
+ * ------------------------------------------------------------------------
+ */
+
+static void
+put_i128(StringInfo buf, int128 v)
+{
+	wire_put_i64(buf, (int64) (v >> 64));
+	wire_put_i64(buf, (int64) (uint64) v);
+}
+
+static int128
+get_i128(WireReader *r, const char *field)
+{
+	int64		hi = wire_get_i64(r, field);
+	uint64		lo = (uint64) wire_get_i64(r, field);
+
+	return ((int128) hi << 64) | (int128) lo;
+}
+
+static void
+pipeline_write(StringInfo buf, Pipeline *p)
+{
+	int			i;
+	int			used = 0;
+	const CycleSum *cs[2];
+
+	wire_put_u8(buf, PIPELINE_VERSION);
+	wire_put_u32(buf, p->stage_type);
+	wire_put_f64(buf, p->p);
+	for (i = 0; i < p->nslots; i++)
+		if (p->slots[i].deals > 0)
+			used++;
+	wire_put_u32(buf, (uint32) used);
+	for (i = 0; i < p->nslots; i++)
+	{
+		if (p->slots[i].deals == 0)
+			continue;
+		wire_put_u32(buf, p->slots[i].label);
+		wire_put_i64(buf, p->slots[i].deals);
+		numsum_write(buf, &p->slots[i].amount);
+	}
+	cs[0] = &p->won_cycle;
+	cs[1] = &p->lost_cycle;
+	for (i = 0; i < 2; i++)
+	{
+		wire_put_i64(buf, cs[i]->count);
+		put_i128(buf, cs[i]->days);
+		put_i128(buf, cs[i]->usecs);
+	}
+	wire_put_i64(buf, p->negative_cycles);
+	qs_wire_write(buf, &p->won_amounts);
+	qs_wire_write(buf, &p->won_cycles);
+	qs_wire_write(buf, &p->lost_cycles);
+}
+
+/* Cross-checks shared by the binary and text readers. */
+static void
+pipeline_validate(Pipeline *p, bool binary)
+{
+	int64		deals = 0;
+	int			i;
+	const char *problem = NULL;
+
+	for (i = 0; i < p->nslots; i++)
+	{
+		if (p->slots[i].deals <= 0 || p->slots[i].amount.count > p->slots[i].deals)
+			problem = "a stage's counts are inconsistent";
+		if (pg_add_s64_overflow(deals, p->slots[i].deals, &deals))
+			problem = "deal count out of range";
+	}
+	if (p->won_cycle.count < 0 || p->lost_cycle.count < 0 || p->negative_cycles < 0 ||
+		p->won_cycle.days < 0 || p->won_cycle.usecs < 0 ||
+		p->lost_cycle.days < 0 || p->lost_cycle.usecs < 0)
+		problem = "negative cycle figures";
+	else if (p->won_cycle.count + p->lost_cycle.count + p->negative_cycles > deals ||
+			 (int64) qs_count(&p->won_cycles) != p->won_cycle.count ||
+			 (int64) qs_count(&p->lost_cycles) != p->lost_cycle.count ||
+			 (int64) qs_count(&p->won_amounts) > deals)
+		problem = "cycle and deal counts disagree";
+	else if ((p->won_cycle.count == 0 && (p->won_cycle.days != 0 || p->won_cycle.usecs != 0)) ||
+			 (p->lost_cycle.count == 0 && (p->lost_cycle.days != 0 || p->lost_cycle.usecs != 0)))
+		problem = "cycle sums without cycles";
+	else if (!isnan(p->p) && (p->p < 0 || p->p > 1))
+		problem = "quantile out of range";
+	else if ((qs_count(&p->won_cycles) > 0 && qs_min(&p->won_cycles) < 0) ||
+			 (qs_count(&p->lost_cycles) > 0 && qs_min(&p->lost_cycles) < 0))
+		problem = "negative cycle length";
+	else if (!OidIsValid(p->stage_type) && p->nslots > 0)
+		problem = "stages without a funnel type";
+	if (problem == NULL)
+		return;
+	if (binary)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: %s", PIPELINE_TYPE, problem)));
+	jin_bad(PIPELINE_TYPE, problem);
+}
+
+/* The type OID must be a registered-able enum and every label one of its labels. */
+static void
+check_labels(Pipeline *p, bool binary)
+{
+	int			i;
+	int			j;
+
+	if (!OidIsValid(p->stage_type))
+		return;
+	if (get_typtype(p->stage_type) != TYPTYPE_ENUM)
+	{
+		if (binary)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: type %u is not an enum", PIPELINE_TYPE, p->stage_type)));
+		jin_bad(PIPELINE_TYPE, "the stage type is not an enum");
+	}
+	for (i = 0; i < p->nslots; i++)
+	{
+		HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(p->slots[i].label));
+		bool		ok = HeapTupleIsValid(tup) &&
+			((Form_pg_enum) GETSTRUCT(tup))->enumtypid == p->stage_type;
+
+		if (HeapTupleIsValid(tup))
+			ReleaseSysCache(tup);
+		for (j = 0; ok && j < i; j++)
+			ok = p->slots[j].label != p->slots[i].label;
+		if (!ok)
+		{
+			if (binary)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+						 errmsg("invalid %s value: stage %u is not a distinct label of %s",
+								PIPELINE_TYPE, p->slots[i].label, format_type_be(p->stage_type))));
+			jin_bad(PIPELINE_TYPE, "a stage appears twice");
+		}
+	}
+}
+
+static Pipeline *
+pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
+{
+	Pipeline   *p = pipeline_create(parent);
+	WireReader	r = {data, len, 0, PIPELINE_TYPE};
+	uint32		n;
+	uint32		i;
+	CycleSum   *cs[2];
+
+	if (wire_get_u8(&r, "version") != PIPELINE_VERSION)
+		wire_bad(&r, "unknown format version");
+	p->stage_type = wire_get_u32(&r, "stage type");
+	p->p = wire_get_f64(&r, "quantile");
+	n = wire_get_u32(&r, "stage count");
+	if (n > FUNNEL_MAX_STAGES)
+		wire_bad(&r, "too many stages");
+	for (i = 0; i < n; i++)
+	{
+		PipeStage  *s = slot_for(p, (Oid) wire_get_u32(&r, "stage label"), -1);
+
+		if (s->deals != 0)
+			wire_bad(&r, "a stage appears twice");
+		s->deals = wire_get_i64(&r, "stage deals");
+		numsum_read(&r, &s->amount, p->cxt);
+	}
+	cs[0] = &p->won_cycle;
+	cs[1] = &p->lost_cycle;
+	for (i = 0; i < 2; i++)
+	{
+		cs[i]->count = wire_get_i64(&r, "cycle count");
+		cs[i]->days = get_i128(&r, "cycle days");
+		cs[i]->usecs = get_i128(&r, "cycle time");
+	}
+	p->negative_cycles = wire_get_i64(&r, "negative cycles");
+	qs_wire_read(&r, &p->won_amounts, p->cxt);
+	qs_wire_read(&r, &p->won_cycles, p->cxt);
+	qs_wire_read(&r, &p->lost_cycles, p->cxt);
+	if (r.pos != r.len)
+		wire_bad(&r, "trailing bytes");
+	pipeline_validate(p, true);
+	if (check_catalog)
+		check_labels(p, true);
+	return p;
+}
+
+static Size
+pipeline_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	Pipeline   *p = (Pipeline *) eohptr;
+
+	if (p->flat == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(p->cxt);
+
+		p->flat = makeStringInfo();
+		pipeline_write(p->flat, p);
+		MemoryContextSwitchTo(old);
+	}
+	return VARHDRSZ + p->flat->len;
+}
+
+static void
+pipeline_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	Pipeline   *p = (Pipeline *) eohptr;
+
+	(void) pipeline_get_flat_size(eohptr);
+	Assert(allocated_size == VARHDRSZ + p->flat->len);
+	SET_VARSIZE(result, allocated_size);
+	memcpy(VARDATA(result), p->flat->data, p->flat->len);
+}
+
+/*
+ * A pipeline to read: the expanded object itself when the datum is one of
+ * ours, else the flat value parsed into cxt.
+ */
+static Pipeline *
+pipeline_get(Datum d, MemoryContext cxt)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(v) && DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
+		return (Pipeline *) DatumGetEOHP(d);
+	v = PG_DETOAST_DATUM(d);
+	return pipeline_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
+}
+
+/*
+ * The transition state, writable: our read-write expanded object, or a new
+ * one in the aggregate context (copied from a flat or read-only state).
+ */
+static Pipeline *
+pipeline_state(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+	Datum		d;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	if (PG_ARGISNULL(0))
+		return pipeline_create(aggcxt);
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
+		return (Pipeline *) DatumGetEOHP(d);
+	{
+		Pipeline   *p = pipeline_create(aggcxt);
+
+		pipeline_merge(p, pipeline_get(d, CurrentMemoryContext));
+		return p;
+	}
+}
+
+#define PG_RETURN_PIPELINE(p) PG_RETURN_DATUM(EOHPGetRWDatum(&(p)->hdr))
+
+/* A flat value, for the input functions (constants are better flat). */
+static Datum
+pipeline_flat(Pipeline *p)
+{
+	Size		size = pipeline_get_flat_size(&p->hdr);
+	void	   *v = palloc(size);
+
+	pipeline_flatten_into(&p->hdr, v, size);
+	return PointerGetDatum(v);
+}
+
+/* ------------------------------------------------------------------------
+ * I/O
+ * ------------------------------------------------------------------------
+ */
+
+static void
+cycle_json(StringInfo buf, const char *key, const CycleSum *cs)
+{
+	char		days[64];
+	char		usecs[64];
+
+	/* int128 values printed via numeric text would be overkill: they fit int64 in practice */
+	if (cs->days > PG_INT64_MAX || cs->usecs > PG_INT64_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cycle-length sum of a %s value is too large to print", PIPELINE_TYPE)));
+	snprintf(days, sizeof(days), INT64_FORMAT, (int64) cs->days);
+	snprintf(usecs, sizeof(usecs), INT64_FORMAT, (int64) cs->usecs);
+	appendStringInfo(buf, ",\"%s\":[" INT64_FORMAT ",%s,%s]", key, cs->count, days, usecs);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_out);
+Datum
+pipeline_out(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p = pipeline_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	StringInfoData buf;
+	int			i;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"version\":%d,\"type\":", PIPELINE_VERSION);
+	if (OidIsValid(p->stage_type))
+		append_json_string(&buf, format_type_be_qualified(p->stage_type));
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ",\"p\":");
+	if (isnan(p->p))
+		appendStringInfoString(&buf, "null");
+	else
+		append_float8(&buf, p->p);
+	appendStringInfoString(&buf, ",\"stages\":[");
+	for (i = 0; i < p->nslots; i++)
+	{
+		PipeStage  *s = &p->slots[i];
+		HeapTuple	tup;
+
+		if (s->deals == 0)
+			continue;
+		tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(s->label));
+		if (!HeapTupleIsValid(tup))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid internal value for enum: %u", s->label)));
+		appendStringInfoString(&buf, first ? "[" : ",[");
+		first = false;
+		append_json_string(&buf, NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
+		ReleaseSysCache(tup);
+		appendStringInfo(&buf, "," INT64_FORMAT ",\"", s->deals);
+		numsum_out(&buf, &s->amount);
+		appendStringInfoString(&buf, "\"]");
+	}
+	appendStringInfoChar(&buf, ']');
+	cycle_json(&buf, "won_cycle", &p->won_cycle);
+	cycle_json(&buf, "lost_cycle", &p->lost_cycle);
+	appendStringInfo(&buf, ",\"negative_cycles\":" INT64_FORMAT, p->negative_cycles);
+	appendStringInfoString(&buf, ",\"won_amounts\":");
+	qs_json_write(&buf, &p->won_amounts);
+	appendStringInfoString(&buf, ",\"won_cycles\":");
+	qs_json_write(&buf, &p->won_cycles);
+	appendStringInfoString(&buf, ",\"lost_cycles\":");
+	qs_json_write(&buf, &p->lost_cycles);
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+cycle_from_json(JsonbContainer *obj, const char *key, CycleSum *cs)
+{
+	JsonbContainer *arr = jin_array(jin_get(obj, key, true, PIPELINE_TYPE), PIPELINE_TYPE, key);
+
+	if (jin_len(arr) != 3)
+		jin_bad(PIPELINE_TYPE, psprintf("\"%s\" must be [count, days, microseconds]", key));
+	cs->count = jin_int64(jin_at(arr, 0), PIPELINE_TYPE, key);
+	cs->days = jin_int64(jin_at(arr, 1), PIPELINE_TYPE, key);
+	cs->usecs = jin_int64(jin_at(arr, 2), PIPELINE_TYPE, key);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_in);
+Datum
+pipeline_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	JsonbContainer *obj = jin_parse(str, PIPELINE_TYPE);
+	Pipeline   *p = pipeline_create(CurrentMemoryContext);
+	JsonbValue *v;
+	JsonbContainer *stages;
+	uint32		i;
+
+	v = jin_get(obj, "version", true, PIPELINE_TYPE);
+	if (jin_int64(v, PIPELINE_TYPE, "version") != PIPELINE_VERSION)
+		jin_bad(PIPELINE_TYPE, "unknown version");
+	v = jin_get(obj, "type", false, PIPELINE_TYPE);
+	if (v != NULL)
+	{
+		char	   *name = jin_string(v, PIPELINE_TYPE, "type");
+
+		p->stage_type = DatumGetObjectId(DirectFunctionCall1(regtypein, CStringGetDatum(name)));
+		if (get_typtype(p->stage_type) != TYPTYPE_ENUM)
+			jin_bad(PIPELINE_TYPE, psprintf("type %s is not an enum", name));
+	}
+	v = jin_get(obj, "p", false, PIPELINE_TYPE);
+	if (v != NULL)
+		p->p = jin_float8(v, PIPELINE_TYPE, "p");
+	stages = jin_array(jin_get(obj, "stages", true, PIPELINE_TYPE), PIPELINE_TYPE, "stages");
+	if (jin_len(stages) > FUNNEL_MAX_STAGES)
+		jin_bad(PIPELINE_TYPE, "too many stages");
+	for (i = 0; i < jin_len(stages); i++)
+	{
+		JsonbContainer *e = jin_array(jin_at(stages, i), PIPELINE_TYPE, "stages");
+		char	   *label;
+		HeapTuple	tup;
+		PipeStage  *s;
+		char	   *sum;
+
+		if (jin_len(e) != 3 || !OidIsValid(p->stage_type))
+			jin_bad(PIPELINE_TYPE, "a stage must be [label, deals, \"count:sum\"] of the funnel type");
+		label = jin_string(jin_at(e, 0), PIPELINE_TYPE, "stage label");
+		if (strlen(label) >= NAMEDATALEN)
+			jin_bad(PIPELINE_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(p->stage_type)));
+		tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(p->stage_type), CStringGetDatum(label));
+		if (!HeapTupleIsValid(tup))
+			jin_bad(PIPELINE_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(p->stage_type)));
+		s = slot_for(p, ((Form_pg_enum) GETSTRUCT(tup))->oid, -1);
+		ReleaseSysCache(tup);
+		if (s->deals != 0)
+			jin_bad(PIPELINE_TYPE, "a stage appears twice");
+		s->deals = jin_int64(jin_at(e, 1), PIPELINE_TYPE, "stage deals");
+		sum = jin_string(jin_at(e, 2), PIPELINE_TYPE, "stage amount");
+		if (!numsum_in(sum, &s->amount, p->cxt))
+			jin_bad(PIPELINE_TYPE, "a stage amount must be \"count:sum\"");
+	}
+	cycle_from_json(obj, "won_cycle", &p->won_cycle);
+	cycle_from_json(obj, "lost_cycle", &p->lost_cycle);
+	p->negative_cycles = jin_int64(jin_get(obj, "negative_cycles", true, PIPELINE_TYPE),
+								   PIPELINE_TYPE, "negative_cycles");
+	qs_json_read(jin_get(obj, "won_amounts", true, PIPELINE_TYPE), &p->won_amounts, p->cxt,
+				 PIPELINE_TYPE, "won_amounts");
+	qs_json_read(jin_get(obj, "won_cycles", true, PIPELINE_TYPE), &p->won_cycles, p->cxt,
+				 PIPELINE_TYPE, "won_cycles");
+	qs_json_read(jin_get(obj, "lost_cycles", true, PIPELINE_TYPE), &p->lost_cycles, p->cxt,
+				 PIPELINE_TYPE, "lost_cycles");
+	pipeline_validate(p, false);
+	PG_RETURN_DATUM(pipeline_flat(p));
+}
+
+PG_FUNCTION_INFO_V1(pipeline_send);
+Datum
+pipeline_send(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p = pipeline_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	StringInfoData body;
+	StringInfoData buf;
+
+	initStringInfo(&body);
+	pipeline_write(&body, p);
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, body.data, body.len);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(pipeline_recv);
+Datum
+pipeline_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	Pipeline   *p = pipeline_read(buf->data + buf->cursor, buf->len - buf->cursor,
+								  CurrentMemoryContext, true);
+
+	buf->cursor = buf->len;
+	PG_RETURN_DATUM(pipeline_flat(p));
+}
+
+/* ------------------------------------------------------------------------
+ * Aggregates
+ * ------------------------------------------------------------------------
+ */
+
+/* Per-call-site cache of the transition function. */
+typedef struct PipeFnCache
+{
+	FunnelDefCache defcache;
+} PipeFnCache;
+
+static FunnelDefCache *
+defcache_of(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PipeFnCache));
+	return &((PipeFnCache *) fcinfo->flinfo->fn_extra)->defcache;
+}
+
+static void
+add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz closed)
+{
+	int64		diff;
+	CycleSum   *cs;
+
+	if (TIMESTAMP_NOT_FINITE(created) || TIMESTAMP_NOT_FINITE(closed))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot subtract infinite timestamps")));
+	if (pg_sub_s64_overflow(closed, created, &diff))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	if (diff < 0)
+	{
+		p->negative_cycles++;	/* dirty data: left out of cycle figures */
+		return;
+	}
+	cs = outcome == FUNNEL_WON ? &p->won_cycle : &p->lost_cycle;
+	cs->count++;
+	cs->days += diff / USECS_PER_DAY;
+	cs->usecs += diff % USECS_PER_DAY;
+	funnel_qs_check(qs_add(outcome == FUNNEL_WON ? &p->won_cycles : &p->lost_cycles, (double) diff),
+					"cycle lengths");
+}
+
+/*
+ * One deal: stage (never NULL here), and optional amount and timestamps.
+ * A row whose stage is NULL is skipped by the callers.
+ */
+static void
+pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
+			   bool has_amount, Datum amount,
+			   bool has_times, TimestampTz created, TimestampTz closed)
+{
+	FunnelDefCache *dc = defcache_of(fcinfo);
+	FunnelDef  *def = funnel_def_cached(dc, get_fn_expr_argtype(fcinfo->flinfo, 1));
+	int			idx = funnel_stage_index(dc, label);
+	FunnelOutcome outcome;
+	PipeStage  *s;
+
+	def = dc->def;
+	outcome = def->stages[idx].outcome;
+	if (!OidIsValid(p->stage_type))
+		p->stage_type = dc->typid;
+	s = slot_for(p, label, idx);
+	s->deals++;
+	if (has_amount)
+	{
+		numsum_add(&s->amount, amount, p->cxt);
+		if (outcome == FUNNEL_WON)
+		{
+			float8		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, amount));
+
+			funnel_qs_check(qs_add(&p->won_amounts, f), "deal amounts");
+		}
+	}
+	if (has_times && outcome != FUNNEL_OPEN)
+		add_cycle(p, outcome, created, closed);
+	touch(p);
+}
+
+/* funnel.pipeline(stage, amount, created_at, closed_at) */
+PG_FUNCTION_INFO_V1(pipeline_transfn);
+Datum
+pipeline_transfn(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	p = pipeline_state(fcinfo, "funnel.pipeline");
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
+				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+				   !PG_ARGISNULL(3) && !PG_ARGISNULL(4),
+				   PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3),
+				   PG_ARGISNULL(4) ? 0 : PG_GETARG_TIMESTAMPTZ(4));
+	PG_RETURN_PIPELINE(p);
+}
+
+/* funnel.win_rate(stage) */
+PG_FUNCTION_INFO_V1(pipeline_stage_transfn);
+Datum
+pipeline_stage_transfn(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	p = pipeline_state(fcinfo, "funnel.win_rate");
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0, false, 0, 0);
+	PG_RETURN_PIPELINE(p);
+}
+
+/* funnel.avg_deal_size / median_deal_size(stage, amount), deal_size_quantile(stage, amount, p) */
+PG_FUNCTION_INFO_V1(pipeline_amount_transfn);
+Datum
+pipeline_amount_transfn(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	p = pipeline_state(fcinfo, "funnel.avg_deal_size");
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	{
+		float8		q = PG_GETARG_FLOAT8(3);
+
+		if (isnan(q) || q < 0 || q > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("percentile value %g is not between 0 and 1", q)));
+		merge_p(p, q);
+	}
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
+				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+				   false, 0, 0);
+	PG_RETURN_PIPELINE(p);
+}
+
+/* funnel.avg_cycle_length / median_cycle_length(stage, created_at, closed_at) */
+PG_FUNCTION_INFO_V1(pipeline_cycle_transfn);
+Datum
+pipeline_cycle_transfn(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	p = pipeline_state(fcinfo, "funnel.avg_cycle_length");
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
+				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
+				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
+				   PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3));
+	PG_RETURN_PIPELINE(p);
+}
+
+/* combine function of every pipeline aggregate, and transition function of rollup() */
+PG_FUNCTION_INFO_V1(pipeline_combine);
+Datum
+pipeline_combine(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	p = pipeline_state(fcinfo, "funnel.rollup");
+	pipeline_merge(p, pipeline_get(PG_GETARG_DATUM(1), CurrentMemoryContext));
+	PG_RETURN_PIPELINE(p);
+}
+
+/* ------------------------------------------------------------------------
+ * Accessors
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct Tally
+{
+	int64		deals;
+	int64		won;
+	int64		lost;
+	int64		open;
+} Tally;
+
+/* The funnel definition for a state's stage type (fn_extra cache). */
+static FunnelDef *
+def_for_state(FunctionCallInfo fcinfo, Pipeline *p)
+{
+	return funnel_def_cached(defcache_of(fcinfo), p->stage_type);
+}
+
+static FunnelOutcome
+slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx)
+{
+	FunnelDefCache *dc = defcache_of(fcinfo);
+
+	funnel_def_cached(dc, p->stage_type);
+	*idx = funnel_stage_index(dc, s->label);
+	return dc->def->stages[*idx].outcome;
+}
+
+static Tally
+tally(FunctionCallInfo fcinfo, Pipeline *p)
+{
+	Tally		t = {0, 0, 0, 0};
+	int			i;
+
+	if (!OidIsValid(p->stage_type))
+		return t;
+	(void) def_for_state(fcinfo, p);
+	for (i = 0; i < p->nslots; i++)
+	{
+		int			idx;
+		FunnelOutcome o = slot_outcome(fcinfo, p, &p->slots[i], &idx);
+
+		t.deals += p->slots[i].deals;
+		if (o == FUNNEL_WON)
+			t.won += p->slots[i].deals;
+		else if (o == FUNNEL_LOST)
+			t.lost += p->slots[i].deals;
+		else
+			t.open += p->slots[i].deals;
+	}
+	return t;
+}
+
+#define ARG_PIPELINE(n) pipeline_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
+
+PG_FUNCTION_INFO_V1(pipeline_deal_count);
+Datum
+pipeline_deal_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).deals);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_won_count);
+Datum
+pipeline_won_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).won);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_lost_count);
+Datum
+pipeline_lost_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).lost);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_open_count);
+Datum
+pipeline_open_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).open);
+}
+
+static bool
+win_rate_of(FunctionCallInfo fcinfo, Pipeline *p, float8 *rate)
+{
+	Tally		t = tally(fcinfo, p);
+
+	if (t.won + t.lost == 0)
+		return false;
+	*rate = (float8) t.won / (float8) (t.won + t.lost);
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(pipeline_win_rate);
+Datum
+pipeline_win_rate(PG_FUNCTION_ARGS)
+{
+	float8		rate;
+
+	if (!win_rate_of(fcinfo, ARG_PIPELINE(0), &rate))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(rate);
+}
+
+/* the exact amount sum of the slots with the given outcome */
+static NumSum
+amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
+{
+	NumSum		sum;
+	int			i;
+
+	numsum_init(&sum);
+	if (!OidIsValid(p->stage_type))
+		return sum;
+	for (i = 0; i < p->nslots; i++)
+	{
+		int			idx;
+
+		if (slot_outcome(fcinfo, p, &p->slots[i], &idx) == want)
+			numsum_merge(&sum, &p->slots[i].amount, CurrentMemoryContext);
+	}
+	return sum;
+}
+
+static Numeric
+avg_deal_size_of(FunctionCallInfo fcinfo, Pipeline *p)
+{
+	NumSum		won = amount_of(fcinfo, p, FUNNEL_WON);
+
+	return numsum_avg(&won);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_avg_deal_size);
+Datum
+pipeline_avg_deal_size(PG_FUNCTION_ARGS)
+{
+	Numeric		avg = avg_deal_size_of(fcinfo, ARG_PIPELINE(0));
+
+	if (avg == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_NUMERIC(avg);
+}
+
+static void
+check_percentile(float8 q)
+{
+	if (isnan(q) || q < 0 || q > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("percentile value %g is not between 0 and 1", q)));
+}
+
+static bool
+deal_size_quantile_of(Pipeline *p, float8 q, float8 *result)
+{
+	check_percentile(q);
+	if (qs_count(&p->won_amounts) == 0)
+		return false;
+	funnel_qs_check(qs_quantile(&p->won_amounts, q, result), "deal sizes");
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(pipeline_deal_size_quantile);
+Datum
+pipeline_deal_size_quantile(PG_FUNCTION_ARGS)
+{
+	float8		r;
+
+	if (!deal_size_quantile_of(ARG_PIPELINE(0), PG_GETARG_FLOAT8(1), &r))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(r);
+}
+
+/* closed_at - created_at as timestamp_mi returns it: justified into days + time */
+static Interval *
+usecs_interval(int64 us)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->day = (int32) (us / USECS_PER_DAY);
+	iv->time = us % USECS_PER_DAY;
+	return iv;
+}
+
+static Interval *
+avg_cycle_of(Pipeline *p, bool won_only)
+{
+	CycleSum	cs = p->won_cycle;
+
+	if (!won_only)
+		cycle_merge(&cs, &p->lost_cycle);
+	if (cs.count == 0)
+		return NULL;
+	/* as avg(interval): the sum of the justified intervals, then interval_div */
+	if (cs.days <= PG_INT32_MAX && cs.usecs <= PG_INT64_MAX)
+	{
+		Interval	sum;
+
+		memset(&sum, 0, sizeof(sum));
+		sum.day = (int32) cs.days;
+		sum.time = (int64) cs.usecs;
+		return DatumGetIntervalP(DirectFunctionCall2(interval_div, IntervalPGetDatum(&sum),
+													 Float8GetDatum((float8) cs.count)));
+	}
+	/* beyond what an interval sum can hold (avg(interval) would fail): divide first */
+	{
+		int128		total = cs.days * USECS_PER_DAY + cs.usecs;
+
+		return usecs_interval((int64) (total / cs.count));
+	}
+}
+
+PG_FUNCTION_INFO_V1(pipeline_avg_cycle_length);
+Datum
+pipeline_avg_cycle_length(PG_FUNCTION_ARGS)
+{
+	Interval   *iv = avg_cycle_of(ARG_PIPELINE(0), PG_GETARG_BOOL(1));
+
+	if (iv == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(iv);
+}
+
+/*
+ * percentile_cont over cycle lengths, interpolated as percentile_cont does
+ * for intervals (interval_mi, interval_mul, interval_pl) between the two
+ * neighbouring order statistics, each justified as timestamp_mi would.
+ */
+static Interval *
+cycle_quantile_of(Pipeline *p, float8 q, bool won_only)
+{
+	QSketch		all;
+	QSAllocator a = funnel_qs_allocator(CurrentMemoryContext);
+	double		first;
+	double		second;
+	double		proportion;
+	Interval   *lo;
+	Datum		diff;
+
+	check_percentile(q);
+	funnel_qs_check(qs_copy(&all, &a, &p->won_cycles), "cycle lengths");
+	if (!won_only)
+		funnel_qs_check(qs_merge(&all, &p->lost_cycles), "cycle lengths");
+	if (qs_count(&all) == 0)
+		return NULL;
+	funnel_qs_check(qs_quantile_neighbours(&all, q, &first, &second, &proportion), "cycle lengths");
+	lo = usecs_interval((int64) rint(first));
+	if (proportion == 0)
+		return lo;
+	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(usecs_interval((int64) rint(second))),
+							   IntervalPGetDatum(lo));
+	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
+	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
+}
+
+PG_FUNCTION_INFO_V1(pipeline_cycle_length_quantile);
+Datum
+pipeline_cycle_length_quantile(PG_FUNCTION_ARGS)
+{
+	Interval   *iv = cycle_quantile_of(ARG_PIPELINE(0), PG_GETARG_FLOAT8(1), PG_GETARG_BOOL(2));
+
+	if (iv == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(iv);
+}
+
+static Numeric
+numeric_zero(void)
+{
+	return DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(0)));
+}
+
+PG_FUNCTION_INFO_V1(pipeline_open_value);
+Datum
+pipeline_open_value(PG_FUNCTION_ARGS)
+{
+	NumSum		open = amount_of(fcinfo, ARG_PIPELINE(0), FUNNEL_OPEN);
+	Numeric		total = numsum_total(&open);
+
+	PG_RETURN_NUMERIC(total ? total : numeric_zero());
+}
+
+/* sum over open stages of (their amounts x the stage's win probability) */
+PG_FUNCTION_INFO_V1(pipeline_weighted_value);
+Datum
+pipeline_weighted_value(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p = ARG_PIPELINE(0);
+	Datum		total = NumericGetDatum(numeric_zero());
+	int			i;
+
+	if (OidIsValid(p->stage_type))
+	{
+		FunnelDef  *def = def_for_state(fcinfo, p);
+
+		for (i = 0; i < p->nslots; i++)
+		{
+			int			idx;
+			Numeric		sum;
+
+			if (slot_outcome(fcinfo, p, &p->slots[i], &idx) != FUNNEL_OPEN)
+				continue;
+			def = defcache_of(fcinfo)->def;
+			sum = numsum_total(&p->slots[i].amount);
+			if (sum == NULL || !def->stages[idx].has_probability)
+				continue;
+			total = DirectFunctionCall2(numeric_add, total,
+										DirectFunctionCall2(numeric_mul, NumericGetDatum(sum),
+															DirectFunctionCall1(float8_numeric,
+																				Float8GetDatum(def->stages[idx].probability))));
+		}
+	}
+	PG_RETURN_DATUM(total);
+}
+
+/*
+ * sales_velocity = open deals x win rate x average won deal size / average
+ * won cycle length in days: the value the pipeline is expected to close per
+ * day.  NULL when a factor is unknown or the average cycle is zero.
+ */
+PG_FUNCTION_INFO_V1(pipeline_sales_velocity);
+Datum
+pipeline_sales_velocity(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p = ARG_PIPELINE(0);
+	Tally		t = tally(fcinfo, p);
+	float8		rate;
+	Numeric		avg;
+	float8		days;
+
+	if (!win_rate_of(fcinfo, p, &rate) || (avg = avg_deal_size_of(fcinfo, p)) == NULL ||
+		p->won_cycle.count == 0)
+		PG_RETURN_NULL();
+	days = ((float8) p->won_cycle.days + (float8) p->won_cycle.usecs / USECS_PER_DAY) /
+		(float8) p->won_cycle.count;
+	if (days <= 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((float8) t.open * rate *
+					 DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(avg))) / days);
+}
+
+/* deals whose closed_at is before created_at: left out of the cycle figures */
+PG_FUNCTION_INFO_V1(pipeline_negative_cycles);
+Datum
+pipeline_negative_cycles(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(ARG_PIPELINE(0)->negative_cycles);
+}
+
+/* final functions of the direct aggregates */
+
+PG_FUNCTION_INFO_V1(pipeline_median_deal_size);
+Datum
+pipeline_median_deal_size(PG_FUNCTION_ARGS)
+{
+	float8		r;
+
+	if (!deal_size_quantile_of(ARG_PIPELINE(0), 0.5, &r))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(r);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_deal_size_quantile_final);
+Datum
+pipeline_deal_size_quantile_final(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p = ARG_PIPELINE(0);
+	float8		r;
+
+	if (isnan(p->p) || !deal_size_quantile_of(p, p->p, &r))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(r);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_avg_cycle_length_final);
+Datum
+pipeline_avg_cycle_length_final(PG_FUNCTION_ARGS)
+{
+	Interval   *iv = avg_cycle_of(ARG_PIPELINE(0), false);
+
+	if (iv == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(iv);
+}
+
+PG_FUNCTION_INFO_V1(pipeline_median_cycle_length);
+Datum
+pipeline_median_cycle_length(PG_FUNCTION_ARGS)
+{
+	Interval   *iv = cycle_quantile_of(ARG_PIPELINE(0), 0.5, false);
+
+	if (iv == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(iv);
+}

@@ -1,0 +1,48 @@
+/*
+ * sketch_pg.h
+ *		PostgreSQL glue for the plain-C quantile sketch (sketch.h) and the
+ *		JSON text form shared by the extension's state types.
+ */
+#ifndef FUNNEL_SKETCH_PG_H
+#define FUNNEL_SKETCH_PG_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+#include "sketch.h"
+#include "wire.h"
+
+/* a QSAllocator that pallocs in cxt */
+extern QSAllocator funnel_qs_allocator(MemoryContext cxt);
+
+/* errors from the sketch library, as ereport */
+extern void funnel_qs_check(int rc, const char *what);
+
+/* binary form: length-prefixed qs_serialize bytes */
+extern void qs_wire_write(StringInfo buf, QSketch *qs);
+extern void qs_wire_read(WireReader *r, QSketch *qs, MemoryContext cxt);
+
+/* JSON text form: {"n":..,"values":[..]} or {"n":..,"min":..,"max":..,"zero":..,"neg":[lo,[..]],"pos":[lo,[..]]} */
+extern void qs_json_write(StringInfo buf, QSketch *qs);
+extern void qs_json_read(JsonbValue *v, QSketch *qs, MemoryContext cxt, const char *type, const char *field);
+
+/* shortest exact decimal of a double */
+extern void append_float8(StringInfo buf, double v);
+/* a JSON string literal */
+extern void append_json_string(StringInfo buf, const char *s);
+
+/* reading the JSON text form (parsed with jsonb_in); errors are 22P02 */
+extern JsonbContainer *jin_parse(const char *str, const char *type);
+extern JsonbValue *jin_get(JsonbContainer *obj, const char *key, bool required, const char *type);
+extern int64 jin_int64(JsonbValue *v, const char *type, const char *field);
+extern double jin_float8(JsonbValue *v, const char *type, const char *field);
+extern char *jin_string(JsonbValue *v, const char *type, const char *field);
+extern JsonbContainer *jin_array(JsonbValue *v, const char *type, const char *field);
+extern JsonbContainer *jin_object(JsonbValue *v, const char *type, const char *field);
+extern uint32 jin_len(JsonbContainer *c);
+extern JsonbValue *jin_at(JsonbContainer *arr, uint32 i);
+extern void jin_bad(const char *type, const char *problem);
+
+#endif							/* FUNNEL_SKETCH_PG_H */
