@@ -113,6 +113,7 @@ synchronous_commit = off
 full_page_writes = off
 max_prepared_transactions = 10
 log_min_messages = warning
+timezone = 'UTC'
 CONF
 	as_owner pg_ctl -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start >/dev/null \
 		|| { cat "$CLUSTER_DIR/server.log" >&2; exit 2; }
