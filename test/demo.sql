@@ -16,6 +16,33 @@ SELECT stage, funnel.stage_outcome(stage) AS outcome, count(*) AS deals,
        round(sum(amount * funnel.probability(stage))) AS weighted_value
 FROM deal GROUP BY stage ORDER BY stage;
 
+\echo '### Pipeline report per sales rep (funnel.pipeline: one pass, exact averages, quantiles)'
+SELECT r.name AS rep, r.team,
+       funnel.deal_count(p) AS deals,
+       round(funnel.win_rate(p)::numeric, 3) AS win_rate,
+       round(funnel.avg_deal_size(p)) AS avg_won_deal,
+       round(funnel.deal_size_quantile(p, 0.5)::numeric) AS median_won_deal,
+       justify_hours(date_trunc('hour', funnel.avg_cycle_length(p))) AS avg_cycle,
+       justify_hours(date_trunc('hour', funnel.cycle_length_quantile(p, 0.5, won_only => true))) AS median_won_cycle,
+       funnel.open_value(p) AS open_value,
+       round(funnel.weighted_value(p)) AS weighted_value,
+       round(funnel.sales_velocity(p)::numeric) AS velocity_per_day
+FROM (SELECT rep_id, funnel.pipeline(stage, amount, created_at, closed_at) AS p
+      FROM deal GROUP BY rep_id) s
+JOIN rep r USING (rep_id)
+ORDER BY r.team, r.name;
+
+\echo '### The same per segment, by quarter of creation, rolled up from daily states'
+CREATE TEMP TABLE pipeline_daily AS
+SELECT created_at::date AS day, segment, funnel.pipeline(stage, amount, created_at, closed_at) AS p
+FROM deal GROUP BY 1, 2;
+SELECT segment, to_char(date_trunc('quarter', day), 'YYYY-"Q"Q') AS quarter,
+       funnel.deal_count(q) AS deals, round(funnel.win_rate(q)::numeric, 3) AS win_rate,
+       round(funnel.avg_deal_size(q)) AS avg_won_deal
+FROM (SELECT segment, date_trunc('quarter', day) AS day, funnel.rollup(p) AS q
+      FROM pipeline_daily GROUP BY 1, 2) s
+ORDER BY segment, quarter;
+
 \echo '### Every recorded stage change checked against the rules'
 SELECT count(*) AS changes,
        count(*) FILTER (WHERE funnel.can_transition(from_stage, to_stage)) AS legal,
