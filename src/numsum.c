@@ -152,6 +152,37 @@ decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
 	return true;
 }
 
+/*
+ * A value with display scale d is acc / 10^d with acc an integer.  When acc
+ * < 2^53 and d <= 22 both are exact doubles, and IEEE division returns the
+ * correctly rounded quotient -- the same double strtod makes of the decimal
+ * text, which is what numeric_float8 does.
+ */
+bool
+numeric_float8_fast(Datum value, float8 *out)
+{
+	static const double pow10_dbl[23] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+	};
+	int128		acc;
+	int			dscale;
+	bool		special;
+	int128		limit = (int128) 1 << 53;
+
+	if (!pow10_ready)
+		init_pow10();
+	/* first pass learns the display scale; the second reads at that scale */
+	if (!decode_numeric(value, NUMSUM_MAX_SCALE, &acc, &dscale, &special) && (special || dscale > 22))
+		return false;
+	if (dscale > 22 || !decode_numeric(value, dscale, &acc, &dscale, &special))
+		return false;
+	if (acc >= limit || acc <= -limit)
+		return false;
+	*out = (double) acc / pow10_dbl[dscale];
+	return true;
+}
+
 /* int128 scaled by 10^scale -> numeric with that display scale */
 static Numeric
 scaled_to_numeric(int128 v, int scale)

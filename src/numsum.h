@@ -35,6 +35,12 @@ extern void numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt);
 extern Numeric numsum_total(const NumSum *s);	/* NULL when count = 0 */
 extern Numeric numsum_avg(const NumSum *s);		/* = avg(numeric); NULL when count = 0 */
 
+/*
+ * numeric -> float8 without going through text, bit-for-bit what
+ * numeric_float8 returns; false when the fast path does not apply.
+ */
+extern bool numeric_float8_fast(Datum value, float8 *out);
+
 /* binary form (inside the flat state values, and send/recv) */
 struct WireReader;
 extern void numsum_write(StringInfo buf, const NumSum *s);

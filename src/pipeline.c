@@ -727,7 +727,10 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 		numsum_add(&s->amount, amount, p->cxt);
 		if (outcome == FUNNEL_WON)
 		{
-			float8		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, amount));
+			float8		f;
+
+			if (!numeric_float8_fast(amount, &f))
+				f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, amount));
 
 			funnel_qs_check(qs_add(&p->won_amounts, f), "deal amounts");
 		}
