@@ -33,7 +33,9 @@
  *     Beyond that the lowest-magnitude buckets are collapsed into one
  *     (DDSketch "collapsing lowest" store): only order statistics whose
  *     magnitude is below max_magnitude / 2.8e70 lose the guarantee (they are
- *     still clamped to [min, max]).
+ *     still clamped to [min, max]);
+ *   - subnormal magnitudes (below 2.2e-308) carry too few bits for a bucket
+ *     value to be within 1%; they are still ordered and clamped correctly.
  *
  * Determinism.  Bucket counts are additive and the collapse point depends
  * only on the largest bucket index, so the state reached from a multiset of
