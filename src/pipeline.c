@@ -267,6 +267,7 @@ static void
 pipeline_validate(Pipeline *p, bool binary)
 {
 	int64		deals = 0;
+	int64		cycles;
 	int			i;
 	const char *problem = NULL;
 
@@ -281,7 +282,9 @@ pipeline_validate(Pipeline *p, bool binary)
 		p->won_cycle.days < 0 || p->won_cycle.usecs < 0 ||
 		p->lost_cycle.days < 0 || p->lost_cycle.usecs < 0)
 		problem = "negative cycle figures";
-	else if (p->won_cycle.count + p->lost_cycle.count + p->negative_cycles > deals ||
+	else if (pg_add_s64_overflow(p->won_cycle.count, p->lost_cycle.count, &cycles) ||
+			 pg_add_s64_overflow(cycles, p->negative_cycles, &cycles) ||
+			 cycles > deals ||
 			 (int64) qs_count(&p->won_cycles) != p->won_cycle.count ||
 			 (int64) qs_count(&p->lost_cycles) != p->lost_cycle.count ||
 			 (int64) qs_count(&p->won_amounts) > deals)
