@@ -79,6 +79,10 @@ conversion_recv(PG_FUNCTION_ARGS)
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	Conversion *c = palloc(sizeof(Conversion));
 
+	if (buf->len - buf->cursor != 2 * sizeof(int64))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: expected 16 bytes", CONVERSION_TYPE)));
 	c->from = pq_getmsgint64(buf);
 	c->converted = pq_getmsgint64(buf);
 	conversion_check(c, true);

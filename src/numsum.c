@@ -152,6 +152,24 @@ decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
 	return true;
 }
 
+bool
+numeric_datum_is_special(Datum value)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+	uint16		header;
+
+	if (VARATT_IS_EXTENDED(v) && (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v)))
+	{
+		Numeric		n = DatumGetNumeric(value);
+
+		return numeric_is_nan(n) || numeric_is_inf(n);
+	}
+	if (VARSIZE_ANY_EXHDR(v) < sizeof(uint16))
+		return false;
+	memcpy(&header, VARDATA_ANY(v), sizeof(uint16));
+	return (header & HDR_SIGN_MASK) == HDR_SPECIAL;
+}
+
 /*
  * A value with display scale d is acc / 10^d with acc an integer.  When acc
  * < 2^53 and d <= 22 both are exact doubles, and IEEE division returns the
@@ -467,7 +485,15 @@ numsum_read(WireReader *r, NumSum *s, MemoryContext mcxt)
 		const char *p = wire_get_bytes(r, &n, "numeric sum");
 		StringInfoData sbuf;
 		MemoryContext old;
+		int16		ndigits;
 
+		/* numeric_send: int16 ndigits, weight, sign, dscale, then the digits */
+		if (n < 4 * sizeof(int16))
+			wire_bad(r, "truncated numeric sum");
+		memcpy(&ndigits, p, sizeof(int16));
+		ndigits = (int16) pg_ntoh16((uint16) ndigits);
+		if (ndigits < 0 || n != (Size) (4 + ndigits) * sizeof(int16))
+			wire_bad(r, "bad numeric sum length");
 		initStringInfo(&sbuf);
 		appendBinaryStringInfo(&sbuf, p, (int) n);
 		old = MemoryContextSwitchTo(mcxt);

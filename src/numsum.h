@@ -35,6 +35,9 @@ extern void numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt);
 extern Numeric numsum_total(const NumSum *s);	/* NULL when count = 0 */
 extern Numeric numsum_avg(const NumSum *s);		/* = avg(numeric); NULL when count = 0 */
 
+/* NaN or +-Infinity?  (reads the header only; no copy for packed values) */
+extern bool numeric_datum_is_special(Datum value);
+
 /*
  * numeric -> float8 without going through text, bit-for-bit what
  * numeric_float8 returns; false when the fast path does not apply.

@@ -144,9 +144,19 @@ slot_for(Pipeline *p, Oid label, int hint)
 }
 
 static void
+count_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("bigint out of range"),
+			 errdetail("A count of a funnel.pipeline exceeds 2^63 - 1.")));
+}
+
+static void
 cycle_merge(CycleSum *dst, const CycleSum *src)
 {
-	dst->count += src->count;
+	if (pg_add_s64_overflow(dst->count, src->count, &dst->count))
+		count_overflow();
 	dst->days += src->days;
 	dst->usecs += src->usecs;
 }
@@ -193,12 +203,14 @@ pipeline_merge(Pipeline *dst, Pipeline *src)
 	{
 		PipeStage  *d = slot_for(dst, src->slots[i].label, i);
 
-		d->deals += src->slots[i].deals;
+		if (pg_add_s64_overflow(d->deals, src->slots[i].deals, &d->deals))
+			count_overflow();
 		numsum_merge(&d->amount, &src->slots[i].amount, dst->cxt);
 	}
 	cycle_merge(&dst->won_cycle, &src->won_cycle);
 	cycle_merge(&dst->lost_cycle, &src->lost_cycle);
-	dst->negative_cycles += src->negative_cycles;
+	if (pg_add_s64_overflow(dst->negative_cycles, src->negative_cycles, &dst->negative_cycles))
+		count_overflow();
 	funnel_qs_check(qs_merge(&dst->won_amounts, &src->won_amounts), "deal sizes");
 	funnel_qs_check(qs_merge(&dst->won_cycles, &src->won_cycles), "cycle lengths");
 	funnel_qs_check(qs_merge(&dst->lost_cycles, &src->lost_cycles), "cycle lengths");
@@ -239,10 +251,11 @@ pipeline_write(StringInfo buf, Pipeline *p)
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].deals > 0)
 			used++;
+	/* (merges refuse to overflow, so no slot has a negative count) */
 	wire_put_u32(buf, (uint32) used);
 	for (i = 0; i < p->nslots; i++)
 	{
-		if (p->slots[i].deals == 0)
+		if (p->slots[i].deals <= 0)
 			continue;
 		wire_put_u32(buf, p->slots[i].label);
 		wire_put_i64(buf, p->slots[i].deals);
@@ -262,42 +275,83 @@ pipeline_write(StringInfo buf, Pipeline *p)
 	qs_wire_write(buf, &p->lost_cycles);
 }
 
+/* largest cycle a timestamp difference can give, in days (2^63 us) */
+#define MAX_CYCLE_DAYS INT64CONST(106751991)
+
+/* One cycle sum against its sketch: plausible totals, and exact in exact mode. */
+static const char *
+check_cycles(const CycleSum *cs, QSketch *qs)
+{
+	int128		total;
+
+	if (cs->count < 0 || cs->days < 0 || cs->usecs < 0)
+		return "negative cycle figures";
+	if ((int64) qs_count(qs) != cs->count)
+		return "cycle counts disagree with their sketch";
+	if (cs->count == 0)
+		return (cs->days != 0 || cs->usecs != 0) ? "cycle sums without cycles" : NULL;
+	if (cs->usecs >= (int128) cs->count * USECS_PER_DAY || cs->days > (int128) cs->count * MAX_CYCLE_DAYS)
+		return "cycle sums out of range";
+	if (qs_min(qs) < 0)
+		return "negative cycle length";
+	total = cs->days * USECS_PER_DAY + cs->usecs;
+	if (qs_is_exact(qs))
+	{
+		QSParts		parts;
+		int128		sum = 0;
+		uint32		i;
+
+		qs_get_parts(qs, &parts);
+		for (i = 0; i < parts.nvalues; i++)
+		{
+			int64		us = (int64) parts.values[i];
+
+			if ((double) us != parts.values[i])
+				return "a cycle length is not a whole number of microseconds";
+			sum += us;
+		}
+		if (sum != total)
+			return "cycle sums disagree with the cycle lengths";
+	}
+	else if ((double) total < qs_min(qs) * (double) cs->count * (1 - 1e-9) ||
+			 (double) total > qs_max(qs) * (double) cs->count * (1 + 1e-9))
+		return "cycle sums outside the cycle lengths' range";
+	return NULL;
+}
+
 /* Cross-checks shared by the binary and text readers. */
 static void
 pipeline_validate(Pipeline *p, bool binary)
 {
 	int64		deals = 0;
+	int64		amounts = 0;
 	int64		cycles;
 	int			i;
 	const char *problem = NULL;
 
-	for (i = 0; i < p->nslots; i++)
+	for (i = 0; i < p->nslots && problem == NULL; i++)
 	{
 		if (p->slots[i].deals <= 0 || p->slots[i].amount.count > p->slots[i].deals)
 			problem = "a stage's counts are inconsistent";
-		if (pg_add_s64_overflow(deals, p->slots[i].deals, &deals))
+		else if (pg_add_s64_overflow(deals, p->slots[i].deals, &deals) ||
+				 pg_add_s64_overflow(amounts, p->slots[i].amount.count, &amounts))
 			problem = "deal count out of range";
 	}
-	if (p->won_cycle.count < 0 || p->lost_cycle.count < 0 || p->negative_cycles < 0 ||
-		p->won_cycle.days < 0 || p->won_cycle.usecs < 0 ||
-		p->lost_cycle.days < 0 || p->lost_cycle.usecs < 0)
+	if (problem == NULL && p->negative_cycles < 0)
 		problem = "negative cycle figures";
-	else if (pg_add_s64_overflow(p->won_cycle.count, p->lost_cycle.count, &cycles) ||
-			 pg_add_s64_overflow(cycles, p->negative_cycles, &cycles) ||
-			 cycles > deals ||
-			 (int64) qs_count(&p->won_cycles) != p->won_cycle.count ||
-			 (int64) qs_count(&p->lost_cycles) != p->lost_cycle.count ||
-			 (int64) qs_count(&p->won_amounts) > deals)
-		problem = "cycle and deal counts disagree";
-	else if ((p->won_cycle.count == 0 && (p->won_cycle.days != 0 || p->won_cycle.usecs != 0)) ||
-			 (p->lost_cycle.count == 0 && (p->lost_cycle.days != 0 || p->lost_cycle.usecs != 0)))
-		problem = "cycle sums without cycles";
-	else if (!isnan(p->p) && (p->p < 0 || p->p > 1))
+	if (problem == NULL)
+		problem = check_cycles(&p->won_cycle, &p->won_cycles);
+	if (problem == NULL)
+		problem = check_cycles(&p->lost_cycle, &p->lost_cycles);
+	if (problem == NULL &&
+		(pg_add_s64_overflow(p->won_cycle.count, p->lost_cycle.count, &cycles) ||
+		 pg_add_s64_overflow(cycles, p->negative_cycles, &cycles) || cycles > deals))
+		problem = "more cycles than deals";
+	if (problem == NULL && (int64) qs_count(&p->won_amounts) > amounts)
+		problem = "more won amounts than amounts";
+	if (problem == NULL && !isnan(p->p) && (p->p < 0 || p->p > 1))
 		problem = "quantile out of range";
-	else if ((qs_count(&p->won_cycles) > 0 && qs_min(&p->won_cycles) < 0) ||
-			 (qs_count(&p->lost_cycles) > 0 && qs_min(&p->lost_cycles) < 0))
-		problem = "negative cycle length";
-	else if (!OidIsValid(p->stage_type) && p->nslots > 0)
+	if (problem == NULL && !OidIsValid(p->stage_type) && p->nslots > 0)
 		problem = "stages without a funnel type";
 	if (problem == NULL)
 		return;
@@ -481,19 +535,51 @@ pipeline_flat(Pipeline *p)
  */
 
 static void
+append_int128(StringInfo buf, int128 v)
+{
+	char		digits[48];
+	int			n = 0;
+	uint128		u = v < 0 ? (uint128) (-(v + 1)) + 1 : (uint128) v;
+
+	do
+	{
+		digits[n++] = (char) ('0' + (int) (u % 10));
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		appendStringInfoChar(buf, '-');
+	while (n > 0)
+		appendStringInfoChar(buf, digits[--n]);
+}
+
+static void
 cycle_json(StringInfo buf, const char *key, const CycleSum *cs)
 {
-	char		days[64];
-	char		usecs[64];
+	appendStringInfo(buf, ",\"%s\":[" INT64_FORMAT ",", key, cs->count);
+	append_int128(buf, cs->days);
+	appendStringInfoChar(buf, ',');
+	append_int128(buf, cs->usecs);
+	appendStringInfoChar(buf, ']');
+}
 
-	/* int128 values printed via numeric text would be overkill: they fit int64 in practice */
-	if (cs->days > PG_INT64_MAX || cs->usecs > PG_INT64_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cycle-length sum of a %s value is too large to print", PIPELINE_TYPE)));
-	snprintf(days, sizeof(days), INT64_FORMAT, (int64) cs->days);
-	snprintf(usecs, sizeof(usecs), INT64_FORMAT, (int64) cs->usecs);
-	appendStringInfo(buf, ",\"%s\":[" INT64_FORMAT ",%s,%s]", key, cs->count, days, usecs);
+/* a non-negative integer of up to 38 digits from a JSON number */
+static int128
+json_int128(JsonbValue *v, const char *field)
+{
+	char	   *str;
+	int128		r = 0;
+	int			n = 0;
+
+	if (v == NULL || v->type != jbvNumeric)
+		jin_bad(PIPELINE_TYPE, psprintf("\"%s\" must be a number", field));
+	str = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	for (; *str; str++, n++)
+	{
+		if (*str < '0' || *str > '9' || n >= 38)
+			jin_bad(PIPELINE_TYPE, psprintf("\"%s\" must be a non-negative integer below 10^38", field));
+		r = r * 10 + (*str - '0');
+	}
+	return r;
 }
 
 PG_FUNCTION_INFO_V1(pipeline_out);
@@ -559,8 +645,8 @@ cycle_from_json(JsonbContainer *obj, const char *key, CycleSum *cs)
 	if (jin_len(arr) != 3)
 		jin_bad(PIPELINE_TYPE, psprintf("\"%s\" must be [count, days, microseconds]", key));
 	cs->count = jin_int64(jin_at(arr, 0), PIPELINE_TYPE, key);
-	cs->days = jin_int64(jin_at(arr, 1), PIPELINE_TYPE, key);
-	cs->usecs = jin_int64(jin_at(arr, 2), PIPELINE_TYPE, key);
+	cs->days = json_int128(jin_at(arr, 1), key);
+	cs->usecs = json_int128(jin_at(arr, 2), key);
 }
 
 PG_FUNCTION_INFO_V1(pipeline_in);
@@ -580,11 +666,7 @@ pipeline_in(PG_FUNCTION_ARGS)
 	v = jin_get(obj, "type", false, PIPELINE_TYPE);
 	if (v != NULL)
 	{
-		char	   *name = jin_string(v, PIPELINE_TYPE, "type");
-
-		p->stage_type = DatumGetObjectId(DirectFunctionCall1(regtypein, CStringGetDatum(name)));
-		if (get_typtype(p->stage_type) != TYPTYPE_ENUM)
-			jin_bad(PIPELINE_TYPE, psprintf("type %s is not an enum", name));
+		p->stage_type = jin_enum_type(jin_string(v, PIPELINE_TYPE, "type"), PIPELINE_TYPE);
 	}
 	v = jin_get(obj, "p", false, PIPELINE_TYPE);
 	if (v != NULL)
@@ -594,7 +676,7 @@ pipeline_in(PG_FUNCTION_ARGS)
 		jin_bad(PIPELINE_TYPE, "too many stages");
 	for (i = 0; i < jin_len(stages); i++)
 	{
-		JsonbContainer *e = jin_array(jin_at(stages, i), PIPELINE_TYPE, "stages");
+		JsonbContainer *e = jin_array(jin_at(stages, i), PIPELINE_TYPE, "a stage");
 		char	   *label;
 		HeapTuple	tup;
 		PipeStage  *s;
@@ -727,6 +809,11 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 	s->deals++;
 	if (has_amount)
 	{
+		if (numeric_datum_is_special(amount))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("deal amounts must be finite"),
+					 errdetail("An amount is NaN or infinite.")));
 		numsum_add(&s->amount, amount, p->cxt);
 		if (outcome == FUNNEL_WON)
 		{
@@ -1049,7 +1136,7 @@ avg_cycle_of(Pipeline *p, bool won_only)
 	if (cs.count == 0)
 		return NULL;
 	/* as avg(interval): the sum of the justified intervals, then interval_div */
-	if (cs.days <= PG_INT32_MAX && cs.usecs <= PG_INT64_MAX)
+	if (cs.days <= PG_INT32_MAX && cs.usecs <= PG_INT64_MAX && cs.usecs >= 0)
 	{
 		Interval	sum;
 

@@ -13,7 +13,12 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
@@ -209,14 +214,50 @@ jin_int64(JsonbValue *v, const char *type, const char *field)
 double
 jin_float8(JsonbValue *v, const char *type, const char *field)
 {
+	char	   *str;
+	char	   *end;
 	double		d;
 
 	if (v == NULL || v->type != jbvNumeric)
 		jin_bad(type, psprintf("\"%s\" must be a number", field));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
-	if (isnan(d) || isinf(d))
-		jin_bad(type, psprintf("\"%s\" must be finite", field));
+	/* strtod rounds as float8in does; out of range is malformed input here */
+	str = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	errno = 0;
+	d = strtod(str, &end);
+	if (*end != '\0' || errno == ERANGE || isnan(d) || isinf(d))
+		jin_bad(type, psprintf("\"%s\" must be a finite float8", field));
 	return d;
+}
+
+/*
+ * The OID of a stage type named in a text value ("schema"."name" as
+ * format_type_be_qualified prints it), or 22P02 -- never a parser error.
+ */
+Oid
+jin_enum_type(const char *name, const char *type)
+{
+	char	   *raw = pstrdup(name);
+	List	   *names;
+	Oid			typid = InvalidOid;
+
+	if (!SplitIdentifierString(raw, '.', &names) || list_length(names) < 1 || list_length(names) > 2)
+		jin_bad(type, psprintf("invalid type name \"%s\"", name));
+	if (list_length(names) == 1)
+		typid = TypenameGetTypid((char *) linitial(names));
+	else
+	{
+		Oid			nsp = LookupExplicitNamespace((char *) linitial(names), true);
+
+		if (OidIsValid(nsp))
+			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+									CStringGetDatum((char *) lsecond(names)),
+									ObjectIdGetDatum(nsp));
+	}
+	if (!OidIsValid(typid))
+		jin_bad(type, psprintf("type \"%s\" does not exist", name));
+	if (get_typtype(typid) != TYPTYPE_ENUM)
+		jin_bad(type, psprintf("type %s is not an enum", name));
+	return typid;
 }
 
 char *

@@ -38,6 +38,7 @@ extern JsonbContainer *jin_parse(const char *str, const char *type);
 extern JsonbValue *jin_get(JsonbContainer *obj, const char *key, bool required, const char *type);
 extern int64 jin_int64(JsonbValue *v, const char *type, const char *field);
 extern double jin_float8(JsonbValue *v, const char *type, const char *field);
+extern Oid jin_enum_type(const char *name, const char *type);
 extern char *jin_string(JsonbValue *v, const char *type, const char *field);
 extern JsonbContainer *jin_array(JsonbValue *v, const char *type, const char *field);
 extern JsonbContainer *jin_object(JsonbValue *v, const char *type, const char *field);
