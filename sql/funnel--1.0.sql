@@ -877,3 +877,69 @@ CREATE AGGREGATE @extschema@.conversion_rate(reached_from boolean, reached_to bo
     SFUNC = @extschema@.conversion_transfn, STYPE = @extschema@.conversion,
     FINALFUNC = @extschema@.conversion_final, COMBINEFUNC = @extschema@.conversion_combine,
     PARALLEL = SAFE);
+
+------------------------------------------------------------------------------
+-- Journeys: one entity's stage history as a value
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.journey;
+CREATE FUNCTION @extschema@.journey_in(cstring) RETURNS @extschema@.journey
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.journey_out(@extschema@.journey) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.journey_send(@extschema@.journey) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.journey_recv(internal) RETURNS @extschema@.journey
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.journey (
+    INPUT = @extschema@.journey_in,
+    OUTPUT = @extschema@.journey_out,
+    SEND = @extschema@.journey_send,
+    RECEIVE = @extschema@.journey_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+CREATE FUNCTION @extschema@.journey_transfn(@extschema@.journey, anyenum, timestamptz)
+    RETURNS @extschema@.journey AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.journey_combine(@extschema@.journey, @extschema@.journey)
+    RETURNS @extschema@.journey AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.journey_final(@extschema@.journey)
+    RETURNS @extschema@.journey AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+
+-- funnel.journey(stage, at): one entity's history rows, in any order
+CREATE AGGREGATE @extschema@.journey(stage anyenum, at timestamptz) (
+    SFUNC = @extschema@.journey_transfn,
+    STYPE = @extschema@.journey,
+    FINALFUNC = @extschema@.journey_final,
+    COMBINEFUNC = @extschema@.journey_combine,
+    PARALLEL = SAFE
+);
+
+CREATE FUNCTION @extschema@.reached(j @extschema@.journey, stage anyenum) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'journey_reached' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.entered(j @extschema@.journey, stage anyenum) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'journey_entered' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.entered_at(j @extschema@.journey, stage anyenum) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'journey_entered_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.exited_at(j @extschema@.journey, stage anyenum) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'journey_exited_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.entries(j @extschema@.journey, stage anyenum) RETURNS integer
+    AS 'MODULE_PATHNAME', 'journey_entries' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.time_in_stage(j @extschema@.journey, stage anyenum, as_of timestamptz DEFAULT now())
+    RETURNS interval AS 'MODULE_PATHNAME', 'journey_time_in_stage' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.latest_time_in_stage(j @extschema@.journey, stage anyenum, as_of timestamptz DEFAULT now())
+    RETURNS interval AS 'MODULE_PATHNAME', 'journey_latest_time_in_stage' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cycle_length(j @extschema@.journey) RETURNS interval
+    AS 'MODULE_PATHNAME', 'journey_cycle_length' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.outcome(j @extschema@.journey) RETURNS text
+    AS 'MODULE_PATHNAME', 'journey_outcome' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.furthest_stage(j @extschema@.journey) RETURNS text
+    AS 'MODULE_PATHNAME', 'journey_furthest_stage' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path(j @extschema@.journey) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'journey_path' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.stage_at(j @extschema@.journey, ts timestamptz) RETURNS text
+    AS 'MODULE_PATHNAME', 'journey_stage_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.event_count(j @extschema@.journey) RETURNS integer
+    AS 'MODULE_PATHNAME', 'journey_event_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -1,0 +1,801 @@
+/*
+ * journey.c
+ *		funnel.journey: the aggregate that turns one entity's history rows
+ *		into its journey, the type's I/O, and the per-journey accessors.
+ *
+ * Aggregation.  The transition function appends (time, label) to a flat
+ * state allocated in the aggregate context and updated in place; when it is
+ * full it is copied once into a state twice its size (nodeAgg keeps the new
+ * copy and frees the old), so a journey of n events is copied O(log n) times.
+ * The combine function concatenates.  The final function sorts by (time,
+ * funnel position) -- equal times keep funnel order -- and drops an event
+ * that repeats the stage the entity is already in.
+ *
+ * Stays.  A visit of a stage lasts from its event to the next event; the
+ * last visit is the entity's current stay, open until as_of (accessors that
+ * count it take as_of, default now(); a stay ending before it began counts
+ * as zero).
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "journey.h"
+#include "sketch_pg.h"
+
+#define JOURNEY_TYPE "funnel.journey"
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------
+ */
+
+static Journey *
+journey_alloc(MemoryContext cxt, Oid stage_type, int cap)
+{
+	Journey    *j = MemoryContextAllocZero(cxt, JOURNEY_SIZE(cap));
+
+	SET_VARSIZE(j, JOURNEY_SIZE(cap));
+	j->version = JOURNEY_VERSION;
+	j->stage_type = stage_type;
+	j->cap = cap;
+	return j;
+}
+
+/* A stored journey (detoasted), checked for the invariants of a sorted value. */
+Journey *
+journey_from_datum(Datum d)
+{
+	Journey    *j = (Journey *) PG_DETOAST_DATUM(d);
+
+	if (j->version != JOURNEY_VERSION || j->n < 0 || j->cap < j->n ||
+		VARSIZE(j) != JOURNEY_SIZE(j->cap))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupted %s value", JOURNEY_TYPE)));
+	return j;
+}
+
+static char *
+label_name(Oid label)
+{
+	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(label));
+	char	   *name;
+
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid internal value for enum: %u", label)));
+	name = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
+	ReleaseSysCache(tup);
+	return name;
+}
+
+typedef struct SortEv
+{
+	TimestampTz at;
+	int			pos;
+	Oid			label;
+} SortEv;
+
+static int
+sortev_cmp(const void *a, const void *b)
+{
+	const SortEv *x = a;
+	const SortEv *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/*
+ * Sort a journey's events by (time, funnel position), drop repeats of the
+ * current stage, and return a compact sorted copy in CurrentMemoryContext.
+ */
+static Journey *
+journey_normalize(Journey *j, FunnelDefCache *dc)
+{
+	SortEv	   *ev;
+	Journey    *out;
+	int			i;
+	int			n = 0;
+
+	if (j->flags & JOURNEY_SORTED && j->cap == j->n)
+		return j;
+	funnel_def_cached(dc, j->stage_type);
+	ev = palloc(sizeof(SortEv) * Max(j->n, 1));
+	for (i = 0; i < j->n; i++)
+	{
+		ev[i].at = j->ev[i].at;
+		ev[i].label = j->ev[i].label;
+		ev[i].pos = funnel_stage_index(dc, j->ev[i].label);
+	}
+	qsort(ev, j->n, sizeof(SortEv), sortev_cmp);
+	out = journey_alloc(CurrentMemoryContext, j->stage_type, Max(j->n, 0));
+	for (i = 0; i < j->n; i++)
+	{
+		if (n > 0 && out->ev[n - 1].label == ev[i].label)
+			continue;			/* already in that stage */
+		out->ev[n].at = ev[i].at;
+		out->ev[n].label = ev[i].label;
+		n++;
+	}
+	out->n = n;
+	out->cap = n;
+	SET_VARSIZE(out, JOURNEY_SIZE(n));
+	out->flags = JOURNEY_SORTED;
+	pfree(ev);
+	return out;
+}
+
+typedef struct JourneyFnCache
+{
+	FunnelDefCache defcache;
+	Oid			argtype;		/* the stage argument's declared type */
+	Oid			basetype;
+} JourneyFnCache;
+
+static JourneyFnCache *
+fncache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(JourneyFnCache));
+	return (JourneyFnCache *) fcinfo->flinfo->fn_extra;
+}
+
+/* ------------------------------------------------------------------------
+ * Aggregate
+ * ------------------------------------------------------------------------
+ */
+
+/* funnel.journey(stage anyenum, at timestamptz): rows with a NULL stage or time are skipped */
+PG_FUNCTION_INFO_V1(journey_transfn);
+Datum
+journey_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	JourneyFnCache *c;
+	Journey    *j;
+	TimestampTz at;
+	Oid			argtype;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel.journey called in non-aggregate context")));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	at = PG_GETARG_TIMESTAMPTZ(2);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("journey event times must be finite")));
+	c = fncache(fcinfo);
+	argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	if (argtype != c->argtype)
+	{
+		c->basetype = getBaseType(argtype);
+		c->argtype = argtype;
+		(void) funnel_def_cached(&c->defcache, argtype);	/* 42704 if not a funnel */
+	}
+
+	if (PG_ARGISNULL(0))
+		j = journey_alloc(aggcxt, c->basetype, 8);
+	else
+		j = (Journey *) PG_GETARG_POINTER(0);
+	if (j->n == j->cap)
+	{
+		/* grow: nodeAgg copies the bigger value into its context and frees the old one */
+		Journey    *bigger;
+
+		if (j->cap >= JOURNEY_MAX_EVENTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a journey can hold at most %d events", JOURNEY_MAX_EVENTS)));
+		bigger = journey_alloc(CurrentMemoryContext, j->stage_type, j->cap * 2);
+		memcpy(bigger->ev, j->ev, sizeof(JourneyEvent) * j->n);
+		bigger->n = j->n;
+		j = bigger;
+	}
+	j->ev[j->n].at = at;
+	j->ev[j->n].label = PG_GETARG_OID(1);
+	j->n++;
+	j->flags &= ~JOURNEY_SORTED;
+	PG_RETURN_POINTER(j);
+}
+
+PG_FUNCTION_INFO_V1(journey_combine);
+Datum
+journey_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	Journey    *a;
+	Journey    *b;
+	Journey    *r;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel.journey combine called in non-aggregate context")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = journey_from_datum(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+	{
+		r = journey_alloc(aggcxt, b->stage_type, Max(b->n, 8));
+		memcpy(r->ev, b->ev, sizeof(JourneyEvent) * b->n);
+		r->n = b->n;
+		PG_RETURN_POINTER(r);
+	}
+	a = (Journey *) PG_GETARG_POINTER(0);
+	if (a->stage_type != b->stage_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine journeys of funnels %s and %s",
+						format_type_be(a->stage_type), format_type_be(b->stage_type))));
+	if (a->n + b->n > a->cap)
+	{
+		int			cap = a->cap;
+
+		while (cap < a->n + b->n)
+			cap *= 2;
+		if (cap > JOURNEY_MAX_EVENTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a journey can hold at most %d events", JOURNEY_MAX_EVENTS)));
+		r = journey_alloc(CurrentMemoryContext, a->stage_type, cap);
+		memcpy(r->ev, a->ev, sizeof(JourneyEvent) * a->n);
+		r->n = a->n;
+		a = r;
+	}
+	memcpy(a->ev + a->n, b->ev, sizeof(JourneyEvent) * b->n);
+	a->n += b->n;
+	a->flags &= ~JOURNEY_SORTED;
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(journey_final);
+Datum
+journey_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(journey_normalize((Journey *) PG_GETARG_POINTER(0), &fncache(fcinfo)->defcache));
+}
+
+/* ------------------------------------------------------------------------
+ * I/O
+ * ------------------------------------------------------------------------
+ */
+
+static void
+append_timestamp_utc(StringInfo buf, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	appendStringInfo(buf, "\"%04d-%02d-%02d %02d:%02d:%02d.%06d+00%s\"",
+					 tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1),
+					 tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec,
+					 tm.tm_year > 0 ? "" : " BC");
+}
+
+PG_FUNCTION_INFO_V1(journey_out);
+Datum
+journey_out(PG_FUNCTION_ARGS)
+{
+	Journey    *j = journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"version\":%d,\"type\":", JOURNEY_VERSION);
+	append_json_string(&buf, format_type_be_qualified(j->stage_type));
+	appendStringInfoString(&buf, ",\"events\":[");
+	for (i = 0; i < j->n; i++)
+	{
+		appendStringInfoString(&buf, i ? ",[" : "[");
+		append_json_string(&buf, label_name(j->ev[i].label));
+		appendStringInfoChar(&buf, ',');
+		append_timestamp_utc(&buf, j->ev[i].at);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* events must be in (time, funnel position) order with no repeated stage */
+static void
+check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
+{
+	int			i;
+	int			prev = -1;
+
+	funnel_def_cached(dc, j->stage_type);
+	for (i = 0; i < j->n; i++)
+	{
+		int			pos;
+		const char *problem = NULL;
+
+		if (TIMESTAMP_NOT_FINITE(j->ev[i].at))
+			problem = "event times must be finite";
+		pos = funnel_stage_index(dc, j->ev[i].label);
+		if (problem == NULL && i > 0)
+		{
+			if (j->ev[i].at < j->ev[i - 1].at || (j->ev[i].at == j->ev[i - 1].at && pos < prev))
+				problem = "events are not in (time, funnel position) order";
+			else if (j->ev[i].label == j->ev[i - 1].label)
+				problem = "an event repeats the stage the entity is in";
+		}
+		prev = pos;
+		if (problem == NULL)
+			continue;
+		if (binary)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: %s", JOURNEY_TYPE, problem)));
+		jin_bad(JOURNEY_TYPE, problem);
+	}
+}
+
+PG_FUNCTION_INFO_V1(journey_in);
+Datum
+journey_in(PG_FUNCTION_ARGS)
+{
+	JsonbContainer *obj = jin_parse(PG_GETARG_CSTRING(0), JOURNEY_TYPE);
+	JsonbContainer *events;
+	Oid			typid;
+	Journey    *j;
+	uint32		i;
+	uint32		n;
+
+	if (jin_int64(jin_get(obj, "version", true, JOURNEY_TYPE), JOURNEY_TYPE, "version") != JOURNEY_VERSION)
+		jin_bad(JOURNEY_TYPE, "unknown version");
+	typid = jin_enum_type(jin_string(jin_get(obj, "type", true, JOURNEY_TYPE), JOURNEY_TYPE, "type"), JOURNEY_TYPE);
+	events = jin_array(jin_get(obj, "events", true, JOURNEY_TYPE), JOURNEY_TYPE, "events");
+	n = jin_len(events);
+	if (n > JOURNEY_MAX_EVENTS)
+		jin_bad(JOURNEY_TYPE, "too many events");
+	j = journey_alloc(CurrentMemoryContext, typid, n);
+	for (i = 0; i < n; i++)
+	{
+		JsonbContainer *e = jin_array(jin_at(events, i), JOURNEY_TYPE, "an event");
+		char	   *label;
+		char	   *ts;
+		HeapTuple	tup;
+
+		if (jin_len(e) != 2)
+			jin_bad(JOURNEY_TYPE, "an event must be [stage, time]");
+		label = jin_string(jin_at(e, 0), JOURNEY_TYPE, "event stage");
+		ts = jin_string(jin_at(e, 1), JOURNEY_TYPE, "event time");
+		if (strlen(label) >= NAMEDATALEN)
+			jin_bad(JOURNEY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(typid)));
+		tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(typid), CStringGetDatum(label));
+		if (!HeapTupleIsValid(tup))
+			jin_bad(JOURNEY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(typid)));
+		j->ev[i].label = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+		ReleaseSysCache(tup);
+		j->ev[i].at = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(ts),
+															  ObjectIdGetDatum(InvalidOid),
+															  Int32GetDatum(-1)));
+	}
+	j->n = (int32) n;
+	j->flags = JOURNEY_SORTED;
+	check_sorted(j, &fncache(fcinfo)->defcache, false);
+	PG_RETURN_POINTER(j);
+}
+
+/* binary: version, type OID, n, then n x (label OID, time); same cluster only */
+PG_FUNCTION_INFO_V1(journey_send);
+Datum
+journey_send(PG_FUNCTION_ARGS)
+{
+	Journey    *j = journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache);
+	StringInfoData buf;
+	int			i;
+
+	pq_begintypsend(&buf);
+	pq_sendint8(&buf, JOURNEY_VERSION);
+	pq_sendint32(&buf, j->stage_type);
+	pq_sendint32(&buf, (uint32) j->n);
+	for (i = 0; i < j->n; i++)
+	{
+		pq_sendint32(&buf, j->ev[i].label);
+		pq_sendint64(&buf, j->ev[i].at);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(journey_recv);
+Datum
+journey_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	Oid			typid;
+	int64		n;
+	Journey    *j;
+	int			i;
+
+	if (buf->len - buf->cursor < 9 || pq_getmsgint(buf, 1) != JOURNEY_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: bad header", JOURNEY_TYPE)));
+	typid = pq_getmsgint(buf, 4);
+	n = pq_getmsgint(buf, 4);
+	if (get_typtype(typid) != TYPTYPE_ENUM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: type %u is not an enum", JOURNEY_TYPE, typid)));
+	if (n < 0 || n > JOURNEY_MAX_EVENTS || (buf->len - buf->cursor) != n * 12)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: bad event count", JOURNEY_TYPE)));
+	j = journey_alloc(CurrentMemoryContext, typid, (int) n);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup;
+		bool		ok;
+
+		j->ev[i].label = pq_getmsgint(buf, 4);
+		j->ev[i].at = pq_getmsgint64(buf);
+		tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(j->ev[i].label));
+		ok = HeapTupleIsValid(tup) && ((Form_pg_enum) GETSTRUCT(tup))->enumtypid == typid;
+		if (HeapTupleIsValid(tup))
+			ReleaseSysCache(tup);
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: %u is not a stage of %s",
+							JOURNEY_TYPE, j->ev[i].label, format_type_be(typid))));
+	}
+	j->n = (int32) n;
+	j->flags = JOURNEY_SORTED;
+	check_sorted(j, &fncache(fcinfo)->defcache, true);
+	PG_RETURN_POINTER(j);
+}
+
+/* ------------------------------------------------------------------------
+ * Facts and accessors
+ * ------------------------------------------------------------------------
+ */
+
+void
+journey_facts(Journey *j, FunnelDef *def, FunnelDefCache *dc, JourneyFacts *f)
+{
+	int			i;
+	bool	   *open_seen;
+
+	f->nstages = def->nstages;
+	f->entries = palloc0(sizeof(int) * def->nstages);
+	f->event_stage = palloc(sizeof(int) * Max(j->n, 1));
+	f->furthest_open = -1;
+	f->first_outcome_event = -1;
+	f->outcome = FUNNEL_OPEN;
+	open_seen = palloc0(sizeof(bool) * Max(def->n_open, 1));
+	for (i = 0; i < j->n; i++)
+	{
+		int			idx = funnel_stage_index(dc, j->ev[i].label);
+		FunnelStage *st;
+
+		def = dc->def;
+		st = &def->stages[idx];
+		f->event_stage[i] = idx;
+		f->entries[idx]++;
+		if (st->outcome == FUNNEL_OPEN)
+		{
+			open_seen[st->open_index] = true;
+			if (st->open_index > f->furthest_open)
+				f->furthest_open = st->open_index;
+		}
+		else if (f->first_outcome_event < 0)
+			f->first_outcome_event = i;
+		f->outcome = st->outcome;
+	}
+	f->strict_prefix = 0;
+	while (f->strict_prefix < def->n_open && open_seen[f->strict_prefix])
+		f->strict_prefix++;
+	pfree(open_seen);
+}
+
+/* an accessor's journey, its definition, and (when argno >= 0) the stage argument's index */
+typedef struct Acc
+{
+	Journey    *j;
+	FunnelDef  *def;
+	FunnelDefCache *dc;
+	int			stage;
+} Acc;
+
+static Acc
+accessor_args(FunctionCallInfo fcinfo, int stage_argno)
+{
+	JourneyFnCache *c = fncache(fcinfo);
+	Acc			a;
+
+	a.j = journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &c->defcache);
+	a.dc = &c->defcache;
+	a.def = funnel_def_cached(a.dc, a.j->stage_type);
+	a.stage = -1;
+	if (stage_argno >= 0)
+	{
+		Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, stage_argno);
+
+		if (argtype != c->argtype)
+		{
+			c->basetype = getBaseType(argtype);
+			c->argtype = argtype;
+		}
+		if (c->basetype != a.j->stage_type)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("stage of type %s does not belong to a journey of funnel %s",
+							format_type_be(c->basetype), format_type_be(a.j->stage_type))));
+		a.stage = funnel_stage_index(a.dc, PG_GETARG_OID(stage_argno));
+		a.def = a.dc->def;
+	}
+	return a;
+}
+
+static int
+event_index(Acc *a, int i)
+{
+	return funnel_stage_index(a->dc, a->j->ev[i].label);
+}
+
+/* reached: open stages up to the furthest open stage entered; outcomes only if entered */
+PG_FUNCTION_INFO_V1(journey_reached);
+Datum
+journey_reached(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	JourneyFacts f;
+	FunnelStage *st;
+
+	journey_facts(a.j, a.def, a.dc, &f);
+	st = &a.dc->def->stages[a.stage];
+	if (st->outcome != FUNNEL_OPEN)
+		PG_RETURN_BOOL(f.entries[a.stage] > 0);
+	PG_RETURN_BOOL(st->open_index <= f.furthest_open);
+}
+
+PG_FUNCTION_INFO_V1(journey_entered);
+Datum
+journey_entered(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	int			i;
+
+	for (i = 0; i < a.j->n; i++)
+		if (event_index(&a, i) == a.stage)
+			PG_RETURN_BOOL(true);
+	PG_RETURN_BOOL(false);
+}
+
+PG_FUNCTION_INFO_V1(journey_entries);
+Datum
+journey_entries(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	int			i;
+	int			n = 0;
+
+	for (i = 0; i < a.j->n; i++)
+		if (event_index(&a, i) == a.stage)
+			n++;
+	PG_RETURN_INT32(n);
+}
+
+/* entered_at: the first entry into the stage */
+PG_FUNCTION_INFO_V1(journey_entered_at);
+Datum
+journey_entered_at(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	int			i;
+
+	for (i = 0; i < a.j->n; i++)
+		if (event_index(&a, i) == a.stage)
+			PG_RETURN_TIMESTAMPTZ(a.j->ev[i].at);
+	PG_RETURN_NULL();
+}
+
+/* exited_at: the end of the first visit (NULL while that visit is the current stay) */
+PG_FUNCTION_INFO_V1(journey_exited_at);
+Datum
+journey_exited_at(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	int			i;
+
+	for (i = 0; i < a.j->n; i++)
+		if (event_index(&a, i) == a.stage)
+		{
+			if (i + 1 < a.j->n)
+				PG_RETURN_TIMESTAMPTZ(a.j->ev[i + 1].at);
+			PG_RETURN_NULL();
+		}
+	PG_RETURN_NULL();
+}
+
+static Interval *
+usecs_interval(int64 us)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->day = (int32) (us / USECS_PER_DAY);
+	iv->time = us % USECS_PER_DAY;
+	return iv;
+}
+
+/* length of visit i (event i to event i+1, or to as_of for the current stay), >= 0 */
+static int64
+visit_usecs(Journey *j, int i, TimestampTz as_of)
+{
+	TimestampTz end = i + 1 < j->n ? j->ev[i + 1].at : as_of;
+	int64		d;
+
+	if (pg_sub_s64_overflow(end, j->ev[i].at, &d) || d < 0)
+		return 0;
+	return d;
+}
+
+static TimestampTz
+as_of_arg(FunctionCallInfo fcinfo, int argno)
+{
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(argno);
+
+	if (TIMESTAMP_NOT_FINITE(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be finite")));
+	return t;
+}
+
+/* time_in_stage(j, stage, as_of): all visits, the current stay up to as_of */
+PG_FUNCTION_INFO_V1(journey_time_in_stage);
+Datum
+journey_time_in_stage(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	TimestampTz as_of = as_of_arg(fcinfo, 2);
+	int64		total = 0;
+	bool		entered = false;
+	int			i;
+
+	for (i = 0; i < a.j->n; i++)
+		if (event_index(&a, i) == a.stage)
+		{
+			entered = true;
+			if (pg_add_s64_overflow(total, visit_usecs(a.j, i, as_of), &total))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+						 errmsg("interval out of range")));
+		}
+	if (!entered)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(usecs_interval(total));
+}
+
+/* latest_time_in_stage(j, stage, as_of): the last visit (the current stay up to as_of) */
+PG_FUNCTION_INFO_V1(journey_latest_time_in_stage);
+Datum
+journey_latest_time_in_stage(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, 1);
+	TimestampTz as_of = as_of_arg(fcinfo, 2);
+	int			i;
+
+	for (i = a.j->n - 1; i >= 0; i--)
+		if (event_index(&a, i) == a.stage)
+			PG_RETURN_INTERVAL_P(usecs_interval(visit_usecs(a.j, i, as_of)));
+	PG_RETURN_NULL();
+}
+
+/* cycle_length: first entry to the first won or lost stage; NULL while open */
+PG_FUNCTION_INFO_V1(journey_cycle_length);
+Datum
+journey_cycle_length(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, -1);
+	JourneyFacts f;
+
+	journey_facts(a.j, a.def, a.dc, &f);
+	if (f.first_outcome_event < 0)
+		PG_RETURN_NULL();
+	/* events are in time order, so this is never negative */
+	PG_RETURN_INTERVAL_P(usecs_interval(a.j->ev[f.first_outcome_event].at - a.j->ev[0].at));
+}
+
+PG_FUNCTION_INFO_V1(journey_outcome);
+Datum
+journey_outcome(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, -1);
+	JourneyFacts f;
+
+	if (a.j->n == 0)
+		PG_RETURN_NULL();
+	journey_facts(a.j, a.def, a.dc, &f);
+	PG_RETURN_TEXT_P(cstring_to_text(funnel_outcome_name(f.outcome)));
+}
+
+/* furthest_stage: the furthest open stage entered (outcomes are not further steps) */
+PG_FUNCTION_INFO_V1(journey_furthest_stage);
+Datum
+journey_furthest_stage(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, -1);
+	JourneyFacts f;
+	int			i;
+
+	journey_facts(a.j, a.def, a.dc, &f);
+	if (f.furthest_open < 0)
+		PG_RETURN_NULL();
+	for (i = 0; i < a.dc->def->nstages; i++)
+		if (a.dc->def->stages[i].open_index == f.furthest_open)
+			PG_RETURN_TEXT_P(cstring_to_text(a.dc->def->stages[i].label));
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(journey_path);
+Datum
+journey_path(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, -1);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(a.j->n, 1));
+	int			i;
+
+	for (i = 0; i < a.j->n; i++)
+		elems[i] = CStringGetTextDatum(a.dc->def->stages[event_index(&a, i)].label);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, a.j->n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* stage_at(j, ts): the stage the entity was in at ts (NULL before its first event) */
+PG_FUNCTION_INFO_V1(journey_stage_at);
+Datum
+journey_stage_at(PG_FUNCTION_ARGS)
+{
+	Acc			a = accessor_args(fcinfo, -1);
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
+	int			i;
+
+	for (i = a.j->n - 1; i >= 0; i--)
+		if (a.j->ev[i].at <= ts)
+			PG_RETURN_TEXT_P(cstring_to_text(a.dc->def->stages[event_index(&a, i)].label));
+	PG_RETURN_NULL();
+}
+
+/* events: number of stage entries in the journey */
+PG_FUNCTION_INFO_V1(journey_event_count);
+Datum
+journey_event_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(journey_from_datum(PG_GETARG_DATUM(0))->n);
+}

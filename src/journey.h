@@ -1,0 +1,65 @@
+/*
+ * journey.h
+ *		funnel.journey: one entity's stage history, shared by journey.c and
+ *		summary.c.
+ *
+ * A flat varlena, in memory and on disk: events (time, stage label OID) in
+ * (time, funnel position) order, with repeated stages removed.  During
+ * aggregation the same layout holds the events unsorted, with spare
+ * capacity (cap > n); the final function sorts and compacts it.  send/recv
+ * use pq_send*, never this memory image.
+ */
+#ifndef FUNNEL_JOURNEY_H
+#define FUNNEL_JOURNEY_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+#include "funnel.h"
+
+#define JOURNEY_VERSION 1
+#define JOURNEY_SORTED 0x01
+#define JOURNEY_MAX_EVENTS (64 * 1024 * 1024)
+
+typedef struct JourneyEvent
+{
+	TimestampTz at;
+	Oid			label;
+	int32		pad;			/* zero */
+} JourneyEvent;
+
+typedef struct Journey
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		flags;
+	int16		unused;			/* zero */
+	Oid			stage_type;
+	int32		n;
+	int32		cap;
+	JourneyEvent ev[FLEXIBLE_ARRAY_MEMBER];
+} Journey;
+
+#define JOURNEY_SIZE(cap) (offsetof(Journey, ev) + (Size) (cap) * sizeof(JourneyEvent))
+
+/*
+ * What a journey says about each stage, in funnel order (index = stage
+ * index of the definition): computed once per journey by the accessors
+ * and by funnel.summary.
+ */
+typedef struct JourneyFacts
+{
+	int			nstages;
+	int			furthest_open;	/* open index of the furthest open stage entered, -1 */
+	int			strict_prefix;	/* open stages 0..k-1 all entered */
+	FunnelOutcome outcome;		/* of the last event */
+	int			first_outcome_event;	/* first won/lost event, or -1 */
+	int		   *entries;		/* [nstages] visits */
+	int		   *event_stage;	/* [n] stage index of each event */
+} JourneyFacts;
+
+extern Journey *journey_from_datum(Datum d);
+extern void journey_facts(Journey *j, FunnelDef *def, FunnelDefCache *dc, JourneyFacts *f);
+
+#endif							/* FUNNEL_JOURNEY_H */
