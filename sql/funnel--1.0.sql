@@ -943,3 +943,61 @@ CREATE FUNCTION @extschema@.stage_at(j @extschema@.journey, ts timestamptz) RETU
     AS 'MODULE_PATHNAME', 'journey_stage_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.event_count(j @extschema@.journey) RETURNS integer
     AS 'MODULE_PATHNAME', 'journey_event_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+------------------------------------------------------------------------------
+-- Cohort summaries and the funnel report
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.summary;
+CREATE FUNCTION @extschema@.summary_in(cstring) RETURNS @extschema@.summary
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.summary_out(@extschema@.summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.summary_send(@extschema@.summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.summary_recv(internal) RETURNS @extschema@.summary
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.summary (
+    INPUT = @extschema@.summary_in,
+    OUTPUT = @extschema@.summary_out,
+    SEND = @extschema@.summary_send,
+    RECEIVE = @extschema@.summary_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+CREATE FUNCTION @extschema@.summary_transfn(@extschema@.summary, @extschema@.journey)
+    RETURNS @extschema@.summary AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.summary_combine(@extschema@.summary, @extschema@.summary)
+    RETURNS @extschema@.summary AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+
+-- funnel.summary(j): a cohort of journeys
+CREATE AGGREGATE @extschema@.summary(j @extschema@.journey) (
+    SFUNC = @extschema@.summary_transfn,
+    STYPE = @extschema@.summary,
+    COMBINEFUNC = @extschema@.summary_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.rollup(@extschema@.summary) (
+    SFUNC = @extschema@.summary_combine,
+    STYPE = @extschema@.summary,
+    COMBINEFUNC = @extschema@.summary_combine,
+    PARALLEL = SAFE
+);
+
+CREATE FUNCTION @extschema@.entity_count(s @extschema@.summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'summary_entity_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.win_rate(s @extschema@.summary) RETURNS float8
+    AS 'MODULE_PATHNAME', 'summary_win_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cycle_length_quantile(s @extschema@.summary, p float8) RETURNS interval
+    AS 'MODULE_PATHNAME', 'summary_cycle_length_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.time_in_stage_quantile(s @extschema@.summary, stage anyenum, p float8) RETURNS interval
+    AS 'MODULE_PATHNAME', 'summary_time_in_stage_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.conversion_rate(s @extschema@.summary, "from" anyenum, "to" anyenum) RETURNS float8
+    AS 'MODULE_PATHNAME', 'summary_conversion_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, reached bigint, entered bigint,
+                   conversion_from_previous float8, conversion_from_top float8,
+                   drop_off bigint, median_time_in_stage interval)
+    AS 'MODULE_PATHNAME', 'summary_stage_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;

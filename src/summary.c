@@ -1,0 +1,910 @@
+/*
+ * summary.c
+ *		funnel.summary: the mergeable cohort state built from journeys, its
+ *		I/O, rollup, accessors, and funnel.stage_report -- the funnel chart
+ *		as rows.
+ *
+ * Per stage label: entities that entered it, that reached it under the
+ * linear and the strict policy, the drop-offs under each policy, and a
+ * quantile sketch of its completed visits (a visit still open is left out,
+ * so a report never depends on the clock).  Per cohort: entities, final
+ * outcomes, and a sketch of cycle lengths (first entry to first outcome).
+ *
+ * Policies (for open stages; won and lost rows always count entities that
+ * entered them -- outcomes are never reached through enum order):
+ *	 linear   an entity reached every open stage up to the furthest it entered;
+ *	 entered  an entity counts in the stages it entered;
+ *	 strict   an entity counts in the open stages before its first skipped one.
+ * Drop-off at a stage: entities counted there that are not counted at the
+ * next step (the next open stage; a won outcome after the last open stage).
+ *
+ * In memory the state is an expanded object, as funnel.pipeline's is (a
+ * summary is per cohort: few groups).  Flat form (version 1): u8 version |
+ * u32 type | i64 entities, won, lost | u32 n | n x (u32 label | i64
+ * entered, reached, strict, drop linear, drop entered, drop strict |
+ * sketch) | cycle sketch.  Text form: JSON with type and label names.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/expandeddatum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "journey.h"
+#include "sketch_pg.h"
+#include "wire.h"
+
+#define SUMMARY_VERSION 1
+#define SUMMARY_TYPE "funnel.summary"
+
+enum
+{
+	POL_LINEAR = 0,
+	POL_ENTERED = 1,
+	POL_STRICT = 2
+};
+
+typedef struct SumStage
+{
+	Oid			label;
+	int64		entered;
+	int64		reached;		/* linear */
+	int64		strict;
+	int64		drop[3];
+	QSketch		time;			/* completed visits, microseconds */
+} SumStage;
+
+typedef struct Summary
+{
+	ExpandedObjectHeader hdr;
+	MemoryContext cxt;
+	Oid			stage_type;
+	int64		entities;
+	int64		won;
+	int64		lost;
+	int			nslots;
+	int			capslots;
+	SumStage   *slots;
+	QSketch		cycle;
+	StringInfo	flat;
+} Summary;
+
+static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
+static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods summary_methods = {
+	summary_get_flat_size,
+	summary_flatten_into
+};
+
+static Summary *
+summary_create(MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "funnel.summary", ALLOCSET_SMALL_SIZES);
+	Summary    *s = MemoryContextAllocZero(cxt, sizeof(Summary));
+	QSAllocator a = funnel_qs_allocator(cxt);
+
+	EOH_init_header(&s->hdr, &summary_methods, cxt);
+	s->cxt = cxt;
+	qs_init(&s->cycle, &a);
+	return s;
+}
+
+static SumStage *
+slot_for(Summary *s, Oid label)
+{
+	int			i;
+	QSAllocator a;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].label == label)
+			return &s->slots[i];
+	if (s->nslots == s->capslots)
+	{
+		int			cap = s->capslots ? s->capslots * 2 : 8;
+
+		s->slots = s->slots ? repalloc(s->slots, cap * sizeof(SumStage))
+			: MemoryContextAlloc(s->cxt, cap * sizeof(SumStage));
+		s->capslots = cap;
+	}
+	memset(&s->slots[s->nslots], 0, sizeof(SumStage));
+	s->slots[s->nslots].label = label;
+	a = funnel_qs_allocator(s->cxt);
+	qs_init(&s->slots[s->nslots].time, &a);
+	return &s->slots[s->nslots++];
+}
+
+static SumStage *
+find_slot(Summary *s, Oid label)
+{
+	int			i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].label == label)
+			return &s->slots[i];
+	return NULL;
+}
+
+static void
+add_count(int64 *dst, int64 v)
+{
+	if (pg_add_s64_overflow(*dst, v, dst))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bigint out of range"),
+				 errdetail("A count of a funnel.summary exceeds 2^63 - 1.")));
+}
+
+static void
+summary_merge(Summary *dst, Summary *src)
+{
+	int			i;
+	int			k;
+
+	if (!OidIsValid(src->stage_type))
+		return;
+	if (!OidIsValid(dst->stage_type))
+		dst->stage_type = src->stage_type;
+	else if (dst->stage_type != src->stage_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine summaries of funnels %s and %s",
+						format_type_be(dst->stage_type), format_type_be(src->stage_type))));
+	add_count(&dst->entities, src->entities);
+	add_count(&dst->won, src->won);
+	add_count(&dst->lost, src->lost);
+	for (i = 0; i < src->nslots; i++)
+	{
+		SumStage   *d = slot_for(dst, src->slots[i].label);
+		SumStage   *o = &src->slots[i];
+
+		add_count(&d->entered, o->entered);
+		add_count(&d->reached, o->reached);
+		add_count(&d->strict, o->strict);
+		for (k = 0; k < 3; k++)
+			add_count(&d->drop[k], o->drop[k]);
+		funnel_qs_check(qs_merge(&d->time, &o->time), "times in stage");
+	}
+	funnel_qs_check(qs_merge(&dst->cycle, &src->cycle), "cycle lengths");
+	dst->flat = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Flat form
+ * ------------------------------------------------------------------------
+ */
+
+static void
+summary_write(StringInfo buf, Summary *s)
+{
+	int			i;
+	int			k;
+
+	wire_put_u8(buf, SUMMARY_VERSION);
+	wire_put_u32(buf, s->stage_type);
+	wire_put_i64(buf, s->entities);
+	wire_put_i64(buf, s->won);
+	wire_put_i64(buf, s->lost);
+	wire_put_u32(buf, (uint32) s->nslots);
+	for (i = 0; i < s->nslots; i++)
+	{
+		SumStage   *st = &s->slots[i];
+
+		wire_put_u32(buf, st->label);
+		wire_put_i64(buf, st->entered);
+		wire_put_i64(buf, st->reached);
+		wire_put_i64(buf, st->strict);
+		for (k = 0; k < 3; k++)
+			wire_put_i64(buf, st->drop[k]);
+		qs_wire_write(buf, &st->time);
+	}
+	qs_wire_write(buf, &s->cycle);
+}
+
+static void
+summary_validate(Summary *s, bool binary)
+{
+	const char *problem = NULL;
+	int			i;
+	int			k;
+
+	if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->won > s->entities ||
+		s->lost > s->entities - s->won)
+		problem = "entity counts are inconsistent";
+	else if ((int64) qs_count(&s->cycle) > s->entities || (s->entities > 0 && !OidIsValid(s->stage_type)))
+		problem = "cycle count exceeds the entities";
+	else if (qs_count(&s->cycle) > 0 && qs_min(&s->cycle) < 0)
+		problem = "negative cycle length";
+	for (i = 0; i < s->nslots && problem == NULL; i++)
+	{
+		SumStage   *st = &s->slots[i];
+
+		if (st->entered < 0 || st->reached < 0 || st->strict < 0 ||
+			st->entered > s->entities || st->reached > s->entities || st->strict > s->entities)
+			problem = "stage counts are inconsistent";
+		for (k = 0; k < 3 && problem == NULL; k++)
+			if (st->drop[k] < 0 || st->drop[k] > s->entities)
+				problem = "drop-off counts are inconsistent";
+		if (problem == NULL && qs_count(&st->time) > 0 && qs_min(&st->time) < 0)
+			problem = "negative time in stage";
+	}
+	if (problem == NULL)
+		return;
+	if (binary)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: %s", SUMMARY_TYPE, problem)));
+	jin_bad(SUMMARY_TYPE, problem);
+}
+
+static void
+check_labels(Summary *s)
+{
+	int			i;
+	int			j;
+
+	if (s->nslots > 0 && get_typtype(s->stage_type) != TYPTYPE_ENUM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));
+	for (i = 0; i < s->nslots; i++)
+	{
+		HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(s->slots[i].label));
+		bool		ok = HeapTupleIsValid(tup) &&
+			((Form_pg_enum) GETSTRUCT(tup))->enumtypid == s->stage_type;
+
+		if (HeapTupleIsValid(tup))
+			ReleaseSysCache(tup);
+		for (j = 0; ok && j < i; j++)
+			ok = s->slots[j].label != s->slots[i].label;
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: stage %u is not a distinct label of its funnel",
+							SUMMARY_TYPE, s->slots[i].label)));
+	}
+}
+
+static Summary *
+summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
+{
+	Summary    *s = summary_create(parent);
+	WireReader	r = {data, len, 0, SUMMARY_TYPE};
+	uint32		n;
+	uint32		i;
+	int			k;
+
+	if (wire_get_u8(&r, "version") != SUMMARY_VERSION)
+		wire_bad(&r, "unknown format version");
+	s->stage_type = wire_get_u32(&r, "stage type");
+	s->entities = wire_get_i64(&r, "entities");
+	s->won = wire_get_i64(&r, "won");
+	s->lost = wire_get_i64(&r, "lost");
+	n = wire_get_u32(&r, "stage count");
+	if (n > FUNNEL_MAX_STAGES)
+		wire_bad(&r, "too many stages");
+	for (i = 0; i < n; i++)
+	{
+		Oid			label = wire_get_u32(&r, "stage label");
+		SumStage   *st;
+
+		if (find_slot(s, label) != NULL)
+			wire_bad(&r, "a stage appears twice");
+		st = slot_for(s, label);
+		st->entered = wire_get_i64(&r, "entered");
+		st->reached = wire_get_i64(&r, "reached");
+		st->strict = wire_get_i64(&r, "strict");
+		for (k = 0; k < 3; k++)
+			st->drop[k] = wire_get_i64(&r, "drop-off");
+		qs_free(&st->time);
+		qs_wire_read(&r, &st->time, s->cxt);
+	}
+	qs_free(&s->cycle);
+	qs_wire_read(&r, &s->cycle, s->cxt);
+	if (r.pos != r.len)
+		wire_bad(&r, "trailing bytes");
+	summary_validate(s, true);
+	if (check_catalog)
+		check_labels(s);
+	return s;
+}
+
+static Size
+summary_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	Summary    *s = (Summary *) eohptr;
+
+	if (s->flat == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+		s->flat = makeStringInfo();
+		summary_write(s->flat, s);
+		MemoryContextSwitchTo(old);
+	}
+	return VARHDRSZ + s->flat->len;
+}
+
+static void
+summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	Summary    *s = (Summary *) eohptr;
+
+	(void) summary_get_flat_size(eohptr);
+	Assert(allocated_size == VARHDRSZ + s->flat->len);
+	SET_VARSIZE(result, allocated_size);
+	memcpy(VARDATA(result), s->flat->data, s->flat->len);
+}
+
+static Datum
+summary_flat(Summary *s)
+{
+	Size		size = summary_get_flat_size(&s->hdr);
+	void	   *v = palloc(size);
+
+	summary_flatten_into(&s->hdr, v, size);
+	return PointerGetDatum(v);
+}
+
+static Summary *
+summary_get(Datum d, MemoryContext cxt)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(v) && DatumGetEOHP(d)->eoh_methods == &summary_methods)
+		return (Summary *) DatumGetEOHP(d);
+	v = PG_DETOAST_DATUM(d);
+	return summary_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
+}
+
+static Summary *
+summary_state(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcxt;
+	Datum		d;
+	Summary    *s;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel.summary called in non-aggregate context")));
+	if (PG_ARGISNULL(0))
+		return summary_create(aggcxt);
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &summary_methods)
+		return (Summary *) DatumGetEOHP(d);
+	s = summary_create(aggcxt);
+	summary_merge(s, summary_get(d, CurrentMemoryContext));
+	return s;
+}
+
+/* ------------------------------------------------------------------------
+ * I/O
+ * ------------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(summary_out);
+Datum
+summary_out(PG_FUNCTION_ARGS)
+{
+	Summary    *s = summary_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"version\":%d,\"type\":", SUMMARY_VERSION);
+	if (OidIsValid(s->stage_type))
+		append_json_string(&buf, format_type_be_qualified(s->stage_type));
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfo(&buf, ",\"entities\":" INT64_FORMAT ",\"won\":" INT64_FORMAT ",\"lost\":" INT64_FORMAT
+					 ",\"stages\":[", s->entities, s->won, s->lost);
+	for (i = 0; i < s->nslots; i++)
+	{
+		SumStage   *st = &s->slots[i];
+		HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(st->label));
+
+		if (!HeapTupleIsValid(tup))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid internal value for enum: %u", st->label)));
+		appendStringInfoString(&buf, i ? ",{\"stage\":" : "{\"stage\":");
+		append_json_string(&buf, NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
+		ReleaseSysCache(tup);
+		appendStringInfo(&buf, ",\"entered\":" INT64_FORMAT ",\"reached\":" INT64_FORMAT
+						 ",\"strict\":" INT64_FORMAT ",\"drop\":[" INT64_FORMAT "," INT64_FORMAT "," INT64_FORMAT
+						 "],\"time\":",
+						 st->entered, st->reached, st->strict, st->drop[0], st->drop[1], st->drop[2]);
+		qs_json_write(&buf, &st->time);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, "],\"cycle\":");
+	qs_json_write(&buf, &s->cycle);
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(summary_in);
+Datum
+summary_in(PG_FUNCTION_ARGS)
+{
+	JsonbContainer *obj = jin_parse(PG_GETARG_CSTRING(0), SUMMARY_TYPE);
+	Summary    *s = summary_create(CurrentMemoryContext);
+	JsonbValue *v;
+	JsonbContainer *stages;
+	uint32		i;
+
+	if (jin_int64(jin_get(obj, "version", true, SUMMARY_TYPE), SUMMARY_TYPE, "version") != SUMMARY_VERSION)
+		jin_bad(SUMMARY_TYPE, "unknown version");
+	v = jin_get(obj, "type", false, SUMMARY_TYPE);
+	if (v != NULL)
+		s->stage_type = jin_enum_type(jin_string(v, SUMMARY_TYPE, "type"), SUMMARY_TYPE);
+	s->entities = jin_int64(jin_get(obj, "entities", true, SUMMARY_TYPE), SUMMARY_TYPE, "entities");
+	s->won = jin_int64(jin_get(obj, "won", true, SUMMARY_TYPE), SUMMARY_TYPE, "won");
+	s->lost = jin_int64(jin_get(obj, "lost", true, SUMMARY_TYPE), SUMMARY_TYPE, "lost");
+	stages = jin_array(jin_get(obj, "stages", true, SUMMARY_TYPE), SUMMARY_TYPE, "stages");
+	if (jin_len(stages) > FUNNEL_MAX_STAGES)
+		jin_bad(SUMMARY_TYPE, "too many stages");
+	for (i = 0; i < jin_len(stages); i++)
+	{
+		JsonbContainer *e = jin_object(jin_at(stages, i), SUMMARY_TYPE, "a stage");
+		char	   *label = jin_string(jin_get(e, "stage", true, SUMMARY_TYPE), SUMMARY_TYPE, "stage");
+		JsonbContainer *drop;
+		HeapTuple	tup;
+		SumStage   *st;
+		int			k;
+
+		if (!OidIsValid(s->stage_type) || strlen(label) >= NAMEDATALEN)
+			jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of the summary's funnel", label));
+		tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(s->stage_type), CStringGetDatum(label));
+		if (!HeapTupleIsValid(tup))
+			jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(s->stage_type)));
+		if (find_slot(s, ((Form_pg_enum) GETSTRUCT(tup))->oid) != NULL)
+			jin_bad(SUMMARY_TYPE, "a stage appears twice");
+		st = slot_for(s, ((Form_pg_enum) GETSTRUCT(tup))->oid);
+		ReleaseSysCache(tup);
+		st->entered = jin_int64(jin_get(e, "entered", true, SUMMARY_TYPE), SUMMARY_TYPE, "entered");
+		st->reached = jin_int64(jin_get(e, "reached", true, SUMMARY_TYPE), SUMMARY_TYPE, "reached");
+		st->strict = jin_int64(jin_get(e, "strict", true, SUMMARY_TYPE), SUMMARY_TYPE, "strict");
+		drop = jin_array(jin_get(e, "drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "drop");
+		if (jin_len(drop) != 3)
+			jin_bad(SUMMARY_TYPE, "\"drop\" must be [linear, entered, strict]");
+		for (k = 0; k < 3; k++)
+			st->drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "drop");
+		qs_free(&st->time);
+		qs_json_read(jin_get(e, "time", true, SUMMARY_TYPE), &st->time, s->cxt, SUMMARY_TYPE, "time");
+	}
+	qs_free(&s->cycle);
+	qs_json_read(jin_get(obj, "cycle", true, SUMMARY_TYPE), &s->cycle, s->cxt, SUMMARY_TYPE, "cycle");
+	summary_validate(s, false);
+	PG_RETURN_DATUM(summary_flat(s));
+}
+
+PG_FUNCTION_INFO_V1(summary_send);
+Datum
+summary_send(PG_FUNCTION_ARGS)
+{
+	Summary    *s = summary_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	StringInfoData body;
+	StringInfoData buf;
+
+	initStringInfo(&body);
+	summary_write(&body, s);
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, body.data, body.len);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(summary_recv);
+Datum
+summary_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	Summary    *s = summary_read(buf->data + buf->cursor, buf->len - buf->cursor, CurrentMemoryContext, true);
+
+	buf->cursor = buf->len;
+	PG_RETURN_DATUM(summary_flat(s));
+}
+
+/* ------------------------------------------------------------------------
+ * Aggregates
+ * ------------------------------------------------------------------------
+ */
+
+static FunnelDefCache *
+defcache_of(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelDefCache));
+	return (FunnelDefCache *) fcinfo->flinfo->fn_extra;
+}
+
+/* one journey into the cohort */
+static void
+summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
+{
+	FunnelDef  *def = funnel_def_cached(dc, j->stage_type);
+	JourneyFacts f;
+	bool		won;
+	int			i;
+
+	if (j->n == 0)
+		return;
+	if (!OidIsValid(s->stage_type))
+		s->stage_type = j->stage_type;
+	else if (s->stage_type != j->stage_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot summarize journeys of funnels %s and %s",
+						format_type_be(s->stage_type), format_type_be(j->stage_type))));
+	journey_facts(j, def, dc, &f);
+	def = dc->def;
+	won = f.outcome == FUNNEL_WON;
+	add_count(&s->entities, 1);
+	if (won)
+		add_count(&s->won, 1);
+	else if (f.outcome == FUNNEL_LOST)
+		add_count(&s->lost, 1);
+
+	for (i = 0; i < def->nstages; i++)
+	{
+		FunnelStage *st = &def->stages[i];
+		bool		entered = f.entries[i] > 0;
+		bool		linear;
+		bool		strict;
+		SumStage   *slot;
+
+		if (st->outcome != FUNNEL_OPEN)
+			linear = strict = entered;
+		else
+		{
+			linear = st->open_index <= f.furthest_open;
+			strict = st->open_index < f.strict_prefix;
+		}
+		if (!entered && !linear && !strict)
+			continue;
+		slot = slot_for(s, st->label_oid);
+		if (entered)
+			slot->entered++;
+		if (linear)
+			slot->reached++;
+		if (strict)
+			slot->strict++;
+		if (st->outcome == FUNNEL_OPEN)
+		{
+			bool		last = st->open_index == def->n_open - 1;
+
+			/* linear: the entity stops at its furthest open stage unless won */
+			if (st->open_index == f.furthest_open && !won)
+				slot->drop[POL_LINEAR]++;
+			/* strict: stops before its first skipped stage (after all of them: unless won) */
+			if (strict && st->open_index == f.strict_prefix - 1 && !(last && won))
+				slot->drop[POL_STRICT]++;
+			/* entered: entered this stage but not the next step */
+			if (entered)
+			{
+				bool		next;
+
+				if (last)
+					next = won;
+				else
+				{
+					int			k;
+
+					next = false;
+					for (k = i + 1; k < def->nstages; k++)
+						if (def->stages[k].open_index == st->open_index + 1)
+						{
+							next = f.entries[k] > 0;
+							break;
+						}
+				}
+				if (!next)
+					slot->drop[POL_ENTERED]++;
+			}
+		}
+	}
+
+	/* completed visits: every event but the last ends when the next one starts */
+	for (i = 0; i + 1 < j->n; i++)
+	{
+		SumStage   *slot = slot_for(s, j->ev[i].label);
+
+		funnel_qs_check(qs_add(&slot->time, (double) (j->ev[i + 1].at - j->ev[i].at)), "times in stage");
+	}
+	if (f.first_outcome_event >= 0)
+		funnel_qs_check(qs_add(&s->cycle, (double) (j->ev[f.first_outcome_event].at - j->ev[0].at)),
+						"cycle lengths");
+	pfree(f.entries);
+	pfree(f.event_stage);
+	s->flat = NULL;
+}
+
+/* funnel.summary(j funnel.journey): NULL journeys are skipped */
+PG_FUNCTION_INFO_V1(summary_transfn);
+Datum
+summary_transfn(PG_FUNCTION_ARGS)
+{
+	Summary    *s;
+	Journey    *j;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	s = summary_state(fcinfo);
+	j = journey_from_datum(PG_GETARG_DATUM(1));
+	if (!(j->flags & JOURNEY_SORTED))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel.summary needs finished journeys")));
+	summary_accum(s, j, defcache_of(fcinfo));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
+}
+
+PG_FUNCTION_INFO_V1(summary_combine);
+Datum
+summary_combine(PG_FUNCTION_ARGS)
+{
+	Summary    *s;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	s = summary_state(fcinfo);
+	summary_merge(s, summary_get(PG_GETARG_DATUM(1), CurrentMemoryContext));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
+}
+
+/* ------------------------------------------------------------------------
+ * Accessors and the report
+ * ------------------------------------------------------------------------
+ */
+
+#define ARG_SUMMARY(n) summary_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
+
+static void
+check_p(float8 q)
+{
+	if (isnan(q) || q < 0 || q > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("percentile value %g is not between 0 and 1", q)));
+}
+
+static Interval *
+usecs_interval(double us)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+	int64		v = (int64) rint(us);
+
+	iv->day = (int32) (v / USECS_PER_DAY);
+	iv->time = v % USECS_PER_DAY;
+	return iv;
+}
+
+/*
+ * percentile_cont over durations, interpolated as it does for intervals
+ * between the neighbouring order statistics (see pipeline.c).
+ */
+static Interval *
+duration_quantile(QSketch *qs, float8 q)
+{
+	double		first;
+	double		second;
+	double		proportion;
+	Interval   *lo;
+	Datum		diff;
+
+	check_p(q);
+	if (qs_count(qs) == 0)
+		return NULL;
+	funnel_qs_check(qs_quantile_neighbours(qs, q, &first, &second, &proportion), "durations");
+	lo = usecs_interval(first);
+	if (proportion == 0)
+		return lo;
+	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(usecs_interval(second)), IntervalPGetDatum(lo));
+	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
+	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
+}
+
+PG_FUNCTION_INFO_V1(summary_entity_count);
+Datum
+summary_entity_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(ARG_SUMMARY(0)->entities);
+}
+
+PG_FUNCTION_INFO_V1(summary_win_rate);
+Datum
+summary_win_rate(PG_FUNCTION_ARGS)
+{
+	Summary    *s = ARG_SUMMARY(0);
+
+	if (s->won + s->lost == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((float8) s->won / (float8) (s->won + s->lost));
+}
+
+PG_FUNCTION_INFO_V1(summary_cycle_length_quantile);
+Datum
+summary_cycle_length_quantile(PG_FUNCTION_ARGS)
+{
+	Interval   *iv = duration_quantile(&ARG_SUMMARY(0)->cycle, PG_GETARG_FLOAT8(1));
+
+	if (iv == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(iv);
+}
+
+/* the stage argument argno as a label OID of the summary's funnel */
+static Oid
+stage_arg(FunctionCallInfo fcinfo, Summary *s, int argno)
+{
+	Oid			argtype = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, argno));
+
+	if (argtype != s->stage_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("stage of type %s does not belong to a summary of funnel %s",
+						format_type_be(argtype), format_type_be(s->stage_type))));
+	return PG_GETARG_OID(argno);
+}
+
+PG_FUNCTION_INFO_V1(summary_time_in_stage_quantile);
+Datum
+summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
+{
+	Summary    *s = ARG_SUMMARY(0);
+	SumStage   *st;
+	Interval   *iv;
+
+	if (!OidIsValid(s->stage_type))
+		PG_RETURN_NULL();
+	st = find_slot(s, stage_arg(fcinfo, s, 1));
+	check_p(PG_GETARG_FLOAT8(2));
+	if (st == NULL || (iv = duration_quantile(&st->time, PG_GETARG_FLOAT8(2))) == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(iv);
+}
+
+/* reached under the linear policy (entered, for won and lost stages) */
+static int64
+reached_of(Summary *s, Oid label)
+{
+	SumStage   *st = find_slot(s, label);
+
+	return st ? st->reached : 0;
+}
+
+PG_FUNCTION_INFO_V1(summary_conversion_rate);
+Datum
+summary_conversion_rate(PG_FUNCTION_ARGS)
+{
+	Summary    *s = ARG_SUMMARY(0);
+	int64		from;
+
+	if (!OidIsValid(s->stage_type))
+		PG_RETURN_NULL();
+	from = reached_of(s, stage_arg(fcinfo, s, 1));
+	if (from == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((float8) reached_of(s, stage_arg(fcinfo, s, 2)) / (float8) from);
+}
+
+static int
+policy_of(text *t)
+{
+	char	   *p = text_to_cstring(t);
+
+	if (strcmp(p, "linear") == 0)
+		return POL_LINEAR;
+	if (strcmp(p, "entered") == 0)
+		return POL_ENTERED;
+	if (strcmp(p, "strict") == 0)
+		return POL_STRICT;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown stage_report policy \"%s\"", p),
+			 errhint("The policies are 'linear', 'entered' and 'strict'.")));
+	return POL_LINEAR;			/* keep compiler quiet */
+}
+
+static int64
+counted(SumStage *st, int policy)
+{
+	if (st == NULL)
+		return 0;
+	return policy == POL_LINEAR ? st->reached : policy == POL_STRICT ? st->strict : st->entered;
+}
+
+/*
+ * stage_report(s, policy): one row per stage in funnel order -- position,
+ * stage, reached (under the policy), entered, conversion from the previous
+ * open stage and from the top, drop-off, median completed visit.
+ */
+PG_FUNCTION_INFO_V1(summary_stage_report);
+Datum
+summary_stage_report(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Summary    *s = ARG_SUMMARY(0);
+	int			policy = policy_of(PG_GETARG_TEXT_PP(1));
+	FunnelDef  *def;
+	int64		top = -1;
+	int64		prev = -1;
+	int64		last_open = -1;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (!OidIsValid(s->stage_type))
+		return (Datum) 0;
+	def = funnel_def_cached(defcache_of(fcinfo), s->stage_type);
+	for (i = 0; i < def->nstages; i++)
+		if (def->stages[i].outcome == FUNNEL_OPEN)
+			last_open = counted(find_slot(s, def->stages[i].label_oid), policy);
+
+	for (i = 0; i < def->nstages; i++)
+	{
+		FunnelStage *fs = &def->stages[i];
+		SumStage   *st = find_slot(s, fs->label_oid);
+		int64		reached = counted(st, policy);
+		Datum		values[8];
+		bool		nulls[8] = {false};
+		Interval   *median = st ? duration_quantile(&st->time, 0.5) : NULL;
+		int64		base;
+
+		if (fs->outcome != FUNNEL_OPEN)
+			reached = st ? st->entered : 0;
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = CStringGetTextDatum(fs->label);
+		values[2] = Int64GetDatum(reached);
+		values[3] = Int64GetDatum(st ? st->entered : 0);
+		if (fs->outcome == FUNNEL_OPEN)
+		{
+			if (top < 0)
+				top = reached;
+			base = prev;
+			prev = reached;
+		}
+		else
+			base = last_open;
+		if (base > 0)
+			values[4] = Float8GetDatum((float8) reached / (float8) base);
+		else
+			nulls[4] = true;
+		if (top > 0)
+			values[5] = Float8GetDatum((float8) reached / (float8) top);
+		else
+			nulls[5] = true;
+		if (fs->outcome == FUNNEL_OPEN)
+			values[6] = Int64GetDatum(st ? st->drop[policy] : 0);
+		else
+			nulls[6] = true;
+		if (median)
+			values[7] = IntervalPGetDatum(median);
+		else
+			nulls[7] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
