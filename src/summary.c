@@ -17,6 +17,8 @@
  *	 strict   an entity counts in the open stages before its first skipped one.
  * Drop-off at a stage: entities counted there that are not counted at the
  * next step (the next open stage; a won outcome after the last open stage).
+ * Conversion from the previous step: for a won row, from the last open
+ * stage; for a lost row there is none (a deal is lost from any stage).
  *
  * In memory the state is an expanded object, as funnel.pipeline's is (a
  * summary is per cohort: few groups).  Flat form (version 1): u8 version |
@@ -886,8 +888,10 @@ summary_stage_report(PG_FUNCTION_ARGS)
 			base = prev;
 			prev = reached;
 		}
+		else if (fs->outcome == FUNNEL_WON)
+			base = last_open;	/* winning is the step after the last open stage */
 		else
-			base = last_open;
+			base = -1;			/* a deal is lost from any open stage: no previous step */
 		if (base > 0)
 			values[4] = Float8GetDatum((float8) reached / (float8) base);
 		else

@@ -43,6 +43,20 @@ FROM (SELECT segment, date_trunc('quarter', day) AS day, funnel.rollup(p) AS q
       FROM pipeline_daily GROUP BY 1, 2) s
 ORDER BY segment, quarter;
 
+\echo '### Funnel report per segment: stage history -> journeys -> summary -> stage_report'
+SELECT t.segment, r.stage, r.reached, r.entered,
+       round(r.conversion_from_previous::numeric, 3) AS conv_prev,
+       round(r.conversion_from_top::numeric, 3) AS conv_top,
+       r.drop_off,
+       justify_hours(date_trunc('hour', r.median_time_in_stage)) AS median_time_in_stage
+FROM (SELECT d.segment, funnel.summary(j.j) AS s
+      FROM (SELECT id, funnel.journey(to_stage, changed_at) AS j
+            FROM deal_stage_history GROUP BY id) j
+      JOIN deal d USING (id)
+      GROUP BY d.segment) t,
+     LATERAL funnel.stage_report(t.s) r
+ORDER BY t.segment, r.position;
+
 \echo '### Every recorded stage change checked against the rules'
 SELECT count(*) AS changes,
        count(*) FILTER (WHERE funnel.can_transition(from_stage, to_stage)) AS legal,
