@@ -17,8 +17,9 @@
  *	 strict   an entity counts in the open stages before its first skipped one.
  * Drop-off at a stage: entities counted there that are not counted at the
  * next step (the next open stage; a won outcome after the last open stage).
- * Conversion from the previous step: for a won row, from the last open
- * stage; for a lost row there is none (a deal is lost from any stage).
+ * Won and lost rows have no conversion from a previous step (an entity is
+ * won or lost from whichever stage it was in; with skips a "won after the
+ * last open stage" ratio exceeds 1), only their share of the top.
  *
  * In memory the state is an expanded object, as funnel.pipeline's is (a
  * summary is per cohort: few groups).  Flat form (version 1): u8 version |
@@ -854,16 +855,12 @@ summary_stage_report(PG_FUNCTION_ARGS)
 	FunnelDef  *def;
 	int64		top = -1;
 	int64		prev = -1;
-	int64		last_open = -1;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;
 	def = funnel_def_cached(defcache_of(fcinfo), s->stage_type);
-	for (i = 0; i < def->nstages; i++)
-		if (def->stages[i].outcome == FUNNEL_OPEN)
-			last_open = counted(find_slot(s, def->stages[i].label_oid), policy);
 
 	for (i = 0; i < def->nstages; i++)
 	{
@@ -888,10 +885,8 @@ summary_stage_report(PG_FUNCTION_ARGS)
 			base = prev;
 			prev = reached;
 		}
-		else if (fs->outcome == FUNNEL_WON)
-			base = last_open;	/* winning is the step after the last open stage */
 		else
-			base = -1;			/* a deal is lost from any open stage: no previous step */
+			base = -1;			/* outcomes are not steps: won and lost come from any stage */
 		if (base > 0)
 			values[4] = Float8GetDatum((float8) reached / (float8) base);
 		else
