@@ -12,9 +12,8 @@
  * that repeats the stage the entity is already in.
  *
  * Stays.  A visit of a stage lasts from its event to the next event; the
- * last visit is the entity's current stay, open until as_of (accessors that
- * count it take as_of, default now(); a stay ending before it began counts
- * as zero).
+ * last visit is the entity's current stay, open until as_of.  Accessors that
+ * take as_of (default now()) count only time before as_of, in every visit.
  */
 #include "postgres.h"
 
@@ -344,8 +343,8 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 		int			pos;
 		const char *problem = NULL;
 
-		if (TIMESTAMP_NOT_FINITE(j->ev[i].at))
-			problem = "event times must be finite";
+		if (TIMESTAMP_NOT_FINITE(j->ev[i].at) || !IS_VALID_TIMESTAMP(j->ev[i].at))
+			problem = "event times must be finite timestamps";
 		pos = funnel_stage_index(dc, j->ev[i].label);
 		if (problem == NULL && i > 0)
 		{
@@ -654,16 +653,32 @@ usecs_interval(int64 us)
 	return iv;
 }
 
-/* length of visit i (event i to event i+1, or to as_of for the current stay), >= 0 */
+static int64
+span_usecs(TimestampTz from, TimestampTz to)
+{
+	int64		d;
+
+	if (pg_sub_s64_overflow(to, from, &d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	return d;
+}
+
+/*
+ * Time spent in visit i up to as_of: from event i to event i+1 (or, for the
+ * current stay, to as_of), counting only the part before as_of; >= 0.
+ */
 static int64
 visit_usecs(Journey *j, int i, TimestampTz as_of)
 {
 	TimestampTz end = i + 1 < j->n ? j->ev[i + 1].at : as_of;
-	int64		d;
 
-	if (pg_sub_s64_overflow(end, j->ev[i].at, &d) || d < 0)
+	if (end > as_of)
+		end = as_of;
+	if (end <= j->ev[i].at)
 		return 0;
-	return d;
+	return span_usecs(j->ev[i].at, end);
 }
 
 static TimestampTz
@@ -703,7 +718,7 @@ journey_time_in_stage(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(usecs_interval(total));
 }
 
-/* latest_time_in_stage(j, stage, as_of): the last visit (the current stay up to as_of) */
+/* latest_time_in_stage(j, stage, as_of): the last visit begun by as_of, up to as_of */
 PG_FUNCTION_INFO_V1(journey_latest_time_in_stage);
 Datum
 journey_latest_time_in_stage(PG_FUNCTION_ARGS)
@@ -713,7 +728,7 @@ journey_latest_time_in_stage(PG_FUNCTION_ARGS)
 	int			i;
 
 	for (i = a.j->n - 1; i >= 0; i--)
-		if (event_index(&a, i) == a.stage)
+		if (event_index(&a, i) == a.stage && a.j->ev[i].at <= as_of)
 			PG_RETURN_INTERVAL_P(usecs_interval(visit_usecs(a.j, i, as_of)));
 	PG_RETURN_NULL();
 }
@@ -730,7 +745,7 @@ journey_cycle_length(PG_FUNCTION_ARGS)
 	if (f.first_outcome_event < 0)
 		PG_RETURN_NULL();
 	/* events are in time order, so this is never negative */
-	PG_RETURN_INTERVAL_P(usecs_interval(a.j->ev[f.first_outcome_event].at - a.j->ev[0].at));
+	PG_RETURN_INTERVAL_P(usecs_interval(span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
 }
 
 PG_FUNCTION_INFO_V1(journey_outcome);

@@ -188,11 +188,21 @@ numeric_float8_fast(Datum value, float8 *out)
 	bool		special;
 	int128		limit = (int128) 1 << 53;
 
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+	uint16		header;
+
 	if (!pow10_ready)
 		init_pow10();
-	/* first pass learns the display scale; the second reads at that scale */
-	if (!decode_numeric(value, NUMSUM_MAX_SCALE, &acc, &dscale, &special) && (special || dscale > 22))
+	/* the display scale from the header, then one decode at that scale */
+	if (VARATT_IS_EXTENDED(v) && (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v)))
 		return false;
+	if (VARSIZE_ANY_EXHDR(v) < sizeof(uint16))
+		return false;
+	memcpy(&header, VARDATA_ANY(v), sizeof(uint16));
+	if ((header & HDR_SIGN_MASK) == HDR_SPECIAL)
+		return false;
+	dscale = (header & HDR_SIGN_MASK) == HDR_SHORT ?
+		(header & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT : header & LONG_DSCALE_MASK;
 	if (dscale > 22 || !decode_numeric(value, dscale, &acc, &dscale, &special))
 		return false;
 	if (acc >= limit || acc <= -limit)

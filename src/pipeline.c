@@ -103,10 +103,14 @@ static const ExpandedObjectMethods pipeline_methods = {
  * ------------------------------------------------------------------------
  */
 
+/*
+ * A new, empty state allocated in cxt: the aggregate's shared arena (see
+ * arena.c) for transition states, the current context for a value read to
+ * be looked at.  It has no memory context of its own.
+ */
 static Pipeline *
-pipeline_create(MemoryContext parent)
+pipeline_create(MemoryContext cxt)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "funnel.pipeline", ALLOCSET_SMALL_SIZES);
 	Pipeline   *p = MemoryContextAllocZero(cxt, sizeof(Pipeline));
 	QSAllocator a = funnel_qs_allocator(cxt);
 
@@ -238,6 +242,31 @@ get_i128(WireReader *r, const char *field)
 	return ((int128) hi << 64) | (int128) lo;
 }
 
+static int
+pipestage_cmp(const void *a, const void *b)
+{
+	Oid			x = ((const PipeStage *) a)->label;
+	Oid			y = ((const PipeStage *) b)->label;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Write stages in label-OID order, so that equal states have equal bytes and
+ * text whatever order they were merged in.  (Only the copy written is
+ * sorted: the live state keeps its slots, which the stage index finds.)
+ */
+static PipeStage *
+canonical_slots(Pipeline *p)
+{
+	PipeStage  *sorted = palloc(sizeof(PipeStage) * Max(p->nslots, 1));
+
+	memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
+	if (p->nslots > 1)
+		qsort(sorted, p->nslots, sizeof(PipeStage), pipestage_cmp);
+	return sorted;
+}
+
 static void
 pipeline_write(StringInfo buf, Pipeline *p)
 {
@@ -253,13 +282,18 @@ pipeline_write(StringInfo buf, Pipeline *p)
 			used++;
 	/* (merges refuse to overflow, so no slot has a negative count) */
 	wire_put_u32(buf, (uint32) used);
-	for (i = 0; i < p->nslots; i++)
 	{
-		if (p->slots[i].deals <= 0)
-			continue;
-		wire_put_u32(buf, p->slots[i].label);
-		wire_put_i64(buf, p->slots[i].deals);
-		numsum_write(buf, &p->slots[i].amount);
+		PipeStage  *sorted = canonical_slots(p);
+
+		for (i = 0; i < p->nslots; i++)
+		{
+			if (sorted[i].deals <= 0)
+				continue;
+			wire_put_u32(buf, sorted[i].label);
+			wire_put_i64(buf, sorted[i].deals);
+			numsum_write(buf, &sorted[i].amount);
+		}
+		pfree(sorted);
 	}
 	cs[0] = &p->won_cycle;
 	cs[1] = &p->lost_cycle;
@@ -488,9 +522,12 @@ pipeline_get(Datum d, MemoryContext cxt)
 	return pipeline_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
 }
 
+static FunnelDefCache *defcache_of(FunctionCallInfo fcinfo);
+static StateArenas *arenas_of(FunctionCallInfo fcinfo);
+
 /*
  * The transition state, writable: our read-write expanded object, or a new
- * one in the aggregate context (copied from a flat or read-only state).
+ * one in the aggregate's arena (copied from a flat or read-only state).
  */
 static Pipeline *
 pipeline_state(FunctionCallInfo fcinfo, const char *fname)
@@ -503,13 +540,13 @@ pipeline_state(FunctionCallInfo fcinfo, const char *fname)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", fname)));
 	if (PG_ARGISNULL(0))
-		return pipeline_create(aggcxt);
+		return pipeline_create(funnel_state_arena(arenas_of(fcinfo), aggcxt));
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
 		DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
 		return (Pipeline *) DatumGetEOHP(d);
 	{
-		Pipeline   *p = pipeline_create(aggcxt);
+		Pipeline   *p = pipeline_create(funnel_state_arena(arenas_of(fcinfo), aggcxt));
 
 		pipeline_merge(p, pipeline_get(d, CurrentMemoryContext));
 		return p;
@@ -590,6 +627,7 @@ pipeline_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			i;
 	bool		first = true;
+	PipeStage  *slots;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", PIPELINE_VERSION);
@@ -603,9 +641,10 @@ pipeline_out(PG_FUNCTION_ARGS)
 	else
 		append_float8(&buf, p->p);
 	appendStringInfoString(&buf, ",\"stages\":[");
+	slots = canonical_slots(p);
 	for (i = 0; i < p->nslots; i++)
 	{
-		PipeStage  *s = &p->slots[i];
+		PipeStage  *s = &slots[i];
 		HeapTuple	tup;
 
 		if (s->deals == 0)
@@ -745,18 +784,32 @@ pipeline_recv(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
-/* Per-call-site cache of the transition function. */
+/* Per-call-site cache (fn_extra) of the aggregate support functions and accessors. */
 typedef struct PipeFnCache
 {
 	FunnelDefCache defcache;
+	StateArenas arenas;
+	Oid			argtype;		/* the stage argument's declared type, once known */
 } PipeFnCache;
+
+static PipeFnCache *
+fncache_of(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PipeFnCache));
+	return (PipeFnCache *) fcinfo->flinfo->fn_extra;
+}
 
 static FunnelDefCache *
 defcache_of(FunctionCallInfo fcinfo)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PipeFnCache));
-	return &((PipeFnCache *) fcinfo->flinfo->fn_extra)->defcache;
+	return &fncache_of(fcinfo)->defcache;
+}
+
+static StateArenas *
+arenas_of(FunctionCallInfo fcinfo)
+{
+	return &fncache_of(fcinfo)->arenas;
 }
 
 static void
@@ -795,16 +848,28 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 			   bool has_amount, Datum amount,
 			   bool has_times, TimestampTz created, TimestampTz closed)
 {
-	FunnelDefCache *dc = defcache_of(fcinfo);
-	FunnelDef  *def = funnel_def_cached(dc, get_fn_expr_argtype(fcinfo->flinfo, 1));
-	int			idx = funnel_stage_index(dc, label);
+	PipeFnCache *c = fncache_of(fcinfo);
+	FunnelDefCache *dc = &c->defcache;
+	FunnelDef  *def;
+	int			idx;
 	FunnelOutcome outcome;
 	PipeStage  *s;
 
+	if (!OidIsValid(c->argtype))
+		c->argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	def = funnel_def_cached(dc, c->argtype);
+	idx = funnel_stage_index(dc, label);
 	def = dc->def;
 	outcome = def->stages[idx].outcome;
 	if (!OidIsValid(p->stage_type))
+	{
+		int			i;
+
+		/* one slot per stage, in funnel order: the stage index finds its slot */
 		p->stage_type = dc->typid;
+		for (i = 0; i < def->nstages; i++)
+			(void) slot_for(p, def->stages[i].label_oid, -1);
+	}
 	s = slot_for(p, label, idx);
 	s->deals++;
 	if (has_amount)

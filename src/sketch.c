@@ -639,6 +639,32 @@ qs_add(QSketch *qs, double x)
 			return QS_OK;
 		}
 	}
+	/*
+	 * Fast path: a value whose bucket lies inside the store's current window
+	 * [lo, hi] needs no allocation, no window change and no collapse, so it
+	 * is exactly what sketch_absorb would do for it.
+	 */
+	if (x == 0)
+	{
+		qs->zero_count++;
+		note_minmax(qs, x, x);
+		qs->count++;
+		return QS_OK;
+	}
+	else
+	{
+		QSStore    *st = &qs->stores[x > 0 ? QS_POSITIVE : QS_NEGATIVE];
+		int32_t		i = bucket_index(fabs(x));
+
+		if (st->total > 0 && i >= st->lo && i <= st->hi)
+		{
+			st->counts[i - st->offset]++;
+			st->total++;
+			note_minmax(qs, x, x);
+			qs->count++;
+			return QS_OK;
+		}
+	}
 	return sketch_absorb(qs, &x, 1);
 }
 

@@ -93,10 +93,10 @@ static const ExpandedObjectMethods summary_methods = {
 	summary_flatten_into
 };
 
+/* a new state allocated in cxt (an aggregate's arena, or the current context) */
 static Summary *
-summary_create(MemoryContext parent)
+summary_create(MemoryContext cxt)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "funnel.summary", ALLOCSET_SMALL_SIZES);
 	Summary    *s = MemoryContextAllocZero(cxt, sizeof(Summary));
 	QSAllocator a = funnel_qs_allocator(cxt);
 
@@ -190,11 +190,30 @@ summary_merge(Summary *dst, Summary *src)
  * ------------------------------------------------------------------------
  */
 
+static int
+sumstage_cmp(const void *a, const void *b)
+{
+	Oid			x = ((const SumStage *) a)->label;
+	Oid			y = ((const SumStage *) b)->label;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* stages in label-OID order, so equal summaries have equal bytes and text */
+static void
+summary_canonical(Summary *s)
+{
+	if (s->nslots > 1)
+		qsort(s->slots, s->nslots, sizeof(SumStage), sumstage_cmp);
+}
+
 static void
 summary_write(StringInfo buf, Summary *s)
 {
 	int			i;
 	int			k;
+
+	summary_canonical(s);
 
 	wire_put_u8(buf, SUMMARY_VERSION);
 	wire_put_u32(buf, s->stage_type);
@@ -227,7 +246,9 @@ summary_validate(Summary *s, bool binary)
 	if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->won > s->entities ||
 		s->lost > s->entities - s->won)
 		problem = "entity counts are inconsistent";
-	else if ((int64) qs_count(&s->cycle) > s->entities || (s->entities > 0 && !OidIsValid(s->stage_type)))
+	else if ((s->entities > 0 || s->nslots > 0) && !OidIsValid(s->stage_type))
+		problem = "stages without a funnel type";
+	else if ((int64) qs_count(&s->cycle) > s->entities)
 		problem = "cycle count exceeds the entities";
 	else if (qs_count(&s->cycle) > 0 && qs_min(&s->cycle) < 0)
 		problem = "negative cycle length";
@@ -373,6 +394,20 @@ summary_get(Datum d, MemoryContext cxt)
 	return summary_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
 }
 
+typedef struct SumFnCache
+{
+	FunnelDefCache defcache;
+	StateArenas arenas;
+} SumFnCache;
+
+static SumFnCache *
+fncache_of(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SumFnCache));
+	return (SumFnCache *) fcinfo->flinfo->fn_extra;
+}
+
 static Summary *
 summary_state(FunctionCallInfo fcinfo)
 {
@@ -385,12 +420,12 @@ summary_state(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("funnel.summary called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
-		return summary_create(aggcxt);
+		return summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
 		DatumGetEOHP(d)->eoh_methods == &summary_methods)
 		return (Summary *) DatumGetEOHP(d);
-	s = summary_create(aggcxt);
+	s = summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
 	summary_merge(s, summary_get(d, CurrentMemoryContext));
 	return s;
 }
@@ -414,6 +449,7 @@ summary_out(PG_FUNCTION_ARGS)
 		append_json_string(&buf, format_type_be_qualified(s->stage_type));
 	else
 		appendStringInfoString(&buf, "null");
+	summary_canonical(s);
 	appendStringInfo(&buf, ",\"entities\":" INT64_FORMAT ",\"won\":" INT64_FORMAT ",\"lost\":" INT64_FORMAT
 					 ",\"stages\":[", s->entities, s->won, s->lost);
 	for (i = 0; i < s->nslots; i++)
@@ -531,9 +567,19 @@ summary_recv(PG_FUNCTION_ARGS)
 static FunnelDefCache *
 defcache_of(FunctionCallInfo fcinfo)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelDefCache));
-	return (FunnelDefCache *) fcinfo->flinfo->fn_extra;
+	return &fncache_of(fcinfo)->defcache;
+}
+
+static int64
+span(TimestampTz from, TimestampTz to)
+{
+	int64		d;
+
+	if (pg_sub_s64_overflow(to, from, &d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	return d;
 }
 
 /* one journey into the cohort */
@@ -627,10 +673,10 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	{
 		SumStage   *slot = slot_for(s, j->ev[i].label);
 
-		funnel_qs_check(qs_add(&slot->time, (double) (j->ev[i + 1].at - j->ev[i].at)), "times in stage");
+		funnel_qs_check(qs_add(&slot->time, (double) span(j->ev[i].at, j->ev[i + 1].at)), "times in stage");
 	}
 	if (f.first_outcome_event >= 0)
-		funnel_qs_check(qs_add(&s->cycle, (double) (j->ev[f.first_outcome_event].at - j->ev[0].at)),
+		funnel_qs_check(qs_add(&s->cycle, (double) span(j->ev[0].at, j->ev[f.first_outcome_event].at)),
 						"cycle lengths");
 	pfree(f.entries);
 	pfree(f.event_stage);
@@ -861,6 +907,9 @@ summary_stage_report(PG_FUNCTION_ARGS)
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;
 	def = funnel_def_cached(defcache_of(fcinfo), s->stage_type);
+	for (i = 0; i < def->nstages && top < 0; i++)
+		if (def->stages[i].outcome == FUNNEL_OPEN)
+			top = counted(find_slot(s, def->stages[i].label_oid), policy);
 
 	for (i = 0; i < def->nstages; i++)
 	{
@@ -880,8 +929,6 @@ summary_stage_report(PG_FUNCTION_ARGS)
 		values[3] = Int64GetDatum(st ? st->entered : 0);
 		if (fs->outcome == FUNNEL_OPEN)
 		{
-			if (top < 0)
-				top = reached;
 			base = prev;
 			prev = reached;
 		}

@@ -59,7 +59,7 @@ build_install() {
 as_owner() {
 	if [ "$(id -u)" = 0 ]; then
 		local vars=() v
-		for v in PATH PGHOST PGPORT PGDATABASE PGUSER PG_CONFIG PGOPTIONS FUNNEL_DATA; do
+		for v in PATH PGHOST PGPORT PGDATABASE PGUSER PG_CONFIG PGOPTIONS FUNNEL_SHARED_DATA; do
 			[ -n "${!v:-}" ] && vars+=("$v=${!v}")
 		done
 		runuser -u postgres -- env "${vars[@]}" "$@"
