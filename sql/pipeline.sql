@@ -61,7 +61,8 @@ INSERT INTO pipe_deal VALUES
     (17, 'fay', 'closed_won',      100, '2024-05-01 10:00', '2024-05-01 10:00'),
     (18, 'fay', 'lead',            500, '2024-05-01',       NULL);
 
--- The state's text form: per stage (label, deals, "amounts:sum"), cycle sums
+-- The state's text form: per stage (label, deals, "amounts:sum") in label-OID order
+-- (here the enum order, whatever order the deals came in), cycle sums
 -- [count, days, microseconds] for won and lost, the negative cycles and the
 -- three quantile sketches (exact values here).
 SELECT owner, funnel.pipeline(stage, amount, created_at, closed_at)::text AS state
@@ -195,10 +196,12 @@ SELECT funnel.win_rate(stage) IS NULL AS wr, funnel.avg_deal_size(stage, amount)
        funnel.avg_cycle_length(stage, created_at, closed_at) IS NULL AS acl,
        funnel.median_cycle_length(stage, created_at, closed_at) IS NULL AS mcl
 FROM pipe_deal WHERE stage IS NULL;
--- accessors are STRICT: NULL state or NULL argument -> NULL
-SELECT funnel.deal_count(NULL), funnel.win_rate(NULL), funnel.avg_deal_size(NULL),
-       funnel.open_value(NULL), funnel.weighted_value(NULL), funnel.sales_velocity(NULL),
-       funnel.negative_cycles(NULL), funnel.avg_cycle_length(NULL);
+-- accessors are STRICT: NULL state or NULL argument -> NULL (typed NULLs: win_rate is
+-- also a summary accessor and an aggregate, so an untyped NULL is ambiguous)
+SELECT funnel.deal_count(NULL::funnel.pipeline), funnel.win_rate(NULL::funnel.pipeline),
+       funnel.avg_deal_size(NULL::funnel.pipeline), funnel.open_value(NULL::funnel.pipeline),
+       funnel.weighted_value(NULL::funnel.pipeline), funnel.sales_velocity(NULL::funnel.pipeline),
+       funnel.negative_cycles(NULL::funnel.pipeline), funnel.avg_cycle_length(NULL::funnel.pipeline);
 SELECT funnel.deal_size_quantile(p, NULL) AS dsq, funnel.cycle_length_quantile(p, NULL) AS clq,
        funnel.avg_cycle_length(p, NULL) AS acl, funnel.cycle_length_quantile(p, 0.5, NULL) AS clq2
 FROM pipe_state WHERE owner = 'ann';
@@ -289,15 +292,16 @@ FROM pipe_deal GROUP BY owner ORDER BY owner;
 ------------------------------------------------------------------------------
 -- 5. funnel.rollup: merging stored states
 ------------------------------------------------------------------------------
--- rolling up the per-owner states gives the one-pass state over all deals (the
--- stage order inside the text form may differ, so compare everything else and
--- the stages as a set)
+-- rolling up the per-owner states gives the one-pass state over all deals.  The
+-- text form lists the stages in label-OID order whatever the merge order, so the
+-- two texts are equal (same_text); norm() compares everything else and the stages
+-- as a set
 CREATE FUNCTION pg_temp.norm(p funnel.pipeline) RETURNS jsonb LANGUAGE sql AS $$
     SELECT (p::text::jsonb - 'stages')
            || jsonb_build_object('stages', (SELECT jsonb_agg(e ORDER BY e->>0)
                                             FROM jsonb_array_elements(p::text::jsonb->'stages') e))
 $$;
-SELECT pg_temp.norm(r) = pg_temp.norm(o) AS same_state,
+SELECT pg_temp.norm(r) = pg_temp.norm(o) AS same_state, r::text = o::text AS same_text,
        funnel.deal_count(r), funnel.win_rate(r), funnel.avg_deal_size(r),
        funnel.avg_cycle_length(r), funnel.cycle_length_quantile(r, 0.5),
        funnel.open_value(r), funnel.weighted_value(r), funnel.negative_cycles(r)
