@@ -326,7 +326,8 @@ typedef struct RecordPlan
 	Oid			history;		/* the history table it inserts into */
 	Oid			keytype;
 	Oid			stagetype;
-	SPIPlanPtr	plan;
+	SPIPlanPtr	plan;			/* many rows: arrays, unnested in the SELECT list */
+	SPIPlanPtr	plan1;			/* one row: scalar parameters */
 } RecordPlan;
 
 static HTAB *record_plans = NULL;
@@ -379,12 +380,17 @@ record_plan(RecordState *rs, const char *keyname)
 	}
 	rp = hash_search(record_plans, &rs->tgoid, HASH_ENTER, &found);
 	if (!found)
+	{
 		rp->plan = NULL;
+		rp->plan1 = NULL;
+	}
 	if (rp->plan == NULL || rp->history != rs->history ||
 		rp->keytype != rs->keytype || rp->stagetype != rs->stagetype)
 	{
 		StringInfoData sql;
-		Oid			argtypes[4];
+		Oid			argtypes[5];
+		Oid			argtypes1[5];
+		SPIPlanPtr	plan1;
 		Oid			keyarr = get_array_type(rs->keytype);
 		Oid			stagearr = get_array_type(rs->stagetype);
 		SPIPlanPtr	plan;
@@ -400,23 +406,45 @@ record_plan(RecordState *rs, const char *keyname)
 		argtypes[1] = stagearr;
 		argtypes[2] = stagearr;
 		argtypes[3] = TIMESTAMPTZARRAYOID;
+		argtypes[4] = NAMEOID;
+		/*
+		 * unnest() in the SELECT list streams the arrays in lockstep
+		 * (ProjectSet); in FROM, each would be copied into a tuplestore.
+		 */
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
 						 "INSERT INTO %s (%s, from_stage, to_stage, changed_at, changed_by) "
-						 "SELECT u.k, u.f, u.t, u.c, CURRENT_USER "
-						 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						 "pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, f, t, c)",
+						 "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), "
+						 "pg_catalog.unnest($3), pg_catalog.unnest($4), $5",
 						 quote_qualified_identifier(nspname, relname),
 						 quote_identifier(keyname));
-		plan = SPI_prepare(sql.data, 4, argtypes);
+		plan = SPI_prepare(sql.data, 5, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data,
 				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
+		argtypes1[0] = rs->keytype;
+		argtypes1[1] = rs->stagetype;
+		argtypes1[2] = rs->stagetype;
+		argtypes1[3] = TIMESTAMPTZOID;
+		argtypes1[4] = NAMEOID;
+		resetStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "INSERT INTO %s (%s, from_stage, to_stage, changed_at, changed_by) "
+						 "VALUES ($1, $2, $3, $4, $5)",
+						 quote_qualified_identifier(nspname, relname),
+						 quote_identifier(keyname));
+		plan1 = SPI_prepare(sql.data, 5, argtypes1);
+		if (plan1 == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0 || SPI_keepplan(plan1) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		if (rp->plan != NULL)
 			SPI_freeplan(rp->plan);
+		if (rp->plan1 != NULL)
+			SPI_freeplan(rp->plan1);
 		rp->plan = plan;
+		rp->plan1 = plan1;
 		rp->history = rs->history;
 		rp->keytype = rs->keytype;
 		rp->stagetype = rs->stagetype;
@@ -536,11 +564,36 @@ batch_flush(RecordBatch *b, RecordState *rs)
 {
 	int			dims[1];
 	int			lbs[1] = {1};
-	Datum		args[4];
+	Datum		args[5];
 	int			ret;
+	NameData	user;
 
 	if (b->n == 0)
 		return;
+	/* changed_by: current_user, once per flush */
+	namestrcpy(&user, GetUserNameFromId(GetUserId(), false));
+	args[4] = NameGetDatum(&user);
+	if (b->n == 1)
+	{
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+		args[0] = b->keys[0];
+		args[1] = b->froms[0];
+		args[2] = b->tos[0];
+		args[3] = b->ats[0];
+		if (b->keynulls[0])
+			nulls[0] = 'n';
+		if (b->fromnulls[0])
+			nulls[1] = 'n';
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute_plan(rs->rp->plan1, args, nulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "inserting history rows failed: %s", SPI_result_code_string(ret));
+		SPI_finish();
+		b->n = 0;
+		return;
+	}
 	dims[0] = b->n;
 	args[0] = PointerGetDatum(construct_md_array(b->keys, b->keynulls, 1, dims, lbs,
 												 rs->keytype, rs->keylen, rs->keybyval, rs->keyalign));
