@@ -114,8 +114,28 @@ journey_normalize(Journey *j, FunnelDefCache *dc)
 	int			i;
 	int			n = 0;
 
-	if (j->flags & JOURNEY_SORTED && j->cap == j->n)
-		return j;
+	if (j->flags & JOURNEY_SORTED)
+	{
+		bool		repeats = false;
+
+		for (i = 1; i < j->n && !repeats; i++)
+			repeats = j->ev[i].label == j->ev[i - 1].label;
+		if (!repeats && j->cap == j->n)
+			return j;
+		/* already in time order (times strictly increase): compact, drop repeats */
+		out = journey_alloc(CurrentMemoryContext, j->stage_type, Max(j->n, 0));
+		for (i = 0; i < j->n; i++)
+		{
+			if (n > 0 && out->ev[n - 1].label == j->ev[i].label)
+				continue;
+			out->ev[n++] = j->ev[i];
+		}
+		out->n = n;
+		out->cap = n;
+		SET_VARSIZE(out, JOURNEY_SIZE(n));
+		out->flags = JOURNEY_SORTED;
+		return out;
+	}
 	funnel_def_cached(dc, j->stage_type);
 	ev = palloc(sizeof(SortEv) * Max(j->n, 1));
 	for (i = 0; i < j->n; i++)
@@ -197,8 +217,16 @@ journey_transfn(PG_FUNCTION_ARGS)
 		(void) funnel_def_cached(&c->defcache, argtype);	/* 42704 if not a funnel */
 	}
 
+	/*
+	 * A new state goes in the current (per-call) context: nodeAgg copies any
+	 * new pass-by-reference state into its own context, so allocating it
+	 * there too would make two.  Six events fill a 128-byte chunk.
+	 */
 	if (PG_ARGISNULL(0))
-		j = journey_alloc(aggcxt, c->basetype, 8);
+	{
+		j = journey_alloc(CurrentMemoryContext, c->basetype, 6);
+		j->flags = JOURNEY_SORTED;	/* (vacuously) in time order */
+	}
 	else
 		j = (Journey *) PG_GETARG_POINTER(0);
 	if (j->n == j->cap)
@@ -215,10 +243,12 @@ journey_transfn(PG_FUNCTION_ARGS)
 		bigger->n = j->n;
 		j = bigger;
 	}
+	/* appended history arrives in time order: then the final sort is skipped */
+	if (j->n > 0 && at <= j->ev[j->n - 1].at)
+		j->flags &= ~JOURNEY_SORTED;
 	j->ev[j->n].at = at;
 	j->ev[j->n].label = PG_GETARG_OID(1);
 	j->n++;
-	j->flags &= ~JOURNEY_SORTED;
 	PG_RETURN_POINTER(j);
 }
 
@@ -244,7 +274,8 @@ journey_combine(PG_FUNCTION_ARGS)
 	b = journey_from_datum(PG_GETARG_DATUM(1));
 	if (PG_ARGISNULL(0))
 	{
-		r = journey_alloc(aggcxt, b->stage_type, Max(b->n, 8));
+		/* nodeAgg copies it into the aggregate context */
+		r = journey_alloc(CurrentMemoryContext, b->stage_type, Max(b->n, 6));
 		memcpy(r->ev, b->ev, sizeof(JourneyEvent) * b->n);
 		r->n = b->n;
 		PG_RETURN_POINTER(r);
