@@ -674,16 +674,6 @@ journey_exited_at(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-static Interval *
-usecs_interval(int64 us)
-{
-	Interval   *iv = palloc0(sizeof(Interval));
-
-	iv->day = (int32) (us / USECS_PER_DAY);
-	iv->time = us % USECS_PER_DAY;
-	return iv;
-}
-
 static int64
 span_usecs(TimestampTz from, TimestampTz to)
 {
@@ -746,7 +736,7 @@ journey_time_in_stage(PG_FUNCTION_ARGS)
 		}
 	if (!entered)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(usecs_interval(total));
+	PG_RETURN_INTERVAL_P(funnel_usecs_interval(total));
 }
 
 /* latest_time_in_stage(j, stage, as_of): the last visit begun by as_of, up to as_of */
@@ -760,7 +750,7 @@ journey_latest_time_in_stage(PG_FUNCTION_ARGS)
 
 	for (i = a.j->n - 1; i >= 0; i--)
 		if (event_index(&a, i) == a.stage && a.j->ev[i].at <= as_of)
-			PG_RETURN_INTERVAL_P(usecs_interval(visit_usecs(a.j, i, as_of)));
+			PG_RETURN_INTERVAL_P(funnel_usecs_interval(visit_usecs(a.j, i, as_of)));
 	PG_RETURN_NULL();
 }
 
@@ -776,7 +766,7 @@ journey_cycle_length(PG_FUNCTION_ARGS)
 	if (f.first_outcome_event < 0)
 		PG_RETURN_NULL();
 	/* events are in time order, so this is never negative */
-	PG_RETURN_INTERVAL_P(usecs_interval(span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
+	PG_RETURN_INTERVAL_P(funnel_usecs_interval(span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
 }
 
 PG_FUNCTION_INFO_V1(journey_outcome);

@@ -1150,19 +1150,10 @@ pipeline_avg_deal_size(PG_FUNCTION_ARGS)
 	PG_RETURN_NUMERIC(avg);
 }
 
-static void
-check_percentile(float8 q)
-{
-	if (isnan(q) || q < 0 || q > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("percentile value %g is not between 0 and 1", q)));
-}
-
 static bool
 deal_size_quantile_of(Pipeline *p, float8 q, float8 *result)
 {
-	check_percentile(q);
+	funnel_check_percentile(q);
 	if (qs_count(&p->won_amounts) == 0)
 		return false;
 	funnel_qs_check(qs_quantile(&p->won_amounts, q, result), "deal sizes");
@@ -1178,17 +1169,6 @@ pipeline_deal_size_quantile(PG_FUNCTION_ARGS)
 	if (!deal_size_quantile_of(ARG_PIPELINE(0), PG_GETARG_FLOAT8(1), &r))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(r);
-}
-
-/* closed_at - created_at as timestamp_mi returns it: justified into days + time */
-static Interval *
-usecs_interval(int64 us)
-{
-	Interval   *iv = palloc0(sizeof(Interval));
-
-	iv->day = (int32) (us / USECS_PER_DAY);
-	iv->time = us % USECS_PER_DAY;
-	return iv;
 }
 
 static Interval *
@@ -1215,7 +1195,7 @@ avg_cycle_of(Pipeline *p, bool won_only)
 	{
 		int128		total = cs.days * USECS_PER_DAY + cs.usecs;
 
-		return usecs_interval((int64) (total / cs.count));
+		return funnel_usecs_interval((int64) (total / cs.count));
 	}
 }
 
@@ -1240,26 +1220,12 @@ cycle_quantile_of(Pipeline *p, float8 q, bool won_only)
 {
 	QSketch		all;
 	QSAllocator a = funnel_qs_allocator(CurrentMemoryContext);
-	double		first;
-	double		second;
-	double		proportion;
-	Interval   *lo;
-	Datum		diff;
 
-	check_percentile(q);
+	funnel_check_percentile(q);
 	funnel_qs_check(qs_copy(&all, &a, &p->won_cycles), "cycle lengths");
 	if (!won_only)
 		funnel_qs_check(qs_merge(&all, &p->lost_cycles), "cycle lengths");
-	if (qs_count(&all) == 0)
-		return NULL;
-	funnel_qs_check(qs_quantile_neighbours(&all, q, &first, &second, &proportion), "cycle lengths");
-	lo = usecs_interval((int64) rint(first));
-	if (proportion == 0)
-		return lo;
-	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(usecs_interval((int64) rint(second))),
-							   IntervalPGetDatum(lo));
-	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
-	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
+	return funnel_duration_quantile(&all, q);
 }
 
 PG_FUNCTION_INFO_V1(pipeline_cycle_length_quantile);

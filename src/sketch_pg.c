@@ -19,7 +19,9 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
+#include "datatype/timestamp.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -376,4 +378,45 @@ qs_json_read(JsonbValue *v, QSketch *qs, MemoryContext cxt, const char *type, co
 	for (side = 0; side < 2; side++)
 		if (counts[side])
 			pfree(counts[side]);
+}
+
+void
+funnel_check_percentile(double q)
+{
+	if (isnan(q) || q < 0 || q > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("percentile value %g is not between 0 and 1", q)));
+}
+
+Interval *
+funnel_usecs_interval(int64 us)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->day = (int32) (us / USECS_PER_DAY);
+	iv->time = us % USECS_PER_DAY;
+	return iv;
+}
+
+Interval *
+funnel_duration_quantile(QSketch *qs, double q)
+{
+	double		first;
+	double		second;
+	double		proportion;
+	Interval   *lo;
+	Datum		diff;
+
+	funnel_check_percentile(q);
+	if (qs_count(qs) == 0)
+		return NULL;
+	funnel_qs_check(qs_quantile_neighbours(qs, q, &first, &second, &proportion), "durations");
+	lo = funnel_usecs_interval((int64) rint(first));
+	if (proportion == 0)
+		return lo;
+	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(funnel_usecs_interval((int64) rint(second))),
+							   IntervalPGetDatum(lo));
+	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
+	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
 }

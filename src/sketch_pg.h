@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
@@ -27,6 +28,19 @@ extern void qs_wire_read(WireReader *r, QSketch *qs, MemoryContext cxt);
 /* JSON text form: {"n":..,"values":[..]} or {"n":..,"min":..,"max":..,"zero":..,"neg":[lo,[..]],"pos":[lo,[..]]} */
 extern void qs_json_write(StringInfo buf, QSketch *qs);
 extern void qs_json_read(JsonbValue *v, QSketch *qs, MemoryContext cxt, const char *type, const char *field);
+
+/* 22003 unless 0 <= q <= 1 (percentile_cont's rule and message) */
+extern void funnel_check_percentile(double q);
+
+/* microseconds as an interval justified as timestamp subtraction gives it (days + time) */
+extern Interval *funnel_usecs_interval(int64 us);
+
+/*
+ * percentile_cont(q) over durations in microseconds, interpolated as
+ * percentile_cont does for intervals (interval_mi, interval_mul,
+ * interval_pl) between the neighbouring order statistics; NULL when empty.
+ */
+extern Interval *funnel_duration_quantile(QSketch *qs, double q);
 
 /* shortest exact decimal of a double */
 extern void append_float8(StringInfo buf, double v);

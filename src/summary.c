@@ -731,51 +731,6 @@ summary_combine(PG_FUNCTION_ARGS)
 
 #define ARG_SUMMARY(n) summary_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
 
-static void
-check_p(float8 q)
-{
-	if (isnan(q) || q < 0 || q > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("percentile value %g is not between 0 and 1", q)));
-}
-
-static Interval *
-usecs_interval(double us)
-{
-	Interval   *iv = palloc0(sizeof(Interval));
-	int64		v = (int64) rint(us);
-
-	iv->day = (int32) (v / USECS_PER_DAY);
-	iv->time = v % USECS_PER_DAY;
-	return iv;
-}
-
-/*
- * percentile_cont over durations, interpolated as it does for intervals
- * between the neighbouring order statistics (see pipeline.c).
- */
-static Interval *
-duration_quantile(QSketch *qs, float8 q)
-{
-	double		first;
-	double		second;
-	double		proportion;
-	Interval   *lo;
-	Datum		diff;
-
-	check_p(q);
-	if (qs_count(qs) == 0)
-		return NULL;
-	funnel_qs_check(qs_quantile_neighbours(qs, q, &first, &second, &proportion), "durations");
-	lo = usecs_interval(first);
-	if (proportion == 0)
-		return lo;
-	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(usecs_interval(second)), IntervalPGetDatum(lo));
-	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
-	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
-}
-
 PG_FUNCTION_INFO_V1(summary_entity_count);
 Datum
 summary_entity_count(PG_FUNCTION_ARGS)
@@ -798,7 +753,7 @@ PG_FUNCTION_INFO_V1(summary_cycle_length_quantile);
 Datum
 summary_cycle_length_quantile(PG_FUNCTION_ARGS)
 {
-	Interval   *iv = duration_quantile(&ARG_SUMMARY(0)->cycle, PG_GETARG_FLOAT8(1));
+	Interval   *iv = funnel_duration_quantile(&ARG_SUMMARY(0)->cycle, PG_GETARG_FLOAT8(1));
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
@@ -830,8 +785,8 @@ summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
 	if (!OidIsValid(s->stage_type))
 		PG_RETURN_NULL();
 	st = find_slot(s, stage_arg(fcinfo, s, 1));
-	check_p(PG_GETARG_FLOAT8(2));
-	if (st == NULL || (iv = duration_quantile(&st->time, PG_GETARG_FLOAT8(2))) == NULL)
+	funnel_check_percentile(PG_GETARG_FLOAT8(2));
+	if (st == NULL || (iv = funnel_duration_quantile(&st->time, PG_GETARG_FLOAT8(2))) == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INTERVAL_P(iv);
 }
@@ -918,7 +873,7 @@ summary_stage_report(PG_FUNCTION_ARGS)
 		int64		reached = counted(st, policy);
 		Datum		values[8];
 		bool		nulls[8] = {false};
-		Interval   *median = st ? duration_quantile(&st->time, 0.5) : NULL;
+		Interval   *median = st ? funnel_duration_quantile(&st->time, 0.5) : NULL;
 		int64		base;
 
 		if (fs->outcome != FUNNEL_OPEN)
