@@ -209,7 +209,8 @@ journey_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("journey event times must be finite")));
 	c = fncache(fcinfo);
-	argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	/* a call site's argument type never changes: look it up once */
+	argtype = OidIsValid(c->argtype) ? c->argtype : get_fn_expr_argtype(fcinfo->flinfo, 1);
 	if (argtype != c->argtype)
 	{
 		c->basetype = getBaseType(argtype);
