@@ -69,21 +69,6 @@ journey_from_datum(Datum d)
 	return j;
 }
 
-static char *
-label_name(Oid label)
-{
-	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(label));
-	char	   *name;
-
-	if (!HeapTupleIsValid(tup))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid internal value for enum: %u", label)));
-	name = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
-	ReleaseSysCache(tup);
-	return name;
-}
-
 typedef struct SortEv
 {
 	TimestampTz at;
@@ -353,7 +338,7 @@ journey_out(PG_FUNCTION_ARGS)
 	for (i = 0; i < j->n; i++)
 	{
 		appendStringInfoString(&buf, i ? ",[" : "[");
-		append_json_string(&buf, label_name(j->ev[i].label));
+		append_json_string(&buf, funnel_label_name(j->ev[i].label));
 		appendStringInfoChar(&buf, ',');
 		append_timestamp_utc(&buf, j->ev[i].at);
 		appendStringInfoChar(&buf, ']');
@@ -491,16 +476,9 @@ journey_recv(PG_FUNCTION_ARGS)
 	j = journey_alloc(CurrentMemoryContext, typid, (int) n);
 	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tup;
-		bool		ok;
-
 		j->ev[i].label = pq_getmsgint(buf, 4);
 		j->ev[i].at = pq_getmsgint64(buf);
-		tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(j->ev[i].label));
-		ok = HeapTupleIsValid(tup) && ((Form_pg_enum) GETSTRUCT(tup))->enumtypid == typid;
-		if (HeapTupleIsValid(tup))
-			ReleaseSysCache(tup);
-		if (!ok)
+		if (!funnel_label_belongs(j->ev[i].label, typid))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid %s value: %u is not a stage of %s",
@@ -675,18 +653,6 @@ journey_exited_at(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-static int64
-span_usecs(TimestampTz from, TimestampTz to)
-{
-	int64		d;
-
-	if (pg_sub_s64_overflow(to, from, &d))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
-	return d;
-}
-
 /*
  * Time spent in visit i up to as_of: from event i to event i+1 (or, for the
  * current stay, to as_of), counting only the part before as_of; >= 0.
@@ -700,7 +666,7 @@ visit_usecs(Journey *j, int i, TimestampTz as_of)
 		end = as_of;
 	if (end <= j->ev[i].at)
 		return 0;
-	return span_usecs(j->ev[i].at, end);
+	return funnel_span_usecs(j->ev[i].at, end);
 }
 
 static TimestampTz
@@ -767,7 +733,7 @@ journey_cycle_length(PG_FUNCTION_ARGS)
 	if (f.first_outcome_event < 0)
 		PG_RETURN_NULL();
 	/* events are in time order, so this is never negative */
-	PG_RETURN_INTERVAL_P(funnel_usecs_interval(span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
+	PG_RETURN_INTERVAL_P(funnel_usecs_interval(funnel_span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
 }
 
 PG_FUNCTION_INFO_V1(journey_outcome);

@@ -415,12 +415,8 @@ check_labels(Pipeline *p, bool binary)
 	}
 	for (i = 0; i < p->nslots; i++)
 	{
-		HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(p->slots[i].label));
-		bool		ok = HeapTupleIsValid(tup) &&
-			((Form_pg_enum) GETSTRUCT(tup))->enumtypid == p->stage_type;
+		bool		ok = funnel_label_belongs(p->slots[i].label, p->stage_type);
 
-		if (HeapTupleIsValid(tup))
-			ReleaseSysCache(tup);
 		for (j = 0; ok && j < i; j++)
 			ok = p->slots[j].label != p->slots[i].label;
 		if (!ok)
@@ -645,19 +641,12 @@ pipeline_out(PG_FUNCTION_ARGS)
 	for (i = 0; i < p->nslots; i++)
 	{
 		PipeStage  *s = &slots[i];
-		HeapTuple	tup;
 
-		if (s->deals == 0)
+		if (s->deals <= 0)
 			continue;
-		tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(s->label));
-		if (!HeapTupleIsValid(tup))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid internal value for enum: %u", s->label)));
 		appendStringInfoString(&buf, first ? "[" : ",[");
 		first = false;
-		append_json_string(&buf, NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
-		ReleaseSysCache(tup);
+		append_json_string(&buf, funnel_label_name(s->label));
 		appendStringInfo(&buf, "," INT64_FORMAT ",\"", s->deals);
 		numsum_out(&buf, &s->amount);
 		appendStringInfoString(&buf, "\"]");
@@ -822,10 +811,7 @@ add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz c
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("cannot subtract infinite timestamps")));
-	if (pg_sub_s64_overflow(closed, created, &diff))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
+	diff = funnel_span_usecs(created, closed);
 	if (diff < 0)
 	{
 		p->negative_cycles++;	/* dirty data: left out of cycle figures */

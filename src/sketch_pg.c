@@ -13,8 +13,11 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "common/shortest_dec.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -419,4 +422,44 @@ funnel_duration_quantile(QSketch *qs, double q)
 							   IntervalPGetDatum(lo));
 	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
 	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
+}
+
+int64
+funnel_span_usecs(TimestampTz from, TimestampTz to)
+{
+	int64		d;
+
+	if (pg_sub_s64_overflow(to, from, &d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	return d;
+}
+
+char *
+funnel_label_name(Oid label)
+{
+	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(label));
+	char	   *name;
+
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid internal value for enum: %u", label)));
+	name = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
+	ReleaseSysCache(tup);
+	return name;
+}
+
+bool
+funnel_label_belongs(Oid label, Oid typid)
+{
+	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(label));
+	bool		ok;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	ok = ((Form_pg_enum) GETSTRUCT(tup))->enumtypid == typid;
+	ReleaseSysCache(tup);
+	return ok;
 }

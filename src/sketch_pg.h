@@ -42,6 +42,15 @@ extern Interval *funnel_usecs_interval(int64 us);
  */
 extern Interval *funnel_duration_quantile(QSketch *qs, double q);
 
+/* to - from in microseconds; 22008 "interval out of range" on overflow */
+extern int64 funnel_span_usecs(TimestampTz from, TimestampTz to);
+
+/* the text of an enum label; 22P03 when the OID is no enum label (a damaged value) */
+extern char *funnel_label_name(Oid label);
+
+/* is the OID a label of enum type typid? */
+extern bool funnel_label_belongs(Oid label, Oid typid);
+
 /* shortest exact decimal of a double */
 extern void append_float8(StringInfo buf, double v);
 /* a JSON string literal */

@@ -286,12 +286,8 @@ check_labels(Summary *s)
 				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));
 	for (i = 0; i < s->nslots; i++)
 	{
-		HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(s->slots[i].label));
-		bool		ok = HeapTupleIsValid(tup) &&
-			((Form_pg_enum) GETSTRUCT(tup))->enumtypid == s->stage_type;
+		bool		ok = funnel_label_belongs(s->slots[i].label, s->stage_type);
 
-		if (HeapTupleIsValid(tup))
-			ReleaseSysCache(tup);
 		for (j = 0; ok && j < i; j++)
 			ok = s->slots[j].label != s->slots[i].label;
 		if (!ok)
@@ -455,15 +451,9 @@ summary_out(PG_FUNCTION_ARGS)
 	for (i = 0; i < s->nslots; i++)
 	{
 		SumStage   *st = &s->slots[i];
-		HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(st->label));
 
-		if (!HeapTupleIsValid(tup))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid internal value for enum: %u", st->label)));
 		appendStringInfoString(&buf, i ? ",{\"stage\":" : "{\"stage\":");
-		append_json_string(&buf, NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
-		ReleaseSysCache(tup);
+		append_json_string(&buf, funnel_label_name(st->label));
 		appendStringInfo(&buf, ",\"entered\":" INT64_FORMAT ",\"reached\":" INT64_FORMAT
 						 ",\"strict\":" INT64_FORMAT ",\"drop\":[" INT64_FORMAT "," INT64_FORMAT "," INT64_FORMAT
 						 "],\"time\":",
@@ -570,18 +560,6 @@ defcache_of(FunctionCallInfo fcinfo)
 	return &fncache_of(fcinfo)->defcache;
 }
 
-static int64
-span(TimestampTz from, TimestampTz to)
-{
-	int64		d;
-
-	if (pg_sub_s64_overflow(to, from, &d))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
-	return d;
-}
-
 /* one journey into the cohort */
 static void
 summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
@@ -673,10 +651,10 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	{
 		SumStage   *slot = slot_for(s, j->ev[i].label);
 
-		funnel_qs_check(qs_add(&slot->time, (double) span(j->ev[i].at, j->ev[i + 1].at)), "times in stage");
+		funnel_qs_check(qs_add(&slot->time, (double) funnel_span_usecs(j->ev[i].at, j->ev[i + 1].at)), "times in stage");
 	}
 	if (f.first_outcome_event >= 0)
-		funnel_qs_check(qs_add(&s->cycle, (double) span(j->ev[0].at, j->ev[f.first_outcome_event].at)),
+		funnel_qs_check(qs_add(&s->cycle, (double) funnel_span_usecs(j->ev[0].at, j->ev[f.first_outcome_event].at)),
 						"cycle lengths");
 	pfree(f.entries);
 	pfree(f.event_stage);
