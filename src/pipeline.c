@@ -52,6 +52,7 @@
 #include "funnel.h"
 #include "numsum.h"
 #include "sketch_pg.h"
+#include "state.h"
 #include "wire.h"
 
 #define PIPELINE_VERSION 1
@@ -74,7 +75,7 @@ typedef struct CycleSum
 
 typedef struct Pipeline
 {
-	ExpandedObjectHeader hdr;
+	FunnelState st;			/* first: expanded-object header, cached flat form */
 	MemoryContext cxt;
 	Oid			stage_type;		/* InvalidOid until the first row */
 	double		p;				/* quantile asked for by a direct aggregate, or NaN */
@@ -87,15 +88,13 @@ typedef struct Pipeline
 	QSketch		won_amounts;
 	QSketch		won_cycles;
 	QSketch		lost_cycles;
-	StringInfo	flat;			/* cached flat body while unmodified */
 } Pipeline;
 
-static Size pipeline_get_flat_size(ExpandedObjectHeader *eohptr);
-static void pipeline_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+static void pipeline_write_state(StringInfo buf, FunnelState *st);
 
 static const ExpandedObjectMethods pipeline_methods = {
-	pipeline_get_flat_size,
-	pipeline_flatten_into
+	funnel_state_get_flat_size,
+	funnel_state_flatten_into
 };
 
 /* ------------------------------------------------------------------------
@@ -114,7 +113,7 @@ pipeline_create(MemoryContext cxt)
 	Pipeline   *p = MemoryContextAllocZero(cxt, sizeof(Pipeline));
 	QSAllocator a = funnel_qs_allocator(cxt);
 
-	EOH_init_header(&p->hdr, &pipeline_methods, cxt);
+	funnel_state_init(&p->st, &pipeline_methods, cxt, pipeline_write_state);
 	p->cxt = cxt;
 	p->p = get_float8_nan();
 	qs_init(&p->won_amounts, &a);
@@ -168,7 +167,7 @@ cycle_merge(CycleSum *dst, const CycleSum *src)
 static void
 touch(Pipeline *p)
 {
-	p->flat = NULL;				/* the cached flat form is stale */
+	p->st.flat = NULL;				/* the cached flat form is stale */
 }
 
 static void
@@ -307,6 +306,12 @@ pipeline_write(StringInfo buf, Pipeline *p)
 	qs_wire_write(buf, &p->won_amounts);
 	qs_wire_write(buf, &p->won_cycles);
 	qs_wire_write(buf, &p->lost_cycles);
+}
+
+static void
+pipeline_write_state(StringInfo buf, FunnelState *st)
+{
+	pipeline_write(buf, (Pipeline *) st);
 }
 
 /* largest cycle a timestamp difference can give, in days (2^63 us) */
@@ -476,32 +481,6 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	return p;
 }
 
-static Size
-pipeline_get_flat_size(ExpandedObjectHeader *eohptr)
-{
-	Pipeline   *p = (Pipeline *) eohptr;
-
-	if (p->flat == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(p->cxt);
-
-		p->flat = makeStringInfo();
-		pipeline_write(p->flat, p);
-		MemoryContextSwitchTo(old);
-	}
-	return VARHDRSZ + p->flat->len;
-}
-
-static void
-pipeline_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
-{
-	Pipeline   *p = (Pipeline *) eohptr;
-
-	(void) pipeline_get_flat_size(eohptr);
-	Assert(allocated_size == VARHDRSZ + p->flat->len);
-	SET_VARSIZE(result, allocated_size);
-	memcpy(VARDATA(result), p->flat->data, p->flat->len);
-}
 
 /*
  * A pipeline to read: the expanded object itself when the datum is one of
@@ -549,18 +528,7 @@ pipeline_state(FunctionCallInfo fcinfo, const char *fname)
 	}
 }
 
-#define PG_RETURN_PIPELINE(p) PG_RETURN_DATUM(EOHPGetRWDatum(&(p)->hdr))
-
-/* A flat value, for the input functions (constants are better flat). */
-static Datum
-pipeline_flat(Pipeline *p)
-{
-	Size		size = pipeline_get_flat_size(&p->hdr);
-	void	   *v = palloc(size);
-
-	pipeline_flatten_into(&p->hdr, v, size);
-	return PointerGetDatum(v);
-}
+#define PG_RETURN_PIPELINE(p) PG_RETURN_DATUM(EOHPGetRWDatum(&(p)->st.hdr))
 
 /* ------------------------------------------------------------------------
  * I/O
@@ -738,7 +706,7 @@ pipeline_in(PG_FUNCTION_ARGS)
 	qs_json_read(jin_get(obj, "lost_cycles", true, PIPELINE_TYPE), &p->lost_cycles, p->cxt,
 				 PIPELINE_TYPE, "lost_cycles");
 	pipeline_validate(p, false);
-	PG_RETURN_DATUM(pipeline_flat(p));
+	PG_RETURN_DATUM(funnel_state_flat(&p->st));
 }
 
 PG_FUNCTION_INFO_V1(pipeline_send);
@@ -765,7 +733,7 @@ pipeline_recv(PG_FUNCTION_ARGS)
 								  CurrentMemoryContext, true);
 
 	buf->cursor = buf->len;
-	PG_RETURN_DATUM(pipeline_flat(p));
+	PG_RETURN_DATUM(funnel_state_flat(&p->st));
 }
 
 /* ------------------------------------------------------------------------

@@ -48,6 +48,7 @@
 
 #include "journey.h"
 #include "sketch_pg.h"
+#include "state.h"
 #include "wire.h"
 
 #define SUMMARY_VERSION 1
@@ -72,7 +73,7 @@ typedef struct SumStage
 
 typedef struct Summary
 {
-	ExpandedObjectHeader hdr;
+	FunnelState st;			/* first: expanded-object header, cached flat form */
 	MemoryContext cxt;
 	Oid			stage_type;
 	int64		entities;
@@ -82,15 +83,13 @@ typedef struct Summary
 	int			capslots;
 	SumStage   *slots;
 	QSketch		cycle;
-	StringInfo	flat;
 } Summary;
 
-static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
-static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+static void summary_write_state(StringInfo buf, FunnelState *st);
 
 static const ExpandedObjectMethods summary_methods = {
-	summary_get_flat_size,
-	summary_flatten_into
+	funnel_state_get_flat_size,
+	funnel_state_flatten_into
 };
 
 /* a new state allocated in cxt (an aggregate's arena, or the current context) */
@@ -100,7 +99,7 @@ summary_create(MemoryContext cxt)
 	Summary    *s = MemoryContextAllocZero(cxt, sizeof(Summary));
 	QSAllocator a = funnel_qs_allocator(cxt);
 
-	EOH_init_header(&s->hdr, &summary_methods, cxt);
+	funnel_state_init(&s->st, &summary_methods, cxt, summary_write_state);
 	s->cxt = cxt;
 	qs_init(&s->cycle, &a);
 	return s;
@@ -182,7 +181,7 @@ summary_merge(Summary *dst, Summary *src)
 		funnel_qs_check(qs_merge(&d->time, &o->time), "times in stage");
 	}
 	funnel_qs_check(qs_merge(&dst->cycle, &src->cycle), "cycle lengths");
-	dst->flat = NULL;
+	dst->st.flat = NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -234,6 +233,12 @@ summary_write(StringInfo buf, Summary *s)
 		qs_wire_write(buf, &st->time);
 	}
 	qs_wire_write(buf, &s->cycle);
+}
+
+static void
+summary_write_state(StringInfo buf, FunnelState *st)
+{
+	summary_write(buf, (Summary *) st);
 }
 
 static void
@@ -342,42 +347,6 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	return s;
 }
 
-static Size
-summary_get_flat_size(ExpandedObjectHeader *eohptr)
-{
-	Summary    *s = (Summary *) eohptr;
-
-	if (s->flat == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(s->cxt);
-
-		s->flat = makeStringInfo();
-		summary_write(s->flat, s);
-		MemoryContextSwitchTo(old);
-	}
-	return VARHDRSZ + s->flat->len;
-}
-
-static void
-summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
-{
-	Summary    *s = (Summary *) eohptr;
-
-	(void) summary_get_flat_size(eohptr);
-	Assert(allocated_size == VARHDRSZ + s->flat->len);
-	SET_VARSIZE(result, allocated_size);
-	memcpy(VARDATA(result), s->flat->data, s->flat->len);
-}
-
-static Datum
-summary_flat(Summary *s)
-{
-	Size		size = summary_get_flat_size(&s->hdr);
-	void	   *v = palloc(size);
-
-	summary_flatten_into(&s->hdr, v, size);
-	return PointerGetDatum(v);
-}
 
 static Summary *
 summary_get(Datum d, MemoryContext cxt)
@@ -520,7 +489,7 @@ summary_in(PG_FUNCTION_ARGS)
 	qs_free(&s->cycle);
 	qs_json_read(jin_get(obj, "cycle", true, SUMMARY_TYPE), &s->cycle, s->cxt, SUMMARY_TYPE, "cycle");
 	summary_validate(s, false);
-	PG_RETURN_DATUM(summary_flat(s));
+	PG_RETURN_DATUM(funnel_state_flat(&s->st));
 }
 
 PG_FUNCTION_INFO_V1(summary_send);
@@ -546,7 +515,7 @@ summary_recv(PG_FUNCTION_ARGS)
 	Summary    *s = summary_read(buf->data + buf->cursor, buf->len - buf->cursor, CurrentMemoryContext, true);
 
 	buf->cursor = buf->len;
-	PG_RETURN_DATUM(summary_flat(s));
+	PG_RETURN_DATUM(funnel_state_flat(&s->st));
 }
 
 /* ------------------------------------------------------------------------
@@ -658,7 +627,7 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 						"cycle lengths");
 	pfree(f.entries);
 	pfree(f.event_stage);
-	s->flat = NULL;
+	s->st.flat = NULL;
 }
 
 /* funnel.summary(j funnel.journey): NULL journeys are skipped */
@@ -682,7 +651,7 @@ summary_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("funnel.summary needs finished journeys")));
 	summary_accum(s, j, defcache_of(fcinfo));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
 }
 
 PG_FUNCTION_INFO_V1(summary_combine);
@@ -699,7 +668,7 @@ summary_combine(PG_FUNCTION_ARGS)
 	}
 	s = summary_state(fcinfo);
 	summary_merge(s, summary_get(PG_GETARG_DATUM(1), CurrentMemoryContext));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
 }
 
 /* ------------------------------------------------------------------------
