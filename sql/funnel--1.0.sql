@@ -1001,3 +1001,210 @@ CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFA
                    conversion_from_previous float8, conversion_from_top float8,
                    drop_off bigint, median_time_in_stage interval)
     AS 'MODULE_PATHNAME', 'summary_stage_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+
+-- ---------------------------------------------------------------- event funnels
+-- funnel.events: the state of window_funnel, window_funnel_times,
+-- sequence_match and sequence_count (the rows that can matter: clock value
+-- and the conditions that held), see src/events.h
+CREATE TYPE @extschema@.events;
+CREATE FUNCTION @extschema@.events_in(cstring) RETURNS @extschema@.events
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.events_out(@extschema@.events) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.events_send(@extschema@.events) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.events_recv(internal) RETURNS @extschema@.events
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.events (
+    INPUT = @extschema@.events_in,
+    OUTPUT = @extschema@.events_out,
+    SEND = @extschema@.events_send,
+    RECEIVE = @extschema@.events_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+CREATE FUNCTION @extschema@.events_combine(@extschema@.events, @extschema@.events)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.window_funnel_final(@extschema@.events)
+    RETURNS integer AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.window_funnel_times_final(@extschema@.events)
+    RETURNS interval[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events)
+    RETURNS bigint[] AS 'MODULE_PATHNAME', 'window_funnel_times_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sequence_match_final(@extschema@.events)
+    RETURNS boolean AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sequence_count_final(@extschema@.events)
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+
+-- window_funnel over a timestamptz clock (window: interval)
+CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_times_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_times_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+
+-- window_funnel over a timestamp clock (window: interval)
+CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_times_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_times_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+
+-- window_funnel over a bigint clock (window: bigint)
+CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_times_bigint_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.events_funnel_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.window_funnel_times_bigint_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+
+-- sequence_match / sequence_count over a timestamptz clock
+CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.events_sequence_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.sequence_match_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.events_sequence_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.sequence_count_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+
+-- sequence_match / sequence_count over a timestamp clock
+CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.events_sequence_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.sequence_match_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.events_sequence_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.sequence_count_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+
+-- sequence_match / sequence_count over a bigint clock
+CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.events_sequence_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.sequence_match_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.events_sequence_transfn,
+    STYPE = @extschema@.events,
+    FINALFUNC = @extschema@.sequence_count_final,
+    COMBINEFUNC = @extschema@.events_combine,
+    PARALLEL = SAFE
+);
+
+-- retention: the state is a bigint, bits 0-31 = condition i+1 held on some
+-- row, bits 32-39 = the number of conditions; partial states combine with |
+CREATE FUNCTION @extschema@.retention_transfn(bigint, boolean[])
+    RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.retention_final(bigint)
+    RETURNS boolean[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.retention(VARIADIC conds boolean[]) (
+    SFUNC = @extschema@.retention_transfn,
+    STYPE = bigint,
+    FINALFUNC = @extschema@.retention_final,
+    COMBINEFUNC = pg_catalog.int8or,
+    PARALLEL = SAFE
+);

@@ -1,0 +1,120 @@
+/*
+ * events.h
+ *		funnel.events: the state of the event-funnel aggregates
+ *		(window_funnel, window_funnel_times, sequence_match, sequence_count),
+ *		shared by events.c (type, transition, combine), window_funnel.c and
+ *		sequence.c (final functions).
+ *
+ * A flat varlena, in memory and on disk: a fixed header, the sequence
+ * pattern's text (sequence aggregates only), then one EventRow per input row
+ * that can matter for the answer: its clock value and the bit set of the
+ * conditions that held on it (bit i-1 = condition i).  Rows where no
+ * condition held are kept only by window_funnel's strict_order mode, which
+ * must know where unrelated events fell.
+ *
+ * During aggregation the rows are in input order with spare capacity
+ * (cap > n); EVENTS_SORTED says they happen to be in EventRow order
+ * (events_row_cmp), which appended events usually are.  The final
+ * functions sort in place (idempotent: the value's meaning does not depend
+ * on row order).  The stored, output and received forms have cap == n.
+ * send/recv use pq_send*, never this memory image.
+ */
+#ifndef FUNNEL_EVENTS_H
+#define FUNNEL_EVENTS_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#define EVENTS_TYPE "funnel.events"
+#define EVENTS_VERSION 1
+
+/* what the rows are for (fixed by the aggregate that made the state) */
+#define EVENTS_KIND_FUNNEL 1	/* window_funnel, window_funnel_times */
+#define EVENTS_KIND_SEQUENCE 2	/* sequence_match, sequence_count */
+
+/* the clock column's type */
+#define EVENTS_CLOCK_TIMESTAMPTZ 1	/* microseconds, PostgreSQL epoch */
+#define EVENTS_CLOCK_TIMESTAMP 2
+#define EVENTS_CLOCK_BIGINT 3	/* any integer clock */
+
+/* flags */
+#define EVENTS_SORTED 0x01
+
+/* window_funnel modes (ClickHouse windowFunnel options) */
+#define WF_STRICT_DEDUPLICATION 0x01
+#define WF_STRICT_ORDER 0x02
+#define WF_STRICT_INCREASE 0x04
+#define WF_STRICT_ONCE 0x08
+#define WF_ALLOW_REENTRY 0x10
+#define WF_ALL_MODES 0x1f
+
+#define EVENTS_MAX_CONDITIONS 32
+#define EVENTS_MAX_PATTERN 65535
+
+typedef struct EventRow
+{
+	int64		ts;				/* clock value */
+	uint32		mask;			/* conditions that held (bit i-1 = condition i) */
+	uint32		pad;			/* zero */
+} EventRow;
+
+typedef struct Events
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		kind;			/* EVENTS_KIND_* */
+	uint8		clock;			/* EVENTS_CLOCK_* */
+	uint8		flags;			/* EVENTS_SORTED */
+	uint8		nconds;			/* 1 .. 32 */
+	uint8		mode;			/* WF_* (funnel kind), 0 otherwise */
+	uint16		patlen;			/* bytes of pattern text (sequence kind), no NUL */
+	int64		window;			/* funnel kind: window in clock units (>= 0) */
+	int64		n;				/* rows held */
+	int64		cap;			/* rows allocated */
+	char		data[FLEXIBLE_ARRAY_MEMBER];	/* pattern, padded; rows */
+} Events;
+
+#define EVENTS_ROWS_OFFSET(patlen) MAXALIGN(offsetof(Events, data) + (Size) (patlen))
+#define EVENTS_SIZE(patlen, cap) (EVENTS_ROWS_OFFSET(patlen) + (Size) (cap) * sizeof(EventRow))
+#define EVENTS_ROWS(e) ((EventRow *) ((char *) (e) + EVENTS_ROWS_OFFSET((e)->patlen)))
+#define EVENTS_PATTERN(e) ((e)->data)
+
+/* a state is one palloc: at most 1 GB */
+#define EVENTS_MAX_ROWS ((int64) ((MaxAllocSize - EVENTS_SIZE(EVENTS_MAX_PATTERN, 0)) / sizeof(EventRow)))
+
+/* the order the final functions read rows in: time, then lowest condition, then the set */
+static inline int
+events_row_cmp(const EventRow *a, const EventRow *b)
+{
+	int			ka;
+	int			kb;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	ka = a->mask ? __builtin_ctz(a->mask) : -1;
+	kb = b->mask ? __builtin_ctz(b->mask) : -1;
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	if (a->mask != b->mask)
+		return a->mask < b->mask ? -1 : 1;
+	return 0;
+}
+
+/* a detoasted state from a datum (read-only) */
+extern Events *events_from_datum(Datum d);
+
+/* sort the rows in place (no-op when EVENTS_SORTED) */
+extern void events_sort(Events *e);
+
+/* the clock distance b - a, a <= b, as an unsigned number of clock units */
+static inline uint64
+events_span(int64 a, int64 b)
+{
+	return (uint64) b - (uint64) a;
+}
+
+/* sequence.c: check a pattern, raise 22023 saying where it is wrong */
+extern void sequence_pattern_check(const char *pattern, int len, int nconds);
+
+#endif							/* FUNNEL_EVENTS_H */
