@@ -25,6 +25,8 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/array.h"
+#include "utils/memutils.h"
 
 #define EVENTS_TYPE "funnel.events"
 #define EVENTS_VERSION 1
@@ -99,6 +101,13 @@ events_row_cmp(const EventRow *a, const EventRow *b)
 	if (a->mask != b->mask)
 		return a->mask < b->mask ? -1 : 1;
 	return 0;
+}
+
+/* an array's element data (ARR_DATA_PTR without its sign-compare warning) */
+static inline char *
+events_array_data(ArrayType *a)
+{
+	return (char *) a + (ARR_HASNULL(a) ? (Size) a->dataoffset : ARR_OVERHEAD_NONULLS(ARR_NDIM(a)));
 }
 
 /* a detoasted state from a datum (read-only) */

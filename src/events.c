@@ -1,0 +1,900 @@
+/*
+ * events.c
+ *		funnel.events: the state of the event-funnel aggregates.  The type's
+ *		text and binary forms, the transition functions of window_funnel and
+ *		sequence_match/sequence_count, the combine function and the sort the
+ *		final functions (window_funnel.c, sequence.c) start with.
+ *
+ * The state is a flat varlena (events.h) that the transition function
+ * appends to in place; it doubles when full, so it is copied O(log n)
+ * times.  A new or grown state is made in the per-call context and
+ * returned: nodeAgg copies a new pass-by-reference state into the
+ * aggregate context and frees the old one.
+ *
+ * The arguments that are constant for a query (window, mode, pattern,
+ * number of conditions, clock type) are checked once per call site and
+ * kept in fn_extra; every row only compares them with the cached values.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "events.h"
+#include "sketch_pg.h"
+
+/* per call site: the query-constant arguments, checked once */
+typedef struct EventsArgCache
+{
+	bool		known;			/* the fields below are set */
+	uint8		clock;			/* EVENTS_CLOCK_*, from the ts argument's type */
+	int64		window;			/* in clock units */
+	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
+	uint8		mode;
+	int			nconds;
+	text	   *param;			/* mode or pattern text as given, or NULL */
+} EventsArgCache;
+
+static const struct
+{
+	const char *name;
+	uint8		bit;
+}			wf_modes[] =
+{
+	{"strict_deduplication", WF_STRICT_DEDUPLICATION},
+	{"strict_order", WF_STRICT_ORDER},
+	{"strict_increase", WF_STRICT_INCREASE},
+	{"strict_once", WF_STRICT_ONCE},
+	{"allow_reentry", WF_ALLOW_REENTRY},
+};
+
+#define WF_MODE_HINT "Modes are strict_deduplication, strict_order, strict_increase, strict_once and allow_reentry (with strict_order), separated by commas."
+
+Events *
+events_from_datum(Datum d)
+{
+	return (Events *) PG_DETOAST_DATUM(d);
+}
+
+static Events *
+events_alloc(MemoryContext cxt, int patlen, int64 cap)
+{
+	Events	   *e;
+
+	e = MemoryContextAllocZero(cxt, EVENTS_SIZE(patlen, cap));
+	SET_VARSIZE(e, EVENTS_SIZE(patlen, cap));
+	e->version = EVENTS_VERSION;
+	e->patlen = (uint16) patlen;
+	e->cap = cap;
+	return e;
+}
+
+static int
+clock_of_type(Oid typid)
+{
+	switch (typid)
+	{
+		case TIMESTAMPTZOID:
+			return EVENTS_CLOCK_TIMESTAMPTZ;
+		case TIMESTAMPOID:
+			return EVENTS_CLOCK_TIMESTAMP;
+		case INT8OID:
+			return EVENTS_CLOCK_BIGINT;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("event times must be timestamptz, timestamp or bigint, not %s", format_type_be(typid))));
+	return 0;
+}
+
+static const char *
+clock_name(int clock)
+{
+	switch (clock)
+	{
+		case EVENTS_CLOCK_TIMESTAMPTZ:
+			return "timestamptz";
+		case EVENTS_CLOCK_TIMESTAMP:
+			return "timestamp";
+		case EVENTS_CLOCK_BIGINT:
+			return "bigint";
+	}
+	return "?";
+}
+
+/*
+ * An interval as a number of microseconds: a day is 24 hours and a month 30
+ * days, as PostgreSQL compares intervals ('1 month' = '30 days').
+ */
+static int64
+window_usecs(Interval *iv)
+{
+	int64		us;
+	int64		days;
+
+	if (pg_mul_s64_overflow((int64) iv->month, DAYS_PER_MONTH, &days) ||
+		pg_add_s64_overflow(days, (int64) iv->day, &days) ||
+		pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
+		pg_add_s64_overflow(us, iv->time, &us))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("window_funnel window is out of range")));
+	return us;
+}
+
+/* "strict_order, allow_reentry" -> bits; 22023 on an unknown or contradictory mode */
+static uint8
+parse_mode(text *t)
+{
+	char	   *s = text_to_cstring(t);
+	char	   *p = s;
+	uint8		mode = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p == '\0')
+		return 0;				/* '' or blanks: no mode */
+	for (;;)
+	{
+		char	   *start;
+		char	   *end;
+		int			len;
+		int			i;
+		bool		found = false;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		start = p;
+		while (*p && *p != ',')
+			p++;
+		end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+			end--;
+		len = (int) (end - start);
+		if (len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("window_funnel mode \"%s\" has an empty entry", s),
+					 errhint(WF_MODE_HINT)));
+		for (i = 0; i < (int) lengthof(wf_modes); i++)
+		{
+			if (strlen(wf_modes[i].name) == (size_t) len && strncmp(start, wf_modes[i].name, len) == 0)
+			{
+				mode |= wf_modes[i].bit;
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+		{
+			char	   *word = pnstrdup(start, len);
+
+			if (strcmp(word, "strict") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("window_funnel mode \"strict\" is now called \"strict_deduplication\""),
+						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown window_funnel mode \"%s\"", word),
+					 errhint(WF_MODE_HINT)));
+		}
+		if (*p == '\0')
+			break;
+		p++;					/* the comma */
+	}
+	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window_funnel mode allow_reentry requires strict_order"),
+				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
+				 errhint("Write 'strict_order, allow_reentry'.")));
+	pfree(s);
+	return mode;
+}
+
+/* the canonical text of a mode: names in a fixed order, ", " between */
+static void
+append_mode(StringInfo buf, uint8 mode)
+{
+	bool		first = true;
+	int			i;
+
+	for (i = 0; i < (int) lengthof(wf_modes); i++)
+	{
+		if (mode & wf_modes[i].bit)
+		{
+			appendStringInfo(buf, "%s%s", first ? "" : ", ", wf_modes[i].name);
+			first = false;
+		}
+	}
+}
+
+static bool
+text_equal(text *a, text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+/*
+ * The conditions of one row as a bit set; NULL elements are false.  Checks
+ * the count against the call site's (22023 when it changes: only possible
+ * with explicit VARIADIC arrays).
+ */
+static uint32
+conditions_mask(ArrayType *a, int *nconds, const char *fn)
+{
+	int			n;
+	bits8	   *nulls;
+	const bool *v;
+	uint32		mask = 0;
+	int			i;
+
+	if (ARR_ELEMTYPE(a) != BOOLOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s conditions must be boolean", fn)));
+	n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s conditions must be a one-dimensional array", fn)));
+	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s takes 1 to %d conditions, not %d", fn, EVENTS_MAX_CONDITIONS, n),
+				 errhint(n < 1 ? "Pass at least one boolean condition after the time argument." :
+						 "Split the funnel, or combine conditions with OR.")));
+	if (*nconds != 0 && *nconds != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s got %d conditions on one row and %d on another", fn, n, *nconds),
+				 errdetail("Every row of a group must pass the same number of conditions.")));
+	*nconds = n;
+	nulls = ARR_NULLBITMAP(a);
+	v = (const bool *) events_array_data(a);
+	if (nulls == NULL)
+	{
+		for (i = 0; i < n; i++)
+			mask |= (uint32) (v[i] != 0) << i;
+	}
+	else
+	{
+		int			k = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (nulls[i / 8] & (1 << (i % 8)))
+				mask |= (uint32) (v[k++] != 0) << i;
+		}
+	}
+	return mask;
+}
+
+static EventsArgCache *
+arg_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsArgCache));
+	return (EventsArgCache *) fcinfo->flinfo->fn_extra;
+}
+
+static int64
+row_clock(FunctionCallInfo fcinfo, int argno, int clock, const char *fn)
+{
+	int64		ts = DatumGetInt64(PG_GETARG_DATUM(argno));
+
+	if (clock != EVENTS_CLOCK_BIGINT && TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s event times must be finite", fn),
+				 errhint("Filter out rows with infinite times, or pass NULL to skip them.")));
+	return ts;
+}
+
+/* append one row; a new or grown state is made in the per-call context */
+static Events *
+events_append(Events *e, int64 ts, uint32 mask)
+{
+	EventRow   *rows;
+
+	if (e->n == e->cap)
+	{
+		Events	   *bigger;
+		int64		cap;
+
+		if (e->cap >= EVENTS_MAX_ROWS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
+					 errdetail("Each row where a condition holds takes %d bytes of the group's state.", (int) sizeof(EventRow)),
+					 errhint("Group by a finer key, or narrow the rows with WHERE.")));
+		cap = Min(e->cap * 2, EVENTS_MAX_ROWS);
+		bigger = events_alloc(CurrentMemoryContext, e->patlen, cap);
+		memcpy(bigger, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
+		SET_VARSIZE(bigger, EVENTS_SIZE(e->patlen, cap));
+		bigger->cap = cap;
+		e = bigger;
+	}
+	rows = EVENTS_ROWS(e);
+	if (e->n > 0 && (e->flags & EVENTS_SORTED))
+	{
+		EventRow	r = {ts, mask, 0};
+
+		if (events_row_cmp(&rows[e->n - 1], &r) > 0)
+			e->flags &= ~EVENTS_SORTED;
+	}
+	rows[e->n].ts = ts;
+	rows[e->n].mask = mask;
+	rows[e->n].pad = 0;
+	e->n++;
+	return e;
+}
+
+/*
+ * events_funnel_transfn(state, window, [mode,] ts, steps[])
+ *		window_funnel and window_funnel_times over a timestamptz, timestamp
+ *		(window interval) or bigint (window bigint) clock.
+ */
+PG_FUNCTION_INFO_V1(events_funnel_transfn);
+Datum
+events_funnel_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	EventsArgCache *c;
+	bool		has_mode = PG_NARGS() == 5;
+	int			tsarg = has_mode ? 3 : 2;
+	int			stepsarg = tsarg + 1;
+	int64		window;
+	uint8		mode = 0;
+	uint32		mask;
+	int64		ts;
+	Events	   *e;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("window_funnel transition function called in non-aggregate context")));
+	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)) || PG_ARGISNULL(tsarg) || PG_ARGISNULL(stepsarg))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	c = arg_cache(fcinfo);
+	if (!c->known)
+		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, tsarg));
+
+	/* the window: same as the cached one, or checked and cached */
+	if (c->clock == EVENTS_CLOCK_BIGINT)
+	{
+		window = PG_GETARG_INT64(1);
+		if (!c->known || window != c->window)
+		{
+			if (window < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("window_funnel window must not be negative"),
+						 errdetail("The window is " INT64_FORMAT ".", window)));
+		}
+	}
+	else
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(1);
+
+		if (c->known && memcmp(iv, &c->window_iv, sizeof(Interval)) == 0)
+			window = c->window;
+		else
+		{
+			window = window_usecs(iv);
+			if (window < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("window_funnel window must not be negative"),
+						 errdetail("The window is %s.",
+								   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))))));
+			c->window_iv = *iv;
+		}
+	}
+	if (has_mode)
+	{
+		text	   *t = PG_GETARG_TEXT_PP(2);
+
+		if (c->known && c->param != NULL && text_equal(t, c->param))
+			mode = c->mode;
+		else
+		{
+			mode = parse_mode(t);
+			if (c->param)
+				pfree(c->param);
+			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
+			memcpy(c->param, t, VARSIZE_ANY(t));
+		}
+	}
+	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(stepsarg), &c->nconds, "window_funnel");
+	c->window = window;
+	c->mode = mode;
+	c->known = true;
+
+	ts = row_clock(fcinfo, tsarg, c->clock, "window_funnel");
+
+	if (PG_ARGISNULL(0))
+	{
+		/* six rows fill a 128-byte chunk */
+		e = events_alloc(CurrentMemoryContext, 0, 6);
+		e->kind = EVENTS_KIND_FUNNEL;
+		e->clock = c->clock;
+		e->flags = EVENTS_SORTED;
+		e->nconds = (uint8) c->nconds;
+		e->mode = mode;
+		e->window = window;
+	}
+	else
+	{
+		e = (Events *) PG_GETARG_POINTER(0);
+		if (e->window != window || e->mode != mode)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("window_funnel window and mode must be the same for every row of a group")));
+	}
+	/* rows where no step holds matter only to strict_order */
+	if (mask == 0 && !(mode & WF_STRICT_ORDER))
+		PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(events_append(e, ts, mask));
+}
+
+/*
+ * events_sequence_transfn(state, pattern, ts, conds[])
+ *		sequence_match and sequence_count: only rows where some condition
+ *		holds are events.
+ */
+PG_FUNCTION_INFO_V1(events_sequence_transfn);
+Datum
+events_sequence_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	EventsArgCache *c;
+	text	   *pat;
+	uint32		mask;
+	int64		ts;
+	Events	   *e;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sequence_match transition function called in non-aggregate context")));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	c = arg_cache(fcinfo);
+	if (!c->known)
+		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2));
+	pat = PG_GETARG_TEXT_PP(1);
+	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(3), &c->nconds, "sequence_match");
+	if (c->param == NULL || !text_equal(pat, c->param))
+	{
+		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a sequence pattern can be at most %d bytes long", EVENTS_MAX_PATTERN)));
+		sequence_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->nconds);
+		if (c->param)
+			pfree(c->param);
+		c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(pat));
+		memcpy(c->param, pat, VARSIZE_ANY(pat));
+	}
+	c->known = true;
+	ts = row_clock(fcinfo, 2, c->clock, "sequence_match");
+
+	if (PG_ARGISNULL(0))
+	{
+		int			len = (int) VARSIZE_ANY_EXHDR(pat);
+
+		e = events_alloc(CurrentMemoryContext, len, 6);
+		e->kind = EVENTS_KIND_SEQUENCE;
+		e->clock = c->clock;
+		e->flags = EVENTS_SORTED;
+		e->nconds = (uint8) c->nconds;
+		memcpy(EVENTS_PATTERN(e), VARDATA_ANY(pat), len);
+	}
+	else
+	{
+		e = (Events *) PG_GETARG_POINTER(0);
+		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the sequence pattern must be the same for every row of a group")));
+	}
+	if (mask == 0)
+		PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(events_append(e, ts, mask));
+}
+
+/* do two states come from the same aggregate call? (22023 if not) */
+static void
+check_compatible(const Events *a, const Events *b)
+{
+	if (a->kind != b->kind || a->clock != b->clock || a->nconds != b->nconds ||
+		a->mode != b->mode || a->window != b->window || a->patlen != b->patlen ||
+		memcmp(EVENTS_PATTERN(a), EVENTS_PATTERN(b), a->patlen) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine funnel.events states of different aggregate calls"),
+				 errdetail("The states differ in kind, clock type, number of conditions, window, mode or pattern.")));
+}
+
+PG_FUNCTION_INFO_V1(events_combine);
+Datum
+events_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	Events	   *a;
+	Events	   *b;
+	EventRow   *ar;
+	EventRow   *br;
+	bool		sorted;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel.events combine function called in non-aggregate context")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = events_from_datum(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(b);	/* nodeAgg copies it into its context */
+	a = (Events *) PG_GETARG_POINTER(0);
+	check_compatible(a, b);
+	if (b->n == 0)
+		PG_RETURN_POINTER(a);
+	if (a->n > EVENTS_MAX_ROWS - b->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
+				 errhint("Group by a finer key, or narrow the rows with WHERE.")));
+	ar = EVENTS_ROWS(a);
+	br = EVENTS_ROWS(b);
+	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED) &&
+		(a->n == 0 || events_row_cmp(&ar[a->n - 1], &br[0]) <= 0);
+	if (a->cap - a->n < b->n)
+	{
+		int64		cap = Min(Max(a->cap * 2, a->n + b->n), EVENTS_MAX_ROWS);
+		Events	   *bigger = events_alloc(CurrentMemoryContext, a->patlen, cap);
+
+		memcpy(bigger, a, EVENTS_ROWS_OFFSET(a->patlen) + (Size) a->n * sizeof(EventRow));
+		SET_VARSIZE(bigger, EVENTS_SIZE(a->patlen, cap));
+		bigger->cap = cap;
+		a = bigger;
+		ar = EVENTS_ROWS(a);
+	}
+	memcpy(&ar[a->n], br, (Size) b->n * sizeof(EventRow));
+	a->n += b->n;
+	if (!sorted)
+		a->flags &= ~EVENTS_SORTED;
+	PG_RETURN_POINTER(a);
+}
+
+static int
+row_qsort_cmp(const void *a, const void *b)
+{
+	return events_row_cmp((const EventRow *) a, (const EventRow *) b);
+}
+
+void
+events_sort(Events *e)
+{
+	if (e->flags & EVENTS_SORTED)
+		return;
+	if (e->n > 1)
+		qsort(EVENTS_ROWS(e), (size_t) e->n, sizeof(EventRow), row_qsort_cmp);
+	e->flags |= EVENTS_SORTED;
+}
+
+/* ---------------------------------------------------------------- I/O */
+
+/*
+ * A compact copy (cap == n, rows sorted) for output: the stored form of a
+ * value never depends on how it was built.
+ */
+static Events *
+events_normalized(Datum d)
+{
+	Events	   *e = events_from_datum(d);
+	Events	   *r;
+
+	r = events_alloc(CurrentMemoryContext, e->patlen, e->n);
+	memcpy(r, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
+	SET_VARSIZE(r, EVENTS_SIZE(e->patlen, e->n));
+	r->cap = e->n;
+	events_sort(r);
+	return r;
+}
+
+/* validate a state built by events_in or events_recv; bad() raises */
+static void
+events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *arg)
+{
+	EventRow   *rows = EVENTS_ROWS(e);
+	uint32		allowed;
+	int64		i;
+
+	if (e->kind != EVENTS_KIND_FUNNEL && e->kind != EVENTS_KIND_SEQUENCE)
+		bad(arg, "unknown kind");
+	if (e->clock < EVENTS_CLOCK_TIMESTAMPTZ || e->clock > EVENTS_CLOCK_BIGINT)
+		bad(arg, "unknown clock");
+	if (e->nconds < 1 || e->nconds > EVENTS_MAX_CONDITIONS)
+		bad(arg, "the number of conditions must be 1 to 32");
+	if (e->kind == EVENTS_KIND_FUNNEL)
+	{
+		if (e->patlen != 0)
+			bad(arg, "a window_funnel state has no pattern");
+		if (e->mode & ~WF_ALL_MODES)
+			bad(arg, "unknown mode");
+		if ((e->mode & WF_ALLOW_REENTRY) && !(e->mode & WF_STRICT_ORDER))
+			bad(arg, "allow_reentry requires strict_order");
+		if (e->window < 0)
+			bad(arg, "negative window");
+	}
+	else
+	{
+		if (e->mode != 0 || e->window != 0)
+			bad(arg, "a sequence state has no window or mode");
+		sequence_pattern_check(EVENTS_PATTERN(e), e->patlen, e->nconds);
+	}
+	allowed = e->nconds == 32 ? 0xffffffffu : ((uint32) 1 << e->nconds) - 1;
+	for (i = 0; i < e->n; i++)
+	{
+		if (rows[i].mask & ~allowed)
+			bad(arg, "an event has a condition beyond the number of conditions");
+		if (rows[i].mask == 0 && !(e->kind == EVENTS_KIND_FUNNEL && (e->mode & WF_STRICT_ORDER)))
+			bad(arg, "an event where no condition holds");
+		if (e->clock != EVENTS_CLOCK_BIGINT && TIMESTAMP_NOT_FINITE(rows[i].ts))
+			bad(arg, "an infinite event time");
+		if (i > 0 && events_row_cmp(&rows[i - 1], &rows[i]) > 0)
+			bad(arg, "events out of order");
+	}
+	e->flags = EVENTS_SORTED;
+}
+
+static void
+text_bad(void *arg, const char *problem)
+{
+	jin_bad(EVENTS_TYPE, problem);
+}
+
+/*
+ * Text form (JSON):
+ *	{"version": 1, "kind": "window_funnel", "clock": "timestamptz",
+ *	 "window": 3600000000, "mode": "strict_order", "conditions": 4,
+ *	 "events": [[t, m], ...]}
+ * or kind "sequence" with "pattern" instead of window and mode.  t is the
+ * clock value (microseconds since 2000-01-01 for timestamp clocks), m the
+ * bit set of the conditions that held (bit i-1 = condition i).
+ */
+PG_FUNCTION_INFO_V1(events_out);
+Datum
+events_out(PG_FUNCTION_ARGS)
+{
+	Events	   *e = events_normalized(PG_GETARG_DATUM(0));
+	EventRow   *rows = EVENTS_ROWS(e);
+	StringInfoData buf;
+	int64		i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"version\": %d, \"kind\": \"%s\", \"clock\": \"%s\", ",
+					 EVENTS_VERSION, e->kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence",
+					 clock_name(e->clock));
+	if (e->kind == EVENTS_KIND_FUNNEL)
+	{
+		StringInfoData m;
+
+		initStringInfo(&m);
+		append_mode(&m, e->mode);
+		appendStringInfo(&buf, "\"window\": " INT64_FORMAT ", \"mode\": ", e->window);
+		append_json_string(&buf, m.data);
+	}
+	else
+	{
+		appendStringInfoString(&buf, "\"pattern\": ");
+		append_json_string(&buf, pnstrdup(EVENTS_PATTERN(e), e->patlen));
+	}
+	appendStringInfo(&buf, ", \"conditions\": %d, \"events\": [", e->nconds);
+	for (i = 0; i < e->n; i++)
+		appendStringInfo(&buf, "%s[" INT64_FORMAT ", %u]", i ? ", " : "", rows[i].ts, rows[i].mask);
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(events_in);
+Datum
+events_in(PG_FUNCTION_ARGS)
+{
+	JsonbContainer *obj = jin_parse(PG_GETARG_CSTRING(0), EVENTS_TYPE);
+	JsonbContainer *evs;
+	char	   *kind;
+	char	   *clock;
+	char	   *pattern = "";
+	int			patlen = 0;
+	int64		nconds;
+	uint32		n;
+	uint32		i;
+	Events	   *e;
+	uint8		kindv = 0;
+	uint8		clockv = 0;
+	uint8		mode = 0;
+	int64		window = 0;
+
+	if (jin_int64(jin_get(obj, "version", true, EVENTS_TYPE), EVENTS_TYPE, "version") != EVENTS_VERSION)
+		jin_bad(EVENTS_TYPE, "unknown version");
+	kind = jin_string(jin_get(obj, "kind", true, EVENTS_TYPE), EVENTS_TYPE, "kind");
+	if (strcmp(kind, "window_funnel") == 0)
+		kindv = EVENTS_KIND_FUNNEL;
+	else if (strcmp(kind, "sequence") == 0)
+		kindv = EVENTS_KIND_SEQUENCE;
+	else
+		jin_bad(EVENTS_TYPE, "kind must be \"window_funnel\" or \"sequence\"");
+	clock = jin_string(jin_get(obj, "clock", true, EVENTS_TYPE), EVENTS_TYPE, "clock");
+	for (i = EVENTS_CLOCK_TIMESTAMPTZ; i <= EVENTS_CLOCK_BIGINT; i++)
+		if (strcmp(clock, clock_name(i)) == 0)
+			clockv = (uint8) i;
+	if (clockv == 0)
+		jin_bad(EVENTS_TYPE, "clock must be \"timestamptz\", \"timestamp\" or \"bigint\"");
+	nconds = jin_int64(jin_get(obj, "conditions", true, EVENTS_TYPE), EVENTS_TYPE, "conditions");
+	if (nconds < 1 || nconds > EVENTS_MAX_CONDITIONS)
+		jin_bad(EVENTS_TYPE, "the number of conditions must be 1 to 32");
+	if (kindv == EVENTS_KIND_FUNNEL)
+	{
+		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
+		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")));
+	}
+	else
+	{
+		pattern = jin_string(jin_get(obj, "pattern", true, EVENTS_TYPE), EVENTS_TYPE, "pattern");
+		if (strlen(pattern) > EVENTS_MAX_PATTERN)
+			jin_bad(EVENTS_TYPE, "the pattern is too long");
+		patlen = (int) strlen(pattern);
+	}
+	evs = jin_array(jin_get(obj, "events", true, EVENTS_TYPE), EVENTS_TYPE, "events");
+	n = jin_len(evs);
+	if ((int64) n > EVENTS_MAX_ROWS)
+		jin_bad(EVENTS_TYPE, "too many events");
+	e = events_alloc(CurrentMemoryContext, patlen, n);
+	e->kind = kindv;
+	e->clock = clockv;
+	e->nconds = (uint8) nconds;
+	e->mode = mode;
+	e->window = window;
+	memcpy(EVENTS_PATTERN(e), pattern, patlen);
+	for (i = 0; i < n; i++)
+	{
+		JsonbContainer *ev = jin_array(jin_at(evs, i), EVENTS_TYPE, "an event");
+		int64		m;
+
+		if (jin_len(ev) != 2)
+			jin_bad(EVENTS_TYPE, "an event must be [time, conditions]");
+		EVENTS_ROWS(e)[i].ts = jin_int64(jin_at(ev, 0), EVENTS_TYPE, "event time");
+		m = jin_int64(jin_at(ev, 1), EVENTS_TYPE, "event conditions");
+		if (m < 0 || m > (int64) PG_UINT32_MAX)
+			jin_bad(EVENTS_TYPE, "event conditions out of range");
+		EVENTS_ROWS(e)[i].mask = (uint32) m;
+	}
+	e->n = n;
+	events_validate(e, text_bad, NULL);
+	PG_RETURN_POINTER(e);
+}
+
+/* binary: version, kind, clock, nconds, mode, window, pattern, n, n x (ts, mask) */
+PG_FUNCTION_INFO_V1(events_send);
+Datum
+events_send(PG_FUNCTION_ARGS)
+{
+	Events	   *e = events_normalized(PG_GETARG_DATUM(0));
+	EventRow   *rows = EVENTS_ROWS(e);
+	StringInfoData buf;
+	int64		i;
+
+	pq_begintypsend(&buf);
+	pq_sendint8(&buf, EVENTS_VERSION);
+	pq_sendint8(&buf, e->kind);
+	pq_sendint8(&buf, e->clock);
+	pq_sendint8(&buf, e->nconds);
+	pq_sendint8(&buf, e->mode);
+	pq_sendint64(&buf, e->window);
+	pq_sendint32(&buf, e->patlen);
+	pq_sendbytes(&buf, EVENTS_PATTERN(e), e->patlen);
+	pq_sendint64(&buf, e->n);
+	for (i = 0; i < e->n; i++)
+	{
+		pq_sendint64(&buf, rows[i].ts);
+		pq_sendint32(&buf, rows[i].mask);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+binary_bad(void *arg, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary %s value: %s", EVENTS_TYPE, problem)));
+}
+
+static void
+recv_need(StringInfo buf, int n)
+{
+	if (buf->len - buf->cursor < n)
+		binary_bad(NULL, "truncated");
+}
+
+PG_FUNCTION_INFO_V1(events_recv);
+Datum
+events_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	uint8		version;
+	uint8		kind;
+	uint8		clock;
+	uint8		nconds;
+	uint8		mode;
+	int64		window;
+	int32		patlen;
+	int64		n;
+	int64		i;
+	Events	   *e;
+
+	recv_need(buf, 5 + 8 + 4);
+	version = (uint8) pq_getmsgint(buf, 1);
+	if (version != EVENTS_VERSION)
+		binary_bad(NULL, "unknown version");
+	kind = (uint8) pq_getmsgint(buf, 1);
+	clock = (uint8) pq_getmsgint(buf, 1);
+	nconds = (uint8) pq_getmsgint(buf, 1);
+	mode = (uint8) pq_getmsgint(buf, 1);
+	window = pq_getmsgint64(buf);
+	patlen = (int32) pq_getmsgint(buf, 4);
+	if (patlen < 0 || patlen > EVENTS_MAX_PATTERN)
+		binary_bad(NULL, "bad pattern length");
+	recv_need(buf, patlen + 8);
+	e = NULL;
+	{
+		const char *pat = pq_getmsgbytes(buf, patlen);
+
+		n = pq_getmsgint64(buf);
+		if (n < 0 || n > EVENTS_MAX_ROWS || n > (int64) (buf->len - buf->cursor) / 12)
+			binary_bad(NULL, "bad number of events");
+		if ((int64) (buf->len - buf->cursor) != n * 12)
+			binary_bad(NULL, "wrong length");
+		e = events_alloc(CurrentMemoryContext, patlen, n);
+		memcpy(EVENTS_PATTERN(e), pat, patlen);
+	}
+	e->kind = kind;
+	e->clock = clock;
+	e->nconds = nconds;
+	e->mode = mode;
+	e->window = window;
+	for (i = 0; i < n; i++)
+	{
+		EVENTS_ROWS(e)[i].ts = pq_getmsgint64(buf);
+		EVENTS_ROWS(e)[i].mask = (uint32) pq_getmsgint(buf, 4);
+	}
+	e->n = n;
+	events_validate(e, binary_bad, NULL);
+	PG_RETURN_POINTER(e);
+}

@@ -1,0 +1,95 @@
+/*
+ * retention.c
+ *		funnel.retention(VARIADIC conds bool[]) -> bool[], as ClickHouse's
+ *		retention: element 1 says condition 1 held on some row of the group,
+ *		element i says condition 1 held on some row and condition i on some
+ *		row (no order or time between them).  Every true condition of every
+ *		row counts.
+ *
+ * The state is a bigint: bit i-1 = condition i held on some row, bits
+ * 32-39 = the number of conditions (so the final function knows the
+ * array's length).  Partial states combine with int8or; on Citus the text
+ * form is the number.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+
+#include "events.h"
+
+#define RETENTION_NCONDS_SHIFT 32
+
+PG_FUNCTION_INFO_V1(retention_transfn);
+Datum
+retention_transfn(PG_FUNCTION_ARGS)
+{
+	int64		state = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	ArrayType  *a;
+	int			n;
+	int			have;
+	bits8	   *nulls;
+	const bool *v;
+	uint64		mask = 0;
+	int			i;
+	int			k = 0;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_INT64(state);
+	}
+	a = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention conditions must be a one-dimensional array")));
+	n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention takes 1 to %d conditions, not %d", EVENTS_MAX_CONDITIONS, n)));
+	have = (int) ((uint64) state >> RETENTION_NCONDS_SHIFT);
+	if (have != 0 && have != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention got %d conditions on one row and %d on another", n, have),
+				 errdetail("Every row of a group must pass the same number of conditions.")));
+	nulls = ARR_NULLBITMAP(a);
+	v = (const bool *) events_array_data(a);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+			continue;			/* NULL: not true */
+		if (v[k++])
+			mask |= (uint64) 1 << i;
+	}
+	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) n << RETENTION_NCONDS_SHIFT)));
+}
+
+PG_FUNCTION_INFO_V1(retention_final);
+Datum
+retention_final(PG_FUNCTION_ARGS)
+{
+	uint64		state;
+	int			n;
+	Datum		elems[EVENTS_MAX_CONDITIONS];
+	bool		first;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = (uint64) PG_GETARG_INT64(0);
+	n = (int) (state >> RETENTION_NCONDS_SHIFT);
+	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid retention state " INT64_FORMAT, (int64) state),
+				 errdetail("Partial states of retention calls with different numbers of conditions were combined.")));
+	first = (state & 1) != 0;
+	for (i = 0; i < n; i++)
+		elems[i] = BoolGetDatum(first && (state & ((uint64) 1 << i)));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+}

@@ -1,0 +1,507 @@
+/*
+ * window_funnel.c
+ *		The final functions of window_funnel and window_funnel_times: the
+ *		level of the longest chain step 1 -> step 2 -> ... within the window,
+ *		as current ClickHouse's windowFunnel computes it, and the step times
+ *		of the fastest chain reaching that level.
+ *
+ * The state's rows (events.h) are sorted by time; each (row, true
+ * condition) is an event, read in (time, step) order: within one instant
+ * all step-1 events, then all step-2 events, and so on, so one row true
+ * for several steps can fill several steps.  Under strict_order, rows where
+ * no condition holds are step-0 events and come first in their instant.
+ *
+ * Level (ClickHouse's algorithms, same answers, including where they stop):
+ *  - default engine: one chain per level, (first time, last time); a
+ *    step-1 event starts a chain at level 1, a step-k event extends level
+ *    k-1 when within the window of its first event (strict_increase: and
+ *    strictly after its last).  Later starts replace earlier ones, which is
+ *    optimal except under strict_increase, where ClickHouse can lose a valid
+ *    chain; we match it.
+ *  - strict_once engine: every chain with the rows it used (a row fills at
+ *    most one step of a chain).  Chains can only share a row within one
+ *    instant, so at each new instant every level keeps just its best chain
+ *    (latest start) -- ClickHouse keeps them all; the answer is the same.
+ *  - strict_deduplication and strict_order stop the scan early (see
+ *    wf_level_event); the level is the highest reached by then.
+ *
+ * Times (window_funnel_times): among the valid chains that reach the level
+ * within the events the scan examined, the one with the smallest total time,
+ * ties broken by the time to step 2, then 3, ...  Per level we keep the
+ * best chain for extension (latest start; equal starts: smaller step times)
+ * -- under strict_increase only chains that ended before the current
+ * instant can be extended -- and per level the fastest chain that reached it.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "events.h"
+#include "sketch_pg.h"
+
+#define WF_MAX EVENTS_MAX_CONDITIONS
+#define WF_MAX_CHAINS (256 * 1024)	/* strict_once: partial chains alive at one instant */
+
+/* one chain with its step times (times mode) and rows (strict_once) */
+typedef struct WfChain
+{
+	int64		first;			/* time of step 1 */
+	int64		last;			/* time of its last step */
+	int64		ts[WF_MAX];		/* time of step k+1 */
+	int64		row[WF_MAX];	/* row of step k+1 (strict_once) */
+} WfChain;
+
+/* strict_once: the chains of one level */
+typedef struct WfList
+{
+	WfChain    *c;
+	int			n;
+	int			cap;
+} WfList;
+
+typedef struct WfRun
+{
+	int			nsteps;
+	uint8		mode;
+	uint64		window;
+	bool		want_times;
+	bool		stopped;		/* strict_deduplication / strict_order stopped the scan */
+	bool		first_event;	/* a step-1 event has been seen */
+	uint32		reached;		/* bit k: level k+1 reached */
+
+	/* default engine (ClickHouse's one chain per level) */
+	int64		first[WF_MAX];
+	int64		last[WF_MAX];
+
+	/* times, default engine: best chain per level for extension */
+	uint32		best_has;
+	WfChain		best[WF_MAX];
+	/* strict_increase: chains that ended at the current instant */
+	uint32		cur_has;
+	WfChain		cur[WF_MAX];
+
+	/* fastest chain that reached level k+1 (times) */
+	uint32		fast_has;
+	WfChain		fast[WF_MAX];
+
+	/* strict_once engine */
+	WfList		lists[WF_MAX];
+	int64		nchains;
+} WfRun;
+
+/* is chain a (k+1 steps) a better base to extend than b: later start, then smaller step times */
+static inline bool
+chain_better(const WfChain *a, const WfChain *b, int k)
+{
+	int			i;
+
+	if (a->first != b->first)
+		return a->first > b->first;
+	for (i = 1; i <= k; i++)
+		if (a->ts[i] != b->ts[i])
+			return a->ts[i] < b->ts[i];
+	return false;
+}
+
+/* is chain a (k+1 steps) faster than b: smaller total, then smaller time to step 2, 3, ... */
+static inline bool
+chain_faster(const WfChain *a, const WfChain *b, int k)
+{
+	uint64		ta = events_span(a->first, a->ts[k]);
+	uint64		tb = events_span(b->first, b->ts[k]);
+	int			i;
+
+	if (ta != tb)
+		return ta < tb;
+	for (i = 1; i < k; i++)
+	{
+		uint64		ea = events_span(a->first, a->ts[i]);
+		uint64		eb = events_span(b->first, b->ts[i]);
+
+		if (ea != eb)
+			return ea < eb;
+	}
+	return false;
+}
+
+static inline void
+note_fastest(WfRun *r, const WfChain *c, int k)
+{
+	if (!(r->fast_has & (1u << k)) || chain_faster(c, &r->fast[k], k))
+	{
+		memcpy(&r->fast[k], c, offsetof(WfChain, ts) + sizeof(int64) * (k + 1));
+		r->fast_has |= 1u << k;
+	}
+}
+
+static inline void
+chain_copy(WfChain *dst, const WfChain *src, int k, bool rows)
+{
+	dst->first = src->first;
+	dst->last = src->last;
+	memcpy(dst->ts, src->ts, sizeof(int64) * (k + 1));
+	if (rows)
+		memcpy(dst->row, src->row, sizeof(int64) * (k + 1));
+}
+
+/* ------------------------------------------------------------ default engine */
+
+/* a new instant: strict_increase may now extend the chains that ended in the last one */
+static void
+times_new_instant(WfRun *r)
+{
+	while (r->cur_has)
+	{
+		int			k = __builtin_ctz(r->cur_has);
+
+		if (!(r->best_has & (1u << k)) || chain_better(&r->cur[k], &r->best[k], k))
+		{
+			chain_copy(&r->best[k], &r->cur[k], k, false);
+			r->best_has |= 1u << k;
+		}
+		r->cur_has &= r->cur_has - 1;
+	}
+}
+
+/* times: a step event (idx = step - 1) */
+static inline void
+times_event(WfRun *r, int64 ts, int idx)
+{
+	bool		increase = (r->mode & WF_STRICT_INCREASE) != 0;
+	WfChain    *slot = increase ? r->cur : r->best;
+	uint32	   *slot_has = increase ? &r->cur_has : &r->best_has;
+	WfChain		c;
+
+	if (idx == 0)
+	{
+		c.first = c.last = c.ts[0] = ts;
+	}
+	else
+	{
+		const WfChain *p = &r->best[idx - 1];
+
+		if (!(r->best_has & (1u << (idx - 1))) || events_span(p->first, ts) > r->window)
+			return;
+		/* (strict_increase: best[] holds only chains that ended before this instant) */
+		chain_copy(&c, p, idx - 1, false);
+		c.ts[idx] = c.last = ts;
+	}
+	note_fastest(r, &c, idx);
+	if (!(*slot_has & (1u << idx)) || chain_better(&c, &slot[idx], idx))
+	{
+		chain_copy(&slot[idx], &c, idx, false);
+		*slot_has |= 1u << idx;
+	}
+}
+
+/*
+ * One event of the scan, as ClickHouse's getEventLevelNonStrictOnce: step 0
+ * is an unrelated event (strict_order only).  Returns true to stop.
+ */
+static inline bool
+level_event(WfRun *r, int64 ts, int step)
+{
+	int			idx = step - 1;
+
+	if (step == 0)
+		return r->first_event;	/* strict_order: an unrelated event after the start stops */
+	if (idx == 0)
+	{
+		r->reached |= 1;
+		r->first[0] = r->last[0] = ts;
+		r->first_event = true;
+	}
+	else if ((r->mode & WF_STRICT_DEDUPLICATION) && (r->reached & (1u << idx)))
+		return true;			/* a repeated step */
+	else if ((r->mode & WF_STRICT_ORDER) && r->first_event && !(r->reached & (1u << (idx - 1))))
+		return !(r->mode & WF_ALLOW_REENTRY);	/* a step that came too early */
+	else if (r->reached & (1u << (idx - 1)))
+	{
+		if (events_span(r->first[idx - 1], ts) <= r->window &&
+			(!(r->mode & WF_STRICT_INCREASE) || r->last[idx - 1] < ts))
+		{
+			r->reached |= 1u << idx;
+			r->first[idx] = r->first[idx - 1];
+			r->last[idx] = ts;
+		}
+	}
+	if (r->want_times)
+		times_event(r, ts, idx);
+	return false;
+}
+
+/* ------------------------------------------------------------ strict_once engine */
+
+static void
+list_push(WfRun *r, int idx, const WfChain *src, int k, int64 ts, int64 row)
+{
+	WfList	   *l = &r->lists[idx];
+	WfChain    *c;
+
+	if (r->nchains >= WF_MAX_CHAINS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("window_funnel strict_once: more than %d partial chains at one instant", WF_MAX_CHAINS),
+				 errdetail("Rows with equal times that satisfy several steps multiply the chains strict_once must keep apart."),
+				 errhint("Use a finer clock, or drop strict_once.")));
+	if (l->n == l->cap)
+	{
+		l->cap = l->cap ? l->cap * 2 : 4;
+		l->c = l->c ? repalloc(l->c, sizeof(WfChain) * l->cap) : palloc(sizeof(WfChain) * l->cap);
+	}
+	c = &l->c[l->n++];
+	r->nchains++;
+	if (src)
+		chain_copy(c, src, k, true);
+	else
+		c->first = ts;
+	c->ts[idx] = c->last = ts;
+	c->row[idx] = row;
+	r->reached |= 1u << idx;
+	if (r->want_times)
+		note_fastest(r, c, idx);
+}
+
+/* a new instant: chains can no longer share a row, keep each level's best */
+static void
+once_new_instant(WfRun *r)
+{
+	int			k;
+
+	for (k = 0; k < r->nsteps; k++)
+	{
+		WfList	   *l = &r->lists[k];
+		int			best = 0;
+		int			i;
+
+		if (l->n <= 1)
+			continue;
+		for (i = 1; i < l->n; i++)
+			if (chain_better(&l->c[i], &l->c[best], k))
+				best = i;
+		if (best != 0)
+			chain_copy(&l->c[0], &l->c[best], k, true);
+		r->nchains -= l->n - 1;
+		l->n = 1;
+	}
+}
+
+/* one event of the scan, as ClickHouse's getEventLevelStrictOnce; true to stop */
+static bool
+once_event(WfRun *r, int64 ts, int step, int64 row)
+{
+	int			idx = step - 1;
+	WfList	   *prev;
+	int			n;
+	int			i;
+
+	if (step == 0)
+		return r->first_event;
+	if (idx == 0)
+	{
+		list_push(r, 0, NULL, 0, ts, row);
+		r->first_event = true;
+		return false;
+	}
+	if ((r->mode & WF_STRICT_DEDUPLICATION) && r->lists[idx].n > 0)
+		return true;
+	if ((r->mode & WF_STRICT_ORDER) && r->first_event && r->lists[idx - 1].n == 0)
+		return !(r->mode & WF_ALLOW_REENTRY);
+	prev = &r->lists[idx - 1];
+	n = prev->n;
+	for (i = 0; i < n; i++)
+	{
+		WfChain    *p = &prev->c[i];
+		int			j;
+		bool		ok;
+
+		if (events_span(p->first, ts) > r->window)
+			continue;
+		if ((r->mode & WF_STRICT_INCREASE) && !(p->last < ts))
+			continue;
+		ok = true;
+		for (j = 0; j < idx && ok; j++)
+			ok = p->row[j] != row;
+		if (ok)
+			list_push(r, idx, p, idx - 1, ts, row);
+		/* list_push may have moved prev->c only if idx-1 == idx: never */
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ the scan */
+
+static void
+wf_run(Events *e, WfRun *r, bool want_times)
+{
+	EventRow   *rows;
+	int64		n;
+	int64		g;
+	bool		once = (e->mode & WF_STRICT_ONCE) != 0;
+
+	r->nsteps = e->nconds;
+	r->mode = e->mode;
+	r->window = (uint64) e->window;
+	r->want_times = want_times;
+	r->stopped = false;
+	r->first_event = false;
+	r->reached = 0;
+	r->best_has = r->cur_has = r->fast_has = 0;
+	r->nchains = 0;
+	memset(r->lists, 0, sizeof(r->lists));
+
+	events_sort(e);
+	rows = EVENTS_ROWS(e);
+	n = e->n;
+	for (g = 0; g < n && !r->stopped;)
+	{
+		int64		ts = rows[g].ts;
+		int64		end = g + 1;
+
+		while (end < n && rows[end].ts == ts)
+			end++;
+		if (once)
+			once_new_instant(r);
+		else if (want_times)
+			times_new_instant(r);
+
+		if (end == g + 1)
+		{
+			/* one row at this instant: its steps in order */
+			uint32		m = rows[g].mask;
+
+			if (m == 0)
+				r->stopped = once ? once_event(r, ts, 0, g) : level_event(r, ts, 0);
+			while (m && !r->stopped)
+			{
+				int			step = __builtin_ctz(m) + 1;
+
+				r->stopped = once ? once_event(r, ts, step, g) : level_event(r, ts, step);
+				m &= m - 1;
+			}
+		}
+		else
+		{
+			/* several rows: unrelated events first, then step by step */
+			uint32		all = 0;
+			int64		i;
+
+			for (i = g; i < end && !r->stopped; i++)
+			{
+				all |= rows[i].mask;
+				if (rows[i].mask == 0)
+					r->stopped = once ? once_event(r, ts, 0, i) : level_event(r, ts, 0);
+			}
+			while (all && !r->stopped)
+			{
+				int			bit = __builtin_ctz(all);
+
+				for (i = g; i < end && !r->stopped; i++)
+					if (rows[i].mask & (1u << bit))
+						r->stopped = once ? once_event(r, ts, bit + 1, i) : level_event(r, ts, bit + 1);
+				all &= all - 1;
+			}
+		}
+		g = end;
+		/* the whole funnel reached: nothing can raise the level (times go on) */
+		if (!want_times && r->reached == (r->nsteps == 32 ? 0xffffffffu : (1u << r->nsteps) - 1))
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static int
+wf_level(const WfRun *r)
+{
+	return r->reached ? 32 - __builtin_clz(r->reached) : 0;
+}
+
+/* the scan's scratch space (a few tens of kB) is kept for the call site */
+static WfRun *
+wf_scratch(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(WfRun));
+	return (WfRun *) fcinfo->flinfo->fn_extra;
+}
+
+static void
+wf_free_lists(WfRun *r)
+{
+	int			k;
+
+	for (k = 0; k < WF_MAX; k++)
+		if (r->lists[k].c)
+			pfree(r->lists[k].c);
+}
+
+static Events *
+funnel_state(FunctionCallInfo fcinfo)
+{
+	Events	   *e;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	e = (Events *) PG_GETARG_POINTER(0);
+	if (VARATT_IS_EXTENDED(e))
+		e = events_from_datum(PG_GETARG_DATUM(0));
+	if (e->kind != EVENTS_KIND_FUNNEL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a sequence_match state is not a window_funnel state")));
+	return e;
+}
+
+PG_FUNCTION_INFO_V1(window_funnel_final);
+Datum
+window_funnel_final(PG_FUNCTION_ARGS)
+{
+	Events	   *e = funnel_state(fcinfo);
+	WfRun	   *r;
+	int			level;
+
+	if (e == NULL || e->n == 0)
+		PG_RETURN_INT32(0);
+	r = wf_scratch(fcinfo);
+	wf_run(e, r, false);
+	level = wf_level(r);
+	wf_free_lists(r);
+	PG_RETURN_INT32(level);
+}
+
+PG_FUNCTION_INFO_V1(window_funnel_times_final);
+Datum
+window_funnel_times_final(PG_FUNCTION_ARGS)
+{
+	Events	   *e = funnel_state(fcinfo);
+	bool		bigint = get_fn_expr_rettype(fcinfo->flinfo) == INT8ARRAYOID;
+	Datum		elems[WF_MAX];
+	WfRun	   *r;
+	int			level = 0;
+	int			k;
+
+	if (e != NULL && e->n > 0)
+	{
+		r = wf_scratch(fcinfo);
+		wf_run(e, r, true);
+		level = wf_level(r);
+		wf_free_lists(r);
+		if (level > 0 && !(r->fast_has & (1u << (level - 1))))
+			elog(ERROR, "window_funnel_times found no chain for level %d", level);
+		for (k = 0; k < level; k++)
+		{
+			const WfChain *c = &r->fast[level - 1];
+			int64		d = c->ts[k] - c->first;	/* 0 <= d <= window */
+
+			elems[k] = bigint ? Int64GetDatum(d) : IntervalPGetDatum(funnel_usecs_interval(d));
+		}
+	}
+	if (bigint)
+		PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INTERVALOID, sizeof(Interval), false, TYPALIGN_DOUBLE));
+}
