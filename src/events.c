@@ -133,7 +133,7 @@ window_usecs(Interval *iv)
 
 /* "strict_order, allow_reentry" -> bits; 22023 on an unknown or contradictory mode */
 static uint8
-parse_mode(text *t)
+parse_mode(text *t, int code)
 {
 	char	   *s = text_to_cstring(t);
 	char	   *p = s;
@@ -162,7 +162,7 @@ parse_mode(text *t)
 		len = (int) (end - start);
 		if (len == 0)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("window_funnel mode \"%s\" has an empty entry", s),
 					 errhint(WF_MODE_HINT)));
 		for (i = 0; i < (int) lengthof(wf_modes); i++)
@@ -180,11 +180,11 @@ parse_mode(text *t)
 
 			if (strcmp(word, "strict") == 0)
 				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						(errcode(code),
 						 errmsg("window_funnel mode \"strict\" is now called \"strict_deduplication\""),
 						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("unknown window_funnel mode \"%s\"", word),
 					 errhint(WF_MODE_HINT)));
 		}
@@ -194,7 +194,7 @@ parse_mode(text *t)
 	}
 	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(code),
 				 errmsg("window_funnel mode allow_reentry requires strict_order"),
 				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
 				 errhint("Write 'strict_order, allow_reentry'.")));
@@ -414,7 +414,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			mode = c->mode;
 		else
 		{
-			mode = parse_mode(t);
+			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE);
 			if (c->param)
 				pfree(c->param);
 			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
@@ -762,7 +762,10 @@ events_in(PG_FUNCTION_ARGS)
 	if (kindv == EVENTS_KIND_FUNNEL)
 	{
 		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
-		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")));
+		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")),
+						  ERRCODE_INVALID_TEXT_REPRESENTATION);
+		if (jin_get(obj, "pattern", false, EVENTS_TYPE))
+			jin_bad(EVENTS_TYPE, "a window_funnel state has no pattern");
 	}
 	else
 	{
@@ -770,6 +773,8 @@ events_in(PG_FUNCTION_ARGS)
 		if (strlen(pattern) > EVENTS_MAX_PATTERN)
 			jin_bad(EVENTS_TYPE, "the pattern is too long");
 		patlen = (int) strlen(pattern);
+		if (jin_get(obj, "window", false, EVENTS_TYPE) || jin_get(obj, "mode", false, EVENTS_TYPE))
+			jin_bad(EVENTS_TYPE, "a sequence state has no window or mode");
 	}
 	evs = jin_array(jin_get(obj, "events", true, EVENTS_TYPE), EVENTS_TYPE, "events");
 	n = jin_len(evs);
