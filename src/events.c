@@ -571,8 +571,33 @@ events_combine(PG_FUNCTION_ARGS)
 				 errhint("Group by a finer key, or narrow the rows with WHERE.")));
 	ar = EVENTS_ROWS(a);
 	br = EVENTS_ROWS(b);
-	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED) &&
-		(a->n == 0 || events_row_cmp(&ar[a->n - 1], &br[0]) <= 0);
+	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED);
+	if (sorted && a->n > 0 && events_row_cmp(&ar[a->n - 1], &br[0]) > 0)
+	{
+		/*
+		 * Two sorted runs that interleave (parallel workers each saw part of
+		 * a user's events): merge them, so the final function never sorts.
+		 */
+		int64		cap = Min(Max(a->cap, a->n + b->n), EVENTS_MAX_ROWS);
+		Events	   *m = events_alloc(CurrentMemoryContext, a->patlen, cap);
+		EventRow   *mr = EVENTS_ROWS(m);
+		int64		i = 0;
+		int64		j = 0;
+		int64		k = 0;
+
+		memcpy(m, a, EVENTS_ROWS_OFFSET(a->patlen));
+		SET_VARSIZE(m, EVENTS_SIZE(a->patlen, cap));
+		m->cap = cap;
+		while (i < a->n && j < b->n)
+			mr[k++] = events_row_cmp(&br[j], &ar[i]) < 0 ? br[j++] : ar[i++];
+		while (i < a->n)
+			mr[k++] = ar[i++];
+		while (j < b->n)
+			mr[k++] = br[j++];
+		m->n = k;
+		m->flags |= EVENTS_SORTED;
+		PG_RETURN_POINTER(m);
+	}
 	if (a->cap - a->n < b->n)
 	{
 		int64		cap = Min(Max(a->cap * 2, a->n + b->n), EVENTS_MAX_ROWS);
