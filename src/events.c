@@ -40,7 +40,8 @@ typedef struct EventsArgCache
 	int64		window;			/* in clock units */
 	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
 	uint8		mode;
-	int			nconds;
+	int			nconds;			/* of the current row */
+	int			checked_nconds;	/* the pattern in param was checked for this many */
 	text	   *param;			/* mode or pattern text as given, or NULL */
 } EventsArgCache;
 
@@ -227,9 +228,8 @@ text_equal(text *a, text *b)
 }
 
 /*
- * The conditions of one row as a bit set; NULL elements are false.  Checks
- * the count against the call site's (22023 when it changes: only possible
- * with explicit VARIADIC arrays).
+ * The conditions of one row as a bit set; NULL elements are false.  *nconds
+ * is set to their number (1 to 32, else 22023).
  */
 static uint32
 conditions_mask(ArrayType *a, int *nconds, const char *fn)
@@ -255,11 +255,6 @@ conditions_mask(ArrayType *a, int *nconds, const char *fn)
 				 errmsg("%s takes 1 to %d conditions, not %d", fn, EVENTS_MAX_CONDITIONS, n),
 				 errhint(n < 1 ? "Pass at least one boolean condition after the time argument." :
 						 "Split the funnel, or combine conditions with OR.")));
-	if (*nconds != 0 && *nconds != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s got %d conditions on one row and %d on another", fn, n, *nconds),
-				 errdetail("Every row of a group must pass the same number of conditions.")));
 	*nconds = n;
 	nulls = ARR_NULLBITMAP(a);
 	v = (const bool *) events_array_data(a);
@@ -279,6 +274,17 @@ conditions_mask(ArrayType *a, int *nconds, const char *fn)
 		}
 	}
 	return mask;
+}
+
+/* the number of conditions may not change within a group (explicit VARIADIC arrays) */
+static void
+check_nconds(const Events *e, int n, const char *fn)
+{
+	if (e->nconds != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s got %d conditions on one row and %d on another", fn, n, (int) e->nconds),
+				 errdetail("Every row of a group must pass the same number of conditions.")));
 }
 
 static EventsArgCache *
@@ -446,6 +452,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("window_funnel window and mode must be the same for every row of a group")));
+		check_nconds(e, c->nconds, "window_funnel");
 	}
 	/* rows where no step holds matter only to strict_order */
 	if (mask == 0 && !(mode & WF_STRICT_ORDER))
@@ -484,7 +491,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2));
 	pat = PG_GETARG_TEXT_PP(1);
 	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(3), &c->nconds, "sequence_match");
-	if (c->param == NULL || !text_equal(pat, c->param))
+	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{
 		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
 			ereport(ERROR,
@@ -495,6 +502,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 			pfree(c->param);
 		c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(pat));
 		memcpy(c->param, pat, VARSIZE_ANY(pat));
+		c->checked_nconds = c->nconds;
 	}
 	c->known = true;
 	ts = row_clock(fcinfo, 2, c->clock, "sequence_match");
@@ -517,6 +525,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the sequence pattern must be the same for every row of a group")));
+		check_nconds(e, c->nconds, "sequence_match");
 	}
 	if (mask == 0)
 		PG_RETURN_POINTER(e);
