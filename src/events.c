@@ -133,7 +133,7 @@ window_usecs(Interval *iv)
 
 /* "strict_order, allow_reentry" -> bits; 22023 on an unknown or contradictory mode */
 static uint8
-parse_mode(text *t)
+parse_mode(text *t, int code)
 {
 	char	   *s = text_to_cstring(t);
 	char	   *p = s;
@@ -162,7 +162,7 @@ parse_mode(text *t)
 		len = (int) (end - start);
 		if (len == 0)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("window_funnel mode \"%s\" has an empty entry", s),
 					 errhint(WF_MODE_HINT)));
 		for (i = 0; i < (int) lengthof(wf_modes); i++)
@@ -180,11 +180,11 @@ parse_mode(text *t)
 
 			if (strcmp(word, "strict") == 0)
 				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						(errcode(code),
 						 errmsg("window_funnel mode \"strict\" is now called \"strict_deduplication\""),
 						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("unknown window_funnel mode \"%s\"", word),
 					 errhint(WF_MODE_HINT)));
 		}
@@ -194,7 +194,7 @@ parse_mode(text *t)
 	}
 	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(code),
 				 errmsg("window_funnel mode allow_reentry requires strict_order"),
 				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
 				 errhint("Write 'strict_order, allow_reentry'.")));
@@ -414,7 +414,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			mode = c->mode;
 		else
 		{
-			mode = parse_mode(t);
+			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE);
 			if (c->param)
 				pfree(c->param);
 			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
@@ -571,8 +571,33 @@ events_combine(PG_FUNCTION_ARGS)
 				 errhint("Group by a finer key, or narrow the rows with WHERE.")));
 	ar = EVENTS_ROWS(a);
 	br = EVENTS_ROWS(b);
-	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED) &&
-		(a->n == 0 || events_row_cmp(&ar[a->n - 1], &br[0]) <= 0);
+	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED);
+	if (sorted && a->n > 0 && events_row_cmp(&ar[a->n - 1], &br[0]) > 0)
+	{
+		/*
+		 * Two sorted runs that interleave (parallel workers each saw part of
+		 * a user's events): merge them, so the final function never sorts.
+		 */
+		int64		cap = Min(Max(a->cap, a->n + b->n), EVENTS_MAX_ROWS);
+		Events	   *m = events_alloc(CurrentMemoryContext, a->patlen, cap);
+		EventRow   *mr = EVENTS_ROWS(m);
+		int64		i = 0;
+		int64		j = 0;
+		int64		k = 0;
+
+		memcpy(m, a, EVENTS_ROWS_OFFSET(a->patlen));
+		SET_VARSIZE(m, EVENTS_SIZE(a->patlen, cap));
+		m->cap = cap;
+		while (i < a->n && j < b->n)
+			mr[k++] = events_row_cmp(&br[j], &ar[i]) < 0 ? br[j++] : ar[i++];
+		while (i < a->n)
+			mr[k++] = ar[i++];
+		while (j < b->n)
+			mr[k++] = br[j++];
+		m->n = k;
+		m->flags |= EVENTS_SORTED;
+		PG_RETURN_POINTER(m);
+	}
 	if (a->cap - a->n < b->n)
 	{
 		int64		cap = Min(Max(a->cap * 2, a->n + b->n), EVENTS_MAX_ROWS);
@@ -762,7 +787,10 @@ events_in(PG_FUNCTION_ARGS)
 	if (kindv == EVENTS_KIND_FUNNEL)
 	{
 		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
-		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")));
+		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")),
+						  ERRCODE_INVALID_TEXT_REPRESENTATION);
+		if (jin_get(obj, "pattern", false, EVENTS_TYPE))
+			jin_bad(EVENTS_TYPE, "a window_funnel state has no pattern");
 	}
 	else
 	{
@@ -770,6 +798,8 @@ events_in(PG_FUNCTION_ARGS)
 		if (strlen(pattern) > EVENTS_MAX_PATTERN)
 			jin_bad(EVENTS_TYPE, "the pattern is too long");
 		patlen = (int) strlen(pattern);
+		if (jin_get(obj, "window", false, EVENTS_TYPE) || jin_get(obj, "mode", false, EVENTS_TYPE))
+			jin_bad(EVENTS_TYPE, "a sequence state has no window or mode");
 	}
 	evs = jin_array(jin_get(obj, "events", true, EVENTS_TYPE), EVENTS_TYPE, "events");
 	n = jin_len(evs);
