@@ -7,8 +7,8 @@
 -- through text and binary COPY and give the same answers afterwards.  Bad input
 -- raises 22P02 (text) or 22P03 (binary); combining states of different calls
 -- raises 22023.
-CREATE EXTENSION IF NOT EXISTS funnel;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS funnel;
 CREATE SCHEMA eio;
 CREATE AGGREGATE eio.funnel_state("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
     SFUNC = funnel.events_funnel_transfn, STYPE = funnel.events, COMBINEFUNC = funnel.events_combine);
