@@ -308,6 +308,21 @@ row_clock(FunctionCallInfo fcinfo, int argno, int clock, const char *fn)
 	return ts;
 }
 
+/*
+ * The first allocation of a group: as many rows as fill the smallest
+ * power-of-two chunk (palloc rounds up to one) that holds at least four:
+ * 13 rows in 256 bytes without a pattern.
+ */
+static int64
+first_cap(int patlen)
+{
+	Size		chunk = 256;
+
+	while (EVENTS_SIZE(patlen, 4) > chunk)
+		chunk *= 2;
+	return (int64) ((chunk - EVENTS_ROWS_OFFSET(patlen)) / sizeof(EventRow));
+}
+
 /* append one row; a new or grown state is made in the per-call context */
 static Events *
 events_append(Events *e, int64 ts, uint32 mask)
@@ -436,8 +451,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 	{
-		/* six rows fill a 128-byte chunk */
-		e = events_alloc(CurrentMemoryContext, 0, 6);
+		e = events_alloc(CurrentMemoryContext, 0, first_cap(0));
 		e->kind = EVENTS_KIND_FUNNEL;
 		e->clock = c->clock;
 		e->flags = EVENTS_SORTED;
@@ -511,7 +525,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	{
 		int			len = (int) VARSIZE_ANY_EXHDR(pat);
 
-		e = events_alloc(CurrentMemoryContext, len, 6);
+		e = events_alloc(CurrentMemoryContext, len, first_cap(len));
 		e->kind = EVENTS_KIND_SEQUENCE;
 		e->clock = c->clock;
 		e->flags = EVENTS_SORTED;
