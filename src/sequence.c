@@ -145,15 +145,21 @@ typedef struct SeqCache
 
 /* ---------------------------------------------------------------- parser */
 
+static void seq_syntax_error(const char *pattern, int len, int at, const char *problem,
+							 bool say_found) pg_attribute_noreturn();
+
+/* 22023 naming the 1-based position, showing the pattern and the syntax */
 static void
-seq_syntax_error(const char *pattern, int len, int at, const char *problem)
+seq_syntax_error(const char *pattern, int len, int at, const char *problem, bool say_found)
 {
 	char	   *pat = pnstrdup(pattern, len);
 	char		found[32];
 
-	if (at >= len)
+	if (!say_found)
+		found[0] = '\0';
+	else if (at >= len)
 		snprintf(found, sizeof(found), ", found the end of the pattern");
-	else if (pattern[at] > ' ' && pattern[at] < 127)
+	else if (pattern[at] >= ' ' && pattern[at] < 127)
 		snprintf(found, sizeof(found), ", found \"%c\"", pattern[at]);
 	else
 		found[0] = '\0';
@@ -179,7 +185,7 @@ seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
 		(*i)++;
 	*digits = *i;
 	if (*i >= len || p[*i] < '0' || p[*i] > '9')
-		seq_syntax_error(p, len, *i, "expected a number");
+		seq_syntax_error(p, len, *i, "expected a number", true);
 	while (*i < len && p[*i] >= '0' && p[*i] <= '9')
 	{
 		uint64		d = (uint64) (p[*i] - '0');
@@ -238,11 +244,11 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 				else if (i + 1 < len && p[i] == '=' && p[i + 1] == '=')
 					a.op = SEQ_EQ, i += 2;
 				else
-					seq_syntax_error(p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"");
+					seq_syntax_error(p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"", true);
 				if (!seq_number(p, len, &i, &v, &digits))
-					seq_syntax_error(p, len, digits, "number out of range");
+					seq_syntax_error(p, len, digits, "number out of range", false);
 				if (SEQ_IS_TIME(prev))
-					seq_syntax_error(p, len, start, "a time condition cannot follow another time condition");
+					seq_syntax_error(p, len, start, "a time condition cannot follow another time condition", false);
 				a.n = v;
 				a.shift = prev == SEQ_STAR ? 0 : 1;
 			}
@@ -266,7 +272,7 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 				a.cond = (int) v - 1;
 			}
 			if (i >= len || p[i] != ')')
-				seq_syntax_error(p, len, i, "expected \")\"");
+				seq_syntax_error(p, len, i, "expected \")\"", true);
 			i++;
 		}
 		else if (i + 1 < len && p[i] == '.' && p[i + 1] == '*')
@@ -280,7 +286,7 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 			i += 1;
 		}
 		else
-			seq_syntax_error(p, len, i, "expected \"(?\", \".\" or \".*\"");
+			seq_syntax_error(p, len, i, "expected \"(?\", \".\" or \".*\"", true);
 		if (acts)
 			acts[nact] = a;
 		nact++;
