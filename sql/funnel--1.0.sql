@@ -1195,8 +1195,9 @@ CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, VARIADIC co
     PARALLEL = SAFE
 );
 
--- retention: the state is a bigint, bits 0-31 = condition i+1 held on some
--- row, bits 32-39 = the number of conditions; partial states combine with |
+-- retention: the state is a bigint, bit i-1 = condition i held on some row,
+-- bit 32+n-1 = there are n conditions (one-hot, so it survives |); partial
+-- states combine with int8or
 CREATE FUNCTION @extschema@.retention_transfn(bigint, boolean[])
     RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.retention_final(bigint)

@@ -40,7 +40,8 @@ typedef struct EventsArgCache
 	int64		window;			/* in clock units */
 	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
 	uint8		mode;
-	int			nconds;
+	int			nconds;			/* of the current row */
+	int			checked_nconds;	/* the pattern in param was checked for this many */
 	text	   *param;			/* mode or pattern text as given, or NULL */
 } EventsArgCache;
 
@@ -133,7 +134,7 @@ window_usecs(Interval *iv)
 
 /* "strict_order, allow_reentry" -> bits; 22023 on an unknown or contradictory mode */
 static uint8
-parse_mode(text *t)
+parse_mode(text *t, int code)
 {
 	char	   *s = text_to_cstring(t);
 	char	   *p = s;
@@ -162,7 +163,7 @@ parse_mode(text *t)
 		len = (int) (end - start);
 		if (len == 0)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("window_funnel mode \"%s\" has an empty entry", s),
 					 errhint(WF_MODE_HINT)));
 		for (i = 0; i < (int) lengthof(wf_modes); i++)
@@ -180,11 +181,11 @@ parse_mode(text *t)
 
 			if (strcmp(word, "strict") == 0)
 				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						(errcode(code),
 						 errmsg("window_funnel mode \"strict\" is now called \"strict_deduplication\""),
 						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("unknown window_funnel mode \"%s\"", word),
 					 errhint(WF_MODE_HINT)));
 		}
@@ -194,7 +195,7 @@ parse_mode(text *t)
 	}
 	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(code),
 				 errmsg("window_funnel mode allow_reentry requires strict_order"),
 				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
 				 errhint("Write 'strict_order, allow_reentry'.")));
@@ -227,9 +228,8 @@ text_equal(text *a, text *b)
 }
 
 /*
- * The conditions of one row as a bit set; NULL elements are false.  Checks
- * the count against the call site's (22023 when it changes: only possible
- * with explicit VARIADIC arrays).
+ * The conditions of one row as a bit set; NULL elements are false.  *nconds
+ * is set to their number (1 to 32, else 22023).
  */
 static uint32
 conditions_mask(ArrayType *a, int *nconds, const char *fn)
@@ -255,11 +255,6 @@ conditions_mask(ArrayType *a, int *nconds, const char *fn)
 				 errmsg("%s takes 1 to %d conditions, not %d", fn, EVENTS_MAX_CONDITIONS, n),
 				 errhint(n < 1 ? "Pass at least one boolean condition after the time argument." :
 						 "Split the funnel, or combine conditions with OR.")));
-	if (*nconds != 0 && *nconds != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s got %d conditions on one row and %d on another", fn, n, *nconds),
-				 errdetail("Every row of a group must pass the same number of conditions.")));
 	*nconds = n;
 	nulls = ARR_NULLBITMAP(a);
 	v = (const bool *) events_array_data(a);
@@ -281,6 +276,17 @@ conditions_mask(ArrayType *a, int *nconds, const char *fn)
 	return mask;
 }
 
+/* the number of conditions may not change within a group (explicit VARIADIC arrays) */
+static void
+check_nconds(const Events *e, int n, const char *fn)
+{
+	if (e->nconds != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s got %d conditions on one row and %d on another", fn, n, (int) e->nconds),
+				 errdetail("Every row of a group must pass the same number of conditions.")));
+}
+
 static EventsArgCache *
 arg_cache(FunctionCallInfo fcinfo)
 {
@@ -300,6 +306,21 @@ row_clock(FunctionCallInfo fcinfo, int argno, int clock, const char *fn)
 				 errmsg("%s event times must be finite", fn),
 				 errhint("Filter out rows with infinite times, or pass NULL to skip them.")));
 	return ts;
+}
+
+/*
+ * The first allocation of a group: as many rows as fill the smallest
+ * power-of-two chunk (palloc rounds up to one) that holds at least four:
+ * 13 rows in 256 bytes without a pattern.
+ */
+static int64
+first_cap(int patlen)
+{
+	Size		chunk = 256;
+
+	while (EVENTS_SIZE(patlen, 4) > chunk)
+		chunk *= 2;
+	return (int64) ((chunk - EVENTS_ROWS_OFFSET(patlen)) / sizeof(EventRow));
 }
 
 /* append one row; a new or grown state is made in the per-call context */
@@ -414,7 +435,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			mode = c->mode;
 		else
 		{
-			mode = parse_mode(t);
+			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE);
 			if (c->param)
 				pfree(c->param);
 			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
@@ -430,8 +451,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 	{
-		/* six rows fill a 128-byte chunk */
-		e = events_alloc(CurrentMemoryContext, 0, 6);
+		e = events_alloc(CurrentMemoryContext, 0, first_cap(0));
 		e->kind = EVENTS_KIND_FUNNEL;
 		e->clock = c->clock;
 		e->flags = EVENTS_SORTED;
@@ -446,6 +466,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("window_funnel window and mode must be the same for every row of a group")));
+		check_nconds(e, c->nconds, "window_funnel");
 	}
 	/* rows where no step holds matter only to strict_order */
 	if (mask == 0 && !(mode & WF_STRICT_ORDER))
@@ -484,7 +505,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2));
 	pat = PG_GETARG_TEXT_PP(1);
 	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(3), &c->nconds, "sequence_match");
-	if (c->param == NULL || !text_equal(pat, c->param))
+	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{
 		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
 			ereport(ERROR,
@@ -495,6 +516,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 			pfree(c->param);
 		c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(pat));
 		memcpy(c->param, pat, VARSIZE_ANY(pat));
+		c->checked_nconds = c->nconds;
 	}
 	c->known = true;
 	ts = row_clock(fcinfo, 2, c->clock, "sequence_match");
@@ -503,7 +525,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	{
 		int			len = (int) VARSIZE_ANY_EXHDR(pat);
 
-		e = events_alloc(CurrentMemoryContext, len, 6);
+		e = events_alloc(CurrentMemoryContext, len, first_cap(len));
 		e->kind = EVENTS_KIND_SEQUENCE;
 		e->clock = c->clock;
 		e->flags = EVENTS_SORTED;
@@ -517,6 +539,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the sequence pattern must be the same for every row of a group")));
+		check_nconds(e, c->nconds, "sequence_match");
 	}
 	if (mask == 0)
 		PG_RETURN_POINTER(e);
@@ -571,8 +594,33 @@ events_combine(PG_FUNCTION_ARGS)
 				 errhint("Group by a finer key, or narrow the rows with WHERE.")));
 	ar = EVENTS_ROWS(a);
 	br = EVENTS_ROWS(b);
-	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED) &&
-		(a->n == 0 || events_row_cmp(&ar[a->n - 1], &br[0]) <= 0);
+	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED);
+	if (sorted && a->n > 0 && events_row_cmp(&ar[a->n - 1], &br[0]) > 0)
+	{
+		/*
+		 * Two sorted runs that interleave (parallel workers each saw part of
+		 * a user's events): merge them, so the final function never sorts.
+		 */
+		int64		cap = Min(Max(a->cap, a->n + b->n), EVENTS_MAX_ROWS);
+		Events	   *m = events_alloc(CurrentMemoryContext, a->patlen, cap);
+		EventRow   *mr = EVENTS_ROWS(m);
+		int64		i = 0;
+		int64		j = 0;
+		int64		k = 0;
+
+		memcpy(m, a, EVENTS_ROWS_OFFSET(a->patlen));
+		SET_VARSIZE(m, EVENTS_SIZE(a->patlen, cap));
+		m->cap = cap;
+		while (i < a->n && j < b->n)
+			mr[k++] = events_row_cmp(&br[j], &ar[i]) < 0 ? br[j++] : ar[i++];
+		while (i < a->n)
+			mr[k++] = ar[i++];
+		while (j < b->n)
+			mr[k++] = br[j++];
+		m->n = k;
+		m->flags |= EVENTS_SORTED;
+		PG_RETURN_POINTER(m);
+	}
 	if (a->cap - a->n < b->n)
 	{
 		int64		cap = Min(Max(a->cap * 2, a->n + b->n), EVENTS_MAX_ROWS);
@@ -762,7 +810,10 @@ events_in(PG_FUNCTION_ARGS)
 	if (kindv == EVENTS_KIND_FUNNEL)
 	{
 		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
-		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")));
+		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")),
+						  ERRCODE_INVALID_TEXT_REPRESENTATION);
+		if (jin_get(obj, "pattern", false, EVENTS_TYPE))
+			jin_bad(EVENTS_TYPE, "a window_funnel state has no pattern");
 	}
 	else
 	{
@@ -770,6 +821,8 @@ events_in(PG_FUNCTION_ARGS)
 		if (strlen(pattern) > EVENTS_MAX_PATTERN)
 			jin_bad(EVENTS_TYPE, "the pattern is too long");
 		patlen = (int) strlen(pattern);
+		if (jin_get(obj, "window", false, EVENTS_TYPE) || jin_get(obj, "mode", false, EVENTS_TYPE))
+			jin_bad(EVENTS_TYPE, "a sequence state has no window or mode");
 	}
 	evs = jin_array(jin_get(obj, "events", true, EVENTS_TYPE), EVENTS_TYPE, "events");
 	n = jin_len(evs);

@@ -6,9 +6,11 @@
  *		row (no order or time between them).  Every true condition of every
  *		row counts.
  *
- * The state is a bigint: bit i-1 = condition i held on some row, bits
- * 32-39 = the number of conditions (so the final function knows the
- * array's length).  Partial states combine with int8or; on Citus the text
+ * The state is a bigint: bit i-1 = condition i held on some row, and bit
+ * 32+n-1 says there are n conditions (so the final function knows the
+ * array's length).  Partial states combine with int8or; one-hot, the count
+ * survives the OR, and partial states of calls with different counts show
+ * as two count bits, which the final function rejects.  On Citus the text
  * form is the number.
  */
 #include "postgres.h"
@@ -20,6 +22,19 @@
 #include "events.h"
 
 #define RETENTION_NCONDS_SHIFT 32
+
+/* the number of conditions of a state, 0 for none, -1 for several */
+static int
+state_nconds(uint64 state)
+{
+	uint32		bits = (uint32) (state >> RETENTION_NCONDS_SHIFT);
+
+	if (bits == 0)
+		return 0;
+	if (bits & (bits - 1))
+		return -1;
+	return __builtin_ctz(bits) + 1;
+}
 
 PG_FUNCTION_INFO_V1(retention_transfn);
 Datum
@@ -51,7 +66,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retention takes 1 to %d conditions, not %d", EVENTS_MAX_CONDITIONS, n)));
-	have = (int) ((uint64) state >> RETENTION_NCONDS_SHIFT);
+	have = state_nconds((uint64) state);
 	if (have != 0 && have != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -66,7 +81,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 		if (v[k++])
 			mask |= (uint64) 1 << i;
 	}
-	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) n << RETENTION_NCONDS_SHIFT)));
+	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1))));
 }
 
 PG_FUNCTION_INFO_V1(retention_final);
@@ -82,8 +97,8 @@ retention_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (uint64) PG_GETARG_INT64(0);
-	n = (int) (state >> RETENTION_NCONDS_SHIFT);
-	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
+	n = state_nconds(state);
+	if (n < 1 || (state & ~(((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1)) | (((uint64) 1 << n) - 1))) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid retention state " INT64_FORMAT, (int64) state),

@@ -87,3 +87,27 @@ VALUES (9999, 'Account X', 'SMB', 'inbound', 1, 5000, 'proposal', now());
 \echo '### The recorded history of those two deals'
 SELECT id, from_stage, to_stage, changed_at::date AS changed_on, changed_by
 FROM deal_stage_history WHERE id IN (:pid, :wid) ORDER BY id, changed_at;
+
+\echo '### Event funnel per campaign: visit -> signup -> trial -> purchase within 1 hour (funnel.window_funnel)'
+SELECT campaign, count(*) AS users,
+       count(*) FILTER (WHERE level >= 2) AS signed_up,
+       count(*) FILTER (WHERE level >= 3) AS trial,
+       count(*) FILTER (WHERE level >= 4) AS purchased,
+       round(100.0 * count(*) FILTER (WHERE level >= 4) / count(*), 1) AS "purchased %",
+       count(*) FILTER (WHERE strict_level >= 4) AS "purchased, no page in between"
+FROM (SELECT campaign, user_id,
+             funnel.window_funnel('1 hour', at, event = 'visit', event = 'signup',
+                                  event = 'trial', event = 'purchase') AS level,
+             funnel.window_funnel('1 hour', 'strict_order', at, event = 'visit', event = 'signup',
+                                  event = 'trial', event = 'purchase') AS strict_level
+      FROM app_event GROUP BY campaign, user_id) per_user
+GROUP BY campaign ORDER BY campaign;
+
+\echo '### Time from visit to purchase within the hour (funnel.window_funnel_times)'
+SELECT date_bin('15 minutes', timestamp '2000-01-01' + t[4], timestamp '2000-01-01')
+         - timestamp '2000-01-01' AS time_to_purchase,
+       count(*) AS users
+FROM (SELECT funnel.window_funnel_times('1 hour', at, event = 'visit', event = 'signup',
+                                        event = 'trial', event = 'purchase') AS t
+      FROM app_event GROUP BY user_id) per_user
+WHERE cardinality(t) = 4 GROUP BY 1 ORDER BY 1;

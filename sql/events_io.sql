@@ -1,0 +1,184 @@
+-- events_io.sql: the text (JSON) and binary forms of funnel.events, the state of
+-- window_funnel, window_funnel_times, sequence_match and sequence_count.
+--
+-- No aggregate of the extension returns its state, but Citus ships partial
+-- states between nodes in their text form: here aggregates without a final
+-- function (as a partial aggregate is) expose the states, which must round-trip
+-- through text and binary COPY and give the same answers afterwards.  Bad input
+-- raises 22P02 (text) or 22P03 (binary); combining states of different calls
+-- raises 22023.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS funnel;
+CREATE SCHEMA eio;
+CREATE AGGREGATE eio.funnel_state("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+    SFUNC = funnel.events_funnel_transfn, STYPE = funnel.events, COMBINEFUNC = funnel.events_combine);
+CREATE AGGREGATE eio.funnel_state_ts("window" interval, ts timestamp, VARIADIC steps boolean[]) (
+    SFUNC = funnel.events_funnel_transfn, STYPE = funnel.events, COMBINEFUNC = funnel.events_combine);
+CREATE AGGREGATE eio.funnel_state_int("window" bigint, ts bigint, VARIADIC steps boolean[]) (
+    SFUNC = funnel.events_funnel_transfn, STYPE = funnel.events, COMBINEFUNC = funnel.events_combine);
+-- merging stored states, as a rollup or the combine step of Citus does
+CREATE AGGREGATE eio.merge(funnel.events) (
+    SFUNC = funnel.events_combine, STYPE = funnel.events, COMBINEFUNC = funnel.events_combine);
+CREATE AGGREGATE eio.merge_level(funnel.events) (
+    SFUNC = funnel.events_combine, STYPE = funnel.events, FINALFUNC = funnel.window_funnel_final);
+CREATE AGGREGATE eio.merge_times(funnel.events) (
+    SFUNC = funnel.events_combine, STYPE = funnel.events, FINALFUNC = funnel.window_funnel_times_final);
+
+CREATE TABLE eio.ev (u int, ts timestamptz, e text);
+INSERT INTO eio.ev VALUES
+  (1, '2024-01-01 10:00', 'visit'), (1, '2024-01-01 10:05', 'signup'), (1, '2024-01-01 10:05', 'other'),
+  (1, '2024-01-01 10:30', 'trial'), (1, '2024-01-01 09:00', 'visit'),          -- out of order
+  (2, '2024-01-02 08:00', 'visit'), (2, '2024-01-02 08:00', 'visit'),          -- duplicates
+  (3, '2024-01-03 00:00', 'other');                                            -- nothing matches
+
+CREATE TABLE eio.s AS
+SELECT u, m AS mode,
+       eio.funnel_state('1 hour', m, ts, e = 'visit', e = 'signup', e = 'trial') AS st,
+       funnel.window_funnel('1 hour', m, ts, e = 'visit', e = 'signup', e = 'trial') AS level,
+       funnel.window_funnel_times('1 hour', m, ts, e = 'visit', e = 'signup', e = 'trial') AS times
+FROM eio.ev, unnest('{"", strict_order, "strict_once, strict_deduplication"}'::text[]) m
+GROUP BY u, m;
+-- the text form: JSON with the window in clock units, the canonical mode, and
+-- the rows as [clock value, condition bits], sorted; strict_order keeps the
+-- unrelated rows (bits 0), the other modes do not
+SELECT u, mode, st FROM eio.s ORDER BY u, mode;
+-- round trips: text, jsonb, and the answers of the final functions on the
+-- round-tripped value
+SELECT u, mode,
+       st::text::funnel.events::text = st::text AS text_same,
+       st::text::jsonb::text::funnel.events::text = st::text AS via_jsonb_same,
+       funnel.window_funnel_final(st::text::funnel.events) = level AS level_same,
+       funnel.window_funnel_times_final(st::text::funnel.events) = times AS times_same,
+       funnel.events_send(st::text::funnel.events) = funnel.events_send(st) AS send_same
+FROM eio.s ORDER BY u, mode;
+-- binary COPY out and back in
+CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE st text; msg text;
+BEGIN
+    EXECUTE sql;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN st || ': ' || msg;
+END
+$$;
+CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
+    SELECT '/tmp/funnel_' || current_database() || '_events_io.copy'
+$$;
+SELECT pg_temp.try(format('COPY (SELECT u, mode, st FROM eio.s) TO %L WITH (FORMAT binary)', pg_temp.copy_path())) AS copy_out;
+CREATE TABLE eio.s_bin (u int, mode text, st funnel.events);
+SELECT pg_temp.try(format('COPY eio.s_bin FROM %L WITH (FORMAT binary)', pg_temp.copy_path())) AS copy_in;
+SELECT count(*) AS rows_back, count(*) FILTER (WHERE b.st::text = s.st::text) AS same
+FROM eio.s s JOIN eio.s_bin b USING (u, mode);
+
+-- the other clocks and the sequence kind
+SELECT eio.funnel_state_ts('90 minutes', ts::timestamp, e = 'visit', e = 'trial') FROM eio.ev WHERE u = 1;
+SELECT eio.funnel_state_int(100, extract(epoch FROM ts)::bigint, e = 'visit', e = 'trial') FROM eio.ev WHERE u = 1;
+SELECT x::text::funnel.events::text = x::text AS same
+FROM (SELECT eio.funnel_state_int(100, extract(epoch FROM ts)::bigint, e = 'visit', e = 'trial') x FROM eio.ev) s;
+-- a 32-condition state: the bit of condition 32 is 2^31
+SELECT eio.funnel_state('1 day', '', ts, VARIADIC array_fill(true, ARRAY[32])) FROM eio.ev WHERE u = 3;
+
+-- rolling up stored partial states gives the one-pass answer: per-user states
+-- split by day, merged
+CREATE TABLE eio.daily AS
+SELECT u, ts::date AS d, eio.funnel_state('1 hour', '', ts, e = 'visit', e = 'signup', e = 'trial') AS st
+FROM eio.ev GROUP BY u, ts::date;
+SELECT u, eio.merge_level(st) AS merged, (SELECT level FROM eio.s WHERE s.u = d.u AND mode = '') AS one_pass,
+       eio.merge_times(st) AS merged_times
+FROM eio.daily d GROUP BY u ORDER BY u;
+
+-- states of different calls do not combine (22023)
+SELECT pg_temp.try($$SELECT eio.merge(st) FROM eio.s WHERE u = 1$$) AS different_modes;
+SELECT pg_temp.try($$SELECT eio.merge(x) FROM (VALUES
+    ('{"version": 1, "kind": "window_funnel", "clock": "timestamptz", "window": 1, "mode": "", "conditions": 1, "events": []}'::funnel.events),
+    ('{"version": 1, "kind": "window_funnel", "clock": "timestamptz", "window": 2, "mode": "", "conditions": 1, "events": []}')) v(x)$$) AS different_windows;
+SELECT pg_temp.try($$SELECT eio.merge(x) FROM (VALUES
+    ('{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 1, "events": []}'::funnel.events),
+    ('{"version": 1, "kind": "window_funnel", "clock": "timestamptz", "window": 1, "mode": "", "conditions": 1, "events": []}')) v(x)$$) AS different_clocks;
+
+-- text input: every field is checked (22P02)
+SELECT c, pg_temp.try(format('SELECT %L::funnel.events', v)) AS result
+FROM (VALUES
+  ('valid', '{"version": 1, "kind": "window_funnel", "clock": "timestamptz", "window": 10, "mode": "strict_order", "conditions": 2, "events": [[1, 0], [2, 3]]}'),
+  ('not json', 'events'),
+  ('not an object', '[1]'),
+  ('version', '{"version": 2, "kind": "window_funnel", "clock": "timestamptz", "window": 10, "mode": "", "conditions": 2, "events": []}'),
+  ('kind', '{"version": 1, "kind": "funnel", "clock": "timestamptz", "window": 10, "mode": "", "conditions": 2, "events": []}'),
+  ('clock', '{"version": 1, "kind": "window_funnel", "clock": "date", "window": 10, "mode": "", "conditions": 2, "events": []}'),
+  ('no conditions', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 10, "mode": "", "conditions": 0, "events": []}'),
+  ('33 conditions', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 10, "mode": "", "conditions": 33, "events": []}'),
+  ('negative window', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": -1, "mode": "", "conditions": 2, "events": []}'),
+  ('unknown mode', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "fast", "conditions": 2, "events": []}'),
+  ('allow_reentry alone', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "allow_reentry", "conditions": 2, "events": []}'),
+  ('missing window', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "mode": "", "conditions": 2, "events": []}'),
+  ('missing events', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2}'),
+  ('event not a pair', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[1]]}'),
+  ('event time text', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [["1", 1]]}'),
+  ('condition beyond', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[1, 4]]}'),
+  ('bits negative', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[1, -1]]}'),
+  ('bits 0 without strict_order', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[1, 0]]}'),
+  ('out of order', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[2, 1], [1, 1]]}'),
+  ('same time, steps out of order', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[1, 2], [1, 1]]}'),
+  ('infinite time', '{"version": 1, "kind": "window_funnel", "clock": "timestamptz", "window": 1, "mode": "", "conditions": 2, "events": [[9223372036854775807, 1]]}'),
+  ('huge bigint clock is fine', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[-9223372036854775808, 1], [9223372036854775807, 2]]}'),
+  ('window on a sequence', '{"version": 1, "kind": "sequence", "clock": "bigint", "pattern": "(?1)", "window": 1, "conditions": 2, "events": []}'),
+  ('pattern on a funnel', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "pattern": "(?1)", "conditions": 2, "events": []}'),
+  ('valid sequence', '{"version": 1, "kind": "sequence", "clock": "timestamp", "pattern": "(?1).*(?2)", "conditions": 2, "events": [[5, 3], [5, 2], [7, 1]]}')
+) v(c, v);
+-- a huge clock span is no overflow: -2^63 .. 2^63-1 is more than the window
+SELECT funnel.window_funnel_final('{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 9223372036854775807, "mode": "", "conditions": 2, "events": [[-9223372036854775808, 1], [9223372036854775807, 2]]}') AS level_far_apart,
+       funnel.window_funnel_final('{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 9223372036854775807, "mode": "", "conditions": 2, "events": [[-1, 1], [9223372036854775806, 2]]}') AS level_at_the_edge;
+
+-- binary input goes through COPY ... FROM a file WITH (FORMAT binary), the file
+-- written with lo_export: one row of one column
+CREATE TABLE eio.recv (st funnel.events);
+CREATE FUNCTION pg_temp.recv(field bytea) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE code text; msg text; res text; lo oid;
+BEGIN
+    lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || int4send(0) || int4send(0)
+                           || int2send(1::int2) || int4send(length(field)) || field || int2send(-1::int2));
+    PERFORM lo_export(lo, pg_temp.copy_path());
+    PERFORM lo_unlink(lo);
+    BEGIN
+        DELETE FROM eio.recv;
+        EXECUTE format('COPY eio.recv FROM %L WITH (FORMAT binary)', pg_temp.copy_path());
+        SELECT string_agg(r.st::text, ',') INTO res FROM eio.recv r;
+        RETURN 'ok ' || res;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        RETURN code || ': ' || msg;
+    END;
+END
+$$;
+-- the binary form: version, kind, clock, conditions, mode (1 byte each), window
+-- (8), pattern length (4) and bytes, number of rows (8), rows of (time 8, bits 4)
+CREATE FUNCTION pg_temp.b(kind int, clock int, nconds int, mode int, win bigint, pat text, n bigint, rows bytea)
+RETURNS bytea LANGUAGE sql AS $$
+    SELECT '\x01'::bytea || substring(int4send(kind) FROM 4) || substring(int4send(clock) FROM 4)
+        || substring(int4send(nconds) FROM 4) || substring(int4send(mode) FROM 4) || int8send(win)
+        || int4send(length(convert_to(pat, 'UTF8'))) || convert_to(pat, 'UTF8') || int8send(n) || rows
+$$;
+SELECT pg_temp.b(1, 3, 2, 2, 10, '', 2, int8send(1) || int4send(0) || int8send(2) || int4send(3))
+       = funnel.events_send('{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 10, "mode": "strict_order", "conditions": 2, "events": [[1, 0], [2, 3]]}') AS builder_same;
+SELECT c, pg_temp.recv(b) AS result
+FROM (VALUES
+  ('valid', pg_temp.b(1, 3, 2, 2, 10, '', 2, int8send(1) || int4send(0) || int8send(2) || int4send(3))),
+  ('empty bytes', ''::bytea),
+  ('version', '\x02'::bytea || substring(pg_temp.b(1, 3, 2, 0, 10, '', 0, '') FROM 2)),
+  ('kind', pg_temp.b(3, 3, 2, 0, 10, '', 0, '')),
+  ('clock', pg_temp.b(1, 4, 2, 0, 10, '', 0, '')),
+  ('conditions', pg_temp.b(1, 3, 40, 0, 10, '', 0, '')),
+  ('mode bits', pg_temp.b(1, 3, 2, 64, 10, '', 0, '')),
+  ('negative window', pg_temp.b(1, 3, 2, 0, -5, '', 0, '')),
+  ('pattern on a funnel', pg_temp.b(1, 3, 2, 0, 10, '(?1)', 0, '')),
+  ('count larger than data', pg_temp.b(1, 3, 2, 0, 10, '', 5, int8send(1) || int4send(1))),
+  ('count negative', pg_temp.b(1, 3, 2, 0, 10, '', -1, '')),
+  ('trailing bytes', pg_temp.b(1, 3, 2, 0, 10, '', 1, int8send(1) || int4send(1) || '\x00'::bytea)),
+  ('truncated row', pg_temp.b(1, 3, 2, 0, 10, '', 1, int8send(1) || '\x0000'::bytea)),
+  ('truncated header', substring(pg_temp.b(1, 3, 2, 0, 10, '', 0, '') FROM 1 FOR 9)),
+  ('bits beyond', pg_temp.b(1, 3, 2, 0, 10, '', 1, int8send(1) || int4send(8))),
+  ('out of order', pg_temp.b(1, 3, 2, 0, 10, '', 2, int8send(2) || int4send(1) || int8send(1) || int4send(1))),
+  ('huge pattern length', '\x0102030201'::bytea || int8send(0) || int4send(2000000000))
+) v(c, b);
+DROP SCHEMA eio CASCADE;
