@@ -1,0 +1,813 @@
+/*
+ * sequence.c
+ *		sequence_match and sequence_count: ClickHouse's sequenceMatch and
+ *		sequenceCount over a funnel.events state, and the pattern parser
+ *		(sequence_pattern_check, which the transition function calls once per
+ *		query).
+ *
+ * Patterns (ClickHouse's syntax, no spaces anywhere):
+ *	(?N)		one event where condition N holds (N = 1 .. number of conditions)
+ *	.			any one event
+ *	.*			any run of events, possibly empty
+ *	(?t op N)	op is <, <=, >, >= or ==: a time condition on the next event of
+ *				the match, N seconds (timestamp clocks; compared exactly, in
+ *				microseconds) or clock units (bigint clock)
+ * Numbers are decimal digits, optionally after one "+" (ClickHouse reads them
+ * with its integer reader, which takes a "+").  A time condition cannot
+ * directly follow another one.  ClickHouse accepts one at the very start of
+ * the pattern or right after ".*" (it checks only that the preceding action
+ * is an event, "." or ".*", and the pattern starts with an implicit ".*"), so
+ * we accept those too; what they then measure is described below.
+ *
+ * Events are the state's rows (only rows where some condition held), in
+ * EventRow order: time, then lowest true condition, then the set of
+ * conditions.  ClickHouse leaves rows with equal times in an unspecified
+ * order; this is our definition.
+ *
+ * What ClickHouse computes.  ClickHouse turns the pattern into actions
+ * a0 a1 .. am, a0 being an implicit ".*", and searches depth first for a
+ * way through them over the events e0 .. e(n-1).  Write (a, e) for "action
+ * a is next, event e is the next one to read", e = n meaning the events ran
+ * out.  From (a, e), e < n:
+ *	(?k)	if e holds condition k, go to (a+1, e+1); else fail
+ *	.		go to (a+1, e+1)
+ *	.*		try (a+1, e) first, then (a, e+1) -- but never (a, n): a star
+ *			does not swallow the last event
+ *	time	the condition compares the time of an event q >= e (q < n) with
+ *			that of a base event b: b = e-1 (the event just matched) when the
+ *			action before is (?k) or ".", b = e when it is ".*" (so after a
+ *			star, and at the start, the base is the first event after the
+ *			star's run, not the last matched one); try (a+1, q) for each q
+ *			with ts[q] - ts[b] op N, smallest q first.  Events between e and
+ *			q are skipped: "(?1)(?t>5)(?2)" is a (?2) more than 5 s after the
+ *			(?1), anything in between.
+ * (m+1, e) is a match ending at e.  (a, n) is a match ending at n when every
+ * action from a on is ".*", (?t<N), (?t<=N) or (?t>=0) (ClickHouse lets
+ * those match nothing once the events run out); otherwise a failure.
+ * sequence_match is "a match exists from (0, 0)".  sequence_count starts at
+ * (0, 0), takes the first match in the search order above, counts it, and
+ * starts again at the event where it ended (one further if it read no
+ * event), until a search fails.  One more rule: when a search fails,
+ * ClickHouse's backtracking leaves it at (a0, n), so the search still
+ * succeeds (ending at n) when the whole pattern may match nothing there;
+ * among valid patterns that only changes the answer for ones using
+ * (?t<0), which fails everywhere else.  ClickHouse's separate automaton for
+ * sequenceMatch without time conditions gives the same answers.
+ *
+ * How we compute it, in polynomial time.  ClickHouse's search can take
+ * exponential time (it gives up after a million steps with "Pattern
+ * application proves too difficult").  Whether a match exists from (a, e)
+ * depends only on (a, e) (the base of a time condition is fixed by its entry
+ * position), so one backward pass over the events, e = n .. 0, fills
+ * reach(a, e) for every action: O(actions x events) time, a column of
+ * actions at a time.  A time condition at (a, e) asks whether some q in a
+ * range of positions has reach(a+1, q); the ranges move monotonically with
+ * e, so per time condition two pointers (first q whose span is >= N, first
+ * whose span is > N) and, per action, the nearest and farthest reachable q
+ * found so far answer it in O(1); "==" with a range strictly ahead of e
+ * scans a stored bit row once per distinct range.  sequence_count then
+ * replays ClickHouse's search without backtracking: at every choice it takes
+ * the first alternative (in ClickHouse's order) from which a match is
+ * reachable, which is where the depth-first search finds its first match.
+ * That needs reach(a+1, .) as a bit row for each ".*" and time condition:
+ * one bit per event each, bounded (SEQ_MAX_BITS_BYTES, else 54000).  Both
+ * check for interrupts.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "events.h"
+
+/* what one pattern action does */
+typedef enum SeqOp
+{
+	SEQ_EVENT,					/* (?N) */
+	SEQ_ANY,					/* . */
+	SEQ_STAR,					/* .* */
+	SEQ_LT,						/* (?t<N) */
+	SEQ_LE,						/* (?t<=N) */
+	SEQ_GT,						/* (?t>N) */
+	SEQ_GE,						/* (?t>=N) */
+	SEQ_EQ						/* (?t==N) */
+} SeqOp;
+
+#define SEQ_IS_TIME(op) ((op) >= SEQ_LT)
+
+typedef struct SeqAction
+{
+	uint8		op;				/* SeqOp */
+	uint8		shift;			/* time: base is event e - shift (1 after an event, 0 after .*) */
+	int			cond;			/* SEQ_EVENT: condition number - 1 */
+	int			pos;			/* 1-based position in the pattern text */
+	uint64		n;				/* time: N as written */
+	uint64		span;			/* time: N in clock units */
+} SeqAction;
+
+/* a compiled pattern, cached per call site with its scratch space */
+typedef struct SeqCache
+{
+	/* the key */
+	char	   *text;
+	int			len;
+	int			nconds;
+	int			clock;
+
+	/* the pattern */
+	int			nact;			/* actions, acts[0] being the implicit .* */
+	uint32		needs;			/* conditions some (?N) needs */
+	SeqAction  *acts;
+	bool	   *skip;			/* skip[a]: actions a.. may match nothing at the end (nact + 1) */
+	bool	   *kept;			/* kept[r]: reach(r, .) is needed as a bit row (count) */
+	bool	   *kept_match;		/* the same for sequence_match: rows after (?t==N) */
+
+	/* scratch for one run, nact + 1 each */
+	bool	   *cur;
+	bool	   *nxt;
+	int64	   *minq;			/* nearest q >= e with reach(a, q), -1 if none yet */
+	int64	   *maxq;			/* farthest q < n with reach(a, q), -1 if none yet */
+	int64	   *ptr_ge;			/* time action: first q >= b with span(b, q) >= N */
+	int64	   *ptr_gt;			/* time action: first q >= b with span(b, q) > N */
+	int64	   *eq_lo;			/* (?t==N): the range start of the cached answer */
+	int64	   *eq_ans;			/* its answer */
+} SeqCache;
+
+/* the bit rows of one run: at most this many bytes */
+#define SEQ_MAX_BITS_BYTES ((Size) 1024 * 1024 * 1024)
+
+#define SEQ_SYNTAX_HINT \
+	"A pattern is a sequence of (?N) (an event where condition N holds), . (any event), " \
+	".* (any events) and time conditions (?t<N), (?t<=N), (?t>N), (?t>=N), (?t==N) " \
+	"(N seconds, or clock units for a bigint clock, after the previous event), without spaces."
+
+/* ---------------------------------------------------------------- parser */
+
+static void seq_syntax_error(const char *pattern, int len, int at, const char *problem,
+							 bool say_found) pg_attribute_noreturn();
+
+/* 22023 naming the 1-based position, showing the pattern and the syntax */
+static void
+seq_syntax_error(const char *pattern, int len, int at, const char *problem, bool say_found)
+{
+	char	   *pat = pnstrdup(pattern, len);
+	char		found[32];
+
+	if (!say_found)
+		found[0] = '\0';
+	else if (at >= len)
+		snprintf(found, sizeof(found), ", found the end of the pattern");
+	else if (pattern[at] >= ' ' && pattern[at] < 127)
+		snprintf(found, sizeof(found), ", found \"%c\"", pattern[at]);
+	else
+		found[0] = '\0';
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid sequence pattern at position %d: %s%s", at + 1, problem, found),
+			 errdetail("The pattern is \"%s\".", pat),
+			 errhint(SEQ_SYNTAX_HINT)));
+}
+
+/*
+ * Read a number at *i: an optional "+", then digits.  Returns false on
+ * overflow of uint64 (*i then at the first digit); raises when there is no
+ * digit.  *digits is set to where the digits start.
+ */
+static bool
+seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
+{
+	uint64		v = 0;
+	bool		ok = true;
+
+	if (*i < len && p[*i] == '+')
+		(*i)++;
+	*digits = *i;
+	if (*i >= len || p[*i] < '0' || p[*i] > '9')
+		seq_syntax_error(p, len, *i, "expected a number", true);
+	while (*i < len && p[*i] >= '0' && p[*i] <= '9')
+	{
+		uint64		d = (uint64) (p[*i] - '0');
+
+		if (v > (PG_UINT64_MAX - d) / 10)
+			ok = false;
+		else
+			v = v * 10 + d;
+		(*i)++;
+	}
+	*value = v;
+	return ok;
+}
+
+/*
+ * Parse a pattern; raise 22023 on any error.  Fills acts (room for len + 1)
+ * when not NULL; returns the number of actions, the implicit leading .*
+ * included.
+ */
+static int
+seq_parse(const char *p, int len, int nconds, SeqAction *acts)
+{
+	int			i = 0;
+	int			nact = 1;
+	uint8		prev = SEQ_STAR;	/* the implicit leading .* */
+
+	if (acts)
+	{
+		memset(&acts[0], 0, sizeof(SeqAction));
+		acts[0].op = SEQ_STAR;
+	}
+	while (i < len)
+	{
+		SeqAction	a;
+		int			start = i;
+
+		memset(&a, 0, sizeof(a));
+		a.pos = start + 1;
+		if (i + 1 < len && p[i] == '(' && p[i + 1] == '?')
+		{
+			int			digits;
+			uint64		v;
+
+			i += 2;
+			if (i < len && p[i] == 't')
+			{
+				i++;
+				if (i + 1 < len && p[i] == '<' && p[i + 1] == '=')
+					a.op = SEQ_LE, i += 2;
+				else if (i < len && p[i] == '<')
+					a.op = SEQ_LT, i += 1;
+				else if (i + 1 < len && p[i] == '>' && p[i + 1] == '=')
+					a.op = SEQ_GE, i += 2;
+				else if (i < len && p[i] == '>')
+					a.op = SEQ_GT, i += 1;
+				else if (i + 1 < len && p[i] == '=' && p[i + 1] == '=')
+					a.op = SEQ_EQ, i += 2;
+				else
+					seq_syntax_error(p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"", true);
+				if (!seq_number(p, len, &i, &v, &digits))
+					seq_syntax_error(p, len, digits, "number out of range", false);
+				if (SEQ_IS_TIME(prev))
+					seq_syntax_error(p, len, start, "a time condition cannot follow another time condition", false);
+				a.n = v;
+				a.shift = prev == SEQ_STAR ? 0 : 1;
+			}
+			else
+			{
+				bool		fits = seq_number(p, len, &i, &v, &digits);
+
+				if (!fits || v < 1 || v > (uint64) nconds)
+				{
+					char	   *pat = pnstrdup(p, len);
+					char	   *num = pnstrdup(p + digits, i - digits);
+
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid sequence pattern at position %d: condition number %s is out of range",
+									digits + 1, num),
+							 errdetail("The pattern is \"%s\"; the conditions are numbered 1 to %d.", pat, nconds),
+							 errhint("(?N) refers to the N-th condition after the time argument.")));
+				}
+				a.op = SEQ_EVENT;
+				a.cond = (int) v - 1;
+			}
+			if (i >= len || p[i] != ')')
+				seq_syntax_error(p, len, i, "expected \")\"", true);
+			i++;
+		}
+		else if (i + 1 < len && p[i] == '.' && p[i + 1] == '*')
+		{
+			a.op = SEQ_STAR;
+			i += 2;
+		}
+		else if (p[i] == '.')
+		{
+			a.op = SEQ_ANY;
+			i += 1;
+		}
+		else
+			seq_syntax_error(p, len, i, "expected \"(?\", \".\" or \".*\"", true);
+		if (acts)
+			acts[nact] = a;
+		nact++;
+		prev = a.op;
+	}
+	return nact;
+}
+
+void
+sequence_pattern_check(const char *pattern, int len, int nconds)
+{
+	(void) seq_parse(pattern, len, nconds, NULL);
+}
+
+/* can the action match nothing once the events have run out? (ClickHouse's list) */
+static bool
+seq_skippable(const SeqAction *a)
+{
+	return a->op == SEQ_STAR || a->op == SEQ_LT || a->op == SEQ_LE ||
+		(a->op == SEQ_GE && a->n == 0);
+}
+
+/* the compiled pattern of this state, parsed once per call site */
+static SeqCache *
+seq_compiled(FunctionCallInfo fcinfo, const Events *e)
+{
+	SeqCache   *c = (SeqCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	const char *p = EVENTS_PATTERN(e);
+	int			len = e->patlen;
+	int			nact;
+	SeqAction  *acts;
+	int			a;
+
+	if (c != NULL && c->len == len && c->nconds == e->nconds && c->clock == e->clock &&
+		memcmp(c->text, p, len) == 0)
+		return c;
+
+	/* parse and convert the times to clock units before touching the cache */
+	nact = seq_parse(p, len, e->nconds, NULL);
+	acts = MemoryContextAlloc(mcxt, sizeof(SeqAction) * nact);
+	(void) seq_parse(p, len, e->nconds, acts);
+	for (a = 0; a < nact; a++)
+	{
+		SeqAction  *x = &acts[a];
+
+		if (!SEQ_IS_TIME(x->op))
+			continue;
+		if (e->clock == EVENTS_CLOCK_BIGINT)
+			x->span = x->n;
+		else if (x->n <= PG_UINT64_MAX / USECS_PER_SEC)
+			x->span = x->n * USECS_PER_SEC;
+		else
+		{
+			char	   *pat = pnstrdup(p, len);
+
+			pfree(acts);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid sequence pattern at position %d: " UINT64_FORMAT " seconds is out of range",
+							x->pos, x->n),
+					 errdetail("The pattern is \"%s\"; a time condition on a timestamp clock can be at most "
+							   UINT64_FORMAT " seconds.", pat, PG_UINT64_MAX / USECS_PER_SEC)));
+		}
+	}
+
+	if (c == NULL)
+		c = MemoryContextAllocZero(mcxt, sizeof(SeqCache));
+	else
+	{
+		/* another pattern at this call site (one per group is possible): rebuild */
+		pfree(c->text);
+		pfree(c->acts);
+		pfree(c->skip);
+		pfree(c->kept);
+		pfree(c->kept_match);
+		pfree(c->cur);
+		pfree(c->nxt);
+		pfree(c->minq);
+		pfree(c->maxq);
+		pfree(c->ptr_ge);
+		pfree(c->ptr_gt);
+		pfree(c->eq_lo);
+		pfree(c->eq_ans);
+	}
+	c->text = MemoryContextAlloc(mcxt, len + 1);
+	memcpy(c->text, p, len);
+	c->len = len;
+	c->nconds = e->nconds;
+	c->clock = e->clock;
+	c->nact = nact;
+	c->acts = acts;
+	c->skip = MemoryContextAlloc(mcxt, sizeof(bool) * (nact + 1));
+	c->kept = MemoryContextAllocZero(mcxt, sizeof(bool) * (nact + 1));
+	c->kept_match = MemoryContextAllocZero(mcxt, sizeof(bool) * (nact + 1));
+	c->cur = MemoryContextAlloc(mcxt, sizeof(bool) * (nact + 1));
+	c->nxt = MemoryContextAlloc(mcxt, sizeof(bool) * (nact + 1));
+	c->minq = MemoryContextAlloc(mcxt, sizeof(int64) * (nact + 1));
+	c->maxq = MemoryContextAlloc(mcxt, sizeof(int64) * (nact + 1));
+	c->ptr_ge = MemoryContextAlloc(mcxt, sizeof(int64) * (nact + 1));
+	c->ptr_gt = MemoryContextAlloc(mcxt, sizeof(int64) * (nact + 1));
+	c->eq_lo = MemoryContextAlloc(mcxt, sizeof(int64) * (nact + 1));
+	c->eq_ans = MemoryContextAlloc(mcxt, sizeof(int64) * (nact + 1));
+
+	c->needs = 0;
+	c->skip[nact] = true;
+	for (a = nact - 1; a >= 0; a--)
+		c->skip[a] = seq_skippable(&acts[a]) && c->skip[a + 1];
+	for (a = 0; a < nact; a++)
+	{
+		if (acts[a].op == SEQ_EVENT)
+			c->needs |= (uint32) 1 << acts[a].cond;
+		/* the rows the replay of sequence_count reads (row nact is all true) */
+		if ((acts[a].op == SEQ_STAR || SEQ_IS_TIME(acts[a].op)) && a + 1 < nact)
+			c->kept[a + 1] = true;
+		if (acts[a].op == SEQ_EQ && a + 1 < nact)
+			c->kept_match[a + 1] = true;
+	}
+	fcinfo->flinfo->fn_extra = c;
+	return c;
+}
+
+/* ---------------------------------------------------------------- matcher */
+
+typedef struct SeqRun
+{
+	SeqCache   *c;
+	const EventRow *ev;
+	int64		n;
+	uint64	  **bits;			/* bits[r]: reach(r, q) for q < n, or NULL */
+} SeqRun;
+
+#define BIT_TEST(w, q) (((w)[(q) >> 6] >> ((q) & 63)) & 1)
+
+/* the first q in [from, to) with reach(r, q), or -1 */
+static int64
+seq_next(const SeqRun *run, int r, int64 from, int64 to)
+{
+	const uint64 *w = run->bits[r];
+	int64		i;
+	uint64		word;
+
+	if (from >= to)
+		return -1;
+	if (r == run->c->nact)
+		return from;			/* every action done: reachable everywhere */
+	Assert(w != NULL);
+	i = from >> 6;
+	word = w[i] & (~(uint64) 0 << (from & 63));
+	for (;;)
+	{
+		if (word != 0)
+		{
+			int64		q = (i << 6) + __builtin_ctzll(word);
+
+			return q < to ? q : -1;
+		}
+		i++;
+		if ((i << 6) >= to)
+			return -1;
+		word = w[i];
+	}
+}
+
+/*
+ * The backward pass: reach(a, e) for e = n-1 .. 0.  With stop_at_match,
+ * returns true as soon as reach(1, e) holds for some e, i.e. a match from
+ * (0, 0) exists (n > 0).  Fills the kept bit rows.
+ */
+static bool
+seq_backward(SeqRun *run, const bool *kept, bool stop_at_match)
+{
+	SeqCache   *c = run->c;
+	const EventRow *ev = run->ev;
+	int64		n = run->n;
+	int			nact = c->nact;
+	bool	   *cur = c->cur;
+	bool	   *nxt = c->nxt;
+	int64		work = 0;
+	int64		e;
+	int			a;
+
+	for (a = 0; a <= nact; a++)
+	{
+		nxt[a] = c->skip[a];	/* reach(a, n) */
+		c->minq[a] = -1;
+		c->maxq[a] = -1;
+		c->ptr_ge[a] = n;
+		c->ptr_gt[a] = n;
+		c->eq_lo[a] = -1;
+		c->eq_ans[a] = -1;
+	}
+	for (e = n - 1; e >= 0; e--)
+	{
+		uint32		mask = ev[e].mask;
+		bool	   *t;
+
+		work += nact + 1;
+		if (work >= 65536)
+		{
+			CHECK_FOR_INTERRUPTS();
+			work = 0;
+		}
+		cur[nact] = true;
+		c->minq[nact] = e;
+		if (c->maxq[nact] < 0)
+			c->maxq[nact] = e;
+		for (a = nact - 1; a >= 0; a--)
+		{
+			const SeqAction *x = &c->acts[a];
+			bool		v = false;
+
+			switch (x->op)
+			{
+				case SEQ_EVENT:
+					v = ((mask >> x->cond) & 1) && nxt[a + 1];
+					break;
+				case SEQ_ANY:
+					v = nxt[a + 1];
+					break;
+				case SEQ_STAR:
+					v = cur[a + 1] || (e + 1 < n && nxt[a]);
+					break;
+				default:
+					if (e >= x->shift)
+					{
+						int64		b = e - x->shift;
+						int64		ge = c->ptr_ge[a];
+						int64		gt = c->ptr_gt[a];
+						int64		lo;
+						int64		hi;
+
+						/* first q >= b with span >= N, > N: they only move down */
+						while (ge - 1 >= b && events_span(ev[b].ts, ev[ge - 1].ts) >= x->span)
+							ge--;
+						while (gt - 1 >= b && events_span(ev[b].ts, ev[gt - 1].ts) > x->span)
+							gt--;
+						c->ptr_ge[a] = ge;
+						c->ptr_gt[a] = gt;
+						switch (x->op)
+						{
+							case SEQ_LT:
+								v = c->minq[a + 1] >= 0 && c->minq[a + 1] < ge;
+								break;
+							case SEQ_LE:
+								v = c->minq[a + 1] >= 0 && c->minq[a + 1] < gt;
+								break;
+							case SEQ_GT:
+								v = c->maxq[a + 1] >= 0 && c->maxq[a + 1] >= gt;
+								break;
+							case SEQ_GE:
+								v = c->maxq[a + 1] >= 0 && c->maxq[a + 1] >= ge;
+								break;
+							case SEQ_EQ:
+								lo = Max(ge, e);
+								hi = gt;
+								if (lo >= hi)
+									v = false;
+								else if (lo == e)
+									v = c->minq[a + 1] >= 0 && c->minq[a + 1] < hi;
+								else
+								{
+									/* a range wholly ahead: its bits are final */
+									if (c->eq_lo[a] != lo)
+									{
+										c->eq_lo[a] = lo;
+										c->eq_ans[a] = seq_next(run, a + 1, lo, hi);
+									}
+									v = c->eq_ans[a] >= 0;
+								}
+								break;
+						}
+					}
+					break;
+			}
+			cur[a] = v;
+			if (v)
+			{
+				c->minq[a] = e;
+				if (c->maxq[a] < 0)
+					c->maxq[a] = e;
+				if (kept[a])
+					run->bits[a][e >> 6] |= (uint64) 1 << (e & 63);
+			}
+		}
+		if (stop_at_match && cur[1])
+			return true;
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	return false;
+}
+
+/* allocate the bit rows marked in kept (54000 past SEQ_MAX_BITS_BYTES) */
+static void
+seq_alloc_bits(SeqRun *run, const bool *kept)
+{
+	SeqCache   *c = run->c;
+	Size		words = (Size) ((run->n + 63) / 64);
+	int			rows = 0;
+	int			r;
+
+	for (r = 0; r <= c->nact; r++)
+		rows += kept[r] ? 1 : 0;
+	run->bits = palloc0(sizeof(uint64 *) * (c->nact + 1));
+	if (rows == 0)
+		return;
+	if (words > SEQ_MAX_BITS_BYTES / sizeof(uint64) / rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sequence pattern is too complex for a group of " INT64_FORMAT " events", run->n),
+				 errdetail("Matching keeps one bit per event for each of the pattern's %d \".*\" and time conditions, more than 1 GB.",
+						   rows),
+				 errhint("Use fewer \".*\" and time conditions, or group by a finer key.")));
+	for (r = 0; r <= c->nact; r++)
+		if (kept[r])
+			run->bits[r] = palloc0(words * sizeof(uint64));
+}
+
+static void
+seq_free_bits(SeqRun *run)
+{
+	int			r;
+
+	for (r = 0; r <= run->c->nact; r++)
+		if (run->bits[r])
+			pfree(run->bits[r]);
+	pfree(run->bits);
+}
+
+/* the first q >= b with span(b, q) >= N (strict: > N), by binary search */
+static int64
+seq_first_span(const SeqRun *run, int64 b, uint64 span, bool strict)
+{
+	int64		lo = b;
+	int64		hi = run->n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+		uint64		s = events_span(run->ev[b].ts, run->ev[mid].ts);
+
+		if (strict ? s > span : s >= span)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * ClickHouse's first match from (0, pos), pos < n, given the bit rows:
+ * returns where it ends, or -1 when there is none.
+ */
+static int64
+seq_first_match(const SeqRun *run, int64 pos)
+{
+	SeqCache   *c = run->c;
+	int64		n = run->n;
+	int			a = 1;
+	int64		e = seq_next(run, 1, pos, n);	/* the leading .* */
+
+	if (e < 0)
+		return -1;
+	for (;;)
+	{
+		const SeqAction *x;
+
+		if (a == c->nact)
+			return e;
+		if (e == n)
+		{
+			Assert(c->skip[a]);
+			return n;
+		}
+		x = &c->acts[a];
+		switch (x->op)
+		{
+			case SEQ_EVENT:
+			case SEQ_ANY:
+				e++;
+				break;
+			case SEQ_STAR:
+				e = seq_next(run, a + 1, e, n);
+				break;
+			default:
+				{
+					int64		b = e - x->shift;
+					int64		lo = e;
+					int64		hi = n;
+
+					/* the positions q >= e whose span from b satisfies the condition */
+					switch (x->op)
+					{
+						case SEQ_LT:
+							hi = seq_first_span(run, b, x->span, false);
+							break;
+						case SEQ_LE:
+							hi = seq_first_span(run, b, x->span, true);
+							break;
+						case SEQ_GT:
+							lo = Max(e, seq_first_span(run, b, x->span, true));
+							break;
+						case SEQ_GE:
+							lo = Max(e, seq_first_span(run, b, x->span, false));
+							break;
+						case SEQ_EQ:
+							lo = Max(e, seq_first_span(run, b, x->span, false));
+							hi = seq_first_span(run, b, x->span, true);
+							break;
+					}
+					e = seq_next(run, a + 1, lo, hi);
+				}
+				break;
+		}
+		if (e < 0)
+			elog(ERROR, "sequence_count lost its match at action %d", a);
+		a++;
+	}
+}
+
+/* the state argument (NULL when the group had no rows) */
+static Events *
+seq_state(FunctionCallInfo fcinfo)
+{
+	Events	   *e;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	e = (Events *) PG_GETARG_POINTER(0);
+	if (VARATT_IS_EXTENDED(e))
+		e = events_from_datum(PG_GETARG_DATUM(0));
+	if (e->kind != EVENTS_KIND_SEQUENCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a window_funnel state is not a sequence_match state")));
+	events_sort(e);
+	return e;
+}
+
+/* has every condition the pattern names held on some event? */
+static bool
+seq_conditions_met(const SeqCache *c, const Events *e)
+{
+	const EventRow *ev = EVENTS_ROWS(e);
+	uint32		met = 0;
+	int64		i;
+
+	if (c->needs == 0)
+		return true;
+	for (i = 0; i < e->n; i++)
+	{
+		met |= ev[i].mask;
+		if ((met & c->needs) == c->needs)
+			return true;
+	}
+	return false;
+}
+
+PG_FUNCTION_INFO_V1(sequence_match_final);
+Datum
+sequence_match_final(PG_FUNCTION_ARGS)
+{
+	Events	   *e = seq_state(fcinfo);
+	SeqCache   *c;
+	SeqRun		run;
+	bool		match;
+
+	if (e == NULL)
+		PG_RETURN_BOOL(false);
+	c = seq_compiled(fcinfo, e);
+	if (e->n == 0)
+		PG_RETURN_BOOL(c->skip[0]);
+	if (!seq_conditions_met(c, e))
+		PG_RETURN_BOOL(false);	/* a (?N) can never match */
+	run.c = c;
+	run.ev = EVENTS_ROWS(e);
+	run.n = e->n;
+	seq_alloc_bits(&run, c->kept_match);
+	match = seq_backward(&run, c->kept_match, true) || c->skip[0];
+	seq_free_bits(&run);
+	PG_RETURN_BOOL(match);
+}
+
+PG_FUNCTION_INFO_V1(sequence_count_final);
+Datum
+sequence_count_final(PG_FUNCTION_ARGS)
+{
+	Events	   *e = seq_state(fcinfo);
+	SeqCache   *c;
+	SeqRun		run;
+	int64		count = 0;
+	int64		pos = 0;
+
+	if (e == NULL || e->n == 0)
+		PG_RETURN_INT64(0);
+	c = seq_compiled(fcinfo, e);
+	if (!seq_conditions_met(c, e))
+		PG_RETURN_INT64(0);
+	run.c = c;
+	run.ev = EVENTS_ROWS(e);
+	run.n = e->n;
+	seq_alloc_bits(&run, c->kept);
+	(void) seq_backward(&run, c->kept, false);
+	while (pos < run.n)
+	{
+		int64		end;
+
+		CHECK_FOR_INTERRUPTS();
+		end = seq_first_match(&run, pos);
+		if (end < 0)
+		{
+			/* ClickHouse's failed search ends at (a0, n): see the header */
+			if (c->skip[0])
+				count++;
+			break;
+		}
+		count++;
+		pos = end > pos ? end : pos + 1;
+	}
+	seq_free_bits(&run);
+	PG_RETURN_INT64(count);
+}
