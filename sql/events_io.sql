@@ -124,7 +124,9 @@ FROM (VALUES
   ('huge bigint clock is fine', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "conditions": 2, "events": [[-9223372036854775808, 1], [9223372036854775807, 2]]}'),
   ('window on a sequence', '{"version": 1, "kind": "sequence", "clock": "bigint", "pattern": "(?1)", "window": 1, "conditions": 2, "events": []}'),
   ('pattern on a funnel', '{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 1, "mode": "", "pattern": "(?1)", "conditions": 2, "events": []}'),
-  ('valid sequence', '{"version": 1, "kind": "sequence", "clock": "timestamp", "pattern": "(?1).*(?2)", "conditions": 2, "events": [[5, 3], [5, 2], [7, 1]]}')
+  ('valid sequence', '{"version": 1, "kind": "sequence", "clock": "timestamp", "pattern": "(?1).*(?2)", "conditions": 2, "events": [[5, 3], [5, 2], [7, 1]]}'),
+  ('bad pattern', '{"version": 1, "kind": "sequence", "clock": "bigint", "pattern": "(?1", "conditions": 1, "events": []}'),
+  ('pattern condition beyond', '{"version": 1, "kind": "sequence", "clock": "bigint", "pattern": "(?1)(?3)", "conditions": 2, "events": []}')
 ) v(c, v);
 -- a huge clock span is no overflow: -2^63 .. 2^63-1 is more than the window
 SELECT funnel.window_funnel_final('{"version": 1, "kind": "window_funnel", "clock": "bigint", "window": 9223372036854775807, "mode": "", "conditions": 2, "events": [[-9223372036854775808, 1], [9223372036854775807, 2]]}') AS level_far_apart,
@@ -179,6 +181,9 @@ FROM (VALUES
   ('truncated header', substring(pg_temp.b(1, 3, 2, 0, 10, '', 0, '') FROM 1 FOR 9)),
   ('bits beyond', pg_temp.b(1, 3, 2, 0, 10, '', 1, int8send(1) || int4send(8))),
   ('out of order', pg_temp.b(1, 3, 2, 0, 10, '', 2, int8send(2) || int4send(1) || int8send(1) || int4send(1))),
+  ('valid sequence', pg_temp.b(2, 3, 2, 0, 0, '(?1).*(?2)', 1, int8send(5) || int4send(3))),
+  ('bad pattern', pg_temp.b(2, 3, 2, 0, 0, '(?1', 0, '')),
+  ('sequence with a mode', pg_temp.b(2, 3, 2, 2, 0, '(?1)', 0, '')),
   ('huge pattern length', '\x0102030201'::bytea || int8send(0) || int4send(2000000000))
 ) v(c, b);
 DROP SCHEMA eio CASCADE;
