@@ -128,12 +128,19 @@ put_u64(unsigned char *p, uint64_t v)
 static uint64_t
 get_u64(const unsigned char *p)
 {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t	v;
+
+	memcpy(&v, p, sizeof v);
+	return __builtin_bswap64(v);
+#else
 	uint64_t	v = 0;
 	int			i;
 
 	for (i = 0; i < 8; i++)
 		v = (v << 8) | p[i];
 	return v;
+#endif
 }
 
 static void
@@ -190,17 +197,6 @@ put_count(unsigned char *p, uint64_t v, int width)
 		p[i] = (unsigned char) (v & 0xff);
 		v >>= 8;
 	}
-}
-
-static uint64_t
-get_count(const unsigned char *p, int width)
-{
-	uint64_t	v = 0;
-	int			i;
-
-	for (i = 0; i < width; i++)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 static int
@@ -348,15 +344,16 @@ store_add(QSStore *s, int32_t slo, uint32_t n, const uint64_t *src, uint64_t sto
 	}
 	store_place(s, flo, newhi, live);
 	s->counts[flo - s->offset] += collapsed;
-	for (i = 0; i < n; i++)
+	i = 0;
+	/* source buckets below the floor go into the floor bucket */
+	for (; i < n && slo + (int32_t) i < flo; i++)
+		s->counts[flo - s->offset] += src[i];
+	/* the rest map one to one: a loop the compiler vectorizes */
 	{
-		int32_t		k = slo + (int32_t) i;
+		int64_t		base = (int64_t) slo - s->offset;	/* base + i >= 0 from here */
 
-		if (src[i] == 0)
-			continue;
-		if (k < flo)
-			k = flo;
-		s->counts[k - s->offset] += src[i];
+		for (; i < n; i++)
+			s->counts[base + i] += src[i];
 	}
 	s->total += stotal;
 	s->hi = newhi;
@@ -899,8 +896,8 @@ qs_quantile(QSketch *qs, double p, double *result)
 /* ------------------------------------------------------------- validation */
 
 /*
- * A sketch to validate, in memory (values/counts) or still in a serialized
- * buffer (raw_values/raw_counts with a count width).
+ * A sketch to validate, in memory.  width is the count width of a serialized
+ * sketch (checked to be the minimal one), 0 for one built from parts.
  */
 typedef struct View
 {
@@ -910,28 +907,15 @@ typedef struct View
 	double		max;
 	uint32_t	nvalues;
 	const double *values;
-	const unsigned char *raw_values;
 	uint64_t	zero_count;
 	int32_t		lo[2];
 	uint32_t	n[2];
 	const uint64_t *counts[2];
-	const unsigned char *raw_counts[2];
-	int			width;			/* 0: in memory */
+	int			width;
+	int			have_sums;		/* sum/maxc below already computed */
+	uint64_t	sum[2];
+	uint64_t	maxc[2];
 } View;
-
-static double
-view_value(const View *v, uint32_t i)
-{
-	return v->raw_values ? get_f64(v->raw_values + (size_t) i * 8) : v->values[i];
-}
-
-static uint64_t
-view_count(const View *v, int side, uint32_t i)
-{
-	if (v->width)
-		return get_count(v->raw_counts[side] + (size_t) i * (size_t) v->width, v->width);
-	return v->counts[side][i];
-}
 
 static int
 validate_view(const View *v)
@@ -954,7 +938,7 @@ validate_view(const View *v)
 			return QS_ERR_TOTAL;
 		for (i = 0; i < v->nvalues; i++)
 		{
-			double		x = view_value(v, i);
+			double		x = v->values[i];
 
 			if (!isfinite(x))
 				return QS_ERR_NONFINITE;
@@ -969,7 +953,7 @@ validate_view(const View *v)
 			if (v->min != 0 || v->max != 0)
 				return QS_ERR_MINMAX;
 		}
-		else if (v->min != view_value(v, 0) || v->max != view_value(v, v->nvalues - 1))
+		else if (v->min != v->values[0] || v->max != v->values[v->nvalues - 1])
 			return QS_ERR_MINMAX;
 		return QS_OK;
 	}
@@ -1001,18 +985,41 @@ validate_view(const View *v)
 			if (lo < QS_INDEX_MIN || lo > QS_INDEX_MAX ||
 				(int64_t) lo + (int64_t) n - 1 > QS_INDEX_MAX)
 				return QS_ERR_BUCKET_RANGE;
-			if (view_count(v, side, 0) == 0 || view_count(v, side, n - 1) == 0)
+			if (v->counts[side][0] == 0 || v->counts[side][n - 1] == 0)
 				return QS_ERR_BUCKET_EDGE;
-			for (i = 0; i < n; i++)
+			if (v->have_sums)
 			{
-				uint64_t	c = view_count(v, side, i);
-
-				if (c > QS_MAX_COUNT - total[side])
-					return QS_ERR_TOTAL;
-				total[side] += c;
-				if (c > maxcount)
-					maxcount = c;
+				total[side] = v->sum[side];
+				if (v->maxc[side] > maxcount)
+					maxcount = v->maxc[side];
 			}
+			else if (v->width >= 1 && v->width <= 4)
+			{
+				/* counts < 2^32, n <= 2^13: the sum cannot overflow */
+				const uint64_t *c = v->counts[side];
+				uint64_t	t = 0,
+							m = 0;
+
+				for (i = 0; i < n; i++)
+				{
+					t += c[i];
+					m = c[i] > m ? c[i] : m;
+				}
+				total[side] = t;
+				if (m > maxcount)
+					maxcount = m;
+			}
+			else
+				for (i = 0; i < n; i++)
+				{
+					uint64_t	c = v->counts[side][i];
+
+					if (c > QS_MAX_COUNT - total[side])
+						return QS_ERR_TOTAL;
+					total[side] += c;
+					if (c > maxcount)
+						maxcount = c;
+				}
 		}
 		if (v->width && v->width != width_for(maxcount))
 			return QS_ERR_WIDTH;
@@ -1082,7 +1089,7 @@ build_from_view(QSketch *out, const QSAllocator *alloc, const View *v)
 			if (tmp.values == NULL)
 				return QS_ERR_NOMEM;
 			for (i = 0; i < v->nvalues; i++)
-				tmp.values[i] = view_value(v, i);
+				tmp.values[i] = v->values[i];
 			tmp.nvalues = tmp.cap = v->nvalues;
 		}
 	}
@@ -1105,7 +1112,7 @@ build_from_view(QSketch *out, const QSAllocator *alloc, const View *v)
 			s->total = 0;
 			for (i = 0; i < n; i++)
 			{
-				s->counts[i] = view_count(v, side, i);
+				s->counts[i] = v->counts[side][i];
 				s->total += s->counts[i];
 			}
 			s->cap = n;
@@ -1297,12 +1304,74 @@ qs_serialize(QSketch *qs, unsigned char *buf, size_t buflen)
 	return (size_t) (p - buf);
 }
 
+/*
+ * out[i] = the i-th big-endian count of width w at raw, one loop per width;
+ * for w <= 4 also their sum (< 2^45: no overflow) and maximum, so that
+ * validation does not read them again (*have = 1).
+ */
+static void
+decode_counts(const unsigned char *raw, int w, uint32_t n, uint64_t *out,
+			  uint64_t *sum, uint64_t *maxc, int *have)
+{
+	uint32_t	i;
+	uint64_t	t = 0,
+				m = 0;
+
+	*have = 1;
+	switch (w)
+	{
+		case 1:
+			/* every count fits one byte, so the width is minimal: no maximum */
+			for (i = 0; i < n; i++)
+				t += (out[i] = raw[i]);
+			m = n > 0 ? 1 : 0;
+			break;
+		case 2:
+			for (i = 0; i < n; i++, raw += 2)
+			{
+				uint64_t	c = ((uint64_t) raw[0] << 8) | raw[1];
+
+				out[i] = c;
+				t += c;
+				m |= c;
+			}
+			break;
+		case 4:
+			for (i = 0; i < n; i++, raw += 4)
+			{
+				uint64_t	c = get_u32(raw);
+
+				out[i] = c;
+				t += c;
+				m |= c;
+			}
+			break;
+		default:
+			for (i = 0; i < n; i++, raw += 8)
+				out[i] = get_u64(raw);
+			*have = 0;
+			break;
+	}
+	*sum = t;
+	*maxc = m;
+}
+
+/*
+ * Every length is checked against len, and the value and bucket counts
+ * against their limits, before anything is allocated (at most 8 KiB of
+ * values or 2 x 64 KiB of counts); the decoded arrays are then validated as
+ * a whole, and freed again if they are not a canonical sketch.
+ */
 int
 qs_deserialize(QSketch *out, const QSAllocator *alloc, const unsigned char *buf,
 			   size_t len, size_t *consumed)
 {
 	View		v;
+	QSketch		tmp;
+	const unsigned char *raw[2] = {NULL, NULL};
+	int			have[2] = {1, 1};
 	size_t		pos;
+	int			side;
 	int			rc;
 
 	if (consumed != NULL)
@@ -1339,13 +1408,11 @@ qs_deserialize(QSketch *out, const QSAllocator *alloc, const unsigned char *buf,
 		if ((len - pos) / 8 < v.count)
 			return QS_ERR_TRUNCATED;
 		v.nvalues = (uint32_t) v.count;
-		v.raw_values = buf + pos;
+		raw[0] = buf + pos;
 		pos += (size_t) v.count * 8;
 	}
 	else
 	{
-		int			side;
-
 		if (len < SKETCH_FIXED)
 			return QS_ERR_TRUNCATED;
 		v.zero_count = get_u64(buf + 26);
@@ -1364,17 +1431,73 @@ qs_deserialize(QSketch *out, const QSAllocator *alloc, const unsigned char *buf,
 				return QS_ERR_BUCKET_RANGE;
 			if ((len - pos) / (size_t) v.width < v.n[side])
 				return QS_ERR_TRUNCATED;
-			v.raw_counts[side] = buf + pos;
+			raw[side] = buf + pos;
 			pos += (size_t) v.n[side] * (size_t) v.width;
 		}
 	}
-	if ((rc = validate_view(&v)) != QS_OK)
-		return rc;
-	if ((rc = build_from_view(out, alloc, &v)) != QS_OK)
+
+	/* decode into the arrays the sketch will own */
+	qs_init(&tmp, alloc);
+	tmp.count = v.count;
+	tmp.min = v.min;
+	tmp.max = v.max;
+	tmp.exact = v.exact;
+	tmp.sorted = 1;
+	if (v.exact)
 	{
-		qs_init(out, alloc);
+		if (v.nvalues > 0)
+		{
+			uint32_t	i;
+
+			if ((tmp.values = qs_alloc(&tmp.alloc, (size_t) v.nvalues * sizeof(double))) == NULL)
+				return QS_ERR_NOMEM;
+			for (i = 0; i < v.nvalues; i++)
+				tmp.values[i] = get_f64(raw[0] + (size_t) i * 8);
+			tmp.nvalues = tmp.cap = v.nvalues;
+		}
+		v.values = tmp.values;
+	}
+	else
+	{
+		tmp.zero_count = v.zero_count;
+		for (side = 0; side < 2; side++)
+		{
+			QSStore    *s = &tmp.stores[side];
+			uint32_t	n = v.n[side];
+
+			if (n == 0)
+				continue;
+			if ((s->counts = qs_alloc(&tmp.alloc, (size_t) n * sizeof(uint64_t))) == NULL)
+			{
+				qs_free(&tmp);
+				return QS_ERR_NOMEM;
+			}
+			decode_counts(raw[side], v.width, n, s->counts, &v.sum[side], &v.maxc[side], &have[side]);
+			s->cap = n;
+			s->offset = s->lo = v.lo[side];
+			s->hi = v.lo[side] + (int32_t) n - 1;
+			v.counts[side] = s->counts;
+		}
+	}
+	v.have_sums = !v.exact && have[0] && have[1];
+	if ((rc = validate_view(&v)) != QS_OK)
+	{
+		qs_free(&tmp);
 		return rc;
 	}
+	/* validated: the totals are the sums (no overflow) */
+	for (side = 0; side < 2 && !v.exact; side++)
+	{
+		QSStore    *s = &tmp.stores[side];
+		uint32_t	i;
+
+		if (v.have_sums)
+			s->total = v.sum[side];
+		else
+			for (i = 0; i < v.n[side]; i++)
+				s->total += s->counts[i];
+	}
+	*out = tmp;
 	*consumed = pos;
 	return QS_OK;
 }

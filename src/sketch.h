@@ -212,7 +212,9 @@ extern size_t qs_serialize(QSketch *qs, unsigned char *buf, size_t buflen);
 
 /*
  * Parse and validate one serialized sketch at the start of buf[0..len).
- * Validates everything before allocating; on success *out holds the sketch
+ * Checks every length and count limit before allocating (so at most 8 KiB
+ * of values or 2 x 64 KiB of bucket counts), then validates the decoded
+ * arrays and frees them if invalid; on success *out holds the sketch
  * (initialized with alloc) and *consumed the number of bytes used (the
  * encoding may be followed by other data).  On failure returns the error
  * code, *out is an empty sketch and *consumed is 0.  Never reads outside

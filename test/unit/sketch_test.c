@@ -1554,6 +1554,77 @@ test_rejects(void)
 		put_be64(b + 59, UINT64_C(2500));
 		ok(deser_rc(b, sizeof b) == QS_ERR_WIDTH, "hand-made sketch with width 8 for small counts: QS_ERR_WIDTH");
 	}
+	/*
+	 * 2- and 4-byte counts (decoded by their own loops, which also sum them
+	 * and find the widest): accepted when minimal and summing to count
+	 */
+	{
+		unsigned char b2[35 + 8 + 8 + 2 * 2];
+		unsigned char b4[35 + 8 + 8 + 2 * 4];
+		QSketch		out;
+		QSAllocator a = A;
+		size_t		used;
+		double		q;
+
+		memset(b2, 0, sizeof b2);
+		b2[0] = 1;
+		b2[1] = 1;
+		put_be64(b2 + 2, UINT64_C(5300));
+		put_be_double(b2 + 10, 1.0);
+		put_be_double(b2 + 18, 1.02);
+		b2[34] = 2;
+		put_be32(b2 + 43, 0);
+		put_be32(b2 + 47, 2);
+		b2[51] = 300 >> 8;
+		b2[52] = 300 & 0xff;
+		b2[53] = 5000 >> 8;
+		b2[54] = 5000 & 0xff;
+		ok(qs_deserialize(&out, &a, b2, sizeof b2, &used) == QS_OK && used == sizeof b2 &&
+		   qs_count(&out) == 5300 && qs_check(&out) == QS_OK &&
+		   qs_quantile(&out, 0.5, &q) == QS_OK && q > 1.0 && q <= 1.02,
+		   "hand-made sketch with 2-byte counts 300 and 5000: accepted, consistent");
+		qs_free(&out);
+		put_be64(b2 + 2, UINT64_C(5301));
+		ok(deser_rc(b2, sizeof b2) == QS_ERR_TOTAL, "2-byte counts not summing to count: QS_ERR_TOTAL");
+		{
+			unsigned char b5[35 + 8 + 8 + 5 * 2];
+			int			k;
+
+			memset(b5, 0, sizeof b5);
+			b5[0] = 1;
+			b5[1] = 1;
+			put_be64(b5 + 2, UINT64_C(1250));
+			put_be_double(b5 + 10, 1.0);
+			put_be_double(b5 + 18, pow(1.02, 4));
+			b5[34] = 2;
+			put_be32(b5 + 47, 5);
+			for (k = 0; k < 5; k++)
+				b5[52 + 2 * k] = 250;
+			ok(deser_rc(b5, sizeof b5) == QS_ERR_WIDTH, "2-byte counts that all fit one byte: QS_ERR_WIDTH");
+			b5[51] = 1;			/* first count 250 + 256 */
+			put_be64(b5 + 2, UINT64_C(1506));
+			ok(deser_rc(b5, sizeof b5) == QS_OK, "the same with one count above 255: accepted");
+		}
+
+		memset(b4, 0, sizeof b4);
+		b4[0] = 1;
+		b4[1] = 1;
+		put_be64(b4 + 2, UINT64_C(70001));
+		put_be_double(b4 + 10, 1.0);
+		put_be_double(b4 + 18, 1.02);
+		b4[34] = 4;
+		put_be32(b4 + 43, 0);
+		put_be32(b4 + 47, 2);
+		put_be32(b4 + 51, 1);
+		put_be32(b4 + 55, 70000);
+		ok(qs_deserialize(&out, &a, b4, sizeof b4, &used) == QS_OK && qs_count(&out) == 70001 &&
+		   qs_check(&out) == QS_OK,
+		   "hand-made sketch with 4-byte counts 1 and 70000: accepted, consistent");
+		qs_free(&out);
+		put_be64(b4 + 2, UINT64_C(60001));
+		put_be32(b4 + 55, 60000);
+		ok(deser_rc(b4, sizeof b4) == QS_ERR_WIDTH, "4-byte counts that all fit two bytes: QS_ERR_WIDTH");
+	}
 	/* the two stores together overflow the total */
 	{
 		unsigned char b[35 + 8 + 8 + 8 + 8];
