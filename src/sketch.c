@@ -1474,8 +1474,6 @@ qs_deserialize(QSketch *out, const QSAllocator *alloc, const unsigned char *buf,
 			}
 			decode_counts(raw[side], v.width, n, s->counts, &v.sum[side], &v.maxc[side], &have[side]);
 			s->cap = n;
-			s->offset = s->lo = v.lo[side];
-			s->hi = v.lo[side] + (int32_t) n - 1;
 			v.counts[side] = s->counts;
 		}
 	}
@@ -1491,6 +1489,11 @@ qs_deserialize(QSketch *out, const QSAllocator *alloc, const unsigned char *buf,
 		QSStore    *s = &tmp.stores[side];
 		uint32_t	i;
 
+		if (v.n[side] == 0)
+			continue;
+		/* lo + n - 1 is a valid index now */
+		s->offset = s->lo = v.lo[side];
+		s->hi = v.lo[side] + (int32_t) v.n[side] - 1;
 		if (v.have_sums)
 			s->total = v.sum[side];
 		else
