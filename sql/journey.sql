@@ -4,7 +4,9 @@
 -- rows in any order.  Every expected value is worked out in the comments.
 -- Errors: infinite times and as_of, spans too long for an interval (22008), a
 -- stage of another funnel (42804), an enum that is not a funnel (42704), the
--- support functions outside an aggregate (0A000).
+-- support functions outside an aggregate (0A000).  Custom aggregates over the
+-- support functions with an initcond: the empty journey (no room) and a journey
+-- of another funnel (22023).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS funnel;
 SET timezone = 'UTC';
@@ -20,6 +22,12 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
     RETURN st || ': ' || msg;
+END
+$$;
+-- The lines of a query's plan (EXPLAIN, COSTS OFF).
+CREATE FUNCTION pg_temp.explain_lines(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || sql;
 END
 $$;
 
@@ -335,6 +343,81 @@ FROM (SELECT funnel.journey(s, t) AS j
 -- the support functions outside an aggregate: 0A000
 SELECT pg_temp.try($$SELECT funnel.journey_transfn(NULL, 'lead'::funnel.sales_stage, now())$$) AS transfn,
        pg_temp.try($$SELECT funnel.journey_combine(NULL, NULL)$$) AS combine;
+
+------------------------------------------------------------------------------
+-- 5. Custom aggregates over the support functions with an initial condition
+------------------------------------------------------------------------------
+-- An initcond journey has exactly the room its events need: the empty journey has
+-- room for none.  The transition and combine functions grow such a state (they
+-- used to double a capacity of 0 to 0 and write past it, or loop forever).
+CREATE AGGREGATE pg_temp.jr_from_empty(anyenum, timestamptz) (
+    sfunc = funnel.journey_transfn, stype = funnel.journey, finalfunc = funnel.journey_final,
+    combinefunc = funnel.journey_combine, parallel = safe,
+    initcond = '{"version":1,"type":"funnel.sales_stage","events":[]}');
+-- journey_combine as a transition function: merges whole journeys into the initcond
+CREATE AGGREGATE pg_temp.jr_merge(funnel.journey) (
+    sfunc = funnel.journey_combine, stype = funnel.journey, finalfunc = funnel.journey_final,
+    initcond = '{"version":1,"type":"funnel.sales_stage","events":[]}');
+-- an initcond with one event: it stays the first event of every group
+CREATE AGGREGATE pg_temp.jr_from_lead(anyenum, timestamptz) (
+    sfunc = funnel.journey_transfn, stype = funnel.journey, finalfunc = funnel.journey_final,
+    initcond = '{"version":1,"type":"funnel.sales_stage","events":[["lead","2023-12-31 00:00+00"]]}');
+-- an initcond of another funnel than the stage argument's
+CREATE AGGREGATE pg_temp.jr_from_other(anyenum, timestamptz) (
+    sfunc = funnel.journey_transfn, stype = funnel.journey, finalfunc = funnel.journey_final,
+    initcond = '{"version":1,"type":"funnel.marketing_stage","events":[]}');
+CREATE AGGREGATE pg_temp.jr_merge_other(funnel.journey) (
+    sfunc = funnel.journey_combine, stype = funnel.journey, finalfunc = funnel.journey_final,
+    initcond = '{"version":1,"type":"funnel.marketing_stage","events":[]}');
+-- from the empty initcond: the same journeys as funnel.journey gives (every entity of
+-- section 1, the first event grows the state from 0; 1000 rows grow it many times)
+SELECT e, pg_temp.jr_from_empty(stage, at)::text = funnel.journey(stage, at)::text AS same
+FROM jr_hist WHERE e <> 'allnull' GROUP BY e ORDER BY e;
+SELECT pg_temp.jr_from_empty(stage, at) FROM jr_hist WHERE e = 'one';
+SELECT funnel.event_count(pg_temp.jr_from_empty(CASE WHEN g % 2 = 0 THEN 'lead' ELSE 'qualified' END::funnel.sales_stage,
+                                                '2024-01-01'::timestamptz + g * interval '1 hour')) AS events
+FROM generate_series(1, 1000) g;
+-- merging journeys into the empty initcond: the journeys of skip and backward as
+-- one history {lead,proposal,closed_won,lead,negotiation,qualified,closed_lost};
+-- 300 one-event journeys
+SELECT funnel.path(pg_temp.jr_merge(j)) FROM jr_j WHERE e IN ('skip', 'backward');
+SELECT funnel.event_count(pg_temp.jr_merge(j)) AS events
+FROM (SELECT funnel.journey(CASE WHEN g % 2 = 0 THEN 'lead' ELSE 'qualified' END::funnel.sales_stage,
+                            '2024-01-01'::timestamptz + g * interval '1 hour') AS j
+      FROM generate_series(1, 300) g GROUP BY g) x;
+-- parallel aggregation: each worker's partial state and the leader's combined state
+-- start from the empty initcond (same journeys as funnel.journey)
+CREATE TABLE jr_par AS
+SELECT g % 50 AS e, (enum_range(NULL::funnel.sales_stage))[1 + (g * 7) % 6] AS stage,
+       '2024-01-01'::timestamptz + ((g * 7919) % 1000) * interval '1 minute' AS at
+FROM generate_series(1, 5000) g;
+ANALYZE jr_par;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SELECT count(*) FILTER (WHERE line LIKE '%Partial%Aggregate%') > 0 AS partial_aggregation
+FROM pg_temp.explain_lines('SELECT e, pg_temp.jr_from_empty(stage, at) FROM jr_par GROUP BY e') line;
+CREATE TEMP TABLE jr_par_p AS SELECT e, pg_temp.jr_from_empty(stage, at)::text AS j FROM jr_par GROUP BY e;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+SELECT count(*) AS entities, count(*) FILTER (WHERE p.j = s.j) AS same
+FROM jr_par_p p JOIN (SELECT e, funnel.journey(stage, at)::text AS j FROM jr_par GROUP BY e) s USING (e);
+-- the initcond's event comes first: {lead (2023-12-31), qualified}; skip's rows after
+-- it: {lead,proposal,closed_won} (its lead repeats the stage it is in)
+SELECT e, funnel.path(pg_temp.jr_from_lead(stage, at)) FROM jr_hist WHERE e IN ('one', 'skip') GROUP BY e ORDER BY e;
+-- another funnel's initcond: 22023, from the transition and the combine function
+SELECT pg_temp.try($$SELECT pg_temp.jr_from_other(stage, at) FROM jr_hist WHERE e = 'one'$$) AS transfn_other_funnel,
+       pg_temp.try($$SELECT pg_temp.jr_merge_other(j) FROM jr_j WHERE e = 'one'$$) AS combine_other_funnel;
+-- no rows, or only rows with a NULL stage or time: the initcond, finished (where
+-- funnel.journey gives NULL)
+SELECT pg_temp.jr_from_empty(stage, at) AS no_rows FROM jr_hist WHERE false;
+SELECT pg_temp.jr_from_empty(stage, at) AS only_nulls FROM jr_hist WHERE e = 'allnull';
+DROP TABLE jr_par;
 
 DROP TABLE jr_hist, jr_j, jr_odd_hist, jr_odd_j;
 DROP TYPE jr_plain;

@@ -69,6 +69,24 @@ journey_from_datum(Datum d)
 	return j;
 }
 
+/*
+ * The capacity for at least need events, grown from cap: doubled (a state
+ * is copied O(log n) times), at least 6 (a state given by an aggregate's
+ * initcond may have room for none), at most JOURNEY_MAX_EVENTS.
+ */
+static int
+journey_grown_cap(int cap, int64 need)
+{
+	if (need > JOURNEY_MAX_EVENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a journey can hold at most %d events", JOURNEY_MAX_EVENTS)));
+	cap = Max(cap, 6);
+	while (cap < need)
+		cap = cap > JOURNEY_MAX_EVENTS / 2 ? JOURNEY_MAX_EVENTS : cap * 2;
+	return cap;
+}
+
 typedef struct SortEv
 {
 	TimestampTz at;
@@ -214,17 +232,26 @@ journey_transfn(PG_FUNCTION_ARGS)
 		j->flags = JOURNEY_SORTED;	/* (vacuously) in time order */
 	}
 	else
+	{
 		j = (Journey *) PG_GETARG_POINTER(0);
+
+		/*
+		 * Only a custom aggregate's initcond can give a state of another
+		 * funnel (an int compare per row; the state's type never changes).
+		 */
+		if (j->stage_type != c->basetype)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot add a stage of funnel %s to a journey of funnel %s",
+							format_type_be(c->basetype), format_type_be(j->stage_type)),
+					 errhint("An aggregate's initial condition (initcond) must be a journey of the stage argument's funnel.")));
+	}
 	if (j->n == j->cap)
 	{
 		/* grow: nodeAgg copies the bigger value into its context and frees the old one */
 		Journey    *bigger;
 
-		if (j->cap >= JOURNEY_MAX_EVENTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a journey can hold at most %d events", JOURNEY_MAX_EVENTS)));
-		bigger = journey_alloc(CurrentMemoryContext, j->stage_type, j->cap * 2);
+		bigger = journey_alloc(CurrentMemoryContext, j->stage_type, journey_grown_cap(j->cap, (int64) j->n + 1));
 		memcpy(bigger->ev, j->ev, sizeof(JourneyEvent) * j->n);
 		bigger->n = j->n;
 		j = bigger;
@@ -272,17 +299,9 @@ journey_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine journeys of funnels %s and %s",
 						format_type_be(a->stage_type), format_type_be(b->stage_type))));
-	if (a->n + b->n > a->cap)
+	if ((int64) a->n + b->n > a->cap)
 	{
-		int			cap = a->cap;
-
-		while (cap < a->n + b->n)
-			cap *= 2;
-		if (cap > JOURNEY_MAX_EVENTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a journey can hold at most %d events", JOURNEY_MAX_EVENTS)));
-		r = journey_alloc(CurrentMemoryContext, a->stage_type, cap);
+		r = journey_alloc(CurrentMemoryContext, a->stage_type, journey_grown_cap(a->cap, (int64) a->n + b->n));
 		memcpy(r->ev, a->ev, sizeof(JourneyEvent) * a->n);
 		r->n = a->n;
 		a = r;
