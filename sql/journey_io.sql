@@ -309,7 +309,11 @@ FROM jio_base, LATERAL (VALUES
     ('count below the events (trailing bytes)', pg_temp.jbin(j || '{"n":2}')),
     ('count 2^31 - 1', pg_temp.jbin(j || '{"n":2147483647}')),
     ('count 2^32 - 1', pg_temp.jbin(j || '{"n":4294967295}')),
-    ('count above the limit (64 Mi + 1)', pg_temp.jbin(j || '{"n":67108865}')),
+    -- a journey holds at most 67108862 events (its value fills one 1 GB allocation): a
+    -- larger count is refused before the events are read or anything is allocated
+    ('count at the limit (67108862), events missing', pg_temp.jbin(j || '{"n":67108862}')),
+    ('count above the limit (67108863)', pg_temp.jbin(j || '{"n":67108863}')),
+    ('count 64 Mi (more than 1 GB of events)', pg_temp.jbin(j || '{"n":67108864}')),
     ('event cut short', substring(pg_temp.jbin(j) FROM 1 FOR length(pg_temp.jbin(j)) - 1)),
     ('a trailing byte', pg_temp.jbin(j || '{"n":3}') || '\x00'::bytea),
     ('label OID 0', pg_temp.jbin(jsonb_set(j, '{events,0,0}', '0'))),
@@ -326,6 +330,9 @@ FROM jio_base, LATERAL (VALUES
     ('time at the start of the range (4714-11-24 BC)', pg_temp.jbin(jsonb_set(j, '{events,0,1}', '-211813488000000000')))
 ) v(c, b)
 ORDER BY c;
+-- the limit in the message (the results above show numbers as N)
+SELECT pg_temp.write_file(pg_temp.copy_file(pg_temp.jbin(j || '{"n":67108863}'))) FROM jio_base;
+SELECT pg_temp.try(format('COPY jio_recv FROM %L WITH (FORMAT binary)', pg_temp.copy_path())) AS above_the_limit;
 -- finite times outside PostgreSQL's timestamp range (4714-11-24 BC .. 294276 AD) are
 -- not valid values either: 22P03 like timestamptz_recv's range check
 SELECT c, pg_temp.recv(b) AS result

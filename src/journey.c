@@ -69,6 +69,10 @@ journey_from_datum(Datum d)
 	return j;
 }
 
+StaticAssertDecl(JOURNEY_SIZE(JOURNEY_MAX_EVENTS) <= MaxAllocSize &&
+				 JOURNEY_SIZE((Size) JOURNEY_MAX_EVENTS + 1) > MaxAllocSize,
+				 "JOURNEY_MAX_EVENTS is the most events one allocation holds");
+
 /*
  * The capacity for at least need events, grown from cap: doubled (a state
  * is copied O(log n) times), at least 6 (a state given by an aggregate's
@@ -80,7 +84,8 @@ journey_grown_cap(int cap, int64 need)
 	if (need > JOURNEY_MAX_EVENTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a journey can hold at most %d events", JOURNEY_MAX_EVENTS)));
+				 errmsg("a journey can hold at most %d events (1 GB)", JOURNEY_MAX_EVENTS),
+				 errhint("A journey is one entity's history: group the rows by entity, or narrow them with WHERE.")));
 	cap = Max(cap, 6);
 	while (cap < need)
 		cap = cap > JOURNEY_MAX_EVENTS / 2 ? JOURNEY_MAX_EVENTS : cap * 2;
@@ -417,7 +422,7 @@ journey_in(PG_FUNCTION_ARGS)
 	events = jin_array(jin_get(obj, "events", true, JOURNEY_TYPE), JOURNEY_TYPE, "events");
 	n = jin_len(events);
 	if (n > JOURNEY_MAX_EVENTS)
-		jin_bad(JOURNEY_TYPE, "too many events");
+		jin_bad(JOURNEY_TYPE, psprintf("more than %d events", JOURNEY_MAX_EVENTS));
 	j = journey_alloc(CurrentMemoryContext, typid, n);
 	for (i = 0; i < n; i++)
 	{
@@ -488,7 +493,11 @@ journey_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid %s value: type %u is not an enum", JOURNEY_TYPE, typid)));
-	if (n < 0 || n > JOURNEY_MAX_EVENTS || (buf->len - buf->cursor) != n * 12)
+	if (n > JOURNEY_MAX_EVENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: more than %d events", JOURNEY_TYPE, JOURNEY_MAX_EVENTS)));
+	if ((buf->len - buf->cursor) != n * 12)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid %s value: bad event count", JOURNEY_TYPE)));

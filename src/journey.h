@@ -15,12 +15,12 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "utils/memutils.h"
 
 #include "funnel.h"
 
 #define JOURNEY_VERSION 1
 #define JOURNEY_SORTED 0x01
-#define JOURNEY_MAX_EVENTS (64 * 1024 * 1024)
 
 typedef struct JourneyEvent
 {
@@ -42,6 +42,14 @@ typedef struct Journey
 } Journey;
 
 #define JOURNEY_SIZE(cap) (offsetof(Journey, ev) + (Size) (cap) * sizeof(JourneyEvent))
+
+/*
+ * The most events a journey holds: the most whose value fits one allocation
+ * (MaxAllocSize, 1 GB - 1): 67,108,862.  A state grows up to exactly this;
+ * one event more is 54000, and input claiming more is refused before
+ * anything is allocated.
+ */
+#define JOURNEY_MAX_EVENTS ((int) ((MaxAllocSize - offsetof(Journey, ev)) / sizeof(JourneyEvent)))
 
 /*
  * What a journey says about each stage, in funnel order (index = stage
