@@ -259,6 +259,7 @@ journey_transfn(PG_FUNCTION_ARGS)
 		bigger = journey_alloc(CurrentMemoryContext, j->stage_type, journey_grown_cap(j->cap, (int64) j->n + 1));
 		memcpy(bigger->ev, j->ev, sizeof(JourneyEvent) * j->n);
 		bigger->n = j->n;
+		bigger->flags = j->flags;	/* still in time order, if it was */
 		j = bigger;
 	}
 	/* appended history arrives in time order: then the final sort is skipped */
