@@ -5,6 +5,8 @@
 --   - a state type that is a concrete type: not a pseudo-type, so not internal
 --     (Citus ships partial states as text through the state type's I/O);
 --   - PARALLEL SAFE, and so are its transition, combine and final functions;
+--   - a read-only final function (FINALFUNC_MODIFY = READ_ONLY, the default):
+--     more rows may follow it, so the aggregate works as a window function;
 --   - a name that is not a built-in aggregate's (Citus rewrites some by name).
 -- A new aggregate shows up in the list below (update the expected output); any
 -- aggregate breaking a rule shows up in the second query, which returns no row.
@@ -13,7 +15,7 @@ CREATE EXTENSION IF NOT EXISTS funnel;
 
 CREATE TEMP VIEW ext_agg AS
 SELECT p.oid, p.oid::regprocedure AS aggregate, p.proname, p.proparallel,
-       a.aggkind, a.aggtransfn, a.aggcombinefn, a.aggfinalfn, a.aggtranstype,
+       a.aggkind, a.aggtransfn, a.aggcombinefn, a.aggfinalfn, a.aggfinalmodify, a.aggtranstype,
        t.typtype AS state_typtype
 FROM pg_depend d
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'funnel'
@@ -47,6 +49,8 @@ FROM ext_agg, LATERAL (VALUES
         aggcombinefn <> 0 AND (SELECT proparallel FROM pg_proc WHERE oid = aggcombinefn) <> 's'),
     ('final function not PARALLEL SAFE',
         aggfinalfn <> 0 AND (SELECT proparallel FROM pg_proc WHERE oid = aggfinalfn) <> 's'),
+    ('final function may modify the state (then not usable as a window function)',
+        aggfinalfn <> 0 AND aggfinalmodify <> 'r'),
     ('named like a built-in aggregate',
         proname IN (SELECT proname FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace AND prokind = 'a'))
 ) c(problem, bad)

@@ -1012,6 +1012,12 @@ CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFA
 -- funnel.events: the state of window_funnel, window_funnel_times,
 -- sequence_match and sequence_count (the rows that can matter: clock value
 -- and the conditions that held), see src/events.h
+--
+-- FINALFUNC_MODIFY = READ_ONLY on every event aggregate: the final functions
+-- sort the aggregate's own state in place, which leaves its value as it was
+-- (the rows are a multiset, read in one order), so more rows may follow (window
+-- aggregates) and aggregates sharing the state read the same value; any other
+-- argument is sorted as a private copy (events_final_arg in src/events.c).
 CREATE TYPE @extschema@.events;
 CREATE FUNCTION @extschema@.events_in(cstring) RETURNS @extschema@.events
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -1054,6 +1060,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, VA
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1061,6 +1068,7 @@ CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1068,6 +1076,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1075,6 +1084,7 @@ CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, t
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1088,6 +1098,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, VARI
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1095,6 +1106,7 @@ CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1102,6 +1114,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1109,6 +1122,7 @@ CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, t
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1122,6 +1136,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, VARIADIC 
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1129,6 +1144,7 @@ CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, VAR
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1136,6 +1152,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1143,6 +1160,7 @@ CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts 
     SFUNC = @extschema@.events_funnel_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1154,6 +1172,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, VARIAD
     SFUNC = @extschema@.events_sequence_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1161,6 +1180,7 @@ CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, VARIAD
     SFUNC = @extschema@.events_sequence_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1172,6 +1192,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, VARIADIC
     SFUNC = @extschema@.events_sequence_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1179,6 +1200,7 @@ CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, VARIADIC
     SFUNC = @extschema@.events_sequence_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1190,6 +1212,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, VARIADIC co
     SFUNC = @extschema@.events_sequence_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );
@@ -1197,6 +1220,7 @@ CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, VARIADIC co
     SFUNC = @extschema@.events_sequence_transfn,
     STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine,
     PARALLEL = SAFE
 );

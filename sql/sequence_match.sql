@@ -283,6 +283,18 @@ FROM seq_serial s JOIN seq_parallel p USING (g);
 DROP VIEW seq_par_v;
 DROP TABLE seq_par;
 
+-- ---------------------------------------------------------------- window functions
+-- The final functions are READ_ONLY: running values over doc_t2 latest first
+-- (each final call sorts the state, the next row comes out of order again)
+-- equal the plain aggregates over the same rows.
+SELECT time, number,
+       funnel.sequence_count('(?1).*(?2)', time, number = 1, number = 2) OVER w AS running_count,
+       funnel.sequence_match('(?2).*(?1)', time, number = 1, number = 2) OVER w AS running_match,
+       (SELECT row(funnel.sequence_count('(?1).*(?2)', time, number = 1, number = 2),
+                   funnel.sequence_match('(?2).*(?1)', time, number = 1, number = 2))
+        FROM doc_t2 o WHERE o.time >= d.time) AS plain
+FROM doc_t2 d WINDOW w AS (ORDER BY time DESC) ORDER BY time DESC;
+
 -- ---------------------------------------------------------------- errors
 -- syntax errors name the 1-based position
 SELECT funnel.sequence_match('(?1', t, true) FROM (VALUES (1::bigint)) v(t);

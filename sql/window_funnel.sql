@@ -641,6 +641,20 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- As window functions (the aggregates' final functions are READ_ONLY): running
+-- values over each user's rows latest first, so the final function sorts the
+-- state after every row and the next row comes out of order again.  Each
+-- running value is the plain aggregate over the same rows.
+SELECT user_id, at, event,
+       funnel.window_funnel('1 day', at, event = 'visit', event = 'signup', event = 'trial', event = 'purchase') OVER w AS level,
+       funnel.window_funnel_times('1 day', at, event = 'visit', event = 'signup', event = 'trial', event = 'purchase') OVER w AS times,
+       (SELECT row(funnel.window_funnel('1 day', at, event = 'visit', event = 'signup', event = 'trial', event = 'purchase'),
+                   funnel.window_funnel_times('1 day', at, event = 'visit', event = 'signup', event = 'trial', event = 'purchase'))
+        FROM wf_signup o WHERE o.user_id = s.user_id AND o.at >= s.at) AS plain
+FROM wf_signup s WHERE user_id IN (1, 3)
+WINDOW w AS (PARTITION BY user_id ORDER BY at DESC)
+ORDER BY user_id, at DESC;
+
 -- Different numbers of steps in different groups (possible only with VARIADIC
 -- arrays) are fine: each group is its own funnel.
 SELECT g, funnel.window_funnel(10, t, VARIADIC CASE WHEN g = 'two' THEN ARRAY[e = 'a', e = 'b'] ELSE ARRAY[e = 'a', e = 'b', e = 'c'] END) AS level,

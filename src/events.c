@@ -645,7 +645,7 @@ row_qsort_cmp(const void *a, const void *b)
 	return events_row_cmp((const EventRow *) a, (const EventRow *) b);
 }
 
-void
+static void
 events_sort(Events *e)
 {
 	if (e->flags & EVENTS_SORTED)
@@ -653,6 +653,70 @@ events_sort(Events *e)
 	if (e->n > 1)
 		qsort(EVENTS_ROWS(e), (size_t) e->n, sizeof(EventRow), row_qsort_cmp);
 	e->flags |= EVENTS_SORTED;
+}
+
+/* a copy with exactly its rows (cap == n) */
+static Events *
+events_copy_compact(const Events *e)
+{
+	Events	   *r = events_alloc(CurrentMemoryContext, e->patlen, e->n);
+
+	memcpy(r, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
+	SET_VARSIZE(r, EVENTS_SIZE(e->patlen, e->n));
+	r->cap = e->n;
+	return r;
+}
+
+/*
+ * The state argument of a final function, its rows sorted; NULL for a NULL
+ * argument.  A state of another kind raises 22023 naming fn.
+ *
+ * Called by the aggregate (nodeAgg or nodeWindowAgg: AggCheckCallContext),
+ * the argument is the aggregate's own transition value, in its memory
+ * context; an unsorted one is sorted in place.  Called directly, the
+ * argument may be a stored value inside a shared buffer page, or a value the
+ * caller goes on using: an unsorted one is copied (its rows only) and the
+ * copy sorted.  A toasted or short-header argument is detoasted into a new
+ * copy anyway.
+ *
+ * The in-place sort does not change the state's value: the rows are a
+ * multiset that every reader takes in EventRow order, and EVENTS_SORTED stays
+ * true to the row order (a later transition that appends out of order clears
+ * it).  So the transition function may go on after the final function, as a
+ * window aggregate does, and the final functions of several aggregates that
+ * share one transition state (window_funnel and window_funnel_times over the
+ * same arguments) see the same value: the event aggregates declare
+ * FINALFUNC_MODIFY = READ_ONLY.  SHAREABLE or READ_WRITE would say that the
+ * state cannot take more rows after the final function, which is not so, and
+ * would forbid their use as window functions.
+ */
+Events *
+events_final_arg(FunctionCallInfo fcinfo, int kind, const char *fn)
+{
+	Datum		d;
+	Events	   *e;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	d = PG_GETARG_DATUM(0);
+	e = (Events *) DatumGetPointer(d);
+	if (VARATT_IS_EXTENDED(e))
+		e = events_from_datum(d);
+	if (e->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot read a %s state", fn,
+						e->kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence_match"),
+				 errdetail("The state was built for %s.",
+						   e->kind == EVENTS_KIND_FUNNEL ? "window_funnel or window_funnel_times" :
+						   "sequence_match or sequence_count")));
+	if (!(e->flags & EVENTS_SORTED))
+	{
+		if ((Pointer) e == DatumGetPointer(d) && !AggCheckCallContext(fcinfo, NULL))
+			e = events_copy_compact(e);
+		events_sort(e);
+	}
+	return e;
 }
 
 /* ---------------------------------------------------------------- I/O */
@@ -664,13 +728,8 @@ events_sort(Events *e)
 static Events *
 events_normalized(Datum d)
 {
-	Events	   *e = events_from_datum(d);
-	Events	   *r;
+	Events	   *r = events_copy_compact(events_from_datum(d));
 
-	r = events_alloc(CurrentMemoryContext, e->patlen, e->n);
-	memcpy(r, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
-	SET_VARSIZE(r, EVENTS_SIZE(e->patlen, e->n));
-	r->cap = e->n;
 	events_sort(r);
 	return r;
 }

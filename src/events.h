@@ -15,9 +15,12 @@
  * During aggregation the rows are in input order with spare capacity
  * (cap > n); EVENTS_SORTED says they happen to be in EventRow order
  * (events_row_cmp), which appended events usually are.  The final
- * functions sort in place (idempotent: the value's meaning does not depend
- * on row order).  The stored, output and received forms have cap == n.
- * send/recv use pq_send*, never this memory image.
+ * functions sort the aggregate's own state in place (the value's meaning
+ * does not depend on row order) and a private copy of any other argument
+ * (events_final_arg).  The output and received forms have cap == n and
+ * sorted rows; a state stored straight from an aggregate without a final
+ * function keeps its working image.  send/recv use pq_send*, never this
+ * memory image.
  */
 #ifndef FUNNEL_EVENTS_H
 #define FUNNEL_EVENTS_H
@@ -113,8 +116,8 @@ events_array_data(ArrayType *a)
 /* a detoasted state from a datum (read-only) */
 extern Events *events_from_datum(Datum d);
 
-/* sort the rows in place (no-op when EVENTS_SORTED) */
-extern void events_sort(Events *e);
+/* a final function's state argument, sorted (see events.c); NULL if NULL */
+extern Events *events_final_arg(FunctionCallInfo fcinfo, int kind, const char *fn);
 
 /* the clock distance b - a, a <= b, as an unsigned number of clock units */
 static inline uint64

@@ -709,25 +709,6 @@ seq_first_match(const SeqRun *run, int64 pos)
 	}
 }
 
-/* the state argument (NULL when the group had no rows) */
-static Events *
-seq_state(FunctionCallInfo fcinfo)
-{
-	Events	   *e;
-
-	if (PG_ARGISNULL(0))
-		return NULL;
-	e = (Events *) PG_GETARG_POINTER(0);
-	if (VARATT_IS_EXTENDED(e))
-		e = events_from_datum(PG_GETARG_DATUM(0));
-	if (e->kind != EVENTS_KIND_SEQUENCE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a window_funnel state is not a sequence_match state")));
-	events_sort(e);
-	return e;
-}
-
 /* has every condition the pattern names held on some event? */
 static bool
 seq_conditions_met(const SeqCache *c, const Events *e)
@@ -751,7 +732,7 @@ PG_FUNCTION_INFO_V1(sequence_match_final);
 Datum
 sequence_match_final(PG_FUNCTION_ARGS)
 {
-	Events	   *e = seq_state(fcinfo);
+	Events	   *e = events_final_arg(fcinfo, EVENTS_KIND_SEQUENCE, "sequence_match");
 	SeqCache   *c;
 	SeqRun		run;
 	bool		match;
@@ -776,7 +757,7 @@ PG_FUNCTION_INFO_V1(sequence_count_final);
 Datum
 sequence_count_final(PG_FUNCTION_ARGS)
 {
-	Events	   *e = seq_state(fcinfo);
+	Events	   *e = events_final_arg(fcinfo, EVENTS_KIND_SEQUENCE, "sequence_count");
 	SeqCache   *c;
 	SeqRun		run;
 	int64		count = 0;

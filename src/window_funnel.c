@@ -355,7 +355,6 @@ wf_run(Events *e, WfRun *r, bool want_times)
 	r->nchains = 0;
 	memset(r->lists, 0, sizeof(r->lists));
 
-	events_sort(e);
 	rows = EVENTS_ROWS(e);
 	n = e->n;
 	for (g = 0; g < n && !r->stopped;)
@@ -440,28 +439,11 @@ wf_free_lists(WfRun *r)
 			pfree(r->lists[k].c);
 }
 
-static Events *
-funnel_state(FunctionCallInfo fcinfo)
-{
-	Events	   *e;
-
-	if (PG_ARGISNULL(0))
-		return NULL;
-	e = (Events *) PG_GETARG_POINTER(0);
-	if (VARATT_IS_EXTENDED(e))
-		e = events_from_datum(PG_GETARG_DATUM(0));
-	if (e->kind != EVENTS_KIND_FUNNEL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a sequence_match state is not a window_funnel state")));
-	return e;
-}
-
 PG_FUNCTION_INFO_V1(window_funnel_final);
 Datum
 window_funnel_final(PG_FUNCTION_ARGS)
 {
-	Events	   *e = funnel_state(fcinfo);
+	Events	   *e = events_final_arg(fcinfo, EVENTS_KIND_FUNNEL, "window_funnel");
 	WfRun	   *r;
 	int			level;
 
@@ -478,7 +460,7 @@ PG_FUNCTION_INFO_V1(window_funnel_times_final);
 Datum
 window_funnel_times_final(PG_FUNCTION_ARGS)
 {
-	Events	   *e = funnel_state(fcinfo);
+	Events	   *e = events_final_arg(fcinfo, EVENTS_KIND_FUNNEL, "window_funnel_times");
 	bool		bigint = get_fn_expr_rettype(fcinfo->flinfo) == INT8ARRAYOID;
 	Datum		elems[WF_MAX];
 	WfRun	   *r;
