@@ -296,30 +296,47 @@ SELECT time, number,
 FROM doc_t2 d WINDOW w AS (ORDER BY time DESC) ORDER BY time DESC;
 
 -- ---------------------------------------------------------------- errors
+-- (SQLSTATE after each: 22023 for a bad pattern or bad arguments)
 -- syntax errors name the 1-based position
 SELECT funnel.sequence_match('(?1', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)(?2', t, true, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?x)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)(?t<)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)(?t=5)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)a', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1) (?1)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)(?t<5)(?t>1)(?1)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)(?t<99999999999999999999)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 -- condition numbers: 1 to the number of conditions
 SELECT funnel.sequence_match('(?0)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1).*(?3)', t, true, false) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?99999999999999999999)', t, true) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 -- N seconds must fit a timestamp clock in microseconds (fine on a bigint clock)
 SELECT funnel.sequence_match('(?1)(?t<18446744073710)', t, true) FROM (VALUES (timestamptz '2024-01-01')) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)(?t<18446744073709)', t, true) FROM (VALUES (timestamptz '2024-01-01')) v(t);
 SELECT funnel.sequence_match('(?1)(?t<18446744073710)', t, true) FROM (VALUES (1::bigint)) v(t);
 -- 1 to 32 conditions
 SELECT funnel.sequence_match('(?32)', t, VARIADIC array_fill(true, ARRAY[32])) FROM (VALUES (1::bigint)) v(t);
 SELECT funnel.sequence_match('(?1)', t, VARIADIC array_fill(true, ARRAY[33])) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)', t, VARIADIC ARRAY[]::boolean[]) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 -- one pattern per group
 SELECT funnel.sequence_match(p, t, true) FROM (VALUES ('(?1)', 1::bigint), ('(?1)(?1)', 2)) v(p, t);
+\echo :LAST_ERROR_SQLSTATE
 -- a pattern that differs between groups is fine
 SELECT p, funnel.sequence_count(p, t, true) FROM (VALUES ('(?1)', 1::bigint), ('(?1)(?1)', 2), ('(?1)(?1)', 3)) v(p, t)
 GROUP BY p ORDER BY p;
