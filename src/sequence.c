@@ -703,8 +703,18 @@ seq_first_match(const SeqRun *run, int64 pos)
 				}
 				break;
 		}
+		/*
+		 * Can't happen: every step follows reach(), which says a match
+		 * exists from here.  A value from events_in/events_recv is validated
+		 * to be one the transition function could have built (pattern
+		 * included), so no input reaches this.
+		 */
 		if (e < 0)
-			elog(ERROR, "sequence_count lost its match at action %d", a);
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg_internal("sequence_count lost its match at action %d", a),
+					 errdetail_internal("The pattern is \"%s\"; the group has " INT64_FORMAT " events.",
+										pnstrdup(c->text, c->len), n)));
 		a++;
 	}
 }

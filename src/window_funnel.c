@@ -473,8 +473,16 @@ window_funnel_times_final(PG_FUNCTION_ARGS)
 		wf_run(e, r, true);
 		level = wf_level(r);
 		wf_free_lists(r);
+		/*
+		 * Can't happen: the scan records the fastest chain of every level it
+		 * reaches.  A value from events_in/events_recv is validated to be one
+		 * the transition function could have built, so no input reaches this.
+		 */
 		if (level > 0 && !(r->fast_has & (1u << (level - 1))))
-			elog(ERROR, "window_funnel_times found no chain for level %d", level);
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg_internal("window_funnel_times found no chain for level %d", level),
+					 errdetail_internal("The group has " INT64_FORMAT " events, mode %d.", e->n, (int) e->mode)));
 		for (k = 0; k < level; k++)
 		{
 			const WfChain *c = &r->fast[level - 1];
