@@ -419,6 +419,42 @@ SELECT pg_temp.jr_from_empty(stage, at) AS no_rows FROM jr_hist WHERE false;
 SELECT pg_temp.jr_from_empty(stage, at) AS only_nulls FROM jr_hist WHERE e = 'allnull';
 DROP TABLE jr_par;
 
+------------------------------------------------------------------------------
+-- 6. A stage added in the middle of a funnel that journeys already use
+------------------------------------------------------------------------------
+-- The accessors and funnel.summary take every stage index of a journey from one
+-- definition and size their per-stage arrays from it, so a definition rebuilt
+-- with more stages (and later stages moved) is never mixed with the old one.
+-- (A rebuild in the middle of one journey -- a label the cached definition does
+-- not know yet -- cannot be brought about from SQL: a session sees its own
+-- ALTER TYPE at the end of the command and another session's at its next
+-- statement; here the definition is rebuilt between statements.)
+SELECT funnel.create_funnel('jr_grow', '{a,b,c,won,lost}', won => '{won}', lost => '{lost}');
+CREATE TABLE jr_grow_j (e text, j funnel.journey);
+INSERT INTO jr_grow_j SELECT 'old', funnel.journey(s, t)
+FROM (VALUES ('a'::jr_grow, '2024-01-01'::timestamptz), ('c', '2024-01-02'), ('won', '2024-01-03')) v(s, t);
+-- warm every cache: a, c, won; furthest c; b reached (skipped), not entered
+SELECT funnel.path(j), funnel.furthest_stage(j), funnel.reached(j, 'b'::jr_grow), funnel.entered(j, 'b'::jr_grow)
+FROM jr_grow_j;
+-- a2 goes between a and b: b, c, won, lost move one place on
+ALTER TYPE jr_grow ADD VALUE 'a2' BEFORE 'b';
+INSERT INTO jr_grow_j SELECT 'new', funnel.journey(s, t)
+FROM (VALUES ('a2'::jr_grow, '2024-02-01'::timestamptz), ('a', '2024-02-01'), ('b', '2024-02-02'),
+             ('c', '2024-02-03'), ('lost', '2024-02-05')) v(s, t);
+-- old: {a,c,won} as before; a2 and b reached (skipped), not entered.
+-- new: a and a2 at one moment sort in funnel order: {a,a2,b,c,lost}, furthest c
+SELECT e, funnel.path(j), funnel.furthest_stage(j), funnel.outcome(j), r.reached, r.entered
+FROM jr_grow_j,
+     LATERAL (SELECT string_agg(s::text, ',' ORDER BY s) FILTER (WHERE funnel.reached(j, s)) AS reached,
+                     string_agg(s::text, ',' ORDER BY s) FILTER (WHERE funnel.entered(j, s)) AS entered
+              FROM unnest(enum_range(NULL::jr_grow)) s) r
+ORDER BY e;
+-- the cohort: a, a2, b, c reached by both; entered a 2, a2 1, b 1, c 2; won 1, lost 1
+SELECT position, stage, reached, entered, drop_off
+FROM funnel.stage_report((SELECT funnel.summary(j) FROM jr_grow_j));
+DROP TABLE jr_grow_j;
+SELECT funnel.drop_funnel('jr_grow');
+
 DROP TABLE jr_hist, jr_j, jr_odd_hist, jr_odd_j;
 DROP TYPE jr_plain;
 SELECT funnel.drop_funnel('jr_odd');

@@ -92,6 +92,32 @@ journey_grown_cap(int cap, int64 need)
 	return cap;
 }
 
+/*
+ * The stage index of every event of j (idx[n]) and the definition they refer
+ * to.  dc must hold j's funnel.  funnel_stage_index() rebuilds the
+ * definition for a label it does not know (one added to the enum since the
+ * definition was compiled), and a rebuilt definition may number the stages
+ * differently (a label added in the middle moves the later ones): indexes
+ * are only taken from one definition, so a pass that saw a rebuild is run
+ * again -- at most once more, since the rebuilt definition knows every label
+ * then in the enum.  Arrays sized from a definition are allocated after
+ * this, from the definition it returns.
+ */
+FunnelDef *
+journey_stage_indexes(Journey *j, FunnelDefCache *dc, int *idx)
+{
+	FunnelDef  *def;
+	int			i;
+
+	do
+	{
+		def = dc->def;
+		for (i = 0; i < j->n; i++)
+			idx[i] = funnel_stage_index(dc, j->ev[i].label);
+	} while (dc->def != def);
+	return def;
+}
+
 typedef struct SortEv
 {
 	TimestampTz at;
@@ -119,6 +145,7 @@ journey_normalize(Journey *j, FunnelDefCache *dc)
 {
 	SortEv	   *ev;
 	Journey    *out;
+	int		   *idx;
 	int			i;
 	int			n = 0;
 
@@ -145,13 +172,16 @@ journey_normalize(Journey *j, FunnelDefCache *dc)
 		return out;
 	}
 	funnel_def_cached(dc, j->stage_type);
+	idx = palloc(sizeof(int) * Max(j->n, 1));
+	(void) journey_stage_indexes(j, dc, idx);
 	ev = palloc(sizeof(SortEv) * Max(j->n, 1));
 	for (i = 0; i < j->n; i++)
 	{
 		ev[i].at = j->ev[i].at;
 		ev[i].label = j->ev[i].label;
-		ev[i].pos = funnel_stage_index(dc, j->ev[i].label);
+		ev[i].pos = idx[i];
 	}
+	pfree(idx);
 	qsort(ev, j->n, sizeof(SortEv), sortev_cmp);
 	out = journey_alloc(CurrentMemoryContext, j->stage_type, Max(j->n, 0));
 	for (i = 0; i < j->n; i++)
@@ -378,8 +408,11 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 {
 	int			i;
 	int			prev = -1;
+	int		   *idx;
 
 	funnel_def_cached(dc, j->stage_type);
+	idx = palloc(sizeof(int) * Max(j->n, 1));
+	(void) journey_stage_indexes(j, dc, idx);
 	for (i = 0; i < j->n; i++)
 	{
 		int			pos;
@@ -387,7 +420,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 
 		if (TIMESTAMP_NOT_FINITE(j->ev[i].at) || !IS_VALID_TIMESTAMP(j->ev[i].at))
 			problem = "event times must be finite timestamps";
-		pos = funnel_stage_index(dc, j->ev[i].label);
+		pos = idx[i];
 		if (problem == NULL && i > 0)
 		{
 			if (j->ev[i].at < j->ev[i - 1].at || (j->ev[i].at == j->ev[i - 1].at && pos < prev))
@@ -404,6 +437,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 					 errmsg("invalid %s value: %s", JOURNEY_TYPE, problem)));
 		jin_bad(JOURNEY_TYPE, problem);
 	}
+	pfree(idx);
 }
 
 PG_FUNCTION_INFO_V1(journey_in);
@@ -524,28 +558,32 @@ journey_recv(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
+/*
+ * What j says about each stage of its funnel.  dc must hold j's funnel; the
+ * per-stage arrays are sized from the definition the event indexes were
+ * taken from (f->def), never from one the lookups may have replaced.
+ */
 void
-journey_facts(Journey *j, FunnelDef *def, FunnelDefCache *dc, JourneyFacts *f)
+journey_facts(Journey *j, FunnelDefCache *dc, JourneyFacts *f)
 {
+	FunnelDef  *def;
 	int			i;
 	bool	   *open_seen;
 
+	f->event_stage = palloc(sizeof(int) * Max(j->n, 1));
+	def = journey_stage_indexes(j, dc, f->event_stage);
+	f->def = def;
 	f->nstages = def->nstages;
 	f->entries = palloc0(sizeof(int) * def->nstages);
-	f->event_stage = palloc(sizeof(int) * Max(j->n, 1));
 	f->furthest_open = -1;
 	f->first_outcome_event = -1;
 	f->outcome = FUNNEL_OPEN;
 	open_seen = palloc0(sizeof(bool) * Max(def->n_open, 1));
 	for (i = 0; i < j->n; i++)
 	{
-		int			idx = funnel_stage_index(dc, j->ev[i].label);
-		FunnelStage *st;
+		FunnelStage *st = &def->stages[f->event_stage[i]];
 
-		def = dc->def;
-		st = &def->stages[idx];
-		f->event_stage[i] = idx;
-		f->entries[idx]++;
+		f->entries[f->event_stage[i]]++;
 		if (st->outcome == FUNNEL_OPEN)
 		{
 			open_seen[st->open_index] = true;
@@ -562,13 +600,16 @@ journey_facts(Journey *j, FunnelDef *def, FunnelDefCache *dc, JourneyFacts *f)
 	pfree(open_seen);
 }
 
-/* an accessor's journey, its definition, and (when argno >= 0) the stage argument's index */
+/*
+ * An accessor's journey, its funnel's definition cache, and (when argno >= 0)
+ * the stage argument.  The accessors compare event labels with the stage's
+ * label, and take stage indexes only from one definition (JourneyFacts.def).
+ */
 typedef struct Acc
 {
 	Journey    *j;
-	FunnelDef  *def;
 	FunnelDefCache *dc;
-	int			stage;
+	Oid			label;			/* the stage argument */
 } Acc;
 
 static Acc
@@ -579,8 +620,8 @@ accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 
 	a.j = journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &c->defcache);
 	a.dc = &c->defcache;
-	a.def = funnel_def_cached(a.dc, a.j->stage_type);
-	a.stage = -1;
+	(void) funnel_def_cached(a.dc, a.j->stage_type);
+	a.label = InvalidOid;
 	if (stage_argno >= 0)
 	{
 		Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, stage_argno);
@@ -595,16 +636,11 @@ accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("stage of type %s does not belong to a journey of funnel %s",
 							format_type_be(c->basetype), format_type_be(a.j->stage_type))));
-		a.stage = funnel_stage_index(a.dc, PG_GETARG_OID(stage_argno));
-		a.def = a.dc->def;
+		/* a stage of the funnel (a label it did not know rebuilds it first) */
+		a.label = PG_GETARG_OID(stage_argno);
+		(void) funnel_stage_index(a.dc, a.label);
 	}
 	return a;
-}
-
-static int
-event_index(Acc *a, int i)
-{
-	return funnel_stage_index(a->dc, a->j->ev[i].label);
 }
 
 /* reached: open stages up to the furthest open stage entered; outcomes only if entered */
@@ -615,11 +651,15 @@ journey_reached(PG_FUNCTION_ARGS)
 	Acc			a = accessor_args(fcinfo, 1);
 	JourneyFacts f;
 	FunnelStage *st;
+	int			stage;
 
-	journey_facts(a.j, a.def, a.dc, &f);
-	st = &a.dc->def->stages[a.stage];
+	journey_facts(a.j, a.dc, &f);
+	/* the stage's index in the definition the facts refer to */
+	stage = funnel_label_index(f.def, a.label);
+	Assert(stage >= 0);
+	st = &f.def->stages[stage];
 	if (st->outcome != FUNNEL_OPEN)
-		PG_RETURN_BOOL(f.entries[a.stage] > 0);
+		PG_RETURN_BOOL(f.entries[stage] > 0);
 	PG_RETURN_BOOL(st->open_index <= f.furthest_open);
 }
 
@@ -631,7 +671,7 @@ journey_entered(PG_FUNCTION_ARGS)
 	int			i;
 
 	for (i = 0; i < a.j->n; i++)
-		if (event_index(&a, i) == a.stage)
+		if (a.j->ev[i].label == a.label)
 			PG_RETURN_BOOL(true);
 	PG_RETURN_BOOL(false);
 }
@@ -645,7 +685,7 @@ journey_entries(PG_FUNCTION_ARGS)
 	int			n = 0;
 
 	for (i = 0; i < a.j->n; i++)
-		if (event_index(&a, i) == a.stage)
+		if (a.j->ev[i].label == a.label)
 			n++;
 	PG_RETURN_INT32(n);
 }
@@ -659,7 +699,7 @@ journey_entered_at(PG_FUNCTION_ARGS)
 	int			i;
 
 	for (i = 0; i < a.j->n; i++)
-		if (event_index(&a, i) == a.stage)
+		if (a.j->ev[i].label == a.label)
 			PG_RETURN_TIMESTAMPTZ(a.j->ev[i].at);
 	PG_RETURN_NULL();
 }
@@ -673,7 +713,7 @@ journey_exited_at(PG_FUNCTION_ARGS)
 	int			i;
 
 	for (i = 0; i < a.j->n; i++)
-		if (event_index(&a, i) == a.stage)
+		if (a.j->ev[i].label == a.label)
 		{
 			if (i + 1 < a.j->n)
 				PG_RETURN_TIMESTAMPTZ(a.j->ev[i + 1].at);
@@ -722,7 +762,7 @@ journey_time_in_stage(PG_FUNCTION_ARGS)
 	int			i;
 
 	for (i = 0; i < a.j->n; i++)
-		if (event_index(&a, i) == a.stage)
+		if (a.j->ev[i].label == a.label)
 		{
 			entered = true;
 			if (pg_add_s64_overflow(total, visit_usecs(a.j, i, as_of), &total))
@@ -745,7 +785,7 @@ journey_latest_time_in_stage(PG_FUNCTION_ARGS)
 	int			i;
 
 	for (i = a.j->n - 1; i >= 0; i--)
-		if (event_index(&a, i) == a.stage && a.j->ev[i].at <= as_of)
+		if (a.j->ev[i].label == a.label && a.j->ev[i].at <= as_of)
 			PG_RETURN_INTERVAL_P(funnel_usecs_interval(visit_usecs(a.j, i, as_of)));
 	PG_RETURN_NULL();
 }
@@ -758,7 +798,7 @@ journey_cycle_length(PG_FUNCTION_ARGS)
 	Acc			a = accessor_args(fcinfo, -1);
 	JourneyFacts f;
 
-	journey_facts(a.j, a.def, a.dc, &f);
+	journey_facts(a.j, a.dc, &f);
 	if (f.first_outcome_event < 0)
 		PG_RETURN_NULL();
 	/* events are in time order, so this is never negative */
@@ -774,7 +814,7 @@ journey_outcome(PG_FUNCTION_ARGS)
 
 	if (a.j->n == 0)
 		PG_RETURN_NULL();
-	journey_facts(a.j, a.def, a.dc, &f);
+	journey_facts(a.j, a.dc, &f);
 	PG_RETURN_TEXT_P(cstring_to_text(funnel_outcome_name(f.outcome)));
 }
 
@@ -787,12 +827,12 @@ journey_furthest_stage(PG_FUNCTION_ARGS)
 	JourneyFacts f;
 	int			i;
 
-	journey_facts(a.j, a.def, a.dc, &f);
+	journey_facts(a.j, a.dc, &f);
 	if (f.furthest_open < 0)
 		PG_RETURN_NULL();
-	for (i = 0; i < a.dc->def->nstages; i++)
-		if (a.dc->def->stages[i].open_index == f.furthest_open)
-			PG_RETURN_TEXT_P(cstring_to_text(a.dc->def->stages[i].label));
+	for (i = 0; i < f.def->nstages; i++)
+		if (f.def->stages[i].open_index == f.furthest_open)
+			PG_RETURN_TEXT_P(cstring_to_text(f.def->stages[i].label));
 	PG_RETURN_NULL();
 }
 
@@ -802,10 +842,12 @@ journey_path(PG_FUNCTION_ARGS)
 {
 	Acc			a = accessor_args(fcinfo, -1);
 	Datum	   *elems = palloc(sizeof(Datum) * Max(a.j->n, 1));
+	int		   *idx = palloc(sizeof(int) * Max(a.j->n, 1));
+	FunnelDef  *def = journey_stage_indexes(a.j, a.dc, idx);
 	int			i;
 
 	for (i = 0; i < a.j->n; i++)
-		elems[i] = CStringGetTextDatum(a.dc->def->stages[event_index(&a, i)].label);
+		elems[i] = CStringGetTextDatum(def->stages[idx[i]].label);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, a.j->n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -820,7 +862,12 @@ journey_stage_at(PG_FUNCTION_ARGS)
 
 	for (i = a.j->n - 1; i >= 0; i--)
 		if (a.j->ev[i].at <= ts)
-			PG_RETURN_TEXT_P(cstring_to_text(a.dc->def->stages[event_index(&a, i)].label));
+		{
+			int			idx = funnel_stage_index(a.dc, a.j->ev[i].label);
+
+			/* dc->def read after the lookup, which may have rebuilt it */
+			PG_RETURN_TEXT_P(cstring_to_text(a.dc->def->stages[idx].label));
+		}
 	PG_RETURN_NULL();
 }
 

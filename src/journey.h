@@ -58,6 +58,7 @@ typedef struct Journey
  */
 typedef struct JourneyFacts
 {
+	FunnelDef  *def;			/* the definition the indexes below refer to */
 	int			nstages;
 	int			furthest_open;	/* open index of the furthest open stage entered, -1 */
 	int			strict_prefix;	/* open stages 0..k-1 all entered */
@@ -68,6 +69,7 @@ typedef struct JourneyFacts
 } JourneyFacts;
 
 extern Journey *journey_from_datum(Datum d);
-extern void journey_facts(Journey *j, FunnelDef *def, FunnelDefCache *dc, JourneyFacts *f);
+extern FunnelDef *journey_stage_indexes(Journey *j, FunnelDefCache *dc, int *idx);
+extern void journey_facts(Journey *j, FunnelDefCache *dc, JourneyFacts *f);
 
 #endif							/* FUNNEL_JOURNEY_H */

@@ -533,7 +533,7 @@ defcache_of(FunctionCallInfo fcinfo)
 static void
 summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 {
-	FunnelDef  *def = funnel_def_cached(dc, j->stage_type);
+	FunnelDef  *def;
 	JourneyFacts f;
 	bool		won;
 	int			i;
@@ -547,8 +547,9 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot summarize journeys of funnels %s and %s",
 						format_type_be(s->stage_type), format_type_be(j->stage_type))));
-	journey_facts(j, def, dc, &f);
-	def = dc->def;
+	(void) funnel_def_cached(dc, j->stage_type);
+	journey_facts(j, dc, &f);
+	def = f.def;				/* f.entries is sized from it */
 	won = f.outcome == FUNNEL_WON;
 	add_count(&s->entities, 1);
 	if (won)
