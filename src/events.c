@@ -287,6 +287,36 @@ check_nconds(const Events *e, int n, const char *fn)
 				 errdetail("Every row of a group must pass the same number of conditions.")));
 }
 
+static const char *
+kind_name(int kind)
+{
+	return kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence";
+}
+
+/*
+ * The state a transition function gets is its own, or the aggregate's
+ * initial condition: a user's aggregate over these transition functions may
+ * give one of another kind or clock (22023).
+ */
+static void
+check_state(const Events *e, int kind, int clock, const char *fn)
+{
+	if (e->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot add rows to a %s state", fn, kind_name(e->kind)),
+				 errdetail("The aggregate's initial condition is a %s state.", kind_name(e->kind)),
+				 errhint("Give the aggregate an initial condition of kind \"%s\", or none.",
+						 kind_name(kind))));
+	if (e->clock != clock)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s event times are %s, but the state's clock is %s", fn,
+						clock_name(clock), clock_name(e->clock)),
+				 errdetail("The aggregate's initial condition is a state of %s times.", clock_name(e->clock)),
+				 errhint("Give the aggregate an initial condition with clock \"%s\", or none.", clock_name(clock))));
+}
+
 static EventsArgCache *
 arg_cache(FunctionCallInfo fcinfo)
 {
@@ -340,7 +370,8 @@ events_append(Events *e, int64 ts, uint32 mask)
 					 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
 					 errdetail("Each row where a condition holds takes %d bytes of the group's state.", (int) sizeof(EventRow)),
 					 errhint("Group by a finer key, or narrow the rows with WHERE.")));
-		cap = Min(e->cap * 2, EVENTS_MAX_ROWS);
+		/* an initial condition has no room to spare, maybe none at all */
+		cap = Min(Max(e->cap * 2, first_cap(e->patlen)), EVENTS_MAX_ROWS);
 		bigger = events_alloc(CurrentMemoryContext, e->patlen, cap);
 		memcpy(bigger, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
 		SET_VARSIZE(bigger, EVENTS_SIZE(e->patlen, cap));
@@ -462,6 +493,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	else
 	{
 		e = (Events *) PG_GETARG_POINTER(0);
+		check_state(e, EVENTS_KIND_FUNNEL, c->clock, "window_funnel");
 		if (e->window != window || e->mode != mode)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -535,6 +567,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	else
 	{
 		e = (Events *) PG_GETARG_POINTER(0);
+		check_state(e, EVENTS_KIND_SEQUENCE, c->clock, "sequence_match");
 		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -705,8 +738,7 @@ events_final_arg(FunctionCallInfo fcinfo, int kind, const char *fn)
 	if (e->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s cannot read a %s state", fn,
-						e->kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence_match"),
+				 errmsg("%s cannot read a %s state", fn, kind_name(e->kind)),
 				 errdetail("The state was built for %s.",
 						   e->kind == EVENTS_KIND_FUNNEL ? "window_funnel or window_funnel_times" :
 						   "sequence_match or sequence_count")));
