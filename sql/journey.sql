@@ -251,20 +251,35 @@ INSERT INTO jr_odd_hist VALUES
     ('churn', 'visit', '2024-01-01'), ('churn', 'trial', '2024-01-03'), ('churn', 'churned', '2024-01-09'),
 -- bounced at once: only bounced
     ('bounce', 'bounced', '2024-01-05'),
--- ties across an outcome: visit, bounced, signup at one moment sort by enum position
--- (visit, bounced, signup): reopened after bounced, now open at signup
+-- ties across an outcome: visit, bounced, signup at one moment.  Equal times take
+-- the open stages first, in funnel order, then the outcomes: visit, signup, bounced --
+-- moved to signup and lost at the same instant.  bounced's enum position (before
+-- signup) does not matter: it is not "bounced, then reopened at signup".
     ('tie', 'signup', '2024-01-07'), ('tie', 'bounced', '2024-01-07'), ('tie', 'visit', '2024-01-07');
 CREATE TABLE jr_odd_j AS SELECT e, funnel.journey(stage, at) AS j FROM jr_odd_hist GROUP BY e;
 -- early: {visit,won_early} won, furthest visit, cycle 1 day
 -- churn: {visit,trial,churned} lost, furthest trial, cycle 8 days
 -- bounce: {bounced} lost, furthest NULL, cycle 0
--- tie: {visit,bounced,signup} open, furthest signup, cycle 0 (closed once, at once)
+-- tie: {visit,signup,bounced} lost, furthest signup, cycle 0 (lost at its first moment)
 SELECT e, funnel.path(j), funnel.outcome(j), funnel.furthest_stage(j), funnel.cycle_length(j)
 FROM jr_odd_j ORDER BY e;
 SELECT e, string_agg(s::text, ',' ORDER BY s) FILTER (WHERE funnel.reached(j, s)) AS reached,
        string_agg(s::text, ',' ORDER BY s) FILTER (WHERE funnel.entered(j, s)) AS entered
 FROM jr_odd_j, unnest(enum_range(NULL::jr_odd)) s
 GROUP BY e ORDER BY e;
+-- the text form holds the events in that order, and input takes only that order:
+-- the tie in enum order (visit, bounced, signup) is refused (22P02); a won and a lost
+-- outcome at one moment go in enum order (won_early before churned)
+SELECT j FROM jr_odd_j WHERE e = 'tie';
+SELECT c, pg_temp.try(format('SELECT %L::funnel.journey', t)) AS result FROM (VALUES
+    ('open stages, then the outcome', '{"version":1,"type":"public.jr_odd","events":[["visit","2024-01-07 00:00+00"],["signup","2024-01-07 00:00+00"],["bounced","2024-01-07 00:00+00"]]}'),
+    ('enum order: outcome between', '{"version":1,"type":"public.jr_odd","events":[["visit","2024-01-07 00:00+00"],["bounced","2024-01-07 00:00+00"],["signup","2024-01-07 00:00+00"]]}'),
+    ('two outcomes in enum order', '{"version":1,"type":"public.jr_odd","events":[["trial","2024-01-07 00:00+00"],["won_early","2024-01-07 00:00+00"],["churned","2024-01-07 00:00+00"]]}'),
+    ('two outcomes reversed', '{"version":1,"type":"public.jr_odd","events":[["trial","2024-01-07 00:00+00"],["churned","2024-01-07 00:00+00"],["won_early","2024-01-07 00:00+00"]]}')
+) v(c, t);
+-- the aggregate gives the same order from rows in any order
+SELECT funnel.path(funnel.journey(s, '2024-01-07')) AS path
+FROM unnest('{churned,won_early,trial}'::jr_odd[]) s;
 
 ------------------------------------------------------------------------------
 -- 3. Other shapes: long journeys (the state grows), window use, journeys of

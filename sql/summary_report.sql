@@ -234,6 +234,16 @@ FROM (SELECT funnel.summary(j) AS s
             FROM (VALUES (1, 'a', 1), (1, 'gone', 2), (2, 'a', 1), (2, 'b', 2), (2, 'done', 3)) v(e, stage, day)
             GROUP BY e) x) c,
      funnel.stage_report(c.s) r;
+-- f3: a and gone at the same moment.  Equal times take open stages before outcomes
+-- (gone's enum position, first, does not matter): {a,gone}, lost from a -- not gone
+-- then reopened at a.  1 entity, lost: win rate 0; a entered and reached 1, drop-off 1
+-- (it stopped at a, not won), median 0 (the visit of a ended at once); gone entered 1,
+-- no completed visit
+SELECT funnel.win_rate(s), funnel.entity_count(s), r.*
+FROM (SELECT funnel.summary(j) AS s
+      FROM (SELECT funnel.journey(stage, '2024-01-01'::timestamptz) AS j
+            FROM unnest('{gone,a}'::sr_first[]) stage) x) c,
+     funnel.stage_report(c.s) r;
 
 ------------------------------------------------------------------------------
 -- 4. Rollup: per-part summaries merged equal the one-pass summary

@@ -7,9 +7,16 @@
  * state allocated in the aggregate context and updated in place; when it is
  * full it is copied once into a state twice its size (nodeAgg keeps the new
  * copy and frees the old), so a journey of n events is copied O(log n) times.
- * The combine function concatenates.  The final function sorts by (time,
- * funnel position) -- equal times keep funnel order -- and drops an event
- * that repeats the stage the entity is already in.
+ * The combine function concatenates.  The final function sorts the events
+ * by time and drops an event that repeats the stage the entity is already in.
+ *
+ * Ties.  Events at the same time are taken in this order: the open stages in
+ * funnel (enum) order, then the outcomes, won and lost alike, in enum order.
+ * An outcome ends a journey, so "moved to X and closed at the same instant"
+ * reads as X then the outcome wherever the enum puts the outcome's label --
+ * its enum position must not matter (see Concepts in the design); with the
+ * outcome labels after the open stages, as create_funnel makes them, this is
+ * plain enum order.  Stored values and input follow the same order.
  *
  * Stays.  A visit of a stage lasts from its event to the next event; the
  * last visit is the entity's current stay, open until as_of.  Accessors that
@@ -118,10 +125,20 @@ journey_stage_indexes(Journey *j, FunnelDefCache *dc, int *idx)
 	return def;
 }
 
+/*
+ * Where a stage goes among events at the same time (see Ties above): open
+ * stages by stage index, then outcomes by stage index.
+ */
+static inline int
+tie_rank(const FunnelDef *def, int idx)
+{
+	return def->stages[idx].outcome == FUNNEL_OPEN ? idx : def->nstages + idx;
+}
+
 typedef struct SortEv
 {
 	TimestampTz at;
-	int			pos;
+	int			rank;			/* tie_rank() */
 	Oid			label;
 } SortEv;
 
@@ -133,18 +150,19 @@ sortev_cmp(const void *a, const void *b)
 
 	if (x->at != y->at)
 		return x->at < y->at ? -1 : 1;
-	return x->pos - y->pos;
+	return x->rank - y->rank;
 }
 
 /*
- * Sort a journey's events by (time, funnel position), drop repeats of the
- * current stage, and return a compact sorted copy in CurrentMemoryContext.
+ * Sort a journey's events by (time, tie rank), drop repeats of the current
+ * stage, and return a compact sorted copy in CurrentMemoryContext.
  */
 static Journey *
 journey_normalize(Journey *j, FunnelDefCache *dc)
 {
 	SortEv	   *ev;
 	Journey    *out;
+	FunnelDef  *def;
 	int		   *idx;
 	int			i;
 	int			n = 0;
@@ -173,13 +191,13 @@ journey_normalize(Journey *j, FunnelDefCache *dc)
 	}
 	funnel_def_cached(dc, j->stage_type);
 	idx = palloc(sizeof(int) * Max(j->n, 1));
-	(void) journey_stage_indexes(j, dc, idx);
+	def = journey_stage_indexes(j, dc, idx);
 	ev = palloc(sizeof(SortEv) * Max(j->n, 1));
 	for (i = 0; i < j->n; i++)
 	{
 		ev[i].at = j->ev[i].at;
 		ev[i].label = j->ev[i].label;
-		ev[i].pos = idx[i];
+		ev[i].rank = tie_rank(def, idx[i]);
 	}
 	pfree(idx);
 	qsort(ev, j->n, sizeof(SortEv), sortev_cmp);
@@ -402,17 +420,18 @@ journey_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* events must be in (time, funnel position) order with no repeated stage */
+/* events must be in (time, tie rank) order with no repeated stage */
 static void
 check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 {
+	FunnelDef  *def;
 	int			i;
 	int			prev = -1;
 	int		   *idx;
 
 	funnel_def_cached(dc, j->stage_type);
 	idx = palloc(sizeof(int) * Max(j->n, 1));
-	(void) journey_stage_indexes(j, dc, idx);
+	def = journey_stage_indexes(j, dc, idx);
 	for (i = 0; i < j->n; i++)
 	{
 		int			pos;
@@ -420,11 +439,11 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 
 		if (TIMESTAMP_NOT_FINITE(j->ev[i].at) || !IS_VALID_TIMESTAMP(j->ev[i].at))
 			problem = "event times must be finite timestamps";
-		pos = idx[i];
+		pos = tie_rank(def, idx[i]);
 		if (problem == NULL && i > 0)
 		{
 			if (j->ev[i].at < j->ev[i - 1].at || (j->ev[i].at == j->ev[i - 1].at && pos < prev))
-				problem = "events are not in (time, funnel position) order";
+				problem = "events are not in journey order (time; at equal times open stages, then outcomes, each in enum order)";
 			else if (j->ev[i].label == j->ev[i - 1].label)
 				problem = "an event repeats the stage the entity is in";
 		}

@@ -4,7 +4,8 @@
  *		summary.c.
  *
  * A flat varlena, in memory and on disk: events (time, stage label OID) in
- * (time, funnel position) order, with repeated stages removed.  During
+ * time order -- at equal times the open stages in funnel order, then the
+ * outcomes (journey.c, "Ties") -- with repeated stages removed.  During
  * aggregation the same layout holds the events unsorted, with spare
  * capacity (cap > n); the final function sorts and compacts it.  send/recv
  * use pq_send*, never this memory image.
