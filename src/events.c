@@ -793,25 +793,14 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 	}
 	else
 	{
-		MemoryContext cxt = CurrentMemoryContext;
-		ErrorData  *volatile edata = NULL;
+		const char *problem;
 
 		if (e->mode != 0 || e->window != 0)
 			bad(arg, "a sequence state has no window or mode");
 		/* a bad stored pattern is bad input (22P02/22P03), not a bad argument */
-		PG_TRY();
-		{
-			sequence_pattern_check(EVENTS_PATTERN(e), e->patlen, e->nconds);
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-		}
-		PG_END_TRY();
-		if (edata)
-			bad(arg, edata->message);
+		problem = sequence_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds);
+		if (problem)
+			bad(arg, problem);
 	}
 	allowed = e->nconds == 32 ? 0xffffffffu : ((uint32) 1 << e->nconds) - 1;
 	for (i = 0; i < e->n; i++)

@@ -129,4 +129,7 @@ events_span(int64 a, int64 b)
 /* sequence.c: check a pattern, raise 22023 saying where it is wrong */
 extern void sequence_pattern_check(const char *pattern, int len, int nconds);
 
+/* sequence.c: what is wrong with a pattern (palloc'd message), NULL if nothing */
+extern const char *sequence_pattern_problem(const char *pattern, int len, int nconds);
+
 #endif							/* FUNNEL_EVENTS_H */

@@ -145,14 +145,24 @@ typedef struct SeqCache
 
 /* ---------------------------------------------------------------- parser */
 
-static void seq_syntax_error(const char *pattern, int len, int at, const char *problem,
-							 bool say_found) pg_attribute_noreturn();
-
-/* 22023 naming the 1-based position, showing the pattern and the syntax */
-static void
-seq_syntax_error(const char *pattern, int len, int at, const char *problem, bool say_found)
+/*
+ * A pattern error, as the parser reports it: it raises nothing itself, so
+ * that events_validate can turn a bad stored pattern into 22P02/22P03
+ * without catching errors (sequence_pattern_problem) and the aggregates can
+ * raise 22023 (sequence_pattern_check, seq_compiled).
+ */
+typedef struct SeqSyntax
 {
-	char	   *pat = pnstrdup(pattern, len);
+	char	   *msg;			/* "invalid sequence pattern at position N: ..." */
+	char	   *detail;
+	const char *hint;
+} SeqSyntax;
+
+/* a syntax error at the 0-based position at, showing the pattern; returns -1 */
+static int
+seq_syntax_error(SeqSyntax *err, const char *pattern, int len, int at, const char *problem,
+				 bool say_found)
+{
 	char		found[32];
 
 	if (!say_found)
@@ -163,19 +173,35 @@ seq_syntax_error(const char *pattern, int len, int at, const char *problem, bool
 		snprintf(found, sizeof(found), ", found \"%c\"", pattern[at]);
 	else
 		found[0] = '\0';
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid sequence pattern at position %d: %s%s", at + 1, problem, found),
-			 errdetail("The pattern is \"%s\".", pat),
-			 errhint(SEQ_SYNTAX_HINT)));
+	err->msg = psprintf("invalid sequence pattern at position %d: %s%s", at + 1, problem, found);
+	err->detail = psprintf("The pattern is \"%s\".", pnstrdup(pattern, len));
+	err->hint = SEQ_SYNTAX_HINT;
+	return -1;
 }
 
+static void seq_raise(const SeqSyntax *err) pg_attribute_noreturn();
+
+/* 22023: a bad pattern is a bad argument */
+static void
+seq_raise(const SeqSyntax *err)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", err->msg),
+			 errdetail("%s", err->detail),
+			 errhint("%s", err->hint)));
+}
+
+/* what seq_number found */
+#define SEQ_NUMBER_OK 0
+#define SEQ_NUMBER_OVERFLOW 1	/* more than uint64 */
+#define SEQ_NUMBER_NONE 2		/* no digit */
+
 /*
- * Read a number at *i: an optional "+", then digits.  Returns false on
- * overflow of uint64 (*i then at the first digit); raises when there is no
- * digit.  *digits is set to where the digits start.
+ * Read a number at *i: an optional "+", then digits.  *digits is set to
+ * where the digits start, *i past them.
  */
-static bool
+static int
 seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
 {
 	uint64		v = 0;
@@ -185,7 +211,7 @@ seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
 		(*i)++;
 	*digits = *i;
 	if (*i >= len || p[*i] < '0' || p[*i] > '9')
-		seq_syntax_error(p, len, *i, "expected a number", true);
+		return SEQ_NUMBER_NONE;
 	while (*i < len && p[*i] >= '0' && p[*i] <= '9')
 	{
 		uint64		d = (uint64) (p[*i] - '0');
@@ -197,16 +223,15 @@ seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
 		(*i)++;
 	}
 	*value = v;
-	return ok;
+	return ok ? SEQ_NUMBER_OK : SEQ_NUMBER_OVERFLOW;
 }
 
 /*
- * Parse a pattern; raise 22023 on any error.  Fills acts (room for len + 1)
- * when not NULL; returns the number of actions, the implicit leading .*
- * included.
+ * Parse a pattern.  Fills acts (room for len + 1) when not NULL; returns the
+ * number of actions, the implicit leading .* included, or -1 with *err set.
  */
 static int
-seq_parse(const char *p, int len, int nconds, SeqAction *acts)
+seq_parse(const char *p, int len, int nconds, SeqAction *acts, SeqSyntax *err)
 {
 	int			i = 0;
 	int			nact = 1;
@@ -227,7 +252,8 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 		if (i + 1 < len && p[i] == '(' && p[i + 1] == '?')
 		{
 			int			digits;
-			uint64		v;
+			uint64		v = 0;
+			int			got;
 
 			i += 2;
 			if (i < len && p[i] == 't')
@@ -244,35 +270,36 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 				else if (i + 1 < len && p[i] == '=' && p[i + 1] == '=')
 					a.op = SEQ_EQ, i += 2;
 				else
-					seq_syntax_error(p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"", true);
-				if (!seq_number(p, len, &i, &v, &digits))
-					seq_syntax_error(p, len, digits, "number out of range", false);
+					return seq_syntax_error(err, p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"", true);
+				got = seq_number(p, len, &i, &v, &digits);
+				if (got == SEQ_NUMBER_NONE)
+					return seq_syntax_error(err, p, len, i, "expected a number", true);
+				if (got == SEQ_NUMBER_OVERFLOW)
+					return seq_syntax_error(err, p, len, digits, "number out of range", false);
 				if (SEQ_IS_TIME(prev))
-					seq_syntax_error(p, len, start, "a time condition cannot follow another time condition", false);
+					return seq_syntax_error(err, p, len, start, "a time condition cannot follow another time condition", false);
 				a.n = v;
 				a.shift = prev == SEQ_STAR ? 0 : 1;
 			}
 			else
 			{
-				bool		fits = seq_number(p, len, &i, &v, &digits);
-
-				if (!fits || v < 1 || v > (uint64) nconds)
+				got = seq_number(p, len, &i, &v, &digits);
+				if (got == SEQ_NUMBER_NONE)
+					return seq_syntax_error(err, p, len, i, "expected a number", true);
+				if (got == SEQ_NUMBER_OVERFLOW || v < 1 || v > (uint64) nconds)
 				{
-					char	   *pat = pnstrdup(p, len);
-					char	   *num = pnstrdup(p + digits, i - digits);
-
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid sequence pattern at position %d: condition number %s is out of range",
-									digits + 1, num),
-							 errdetail("The pattern is \"%s\"; the conditions are numbered 1 to %d.", pat, nconds),
-							 errhint("(?N) refers to the N-th condition after the time argument.")));
+					err->msg = psprintf("invalid sequence pattern at position %d: condition number %s is out of range",
+										digits + 1, pnstrdup(p + digits, i - digits));
+					err->detail = psprintf("The pattern is \"%s\"; the conditions are numbered 1 to %d.",
+										   pnstrdup(p, len), nconds);
+					err->hint = "(?N) refers to the N-th condition after the time argument.";
+					return -1;
 				}
 				a.op = SEQ_EVENT;
 				a.cond = (int) v - 1;
 			}
 			if (i >= len || p[i] != ')')
-				seq_syntax_error(p, len, i, "expected \")\"", true);
+				return seq_syntax_error(err, p, len, i, "expected \")\"", true);
 			i++;
 		}
 		else if (i + 1 < len && p[i] == '.' && p[i + 1] == '*')
@@ -286,7 +313,7 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 			i += 1;
 		}
 		else
-			seq_syntax_error(p, len, i, "expected \"(?\", \".\" or \".*\"", true);
+			return seq_syntax_error(err, p, len, i, "expected \"(?\", \".\" or \".*\"", true);
 		if (acts)
 			acts[nact] = a;
 		nact++;
@@ -298,7 +325,20 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts)
 void
 sequence_pattern_check(const char *pattern, int len, int nconds)
 {
-	(void) seq_parse(pattern, len, nconds, NULL);
+	SeqSyntax	err;
+
+	if (seq_parse(pattern, len, nconds, NULL, &err) < 0)
+		seq_raise(&err);
+}
+
+const char *
+sequence_pattern_problem(const char *pattern, int len, int nconds)
+{
+	SeqSyntax	err;
+
+	if (seq_parse(pattern, len, nconds, NULL, &err) < 0)
+		return err.msg;
+	return NULL;
 }
 
 /* can the action match nothing once the events have run out? (ClickHouse's list) */
@@ -319,6 +359,7 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 	int			len = e->patlen;
 	int			nact;
 	SeqAction  *acts;
+	SeqSyntax	err;
 	int			a;
 
 	if (c != NULL && c->len == len && c->nconds == e->nconds && c->clock == e->clock &&
@@ -326,9 +367,11 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 		return c;
 
 	/* parse and convert the times to clock units before touching the cache */
-	nact = seq_parse(p, len, e->nconds, NULL);
+	nact = seq_parse(p, len, e->nconds, NULL, &err);
+	if (nact < 0)
+		seq_raise(&err);
 	acts = MemoryContextAlloc(mcxt, sizeof(SeqAction) * nact);
-	(void) seq_parse(p, len, e->nconds, acts);
+	(void) seq_parse(p, len, e->nconds, acts, &err);
 	for (a = 0; a < nact; a++)
 	{
 		SeqAction  *x = &acts[a];
