@@ -6,7 +6,8 @@
 -- stage of another funnel (42804), an enum that is not a funnel (42704), the
 -- support functions outside an aggregate (0A000).  Custom aggregates over the
 -- support functions with an initcond: the empty journey (no room) and a journey
--- of another funnel (22023).
+-- of another funnel (22023).  Stored journeys, summaries and pipelines of a
+-- dropped funnel (42704).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS funnel;
 SET timezone = 'UTC';
@@ -469,6 +470,57 @@ SELECT position, stage, reached, entered, drop_off
 FROM funnel.stage_report((SELECT funnel.summary(j) FROM jr_grow_j));
 DROP TABLE jr_grow_j;
 SELECT funnel.drop_funnel('jr_grow');
+
+------------------------------------------------------------------------------
+-- 7. Stored values of a dropped funnel
+------------------------------------------------------------------------------
+-- funnel.drop_funnel refuses while columns of the enum exist, but journeys,
+-- summaries and pipelines store only its OID: after the drop, every reading that
+-- needs the funnel (text output, accessors, reports, rollup) raises 42704 naming
+-- the type's OID -- never "cache lookup failed" (XX000).  What needs no funnel
+-- still works (event_count, entity_count, win_rate of a summary).
+-- Runs a statement: 'ok' or 'SQLSTATE: message | detail | hint', numbers as N.
+CREATE FUNCTION pg_temp.try_full(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE st text; msg text; det text; hint text;
+BEGIN
+    EXECUTE sql;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
+                            hint = PG_EXCEPTION_HINT;
+    RETURN st || ': ' || regexp_replace(msg, '\d+', 'N', 'g') || ' | ' || det || ' | ' || hint;
+END
+$$;
+SELECT funnel.create_funnel('jr_gone', '{a,b,won,lost}', won => '{won}', lost => '{lost}');
+CREATE TABLE jr_gone_hist (e int, stage jr_gone, at timestamptz);
+INSERT INTO jr_gone_hist VALUES (1, 'a', '2024-01-01'), (1, 'b', '2024-01-02'), (1, 'won', '2024-01-03'),
+                                (2, 'a', '2024-01-01'), (2, 'lost', '2024-01-05');
+CREATE TABLE jr_gone_kept (j funnel.journey, s funnel.summary, p funnel.pipeline);
+INSERT INTO jr_gone_kept
+SELECT j, (SELECT funnel.summary(j) FROM (SELECT funnel.journey(stage, at) AS j FROM jr_gone_hist GROUP BY e) x),
+       (SELECT funnel.pipeline(stage, 100, '2024-01-01', '2024-01-03') FROM jr_gone_hist)
+FROM (SELECT funnel.journey(stage, at) AS j FROM jr_gone_hist WHERE e = 1) y;
+SELECT pg_temp.try_full('SELECT funnel.drop_funnel(''jr_gone'')') AS refused_while_columns;
+CREATE TEMP TABLE jr_gone_oid AS SELECT 'jr_gone'::regtype::oid AS t;
+DROP TABLE jr_gone_hist;
+SELECT funnel.drop_funnel('jr_gone');
+SELECT c, pg_temp.try_full(q) AS result FROM (VALUES
+    ('journey text', 'SELECT j::text FROM jr_gone_kept'),
+    ('summary text', 'SELECT s::text FROM jr_gone_kept'),
+    ('pipeline text', 'SELECT p::text FROM jr_gone_kept'),
+    ('path', 'SELECT funnel.path(j) FROM jr_gone_kept'),
+    ('outcome', 'SELECT funnel.outcome(j) FROM jr_gone_kept'),
+    ('reached, a stage of another funnel', 'SELECT funnel.reached(j, ''lead''::funnel.sales_stage) FROM jr_gone_kept'),
+    ('summary of the journey', 'SELECT funnel.summary(j) FROM jr_gone_kept'),
+    ('stage_report', 'SELECT * FROM jr_gone_kept, funnel.stage_report(s)'),
+    ('conversion_rate', 'SELECT funnel.conversion_rate(s, ''lead''::funnel.sales_stage, ''qualified''::funnel.sales_stage) FROM jr_gone_kept'),
+    ('rollup of the summary, as text', 'SELECT funnel.rollup(s)::text FROM jr_gone_kept'),
+    ('pipeline win_rate', 'SELECT funnel.win_rate(p) FROM jr_gone_kept'),
+    ('pipeline rollup, as text', 'SELECT funnel.rollup(p)::text FROM jr_gone_kept'),
+    ('funnel.stages of the type''s OID', 'SELECT funnel.stages(t::regtype) FROM jr_gone_oid')
+) v(c, q);
+SELECT funnel.event_count(j), funnel.entity_count(s), funnel.win_rate(s) FROM jr_gone_kept;
+DROP TABLE jr_gone_kept, jr_gone_oid;
 
 DROP TABLE jr_hist, jr_j, jr_odd_hist, jr_odd_j;
 DROP TYPE jr_plain;

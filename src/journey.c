@@ -296,7 +296,7 @@ journey_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cannot add a stage of funnel %s to a journey of funnel %s",
-							format_type_be(c->basetype), format_type_be(j->stage_type)),
+							format_type_be(c->basetype), funnel_type_name(j->stage_type, false)),
 					 errhint("An aggregate's initial condition (initcond) must be a journey of the stage argument's funnel.")));
 	}
 	if (j->n == j->cap)
@@ -352,7 +352,7 @@ journey_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine journeys of funnels %s and %s",
-						format_type_be(a->stage_type), format_type_be(b->stage_type))));
+						funnel_type_name(a->stage_type, false), funnel_type_name(b->stage_type, false))));
 	if ((int64) a->n + b->n > a->cap)
 	{
 		r = journey_alloc(CurrentMemoryContext, a->stage_type, journey_grown_cap(a->cap, (int64) a->n + b->n));
@@ -406,7 +406,7 @@ journey_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", JOURNEY_VERSION);
-	append_json_string(&buf, format_type_be_qualified(j->stage_type));
+	append_json_string(&buf, funnel_type_name(j->stage_type, true));
 	appendStringInfoString(&buf, ",\"events\":[");
 	for (i = 0; i < j->n; i++)
 	{
@@ -654,7 +654,7 @@ accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("stage of type %s does not belong to a journey of funnel %s",
-							format_type_be(c->basetype), format_type_be(a.j->stage_type))));
+							format_type_be(c->basetype), funnel_type_name(a.j->stage_type, false))));
 		/* a stage of the funnel (a label it did not know rebuilds it first) */
 		a.label = PG_GETARG_OID(stage_argno);
 		(void) funnel_stage_index(a.dc, a.label);

@@ -200,7 +200,7 @@ pipeline_merge(Pipeline *dst, Pipeline *src)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine pipelines of funnels %s and %s",
-						format_type_be(dst->stage_type), format_type_be(src->stage_type))));
+						funnel_type_name(dst->stage_type, false), funnel_type_name(src->stage_type, false))));
 	merge_p(dst, src->p);
 	for (i = 0; i < src->nslots; i++)
 	{
@@ -596,7 +596,7 @@ pipeline_out(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", PIPELINE_VERSION);
 	if (OidIsValid(p->stage_type))
-		append_json_string(&buf, format_type_be_qualified(p->stage_type));
+		append_json_string(&buf, funnel_type_name(p->stage_type, true));
 	else
 		appendStringInfoString(&buf, "null");
 	appendStringInfoString(&buf, ",\"p\":");

@@ -49,6 +49,7 @@
 #include "utils/syscache.h"
 
 #include "funnel.h"
+#include "sketch_pg.h"
 
 typedef struct RegistryEntry
 {
@@ -304,6 +305,10 @@ compile_funnel(Oid typid, bool missing_ok)
 		MemoryContextDelete(cxt);
 		if (missing_ok)
 			return NULL;
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("type with OID %u does not exist", typid)));
 		if (get_typtype(typid) != TYPTYPE_ENUM)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -534,6 +539,31 @@ funnel_is_registered(Oid typid)
 	return lookup(typid, true) != NULL;
 }
 
+/*
+ * getBaseType(), but 42704 for a type that does not exist: an argument's type
+ * always exists, a stored value's funnel may have been dropped since.
+ */
+static Oid
+base_type(Oid typid)
+{
+	for (;;)
+	{
+		HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		Form_pg_type typ;
+
+		if (!HeapTupleIsValid(tup))
+			funnel_missing_type(typid);
+		typ = (Form_pg_type) GETSTRUCT(tup);
+		if (typ->typtype != TYPTYPE_DOMAIN)
+		{
+			ReleaseSysCache(tup);
+			return typid;
+		}
+		typid = typ->typbasetype;
+		ReleaseSysCache(tup);
+	}
+}
+
 /* The definition for a caller-owned cache; see FunnelDefCache. */
 FunnelDef *
 funnel_def_cached(FunnelDefCache *c, Oid argtype)
@@ -555,7 +585,7 @@ funnel_def_cached(FunnelDefCache *c, Oid argtype)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("could not determine the funnel type of the argument")));
-			c->typid = getBaseType(argtype);
+			c->typid = base_type(argtype);
 			c->argtype = argtype;
 		}
 		c->def = NULL;

@@ -451,6 +451,29 @@ funnel_label_name(Oid label)
 	return name;
 }
 
+void
+funnel_missing_type(Oid typid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("funnel type with OID %u does not exist", typid),
+			 errdetail("The value was made with a funnel whose enum type has since been dropped."),
+			 errhint("A value of a dropped funnel can no longer be read; delete it.")));
+}
+
+/* no catalog lookup beyond the one format_type makes anyway */
+char *
+funnel_type_name(Oid typid, bool qualified)
+{
+	char	   *name = format_type_extended(typid, -1,
+											FORMAT_TYPE_INVALID_AS_NULL |
+											(qualified ? FORMAT_TYPE_FORCE_QUALIFY : 0));
+
+	if (name == NULL)
+		funnel_missing_type(typid);
+	return name;
+}
+
 bool
 funnel_label_belongs(Oid label, Oid typid)
 {

@@ -48,6 +48,14 @@ extern int64 funnel_span_usecs(TimestampTz from, TimestampTz to);
 /* the text of an enum label; 22P03 when the OID is no enum label (a damaged value) */
 extern char *funnel_label_name(Oid label);
 
+/*
+ * The name of a stored value's funnel type (schema-qualified if asked), for
+ * text output and messages; 42704 when the type no longer exists (the funnel
+ * was dropped after the value was made) -- funnel_missing_type().
+ */
+extern char *funnel_type_name(Oid typid, bool qualified);
+extern void funnel_missing_type(Oid typid) pg_attribute_noreturn();
+
 /* is the OID a label of enum type typid? */
 extern bool funnel_label_belongs(Oid label, Oid typid);
 

@@ -164,7 +164,7 @@ summary_merge(Summary *dst, Summary *src)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine summaries of funnels %s and %s",
-						format_type_be(dst->stage_type), format_type_be(src->stage_type))));
+						funnel_type_name(dst->stage_type, false), funnel_type_name(src->stage_type, false))));
 	add_count(&dst->entities, src->entities);
 	add_count(&dst->won, src->won);
 	add_count(&dst->lost, src->lost);
@@ -411,7 +411,7 @@ summary_out(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", SUMMARY_VERSION);
 	if (OidIsValid(s->stage_type))
-		append_json_string(&buf, format_type_be_qualified(s->stage_type));
+		append_json_string(&buf, funnel_type_name(s->stage_type, true));
 	else
 		appendStringInfoString(&buf, "null");
 	summary_canonical(s);
@@ -546,7 +546,7 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot summarize journeys of funnels %s and %s",
-						format_type_be(s->stage_type), format_type_be(j->stage_type))));
+						funnel_type_name(s->stage_type, false), funnel_type_name(j->stage_type, false))));
 	(void) funnel_def_cached(dc, j->stage_type);
 	journey_facts(j, dc, &f);
 	def = f.def;				/* f.entries is sized from it */
@@ -718,7 +718,7 @@ stage_arg(FunctionCallInfo fcinfo, Summary *s, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("stage of type %s does not belong to a summary of funnel %s",
-						format_type_be(argtype), format_type_be(s->stage_type))));
+						format_type_be(argtype), funnel_type_name(s->stage_type, false))));
 	return PG_GETARG_OID(argno);
 }
 
