@@ -186,6 +186,14 @@ FROM (VALUES
   ('sequence, bigint times, timestamp state', $$SELECT eio.sequence_from_timestamp('(?1)(?2)', i, true, false) FROM generate_series(1, 3) i$$)
 ) v(c, q);
 
+-- the support functions outside an aggregate (0A000)
+SELECT pg_temp.try($$SELECT funnel.events_funnel_transfn(NULL, 10, 1::bigint, ARRAY[true])$$) AS funnel_transfn,
+       pg_temp.try($$SELECT funnel.events_sequence_transfn(NULL, '(?1)', 1::bigint, ARRAY[true])$$) AS sequence_transfn,
+       pg_temp.try($$SELECT funnel.events_combine(NULL, NULL)$$) AS combine;
+-- a final function given a state of the other kind (22023)
+SELECT pg_temp.try($$SELECT funnel.window_funnel_times_final(st) FROM eio.sq LIMIT 1$$) AS times_of_sequence,
+       pg_temp.try($$SELECT funnel.sequence_count_final(st) FROM eio.s LIMIT 1$$) AS count_of_funnel;
+
 -- text input: every field is checked (22P02)
 SELECT c, pg_temp.try(format('SELECT %L::funnel.events', v)) AS result
 FROM (VALUES

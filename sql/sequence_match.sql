@@ -334,6 +334,16 @@ SELECT funnel.sequence_match('(?1)', t, VARIADIC array_fill(true, ARRAY[33])) FR
 \echo :LAST_ERROR_SQLSTATE
 SELECT funnel.sequence_match('(?1)', t, VARIADIC ARRAY[]::boolean[]) FROM (VALUES (1::bigint)) v(t);
 \echo :LAST_ERROR_SQLSTATE
+-- the messages name the aggregate called, also as a window function
+SELECT funnel.sequence_count('(?1)', t, VARIADIC array_fill(true, ARRAY[33])) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.sequence_count('(?1)', t, true) FROM (VALUES (timestamptz 'infinity')) v(t);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.sequence_count('(?1)', t, VARIADIC CASE WHEN t = 1 THEN ARRAY[true] ELSE ARRAY[true, false] END)
+FROM (VALUES (1::bigint), (2)) v(t);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.sequence_count('(?1)', t, VARIADIC '{{t},{f}}'::boolean[]) OVER (ORDER BY t) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 -- one pattern per group
 SELECT funnel.sequence_match(p, t, true) FROM (VALUES ('(?1)', 1::bigint), ('(?1)(?1)', 2)) v(p, t);
 \echo :LAST_ERROR_SQLSTATE

@@ -729,6 +729,28 @@ SELECT funnel.window_funnel('1 hour', t, true) FROM (VALUES (timestamptz 'infini
 \echo :LAST_ERROR_SQLSTATE
 SELECT funnel.window_funnel_times('1 hour', 'strict_order', t, false) FROM (VALUES (timestamp '-infinity')) v(t);
 \echo :LAST_ERROR_SQLSTATE
+-- The messages name the aggregate called: window_funnel_times here.  Two
+-- calls with the same arguments share one state, and its first call's name.
+-- As window functions: the name when the WindowAgg's calls over that
+-- transition function are of one aggregate, else window_funnel.
+SELECT funnel.window_funnel_times(-1, 1::bigint, true);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times(10, 'strict', 1::bigint, true);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times('178000000 years', now(), true);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times(10, CASE WHEN t < 3 THEN 'strict_order' ELSE '' END, t, e = 'a', e = 'b')
+FROM (VALUES (1::bigint, 'a'), (2, 'x'), (3, 'b')) v(t, e);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times(10, t, VARIADIC CASE WHEN t < 3 THEN ARRAY[e = 'a', e = 'b'] ELSE ARRAY[e = 'a', e = 'b', e = 'c'] END)
+FROM (VALUES (1::bigint, 'a'), (2, 'x'), (3, 'b')) v(t, e);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times(-1, 1::bigint, true), funnel.window_funnel(-1, 1::bigint, true);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times(10, t, VARIADIC array_fill(true, ARRAY[33])) OVER (ORDER BY t) FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel_times(-1, t, true) OVER (), funnel.window_funnel(-1, t, true) OVER () FROM (VALUES (1::bigint)) v(t);
+\echo :LAST_ERROR_SQLSTATE
 -- the bigint clock has no infinity: its extremes are ordinary times
 SELECT funnel.window_funnel(9223372036854775807, t, e = 'a', e = 'b') AS level, 2 AS expected,
        funnel.window_funnel_times(9223372036854775807, t, e = 'a', e = 'b') AS times

@@ -14,19 +14,23 @@
  * The arguments that are constant for a query (window, mode, pattern,
  * number of conditions, clock type) are checked once per call site and
  * kept in fn_extra; every row only compares them with the cached values.
+ * So is the name of the calling aggregate, which the messages use.
  */
 #include "postgres.h"
 
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "events.h"
@@ -35,6 +39,7 @@
 /* per call site: the query-constant arguments, checked once */
 typedef struct EventsArgCache
 {
+	const char *fn;				/* the aggregate's name, for messages */
 	bool		known;			/* the fields below are set */
 	uint8		clock;			/* EVENTS_CLOCK_*, from the ts argument's type */
 	int64		window;			/* in clock units */
@@ -117,7 +122,7 @@ clock_name(int clock)
  * days, as PostgreSQL compares intervals ('1 month' = '30 days').
  */
 static int64
-window_usecs(Interval *iv)
+window_usecs(Interval *iv, const char *fn)
 {
 	int64		us;
 	int64		days;
@@ -128,13 +133,16 @@ window_usecs(Interval *iv)
 		pg_add_s64_overflow(us, iv->time, &us))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("window_funnel window is out of range")));
+				 errmsg("%s window is out of range", fn)));
 	return us;
 }
 
-/* "strict_order, allow_reentry" -> bits; 22023 on an unknown or contradictory mode */
+/*
+ * "strict_order, allow_reentry" -> bits; code (22023 for an argument, 22P02
+ * for a state's text form) on an unknown or contradictory mode
+ */
 static uint8
-parse_mode(text *t, int code)
+parse_mode(text *t, int code, const char *fn)
 {
 	char	   *s = text_to_cstring(t);
 	char	   *p = s;
@@ -164,7 +172,7 @@ parse_mode(text *t, int code)
 		if (len == 0)
 			ereport(ERROR,
 					(errcode(code),
-					 errmsg("window_funnel mode \"%s\" has an empty entry", s),
+					 errmsg("%s mode \"%s\" has an empty entry", fn, s),
 					 errhint(WF_MODE_HINT)));
 		for (i = 0; i < (int) lengthof(wf_modes); i++)
 		{
@@ -182,11 +190,11 @@ parse_mode(text *t, int code)
 			if (strcmp(word, "strict") == 0)
 				ereport(ERROR,
 						(errcode(code),
-						 errmsg("window_funnel mode \"strict\" is now called \"strict_deduplication\""),
+						 errmsg("%s mode \"strict\" is now called \"strict_deduplication\"", fn),
 						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
 			ereport(ERROR,
 					(errcode(code),
-					 errmsg("unknown window_funnel mode \"%s\"", word),
+					 errmsg("unknown %s mode \"%s\"", fn, word),
 					 errhint(WF_MODE_HINT)));
 		}
 		if (*p == '\0')
@@ -196,7 +204,7 @@ parse_mode(text *t, int code)
 	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
 		ereport(ERROR,
 				(errcode(code),
-				 errmsg("window_funnel mode allow_reentry requires strict_order"),
+				 errmsg("%s mode allow_reentry requires strict_order", fn),
 				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
 				 errhint("Write 'strict_order, allow_reentry'.")));
 	pfree(s);
@@ -317,12 +325,69 @@ check_state(const Events *e, int kind, int clock, const char *fn)
 				 errhint("Give the aggregate an initial condition with clock \"%s\", or none.", clock_name(clock))));
 }
 
-static EventsArgCache *
-arg_cache(FunctionCallInfo fcinfo)
+/*
+ * The name of the aggregate a transition function works for: window_funnel
+ * or window_funnel_times, sequence_match or sequence_count, or a user's
+ * aggregate over the transition function.  nodeAgg tells (AggGetAggref;
+ * aggregates sharing one transition state get the first one's name).  A
+ * window aggregate has no Aggref: the name of the window functions of its
+ * WindowAgg that use this transition function when they all have one,
+ * otherwise family.  Catalog lookups: once per call site (arg_cache).
+ */
+static const char *
+aggregate_name(FunctionCallInfo fcinfo, const char *family)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsArgCache));
-	return (EventsArgCache *) fcinfo->flinfo->fn_extra;
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	char	   *name = NULL;
+
+	if (aggref != NULL)
+		name = get_func_name(aggref->aggfnoid);
+	else if (fcinfo->context != NULL && IsA(fcinfo->context, WindowAggState))
+	{
+		WindowAggState *winstate = (WindowAggState *) fcinfo->context;
+		ListCell   *lc;
+
+		foreach(lc, winstate->funcs)
+		{
+			WindowFunc *wfunc = ((WindowFuncExprState *) lfirst(lc))->wfunc;
+			HeapTuple	tup;
+			bool		ours;
+			char	   *n;
+
+			if (!wfunc->winagg)
+				continue;
+			tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(wfunc->winfnoid));
+			if (!HeapTupleIsValid(tup))
+				continue;
+			ours = ((Form_pg_aggregate) GETSTRUCT(tup))->aggtransfn == fcinfo->flinfo->fn_oid;
+			ReleaseSysCache(tup);
+			if (!ours)
+				continue;
+			n = get_func_name(wfunc->winfnoid);
+			if (n == NULL || (name != NULL && strcmp(name, n) != 0))
+			{
+				name = NULL;	/* several: say the family */
+				break;
+			}
+			name = n;
+		}
+	}
+	return MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name ? name : family);
+}
+
+/* the call site's cache; family names the aggregate if nothing better is known */
+static EventsArgCache *
+arg_cache(FunctionCallInfo fcinfo, const char *family)
+{
+	EventsArgCache *c = (EventsArgCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsArgCache));
+		c->fn = aggregate_name(fcinfo, family);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	return c;
 }
 
 static int64
@@ -416,14 +481,14 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("window_funnel transition function called in non-aggregate context")));
+				 errmsg("funnel.events_funnel_transfn called in non-aggregate context")));
 	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)) || PG_ARGISNULL(tsarg) || PG_ARGISNULL(stepsarg))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	c = arg_cache(fcinfo);
+	c = arg_cache(fcinfo, "window_funnel");
 	if (!c->known)
 		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, tsarg));
 
@@ -436,7 +501,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			if (window < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("window_funnel window must not be negative"),
+						 errmsg("%s window must not be negative", c->fn),
 						 errdetail("The window is " INT64_FORMAT ".", window)));
 		}
 	}
@@ -448,11 +513,11 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			window = c->window;
 		else
 		{
-			window = window_usecs(iv);
+			window = window_usecs(iv, c->fn);
 			if (window < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("window_funnel window must not be negative"),
+						 errmsg("%s window must not be negative", c->fn),
 						 errdetail("The window is %s.",
 								   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))))));
 			c->window_iv = *iv;
@@ -466,19 +531,19 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			mode = c->mode;
 		else
 		{
-			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE);
+			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE, c->fn);
 			if (c->param)
 				pfree(c->param);
 			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
 			memcpy(c->param, t, VARSIZE_ANY(t));
 		}
 	}
-	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(stepsarg), &c->nconds, "window_funnel");
+	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(stepsarg), &c->nconds, c->fn);
 	c->window = window;
 	c->mode = mode;
 	c->known = true;
 
-	ts = row_clock(fcinfo, tsarg, c->clock, "window_funnel");
+	ts = row_clock(fcinfo, tsarg, c->clock, c->fn);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -493,12 +558,12 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	else
 	{
 		e = (Events *) PG_GETARG_POINTER(0);
-		check_state(e, EVENTS_KIND_FUNNEL, c->clock, "window_funnel");
+		check_state(e, EVENTS_KIND_FUNNEL, c->clock, c->fn);
 		if (e->window != window || e->mode != mode)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("window_funnel window and mode must be the same for every row of a group")));
-		check_nconds(e, c->nconds, "window_funnel");
+					 errmsg("%s window and mode must be the same for every row of a group", c->fn)));
+		check_nconds(e, c->nconds, c->fn);
 	}
 	/* rows where no step holds matter only to strict_order */
 	if (mask == 0 && !(mode & WF_STRICT_ORDER))
@@ -525,18 +590,18 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sequence_match transition function called in non-aggregate context")));
+				 errmsg("funnel.events_sequence_transfn called in non-aggregate context")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	c = arg_cache(fcinfo);
+	c = arg_cache(fcinfo, "sequence_match");
 	if (!c->known)
 		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2));
 	pat = PG_GETARG_TEXT_PP(1);
-	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(3), &c->nconds, "sequence_match");
+	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(3), &c->nconds, c->fn);
 	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{
 		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
@@ -551,7 +616,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 		c->checked_nconds = c->nconds;
 	}
 	c->known = true;
-	ts = row_clock(fcinfo, 2, c->clock, "sequence_match");
+	ts = row_clock(fcinfo, 2, c->clock, c->fn);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -567,12 +632,12 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	else
 	{
 		e = (Events *) PG_GETARG_POINTER(0);
-		check_state(e, EVENTS_KIND_SEQUENCE, c->clock, "sequence_match");
+		check_state(e, EVENTS_KIND_SEQUENCE, c->clock, c->fn);
 		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the sequence pattern must be the same for every row of a group")));
-		check_nconds(e, c->nconds, "sequence_match");
+		check_nconds(e, c->nconds, c->fn);
 	}
 	if (mask == 0)
 		PG_RETURN_POINTER(e);
@@ -606,7 +671,7 @@ events_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.events combine function called in non-aggregate context")));
+				 errmsg("funnel.events_combine called in non-aggregate context")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -907,7 +972,7 @@ events_in(PG_FUNCTION_ARGS)
 	{
 		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
 		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")),
-						  ERRCODE_INVALID_TEXT_REPRESENTATION);
+						  ERRCODE_INVALID_TEXT_REPRESENTATION, "window_funnel");
 		if (jin_get(obj, "pattern", false, EVENTS_TYPE))
 			jin_bad(EVENTS_TYPE, "a window_funnel state has no pattern");
 	}

@@ -66,6 +66,7 @@ typedef struct WfList
 
 typedef struct WfRun
 {
+	const char *fn;				/* the final function's aggregate, for messages */
 	int			nsteps;
 	uint8		mode;
 	uint64		window;
@@ -246,7 +247,7 @@ list_push(WfRun *r, int idx, const WfChain *src, int k, int64 ts, int64 row)
 	if (r->nchains >= WF_MAX_CHAINS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("window_funnel strict_once: more than %d partial chains at one instant", WF_MAX_CHAINS),
+				 errmsg("%s strict_once: more than %d partial chains at one instant", r->fn, WF_MAX_CHAINS),
 				 errdetail("Rows with equal times that satisfy several steps multiply the chains strict_once must keep apart."),
 				 errhint("Use a finer clock, or drop strict_once.")));
 	if (l->n == l->cap)
@@ -337,13 +338,14 @@ once_event(WfRun *r, int64 ts, int step, int64 row)
 /* ------------------------------------------------------------ the scan */
 
 static void
-wf_run(Events *e, WfRun *r, bool want_times)
+wf_run(Events *e, WfRun *r, bool want_times, const char *fn)
 {
 	EventRow   *rows;
 	int64		n;
 	int64		g;
 	bool		once = (e->mode & WF_STRICT_ONCE) != 0;
 
+	r->fn = fn;
 	r->nsteps = e->nconds;
 	r->mode = e->mode;
 	r->window = (uint64) e->window;
@@ -450,7 +452,7 @@ window_funnel_final(PG_FUNCTION_ARGS)
 	if (e == NULL || e->n == 0)
 		PG_RETURN_INT32(0);
 	r = wf_scratch(fcinfo);
-	wf_run(e, r, false);
+	wf_run(e, r, false, "window_funnel");
 	level = wf_level(r);
 	wf_free_lists(r);
 	PG_RETURN_INT32(level);
@@ -470,7 +472,7 @@ window_funnel_times_final(PG_FUNCTION_ARGS)
 	if (e != NULL && e->n > 0)
 	{
 		r = wf_scratch(fcinfo);
-		wf_run(e, r, true);
+		wf_run(e, r, true, "window_funnel_times");
 		level = wf_level(r);
 		wf_free_lists(r);
 		/*
