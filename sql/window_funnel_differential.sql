@@ -19,6 +19,26 @@
 -- simulation of ClickHouse's algorithm (written here as a recursive query), and the
 -- times must be the fastest strictly increasing chain of the level returned.
 --
+-- The modes that stop the scan (wd_mode: strict_order, strict_deduplication and
+-- combinations with allow_reentry and strict_once), as current ClickHouse defines
+-- them: its windowFunnel source after PR #86916 (allow_reentry) and PR #99003
+-- (strict_deduplication's level), its documented allow_reentry example, the
+-- funnel_test_reentry cases of its 00632 test (hand-made streams 14 and 15).  The
+-- scan reads the events in (time, step) order; under strict_order a row true for no
+-- step is a step-0 event, first in its instant.  Level k is "reached" once some
+-- chain of length k has ended.  The scan stops at the first of these events:
+--   - strict_order: a step-0 event after the first step-1 event;
+--   - strict_order (not with allow_reentry, which skips it): a step-k event (k >= 2)
+--     after the first step-1 event when level k - 1 is not reached;
+--   - strict_deduplication: a step-k event (k >= 2) when level k is reached (of
+--     several rows with one step at one instant, the second when the first reached
+--     it).
+-- Nothing else changes (a step-1 event never stops, a skipped event could not
+-- extend a chain anyway), so: level = the longest chain ended before the stop, times
+-- = the fastest chain of that length ended before the stop (under strict_once, of
+-- chains with distinct rows, also for "reached").  Written as a set query over the
+-- chains, not as a scan.
+--
 -- Each user is aggregated on the three clocks (timestamptz, timestamp, bigint
 -- microseconds) in every mode: serially in stored order, serially with the rows fed
 -- in time order and in random order (ordered aggregate calls), and with parallel
@@ -105,7 +125,53 @@ INSERT INTO wd_hand VALUES
     (13, 5, 30, 50, false, true, false, false, false),
     (13, 5, 30, 60, false, false, true, false, false),
     (13, 5, 30, 60, false, false, false, true, false),
-    (13, 5, 30, 60, false, false, false, false, true);
+    (13, 5, 30, 60, false, false, false, false, true),
+    -- 14: ClickHouse's funnel_test_reentry user 1: steps a, b, a, c (the 'a' rows are
+    -- true for steps 1 and 3) over a a b a c: strict_order stops at the first row's
+    -- step 3 (level 2 not reached), allow_reentry skips it and reaches 4
+    (14, 4, 100, 10, true, false, true, false, false),
+    (14, 4, 100, 20, true, false, true, false, false),
+    (14, 4, 100, 30, false, true, false, false, false),
+    (14, 4, 100, 40, true, false, true, false, false),
+    (14, 4, 100, 50, false, false, false, true, false),
+    -- 15: its user 2, a c b c: strict_order stops at the first c, allow_reentry
+    -- skips it
+    (15, 3, 100, 10, true, false, false, false, false),
+    (15, 3, 100, 20, false, false, true, false, false),
+    (15, 3, 100, 30, false, true, false, false, false),
+    (15, 3, 100, 40, false, false, true, false, false),
+    -- 16: ClickHouse issue 37177: install start login install start install start
+    -- login end, window 60: strict_deduplication stops at the second start (level 2
+    -- reached) with level 3; a step-1 event never repeats a step
+    (16, 4, 60, 0, true, false, false, false, false),
+    (16, 4, 60, 5, false, true, false, false, false),
+    (16, 4, 60, 10, false, false, true, false, false),
+    (16, 4, 60, 15, true, false, false, false, false),
+    (16, 4, 60, 20, false, true, false, false, false),
+    (16, 4, 60, 25, true, false, false, false, false),
+    (16, 4, 60, 30, false, true, false, false, false),
+    (16, 4, 60, 35, false, false, true, false, false),
+    (16, 4, 60, 40, false, false, false, true, false),
+    -- 17: rows true for no step (x): b x x+a b x c at 0, 5, 10, 10, 20, 30, 40;
+    -- strict_order ignores b and x before the first step 1 (x at 10 comes before a
+    -- at 10) and stops at x at 30 with level 2
+    (17, 3, 100, 0, false, true, false, false, false),
+    (17, 3, 100, 5, false, false, false, false, false),
+    (17, 3, 100, 10, false, false, false, false, false),
+    (17, 3, 100, 10, true, false, false, false, false),
+    (17, 3, 100, 20, false, true, false, false, false),
+    (17, 3, 100, 30, false, false, false, false, false),
+    (17, 3, 100, 40, false, false, true, false, false),
+    -- 18: a, two rows b at 10, c: strict_deduplication stops at the second b (the
+    -- first reached level 2)
+    (18, 3, 100, 0, true, false, false, false, false),
+    (18, 3, 100, 10, false, true, false, false, false),
+    (18, 3, 100, 10, false, true, false, false, false),
+    (18, 3, 100, 20, false, false, true, false, false),
+    -- 19: one row true for steps 1 and 2, then c: under strict_once level 2 is never
+    -- reached, so 'strict_once, strict_order' stops at c
+    (19, 3, 100, 0, true, true, false, false, false),
+    (19, 3, 100, 10, false, false, true, false, false);
 INSERT INTO wd_ev
 SELECT uid, row_number() OVER (ORDER BY uid, t), nsteps, win_s,
        '2024-01-01'::timestamptz + t * interval '1 second', c1, c2, c3, c4, c5
@@ -128,7 +194,13 @@ INSERT INTO wd_hand_expect VALUES
     (10, 3, '{0,0,0}', 3, '{0,0,0}', 1, '{0}', 1),
     (11, 3, '{0,0,10}', 3, '{0,10,20}', 3, '{0,10,20}', 3),
     (12, 4, '{0,0,0,0}', 1, '{0}', 1, '{0}', 1),
-    (13, 5, '{0,20,30,30,30}', 5, '{0,20,30,30,30}', 3, '{0,10,20}', 3);
+    (13, 5, '{0,20,30,30,30}', 5, '{0,20,30,30,30}', 3, '{0,10,20}', 3),
+    (14, 4, '{0,10,20,30}', 4, '{0,10,20,30}', 4, '{0,10,20,30}', 4),
+    (15, 3, '{0,20,30}', 3, '{0,20,30}', 3, '{0,20,30}', 3),
+    (16, 4, '{0,5,10,15}', 4, '{0,5,10,15}', 4, '{0,5,10,15}', 4),
+    (17, 3, '{0,10,30}', 3, '{0,10,30}', 3, '{0,10,30}', 3),
+    (18, 3, '{0,10,20}', 3, '{0,10,20}', 3, '{0,10,20}', 3),
+    (19, 3, '{0,0,10}', 1, '{0}', 1, '{0}', 1);
 
 -- generated streams: users 1001 .. 5000; steps 3 + uid % 3; window 0, 20, 30, 60 or
 -- 120 s; 0 .. 40 rows over a span of 3 .. 72 grid slots of 10 s (dense users:
@@ -294,6 +366,79 @@ CREATE FUNCTION pg_temp.secs(a bigint[]) RETURNS int[] LANGUAGE sql IMMUTABLE AS
     SELECT coalesce(array_agg((x / 1000000)::int ORDER BY o), '{}')
     FROM unnest(a) WITH ORDINALITY AS u(x, o) $$;
 
+-- The modes that stop the scan (see the header), each with what it sets
+-- (strict_deduplication is not combined with strict_once here)
+CREATE TABLE wd_mode (ord int, code text PRIMARY KEY, mode text,
+                      so boolean, ar boolean, dd boolean, once boolean);
+INSERT INTO wd_mode VALUES
+    (1, 'so', 'strict_order', true, false, false, false),
+    (2, 'dd', 'strict_deduplication', false, false, true, false),
+    (3, 'ar', 'strict_order, allow_reentry', true, true, false, false),
+    (4, 'so_dd', 'strict_order, strict_deduplication', true, false, true, false),
+    (5, 'ar_dd', 'strict_order, allow_reentry, strict_deduplication', true, true, true, false),
+    (6, 'once_so', 'strict_once, strict_order', true, false, false, true);
+-- step-0 events: rows with a time and no true step among the user's steps
+CREATE TABLE wd_unrel AS
+SELECT e.uid, (extract(epoch FROM e.ts) * 1000000)::bigint AS t
+FROM wd_ev e WHERE e.ts IS NOT NULL AND NOT EXISTS (SELECT 1 FROM wd_step s WHERE s.rid = e.rid);
+-- per user the first step-1 event; per user and length the earliest end of a chain
+-- (any chain, a chain of distinct rows); per user, time and step the number of rows
+CREATE TABLE wd_first AS SELECT uid, min(t) AS t1 FROM wd_step WHERE step = 1 GROUP BY uid;
+CREATE TABLE wd_reach AS
+SELECT uid, len, min(tl) AS tl_all, min(tl) FILTER (WHERE once) AS tl_once FROM wd_chain GROUP BY uid, len;
+CREATE TABLE wd_grp AS SELECT uid, t, step, count(*) AS n FROM wd_step GROUP BY uid, t, step;
+-- the first event of each kind that stops a scan, per user: time st, step sk, and
+-- sinc = 1 when chains ending at that time and step still count
+--   no_step    a row true for no step after the first step-1 event (strict_order)
+--   early      step k after the first step-1 event, no chain of length k - 1 ended
+--              at or before its time (strict_order without allow_reentry)
+--   early_once the same with chains of distinct rows (and strict_once)
+--   repeat     step k when a chain of length k ended before its time, or (sinc = 1)
+--              ends at its time and another row has step k then (strict_deduplication)
+CREATE TABLE wd_cand AS
+SELECT u.uid, 'no_step' AS kind, min(u.t) AS st, 0 AS sk, 0 AS sinc
+FROM wd_unrel u JOIN wd_first f USING (uid) WHERE u.t > f.t1 GROUP BY u.uid
+UNION ALL
+(SELECT DISTINCT ON (g.uid) g.uid, 'early', g.t, g.step, 0
+ FROM wd_grp g JOIN wd_first f USING (uid) LEFT JOIN wd_reach r ON r.uid = g.uid AND r.len = g.step - 1
+ WHERE g.step >= 2 AND g.t >= f.t1 AND (r.tl_all <= g.t) IS NOT TRUE ORDER BY g.uid, g.t, g.step)
+UNION ALL
+(SELECT DISTINCT ON (g.uid) g.uid, 'early_once', g.t, g.step, 0
+ FROM wd_grp g JOIN wd_first f USING (uid) LEFT JOIN wd_reach r ON r.uid = g.uid AND r.len = g.step - 1
+ WHERE g.step >= 2 AND g.t >= f.t1 AND (r.tl_once <= g.t) IS NOT TRUE ORDER BY g.uid, g.t, g.step)
+UNION ALL
+(SELECT DISTINCT ON (g.uid) g.uid, 'repeat', g.t, g.step, (r.tl_all = g.t)::int
+ FROM wd_grp g JOIN wd_reach r ON r.uid = g.uid AND r.len = g.step
+ WHERE g.step >= 2 AND (r.tl_all < g.t OR (r.tl_all = g.t AND g.n > 1)) ORDER BY g.uid, g.t, g.step);
+-- where each mode stops a user's scan: the first of the kinds it has
+CREATE TABLE wd_stop AS
+SELECT DISTINCT ON (m.code, c.uid) m.code, c.uid, c.st, c.sk, c.sinc, c.kind
+FROM wd_mode m JOIN wd_cand c
+     ON (c.kind = 'no_step' AND m.so) OR (c.kind = 'early' AND m.so AND NOT m.ar AND NOT m.once)
+        OR (c.kind = 'early_once' AND m.so AND NOT m.ar AND m.once) OR (c.kind = 'repeat' AND m.dd)
+ORDER BY m.code, c.uid, c.st, c.sk, c.sinc;
+ANALYZE wd_mode;
+ANALYZE wd_stop;
+-- per mode and user: the level and the times (microseconds, and as interval[]) of
+-- the chains ended before the stop (of distinct rows under strict_once)
+CREATE TABLE wd_mref AS
+WITH lv AS (
+    SELECT m.code, c.uid, max(c.len) AS lvl
+    FROM wd_mode m JOIN wd_chain c ON c.once OR NOT m.once
+         LEFT JOIN wd_stop s ON s.code = m.code AND s.uid = c.uid
+    WHERE s.uid IS NULL OR (c.tl, c.len) < (s.st, s.sk) OR (c.tl, c.len, s.sinc) = (s.st, s.sk, 1)
+    GROUP BY m.code, c.uid),
+best AS (
+    SELECT lv.code, lv.uid, lv.lvl, (min(ARRAY[c.tl - c.t1] || c.times))[2:] AS t
+    FROM lv JOIN wd_mode m USING (code) JOIN wd_chain c ON c.uid = lv.uid AND c.len = lv.lvl AND (c.once OR NOT m.once)
+         LEFT JOIN wd_stop s ON s.code = m.code AND s.uid = c.uid
+    WHERE s.uid IS NULL OR (c.tl, c.len) < (s.st, s.sk) OR (c.tl, c.len, s.sinc) = (s.st, s.sk, 1)
+    GROUP BY lv.code, lv.uid, lv.lvl)
+SELECT m.code, u.uid, coalesce(b.lvl, 0) AS lvl, coalesce(b.t, '{}') AS t,
+       ARRAY(SELECT x * interval '1 microsecond' FROM unnest(b.t) WITH ORDINALITY v(x, o) ORDER BY o) AS i
+FROM wd_mode m CROSS JOIN (SELECT DISTINCT uid FROM wd_ev) u
+     LEFT JOIN best b ON b.code = m.code AND b.uid = u.uid;
+
 ------------------------------------------------------------------------------
 -- 3. The reference on the hand-made streams: the answers worked out by hand
 ------------------------------------------------------------------------------
@@ -312,6 +457,46 @@ ORDER BY r.uid;
 SELECT count(*) AS users, count(*) FILTER (WHERE sim_all <> lvl_all) AS sim_mismatches,
        count(*) FILTER (WHERE sim_incr > lvl_incr_max) AS sim_incr_above_longest
 FROM wd_ref;
+
+-- the modes that stop the scan on the hand-made streams: level and times (s), worked
+-- out by following the scan (14 to 19 in the comments of their rows; 4: two rows b
+-- at 30 and 40, strict_deduplication stops at the second; 11: the row true for
+-- steps 2 and 3 repeats step 2; 12: one row cannot fill two steps under strict_once;
+-- 13: b at 50 repeats step 2 after level 3)
+CREATE TABLE wd_hand_modes (uid int PRIMARY KEY, so text, dd text, ar text, so_dd text, ar_dd text, once_so text);
+INSERT INTO wd_hand_modes VALUES
+    (1, '3 {0,10,10}', '3 {0,10,10}', '3 {0,10,10}', '3 {0,10,10}', '3 {0,10,10}', '2 {0,10}'),
+    (2, '2 {0,60}', '2 {0,60}', '2 {0,60}', '2 {0,60}', '2 {0,60}', '2 {0,60}'),
+    (3, '3 {0,50,60}', '3 {0,50,60}', '3 {0,50,60}', '3 {0,50,60}', '3 {0,50,60}', '3 {0,50,60}'),
+    (4, '3 {0,10,30}', '2 {0,10}', '3 {0,10,30}', '2 {0,10}', '2 {0,10}', '3 {0,10,30}'),
+    (5, '3 {0,10,30}', '3 {0,10,30}', '3 {0,10,30}', '3 {0,10,30}', '3 {0,10,30}', '3 {0,10,30}'),
+    (6, '2 {0,0}', '2 {0,0}', '2 {0,0}', '2 {0,0}', '2 {0,0}', '2 {0,0}'),
+    (7, '2 {0,5}', '2 {0,5}', '2 {0,5}', '2 {0,5}', '2 {0,5}', '2 {0,5}'),
+    (8, '0 {}', '0 {}', '0 {}', '0 {}', '0 {}', '0 {}'),
+    (9, '0 {}', '0 {}', '0 {}', '0 {}', '0 {}', '0 {}'),
+    (10, '3 {0,0,0}', '3 {0,0,0}', '3 {0,0,0}', '3 {0,0,0}', '3 {0,0,0}', '3 {0,0,0}'),
+    (11, '3 {0,0,10}', '2 {0,0}', '3 {0,0,10}', '2 {0,0}', '2 {0,0}', '3 {0,10,20}'),
+    (12, '4 {0,0,0,0}', '4 {0,0,0,0}', '4 {0,0,0,0}', '4 {0,0,0,0}', '4 {0,0,0,0}', '1 {0}'),
+    (13, '5 {0,20,30,30,30}', '3 {0,10,20}', '5 {0,20,30,30,30}', '3 {0,10,20}', '3 {0,10,20}', '5 {0,20,30,30,30}'),
+    (14, '1 {0}', '4 {0,10,20,30}', '4 {0,10,20,30}', '1 {0}', '4 {0,10,20,30}', '1 {0}'),
+    (15, '1 {0}', '3 {0,20,30}', '3 {0,20,30}', '1 {0}', '3 {0,20,30}', '1 {0}'),
+    (16, '4 {0,5,10,15}', '3 {0,5,10}', '4 {0,5,10,15}', '3 {0,5,10}', '3 {0,5,10}', '4 {0,5,10,15}'),
+    (17, '2 {0,10}', '3 {0,10,30}', '2 {0,10}', '2 {0,10}', '2 {0,10}', '2 {0,10}'),
+    (18, '3 {0,10,20}', '2 {0,10}', '3 {0,10,20}', '2 {0,10}', '2 {0,10}', '3 {0,10,20}'),
+    (19, '3 {0,0,10}', '3 {0,0,10}', '3 {0,0,10}', '3 {0,0,10}', '3 {0,0,10}', '1 {0}');
+CREATE FUNCTION pg_temp.lt(lvl int, t bigint[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT lvl || ' ' || pg_temp.secs(t)::text $$;
+SELECT r.uid, r.so, r.dd, r.ar, r.so_dd, r.ar_dd, r.once_so,
+       (r.so, r.dd, r.ar, r.so_dd, r.ar_dd, r.once_so) = (x.so, x.dd, x.ar, x.so_dd, x.ar_dd, x.once_so) AS ok
+FROM (SELECT uid, max(pg_temp.lt(lvl, t)) FILTER (WHERE code = 'so') AS so,
+             max(pg_temp.lt(lvl, t)) FILTER (WHERE code = 'dd') AS dd,
+             max(pg_temp.lt(lvl, t)) FILTER (WHERE code = 'ar') AS ar,
+             max(pg_temp.lt(lvl, t)) FILTER (WHERE code = 'so_dd') AS so_dd,
+             max(pg_temp.lt(lvl, t)) FILTER (WHERE code = 'ar_dd') AS ar_dd,
+             max(pg_temp.lt(lvl, t)) FILTER (WHERE code = 'once_so') AS once_so
+      FROM wd_mref WHERE uid < 1000 GROUP BY uid) r
+     JOIN wd_hand_modes x USING (uid)
+ORDER BY r.uid;
 
 ------------------------------------------------------------------------------
 -- 4. What the generated streams contain
@@ -361,14 +546,40 @@ SELECT nsteps, lvl_all AS level, count(*) AS users,
 FROM wd_ref WHERE uid > 1000 GROUP BY nsteps, lvl_all ORDER BY nsteps, lvl_all;
 SELECT sum(n) AS chains, max(n) AS max_chains_of_a_user
 FROM (SELECT uid, count(*) AS n FROM wd_chain GROUP BY uid) x;
+-- the modes that stop the scan: how many users' scans stop, at what (the first
+-- event that stops it: a row true for no step, a step too early, a repeated step, the
+-- second of two rows repeating a step at one instant), how many get a lower level
+-- than the default mode, or the same level with other times
+SELECT m.code, m.mode, count(s.uid) AS stopped,
+       count(*) FILTER (WHERE s.kind = 'no_step') AS at_no_step_row,
+       count(*) FILTER (WHERE s.kind IN ('early', 'early_once')) AS at_step_too_early,
+       count(*) FILTER (WHERE s.kind = 'repeat' AND s.sinc = 0) AS at_repeated_step,
+       count(*) FILTER (WHERE s.kind = 'repeat' AND s.sinc = 1) AS at_second_row_of_instant,
+       count(*) FILTER (WHERE r.lvl < a.lvl_all) AS level_below_default,
+       count(*) FILTER (WHERE r.lvl = a.lvl_all AND r.t <> a.t_all) AS other_times
+FROM wd_mode m JOIN wd_mref r ON r.code = m.code JOIN wd_ref a ON a.uid = r.uid
+     LEFT JOIN wd_stop s ON s.code = m.code AND s.uid = r.uid
+WHERE r.uid > 1000 GROUP BY m.code, m.mode, m.ord ORDER BY m.ord;
+-- allow_reentry skips a step that comes too early, strict_once makes more steps come
+-- too early: users whose level differs between modes
+SELECT count(*) FILTER (WHERE ar.lvl > so.lvl) AS allow_reentry_above_strict_order,
+       count(*) FILTER (WHERE ar_dd.lvl > so_dd.lvl) AS with_strict_deduplication_too,
+       count(*) FILTER (WHERE once_so.lvl < so.lvl) AS strict_once_strict_order_below
+FROM (SELECT uid, lvl FROM wd_mref WHERE code = 'so') so
+     JOIN (SELECT uid, lvl FROM wd_mref WHERE code = 'ar') ar USING (uid)
+     JOIN (SELECT uid, lvl FROM wd_mref WHERE code = 'so_dd') so_dd USING (uid)
+     JOIN (SELECT uid, lvl FROM wd_mref WHERE code = 'ar_dd') ar_dd USING (uid)
+     JOIN (SELECT uid, lvl FROM wd_mref WHERE code = 'once_so') once_so USING (uid)
+WHERE uid > 1000;
 
 ------------------------------------------------------------------------------
 -- 5. window_funnel and window_funnel_times
 ------------------------------------------------------------------------------
 -- the query for one way of feeding the rows: every user's levels and times on the
--- three clocks in the three modes (none, strict_once, strict_increase), the steps
--- passed as a VARIADIC array of the user's length.  src: the table; agg_order: an
--- ORDER BY inside every call.
+-- three clocks in the three modes (none, strict_once, strict_increase) and in the
+-- modes of wd_mode (columns tz_<code>, tzt_<code>, ...), the steps passed as a
+-- VARIADIC array of the user's length.  src: the table; agg_order: an ORDER BY
+-- inside every call.
 CREATE FUNCTION pg_temp.ours(src text, agg_order text) RETURNS text LANGUAGE sql AS $$
 SELECT format($q$
 SELECT uid, min(nsteps) AS nsteps,
@@ -389,13 +600,31 @@ SELECT uid, min(nsteps) AS nsteps,
        funnel.window_funnel(winb, 'strict_increase', tsb, VARIADIC steps%1$s) AS b_incr,
        funnel.window_funnel_times(winb, tsb, VARIADIC steps%1$s) AS bt_all,
        funnel.window_funnel_times(winb, 'strict_once', tsb, VARIADIC steps%1$s) AS bt_once,
-       funnel.window_funnel_times(winb, 'strict_increase', tsb, VARIADIC steps%1$s) AS bt_incr
-FROM %2$s GROUP BY uid$q$, agg_order, src)
+       funnel.window_funnel_times(winb, 'strict_increase', tsb, VARIADIC steps%1$s) AS bt_incr%3$s
+FROM %2$s GROUP BY uid$q$, agg_order, src,
+    (SELECT string_agg(format($m$,
+       funnel.window_funnel(win, %1$L, ts, VARIADIC steps%2$s) AS tz_%3$s,
+       funnel.window_funnel_times(win, %1$L, ts, VARIADIC steps%2$s) AS tzt_%3$s,
+       funnel.window_funnel(win, %1$L, tsl, VARIADIC steps%2$s) AS l_%3$s,
+       funnel.window_funnel_times(win, %1$L, tsl, VARIADIC steps%2$s) AS lt_%3$s,
+       funnel.window_funnel(winb, %1$L, tsb, VARIADIC steps%2$s) AS b_%3$s,
+       funnel.window_funnel_times(winb, %1$L, tsb, VARIADIC steps%2$s) AS bt_%3$s$m$,
+       mode, agg_order, code), '' ORDER BY ord) FROM wd_mode))
 $$;
 CREATE TABLE wd_ours (way text, uid int, nsteps int,
                       tz_all int, tz_once int, tz_incr int, tzt_all interval[], tzt_once interval[], tzt_incr interval[],
                       l_all int, l_once int, l_incr int, lt_all interval[], lt_once interval[], lt_incr interval[],
                       b_all int, b_once int, b_incr int, bt_all bigint[], bt_once bigint[], bt_incr bigint[]);
+DO $$
+DECLARE
+    c text;
+BEGIN
+    FOR c IN SELECT code FROM wd_mode ORDER BY ord LOOP
+        EXECUTE format('ALTER TABLE wd_ours ADD tz_%1$s int, ADD tzt_%1$s interval[], ADD l_%1$s int,
+                        ADD lt_%1$s interval[], ADD b_%1$s int, ADD bt_%1$s bigint[]', c);
+    END LOOP;
+END
+$$;
 -- run one way into wd_ours (through CREATE TABLE AS, which may use a parallel
 -- plan) and say how many users it gave; explain: first the plan's aggregation and
 -- parallel nodes, and whether workers were launched
@@ -439,14 +668,18 @@ RESET max_parallel_workers_per_gather;
 
 -- parallel: partial aggregation in the workers over the shuffled table and over
 -- the interleaved time-ordered one (a user's rows are spread over the workers),
--- combined in the leader
+-- combined in the leader (work_mem: with 54 aggregates the planner estimates the
+-- partial hash table of 4000 users to spill at 4 MB and would aggregate in the
+-- leader only)
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
+SET work_mem = '64MB';
 SELECT pg_temp.run('parallel', 'wd_shuf', '', explain => true);
 SELECT pg_temp.run('parallel, time order', 'wd_clock', '', explain => true);
+RESET work_mem;
 RESET parallel_leader_participation;
 RESET max_parallel_workers_per_gather;
 RESET min_parallel_table_scan_size;
@@ -488,9 +721,46 @@ SELECT (SELECT count(DISTINCT way) FROM wd_ours) AS ways, count(*) AS users_with
 FROM wd_ref r CROSS JOIN (SELECT DISTINCT way FROM wd_ours) w
 WHERE NOT EXISTS (SELECT 1 FROM wd_ours o WHERE o.uid = r.uid AND o.way = w.way);
 
+-- the modes that stop the scan, every way and clock: levels and times against the
+-- reference, times as long as the level; then the first mismatches, if any
+CREATE TABLE wd_mcmp (way text, uid int, code text, clock text, lvl int, ref int, ok_times boolean, ok_length boolean);
+DO $$
+DECLARE
+    c text;
+    k record;
+BEGIN
+    FOR c IN SELECT code FROM wd_mode ORDER BY ord LOOP
+        FOR k IN SELECT * FROM (VALUES ('timestamptz', 'tz', 'i'), ('timestamp', 'l', 'i'), ('bigint', 'b', 't')) v(clock, p, r) LOOP
+            EXECUTE format($f$
+                INSERT INTO wd_mcmp
+                SELECT o.way, o.uid, %1$L, %2$L, o.%3$I, r.lvl, o.%4$I = r.%5$I, cardinality(o.%4$I) = o.%3$I
+                FROM wd_ours o JOIN wd_mref r ON r.code = %1$L AND r.uid = o.uid$f$,
+                c, k.clock, k.p || '_' || c, k.p || 't_' || c, k.r);
+        END LOOP;
+    END LOOP;
+END
+$$;
+SELECT m.mode, count(DISTINCT x.way) AS ways, count(DISTINCT x.clock) AS clocks, count(DISTINCT x.uid) AS users,
+       count(*) FILTER (WHERE x.way LIKE 'serial%' AND x.lvl IS DISTINCT FROM x.ref) AS serial_level_mismatches,
+       count(*) FILTER (WHERE x.way LIKE 'serial%' AND x.ok_times IS NOT TRUE) AS serial_times_mismatches,
+       count(*) FILTER (WHERE x.way LIKE 'parallel%' AND x.lvl IS DISTINCT FROM x.ref) AS parallel_level_mismatches,
+       count(*) FILTER (WHERE x.way LIKE 'parallel%' AND x.ok_times IS NOT TRUE) AS parallel_times_mismatches,
+       count(*) FILTER (WHERE x.ok_length IS NOT TRUE) AS times_length_mismatches
+FROM wd_mcmp x JOIN wd_mode m USING (code) GROUP BY m.mode, m.ord ORDER BY m.ord;
+SELECT x.code, x.way, x.clock, x.uid, x.lvl, x.ref, x.ok_times
+FROM wd_mcmp x
+WHERE x.lvl IS DISTINCT FROM x.ref OR x.ok_times IS NOT TRUE OR x.ok_length IS NOT TRUE
+ORDER BY x.code, x.uid, x.way, x.clock LIMIT 20;
+
 -- the hand-made streams as the functions see them (seconds)
 SELECT uid, tz_all, pg_temp.secs(pg_temp.us(tzt_all)) AS times, tz_once, pg_temp.secs(pg_temp.us(tzt_once)) AS once_times,
        tz_incr, pg_temp.secs(pg_temp.us(tzt_incr)) AS incr_times
 FROM wd_ours WHERE way = 'serial' AND uid < 1000 ORDER BY uid;
 -- the raw interval[] and bigint[] of two of them
 SELECT uid, tzt_all, bt_all FROM wd_ours WHERE way = 'serial' AND uid IN (4, 13) ORDER BY uid;
+-- the hand-made streams in the modes that stop the scan, as the functions see them
+-- (level and times in seconds, timestamptz clock)
+SELECT uid, pg_temp.lt(tz_so, pg_temp.us(tzt_so)) AS so, pg_temp.lt(tz_dd, pg_temp.us(tzt_dd)) AS dd,
+       pg_temp.lt(tz_ar, pg_temp.us(tzt_ar)) AS ar, pg_temp.lt(tz_so_dd, pg_temp.us(tzt_so_dd)) AS so_dd,
+       pg_temp.lt(tz_ar_dd, pg_temp.us(tzt_ar_dd)) AS ar_dd, pg_temp.lt(tz_once_so, pg_temp.us(tzt_once_so)) AS once_so
+FROM wd_ours WHERE way = 'serial' AND uid < 1000 ORDER BY uid;
