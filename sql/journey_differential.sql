@@ -1,11 +1,12 @@
 -- journey_differential.sql: funnel.journey's accessors, funnel.summary's
 -- accessors and every funnel.stage_report column under the three policies,
 -- against a plain-SQL reference written with window functions (lag, lead,
--- first_value, row_number over each entity's history ordered by (time, funnel
--- position), repeats of the current stage removed), on seeded generated
+-- first_value, row_number over each entity's history ordered by (time, open
+-- stages before outcomes, funnel position), repeats of the current stage removed), on seeded generated
 -- histories: revisits, skipped stages, backward moves, ties in time, rows out
 -- of time order, entities with one row, only lost outcomes, reopening, NULL
--- stages and times.  Two funnels: the shipped sales funnel and one whose
+-- stages and times.  Ties in time sort open stages first (in funnel order), then
+-- outcomes: an outcome's place in the enum does not matter.  Two funnels: the shipped sales funnel and one whose
 -- outcomes sit between open stages (a lost stage between open stages, a won
 -- stage not at the end).
 -- Journeys and summaries are built serially (hashed and sorted grouping), with
@@ -109,6 +110,13 @@ SELECT pg_temp.gen('jd_odd', 5001, 700);
 -- a few entities whose only rows have a NULL stage or time: no journey
 INSERT INTO jd_raw VALUES ('funnel.sales_stage', 3001, NULL, '2024-03-01'), ('funnel.sales_stage', 3001, 'lead', NULL),
                           ('jd_odd', 6001, NULL, '2024-05-01');
+-- a month (2030-01) whose entities were all lost before any open stage: its
+-- report has no top (every conversion NULL); and one whose only entity is open
+INSERT INTO jd_raw VALUES ('funnel.sales_stage', 3101, 'closed_lost', '2030-01-03'),
+                          ('funnel.sales_stage', 3102, 'closed_lost', '2030-01-05'),
+                          ('funnel.sales_stage', 3102, 'closed_lost', '2030-01-06'),
+                          ('jd_odd', 6101, 'bounced', '2030-01-04'), ('jd_odd', 6101, 'churned', '2030-01-04'),
+                          ('funnel.sales_stage', 3103, 'qualified', '2030-02-01');
 -- the history in random row order, so that parallel workers see parts of one entity
 CREATE TABLE jd_hist AS SELECT * FROM jd_raw ORDER BY random();
 ANALYZE jd_hist;
@@ -116,12 +124,12 @@ ANALYZE jd_hist;
 ------------------------------------------------------------------------------
 -- 2. The plain-SQL reference
 ------------------------------------------------------------------------------
--- events: sorted by (time, funnel position), repeats of the current stage removed,
--- NULL stages and times skipped
+-- events: sorted by (time, open stages before outcomes, funnel position), repeats
+-- of the current stage removed, NULL stages and times skipped
 CREATE TABLE jd_ev AS
 WITH s AS (
     SELECT h.typ, h.e, h.stage, h.at, m.position, m.outcome, m.open_index,
-           lag(h.stage) OVER (PARTITION BY h.typ, h.e ORDER BY h.at, m.position) AS prev_stage
+           lag(h.stage) OVER (PARTITION BY h.typ, h.e ORDER BY h.at, m.outcome <> 'open', m.position) AS prev_stage
     FROM jd_hist h JOIN jd_meta m ON m.typ = h.typ AND m.stage = h.stage
     WHERE h.at IS NOT NULL)
 SELECT typ, e, stage, at, position, outcome, open_index,
@@ -132,7 +140,7 @@ SELECT typ, e, stage, at, position, outcome, open_index,
        lag(outcome) OVER w AS prev_outcome
 FROM s
 WHERE prev_stage IS DISTINCT FROM stage
-WINDOW w AS (PARTITION BY typ, e ORDER BY at, position);
+WINDOW w AS (PARTITION BY typ, e ORDER BY at, outcome <> 'open', position);
 
 -- per entity: events, path, final outcome, furthest open stage, first outcome, strict
 -- prefix (open stages 0 .. P-1 all entered)
@@ -201,26 +209,35 @@ SELECT DISTINCT ON (c.typ, c.e, c.ts) c.typ, c.e, c.ts, v.stage
 FROM jd_ts c LEFT JOIN jd_ev v ON v.typ = c.typ AND v.e = c.e AND v.at <= c.ts
 ORDER BY c.typ, c.e, c.ts, v.rn DESC NULLS LAST;
 
+-- cohorts: every entity is in 'all' and in the month of its first event (as
+-- jd_month_sum below groups them); the reference is computed per cohort
+CREATE TABLE jd_cohort AS
+SELECT typ, e, 'all' AS cohort FROM jd_ref_e
+UNION ALL
+SELECT typ, e, to_char(min(at), 'YYYY-MM') FROM jd_ev GROUP BY typ, e;
+
 -- completed visits (every event but an entity's last) and cycle lengths, and their
 -- quantiles (percentile_cont)
-CREATE TABLE jd_visit AS SELECT typ, stage, next_at - at AS d FROM jd_ev WHERE next_at IS NOT NULL;
-CREATE TABLE jd_cycle AS SELECT typ, cycle_length AS d FROM jd_ref_e WHERE cycle_length IS NOT NULL;
+CREATE TABLE jd_visit AS
+SELECT typ, c.cohort, stage, next_at - at AS d FROM jd_ev JOIN jd_cohort c USING (typ, e) WHERE next_at IS NOT NULL;
+CREATE TABLE jd_cycle AS
+SELECT typ, c.cohort, cycle_length AS d FROM jd_ref_e JOIN jd_cohort c USING (typ, e) WHERE cycle_length IS NOT NULL;
 CREATE TABLE jd_ref_quantile AS
-SELECT typ, stage, p, q, n
-FROM (SELECT typ, stage, count(*) AS n,
+SELECT typ, cohort, stage, p, q, n
+FROM (SELECT typ, cohort, stage, count(*) AS n,
              percentile_cont('{0,0.1,0.25,0.5,0.75,0.9,1}'::float8[]) WITHIN GROUP (ORDER BY d) AS qs
-      FROM jd_visit GROUP BY typ, stage
+      FROM jd_visit GROUP BY typ, cohort, stage
       UNION ALL
-      SELECT typ, NULL, count(*), percentile_cont('{0,0.1,0.25,0.5,0.75,0.9,1}'::float8[]) WITHIN GROUP (ORDER BY d)
-      FROM jd_cycle GROUP BY typ) x,
+      SELECT typ, cohort, NULL, count(*), percentile_cont('{0,0.1,0.25,0.5,0.75,0.9,1}'::float8[]) WITHIN GROUP (ORDER BY d)
+      FROM jd_cycle GROUP BY typ, cohort) x,
      unnest('{0,0.1,0.25,0.5,0.75,0.9,1}'::float8[], qs) u(p, q);
 
--- the report per funnel, policy and stage
+-- the report per funnel, cohort, policy and stage
 CREATE TABLE jd_ref_report AS
 WITH es AS (
-    SELECT x.typ, x.e, m.position, m.stage, m.outcome, m.open_index, m.n_open, x.furthest_open, x.strict_prefix,
+    SELECT x.typ, c.cohort, x.e, m.position, m.stage, m.outcome, m.open_index, m.n_open, x.furthest_open, x.strict_prefix,
            x.outcome = 'won' AS won, r.entered, coalesce(rn.entered, false) AS entered_next
-    FROM jd_ref_e x JOIN jd_meta m ON m.typ = x.typ
+    FROM jd_ref_e x JOIN jd_cohort c ON (c.typ, c.e) = (x.typ, x.e) JOIN jd_meta m ON m.typ = x.typ
          JOIN jd_ref_es r ON (r.typ, r.e, r.stage) = (x.typ, x.e, m.stage)
          LEFT JOIN jd_meta mn ON mn.typ = m.typ AND mn.open_index = m.open_index + 1
          LEFT JOIN jd_ref_es rn ON (rn.typ, rn.e, rn.stage) = (x.typ, x.e, mn.stage)),
@@ -236,19 +253,19 @@ flags AS (
                 ELSE strict_prefix - 1 = open_index AND NOT (open_index = n_open - 1 AND won) END AS dropped
     FROM es, unnest('{linear,entered,strict}'::text[]) pol),
 counts AS (
-    SELECT typ, pol, position, stage, outcome, open_index,
+    SELECT typ, cohort, pol, position, stage, outcome, open_index,
            count(*) FILTER (WHERE counted) AS reached, count(*) FILTER (WHERE entered) AS entered,
            CASE WHEN outcome = 'open' THEN count(*) FILTER (WHERE dropped) END AS drop_off
-    FROM flags GROUP BY typ, pol, position, stage, outcome, open_index)
-SELECT c.typ, pol, position, c.stage, reached, entered,
+    FROM flags GROUP BY typ, cohort, pol, position, stage, outcome, open_index)
+SELECT c.typ, c.cohort, pol, position, c.stage, reached, entered,
        CASE WHEN outcome = 'open'
-            THEN reached::float8 / nullif(lag(reached) OVER (PARTITION BY c.typ, pol, outcome = 'open' ORDER BY position), 0)::float8 END
+            THEN reached::float8 / nullif(lag(reached) OVER (PARTITION BY c.typ, c.cohort, pol, outcome = 'open' ORDER BY position), 0)::float8 END
            AS conversion_from_previous,
-       reached::float8 / nullif(max(reached) FILTER (WHERE open_index = 0) OVER (PARTITION BY c.typ, pol), 0)::float8 AS conversion_from_top,
+       reached::float8 / nullif(max(reached) FILTER (WHERE open_index = 0) OVER (PARTITION BY c.typ, c.cohort, pol), 0)::float8 AS conversion_from_top,
        drop_off,
        q.q AS median_time_in_stage,
        coalesce(q.n, 0) AS visits
-FROM counts c LEFT JOIN jd_ref_quantile q ON q.typ = c.typ AND q.stage = c.stage AND q.p = 0.5;
+FROM counts c LEFT JOIN jd_ref_quantile q ON (q.typ, q.cohort, q.stage, q.p) = (c.typ, c.cohort, c.stage, 0.5);
 
 ------------------------------------------------------------------------------
 -- 3. Journeys: serial (hashed, sorted), parallel
@@ -319,12 +336,13 @@ SELECT count(*) AS journeys,
        count(*) FILTER (WHERE s.j::text IS DISTINCT FROM o.j::text) AS sorted_mismatches
 FROM jd_j s JOIN jd_j_par p USING (typ, e) JOIN jd_j_sorted o USING (typ, e);
 -- cohort journeys: the same every way, and their path and events are the reference's
--- (all rows of the cohort sorted by (time, funnel position), repeats removed)
+-- (all rows of the cohort sorted by (time, open stages before outcomes, funnel
+-- position), repeats removed)
 WITH ev AS (
     SELECT typ, grp, stage, lag(stage) OVER w AS prev, row_number() OVER w AS rn
-    FROM (SELECT h.typ, h.e % 16 AS grp, h.stage, h.at, m.position
+    FROM (SELECT h.typ, h.e % 16 AS grp, h.stage, h.at, m.position, m.outcome
           FROM jd_hist h JOIN jd_meta m ON m.typ = h.typ AND m.stage = h.stage WHERE h.at IS NOT NULL) x
-    WINDOW w AS (PARTITION BY typ, grp ORDER BY at, position)),
+    WINDOW w AS (PARTITION BY typ, grp ORDER BY at, outcome <> 'open', position)),
 ref AS (SELECT typ, grp, array_agg(stage ORDER BY rn) AS path FROM ev WHERE prev IS DISTINCT FROM stage GROUP BY typ, grp)
 SELECT count(*) AS cohorts, min(funnel.event_count(s.j)) AS min_events,
        count(*) FILTER (WHERE s.j::text IS DISTINCT FROM p.j::text) AS parallel_mismatches,
@@ -437,8 +455,27 @@ SELECT way, count(*) AS report_rows,
                                    WHEN r.median_time_in_stage = interval '0' THEN o.median_time_in_stage <> interval '0'
                                    ELSE abs(extract(epoch FROM o.median_time_in_stage) / extract(epoch FROM r.median_time_in_stage) - 1) > 0.01
                               END) AS median
-FROM jd_report o FULL JOIN jd_ref_report r USING (typ, pol, stage)
+FROM jd_report o FULL JOIN (SELECT * FROM jd_ref_report WHERE cohort = 'all') r USING (typ, pol, stage)
 GROUP BY way ORDER BY way;
+
+-- the report of every month's summary (small groups; 2030-01 has no top: every
+-- entity lost before any open stage) against the reference of that month
+CREATE TABLE jd_month_report AS
+SELECT typ, to_char(month, 'YYYY-MM') AS cohort, pol, r.*
+FROM jd_month_sum, unnest('{linear,entered,strict}'::text[]) pol, funnel.stage_report(s, pol) r;
+SELECT count(DISTINCT (typ, cohort)) AS month_groups, count(*) AS report_rows,
+       count(*) FILTER (WHERE o.reached IS DISTINCT FROM r.reached OR o.entered IS DISTINCT FROM r.entered
+                              OR o.drop_off IS DISTINCT FROM r.drop_off OR o.position IS DISTINCT FROM r.position) AS counts,
+       count(*) FILTER (WHERE o.conversion_from_previous IS DISTINCT FROM r.conversion_from_previous
+                              OR o.conversion_from_top IS DISTINCT FROM r.conversion_from_top) AS conversions,
+       count(*) FILTER (WHERE CASE WHEN r.visits <= 1024 THEN o.median_time_in_stage IS DISTINCT FROM r.median_time_in_stage
+                                   ELSE abs(extract(epoch FROM o.median_time_in_stage) / extract(epoch FROM r.median_time_in_stage) - 1) > 0.01
+                              END) AS median,
+       count(DISTINCT (typ, cohort, pol)) FILTER (WHERE r.position = 1 AND r.conversion_from_top IS NULL) AS reports_without_top
+FROM jd_month_report o FULL JOIN (SELECT * FROM jd_ref_report WHERE cohort <> 'all') r
+     USING (typ, cohort, pol, stage);
+SELECT typ, cohort, pol, stage, reached, entered, conversion_from_top, drop_off
+FROM jd_month_report WHERE cohort = '2030-01' AND pol = 'linear' ORDER BY typ, position;
 
 -- medians identical between every way (sketch mode included) and one pass
 SELECT o.way, count(*) AS rows, count(*) FILTER (WHERE o.median_time_in_stage IS DISTINCT FROM b.median_time_in_stage) AS median_differs
@@ -472,15 +509,15 @@ INSERT INTO jd_our_q SELECT way, typ, 'win_rate', NULL, NULL, NULL, NULL, funnel
 CREATE TABLE jd_ref_q AS
 SELECT m.typ, 'time_in_stage' AS what, m.stage AS a, NULL::text AS b, pp.p, q.q AS v, NULL::float8 AS f, coalesce(q.n, 0) AS n
 FROM jd_meta m CROSS JOIN unnest('{0,0.1,0.5,0.9,1}'::float8[]) pp(p)
-     LEFT JOIN jd_ref_quantile q ON q.typ = m.typ AND q.stage = m.stage AND q.p = pp.p
+     LEFT JOIN jd_ref_quantile q ON (q.typ, q.cohort, q.stage, q.p) = (m.typ, 'all', m.stage, pp.p)
 UNION ALL
 SELECT typ, 'cycle_length', NULL, NULL, p, q, NULL, n
-FROM jd_ref_quantile WHERE stage IS NULL
+FROM jd_ref_quantile WHERE stage IS NULL AND cohort = 'all'
 UNION ALL
 SELECT ra.typ, 'conversion_rate', ra.stage, rb.stage, NULL, NULL,
        rb.reached::float8 / nullif(ra.reached, 0)::float8, NULL
-FROM jd_ref_report ra JOIN jd_ref_report rb ON rb.typ = ra.typ AND rb.pol = 'linear'
-WHERE ra.pol = 'linear'
+FROM jd_ref_report ra JOIN jd_ref_report rb ON (rb.typ, rb.cohort) = (ra.typ, ra.cohort) AND rb.pol = 'linear'
+WHERE ra.pol = 'linear' AND ra.cohort = 'all'
 UNION ALL
 SELECT typ, 'entity_count', NULL, NULL, NULL, NULL, count(*), NULL FROM jd_ref_e GROUP BY typ
 UNION ALL
@@ -529,14 +566,14 @@ SELECT count(*) FILTER (WHERE v.at < a.a2 AND v.next_at > a.a2) AS cut_by_a2,
        count(*) FILTER (WHERE v.at > a.a3) AS after_a3
 FROM jd_ev v JOIN jd_asof a USING (typ, e);
 -- stages with more than 1024 completed visits (sketch mode)
-SELECT typ, stage, visits FROM jd_ref_report WHERE pol = 'linear' AND visits > 1024 ORDER BY typ, stage;
+SELECT typ, stage, visits FROM jd_ref_report WHERE cohort = 'all' AND pol = 'linear' AND visits > 1024 ORDER BY typ, stage;
 -- the one-pass linear report of the odd funnel
 SELECT position, stage, reached, entered, round(conversion_from_previous::numeric, 4) AS conv_previous,
        round(conversion_from_top::numeric, 4) AS conv_top, drop_off, median_time_in_stage
 FROM jd_report WHERE way = 'one pass' AND typ = 'jd_odd' AND pol = 'linear' ORDER BY position;
 
 DROP VIEW jd_journeys, jd_cohort_journeys;
-DROP TABLE jd_raw, jd_hist, jd_h_sales, jd_h_odd, jd_cj, jd_cj_sorted, jd_cj_par, jd_meta, jd_ev, jd_ref_e, jd_asof, jd_ref_es, jd_ts, jd_ref_at, jd_visit, jd_cycle, jd_ref_quantile,
-           jd_ref_report, jd_j, jd_j_sorted, jd_j_par, jd_our_es, jd_sum, jd_month_sum, jd_report,
+DROP TABLE jd_raw, jd_hist, jd_h_sales, jd_h_odd, jd_cj, jd_cj_sorted, jd_cj_par, jd_meta, jd_ev, jd_ref_e, jd_asof, jd_ref_es, jd_ts, jd_ref_at, jd_cohort, jd_visit, jd_cycle, jd_ref_quantile,
+           jd_ref_report, jd_j, jd_j_sorted, jd_j_par, jd_our_es, jd_sum, jd_month_sum, jd_report, jd_month_report,
            jd_our_q, jd_ref_q;
 SELECT funnel.drop_funnel('jd_odd');
