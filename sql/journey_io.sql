@@ -3,7 +3,8 @@
 -- binary COPY out and back in, for journeys of the shipped funnel and of a funnel
 -- whose type name and labels need quoting and escaping, with microseconds, BC
 -- and far-future times.  Validation: text input raises 22P02 for malformed JSON,
--- unknown types and labels, unsorted events, repeated stages and infinite times;
+-- unknown types and labels, malformed times and clock-dependent ones ('now',
+-- 'today', ...), unsorted events, repeated stages and infinite times;
 -- binary input (COPY ... WITH (FORMAT binary), which calls journey_recv) 22P03
 -- for bad headers, counts, labels and order -- never a crash.
 SET client_min_messages = warning;
@@ -208,11 +209,28 @@ SELECT c, pg_temp.jin(t) AS result FROM (VALUES
     ('a stage repeated at the same time', '{"version":1,"type":"funnel.sales_stage","events":[["lead","2024-01-01"],["lead","2024-01-01"]]}'),
     ('trailing garbage', '{"version":1,"type":"funnel.sales_stage","events":[]} x')
 ) v(c, t);
--- malformed times raise the timestamp's own error, not 22P02 (reported: the design
--- asks 22P02 for malformed input; 22007/22008 are what timestamptz_in raises)
-SELECT c, pg_temp.jin(t) AS result FROM (VALUES
-    ('time not a time', '{"version":1,"type":"funnel.sales_stage","events":[["lead","yesterday-ish"]]}'),
-    ('time out of range', '{"version":1,"type":"funnel.sales_stage","events":[["lead","294277-01-01 00:00+00"]]}')
+-- event times: what timestamptz input takes, but malformed or out of range is 22P02
+-- (timestamptz_in would say 22007 or 22008), and the words whose instant depends on
+-- the clock are refused (one text must always give one value); 'epoch' is a fixed
+-- instant; a time without a zone is read in the session's TimeZone (UTC here)
+SELECT c, pg_temp.jin('{"version":1,"type":"funnel.sales_stage","events":[["lead",' || to_json(t)::text || ']]}') AS result
+FROM (VALUES
+    ('not a time', 'yesterday-ish'),
+    ('a word the date parser refuses', '2024-01-01 10:00 foo'),
+    ('month 13', '2024-13-01'),
+    ('an unknown time zone name', '2024-01-01 10:00 Mars/Olympus'),
+    ('empty', ''),
+    ('after the range', '294277-01-01 00:00+00'),
+    ('before the range', '4714-11-23 23:59:59+00 BC'),
+    ('now', 'now'),
+    ('today, in capitals and spaces', ' TODAY '),
+    ('tomorrow with a time', 'tomorrow 10:00'),
+    ('yesterday', 'yesterday'),
+    ('epoch', 'epoch'),
+    ('the first instant of the range', '4714-11-24 00:00+00 BC'),
+    ('a named zone', '2024-07-01 10:00 Europe/Paris'),
+    ('an offset', '2024-01-01 10:00:00.5-03:30'),
+    ('no zone', '2024-01-01 10:00')
 ) v(c, t);
 -- an enum that is not a registered funnel: 42704 (the funnel's definition is needed
 -- to check the order)

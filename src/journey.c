@@ -459,6 +459,90 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 	pfree(idx);
 }
 
+/*
+ * An event time of the text form: what timestamptz input takes, as 22P02 when
+ * it is malformed or out of range (timestamptz_in says 22007 or 22008), and
+ * without the words whose instant depends on the clock -- 'now', 'today',
+ * 'tomorrow', 'yesterday' -- so that one text is always one value.  'epoch'
+ * is a fixed instant; 'infinity' and '-infinity' parse here and are refused
+ * with every infinite time by check_sorted (the aggregate refuses them too).
+ * A time without a zone is read in the session's TimeZone, as timestamptz
+ * input does; the text output always writes +00.
+ */
+static TimestampTz
+event_time_in(const char *ts)
+{
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	int			dtype = 0;
+	int			nf;
+	int			dterr;
+	int			i;
+	TimestampTz result;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	dterr = ParseDateTime(ts, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf);
+	for (i = 0; dterr == 0 && i < nf; i++)
+	{
+		int			val;
+
+		if ((ftype[i] == DTK_STRING || ftype[i] == DTK_SPECIAL) &&
+			DecodeSpecial(i, field[i], &val) == RESERV &&
+			(val == DTK_NOW || val == DTK_TODAY || val == DTK_TOMORROW || val == DTK_YESTERDAY))
+			jin_bad(JOURNEY_TYPE, psprintf("event time \"%s\" depends on the current time", ts));
+	}
+	if (dterr == 0)
+	{
+		/*
+		 * DecodeDateTime raises 22023 for an unknown time zone name: a
+		 * malformed time here.  Nothing is held at that point, and the error
+		 * raised instead aborts the transaction as the original would.
+		 */
+		PG_TRY();
+		{
+			dterr = DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+				PG_RE_THROW();
+			FlushErrorState();
+			jin_bad(JOURNEY_TYPE, psprintf("invalid event time \"%s\": %s", ts, edata->message));
+		}
+		PG_END_TRY();
+	}
+	if (dterr != 0)
+		jin_bad(JOURNEY_TYPE, psprintf("invalid event time \"%s\"", ts));
+	switch (dtype)
+	{
+		case DTK_DATE:
+			if (tm2timestamp(&tm, fsec, &tz, &result) != 0)
+				jin_bad(JOURNEY_TYPE, psprintf("event time \"%s\" out of range", ts));
+			break;
+		case DTK_EPOCH:
+			result = SetEpochTimestamp();
+			break;
+		case DTK_LATE:
+			TIMESTAMP_NOEND(result);
+			break;
+		case DTK_EARLY:
+			TIMESTAMP_NOBEGIN(result);
+			break;
+		default:
+			jin_bad(JOURNEY_TYPE, psprintf("invalid event time \"%s\"", ts));
+			result = 0;			/* keep compiler quiet */
+	}
+	return result;
+}
+
 PG_FUNCTION_INFO_V1(journey_in);
 Datum
 journey_in(PG_FUNCTION_ARGS)
@@ -496,9 +580,7 @@ journey_in(PG_FUNCTION_ARGS)
 			jin_bad(JOURNEY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(typid)));
 		j->ev[i].label = ((Form_pg_enum) GETSTRUCT(tup))->oid;
 		ReleaseSysCache(tup);
-		j->ev[i].at = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(ts),
-															  ObjectIdGetDatum(InvalidOid),
-															  Int32GetDatum(-1)));
+		j->ev[i].at = event_time_in(ts);
 	}
 	j->n = (int32) n;
 	j->flags = JOURNEY_SORTED;
