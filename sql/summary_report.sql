@@ -217,6 +217,36 @@ SELECT funnel.cycle_length_quantile(s, 0.5),
        funnel.conversion_rate(s, 'signup'::sr_odd, 'paid'::sr_odd) AS signup_paid
 FROM sr_odd_sum;
 
+-- Drop-off rules, one entity each (as the header of src/summary.c states them):
+--   d1 qualified only (open; the first open stage skipped): linear at its furthest
+--      open stage, qualified; entered at qualified (proposal never entered); strict
+--      nowhere (it counts in no open stage)
+--   d2 lead, proposal, won (qualified and negotiation skipped): linear nowhere (won);
+--      entered at lead (qualified never entered) and at proposal (negotiation never
+--      entered) -- two drop-offs for one entity; strict at lead, the last open stage
+--      before its first skipped one, although it was won later
+--   d3 every open stage, then lost: at negotiation under every policy (the last open
+--      stage, not won)
+--   d4 every open stage, then won: nowhere
+--   linear:  lead 0, qualified 1, proposal 0, negotiation 1
+--   entered: lead 1, qualified 1, proposal 1, negotiation 1
+--   strict:  lead 1, qualified 0, proposal 0, negotiation 1
+SELECT r.stage, r.drop_off AS linear, e.drop_off AS entered, t.drop_off AS strict
+FROM (SELECT funnel.summary(j) AS s
+      FROM (SELECT e, funnel.journey(stage::funnel.sales_stage, '2023-12-31'::timestamptz + day * interval '1 day') AS j
+            FROM (VALUES ('d1', 'qualified', 1),
+                         ('d2', 'lead', 1), ('d2', 'proposal', 2), ('d2', 'closed_won', 3),
+                         ('d3', 'lead', 1), ('d3', 'qualified', 2), ('d3', 'proposal', 3), ('d3', 'negotiation', 4),
+                         ('d3', 'closed_lost', 5),
+                         ('d4', 'lead', 1), ('d4', 'qualified', 2), ('d4', 'proposal', 3), ('d4', 'negotiation', 4),
+                         ('d4', 'closed_won', 5)) v(e, stage, day)
+            GROUP BY e) x) c,
+     funnel.stage_report(c.s, 'linear') r
+     JOIN funnel.stage_report(c.s, 'entered') e USING (position)
+     JOIN funnel.stage_report(c.s, 'strict') t USING (position)
+WHERE r.drop_off IS NOT NULL
+ORDER BY r.position;
+
 ------------------------------------------------------------------------------
 -- 3. An outcome first in enum order: gone (lost), a (open 0), b (open 1), done (won)
 ------------------------------------------------------------------------------

@@ -15,8 +15,19 @@
  *	 linear   an entity reached every open stage up to the furthest it entered;
  *	 entered  an entity counts in the stages it entered;
  *	 strict   an entity counts in the open stages before its first skipped one.
- * Drop-off at a stage: entities counted there that are not counted at the
- * next step (the next open stage; a won outcome after the last open stage).
+ * Drop-off, counted at open stages only ("won" is the journey's final
+ * outcome, its last event; the "next" open stage is the next one in funnel
+ * order, whenever it was entered):
+ *	 linear   at the furthest open stage the entity entered, unless it was won
+ *			  (so once per entity that entered an open stage and ended lost or
+ *			  open);
+ *	 entered  at every open stage it entered without entering the next open
+ *			  stage, and at the last open stage if it entered it and was not
+ *			  won (so an entity may drop off at several stages);
+ *	 strict   at the last open stage before its first skipped one (the last of
+ *			  the open stages it counts in), unless it entered every open stage
+ *			  and was won (at most once per entity; never if it skipped the
+ *			  first open stage).
  * Won and lost rows have no conversion from a previous step (an entity is
  * won or lost from whichever stage it was in; with skips a "won after the
  * last open stage" ratio exceeds 1), only their share of the top.
