@@ -1,0 +1,609 @@
+#!/usr/bin/env bash
+# test/bench/events.sh: what funnel.window_funnel costs (issue 7, "Speed").
+#
+# Starts a throwaway cluster (test/lib.sh) with shared_buffers large enough
+# for both tables, makes the event stream of BENCH_USERS (1,000,000) users,
+# ~10 events each (test/bench/events.sql: 8 event types, a funnel visit ->
+# signup -> trial -> purchase with ~50% drop-off per step, whole seconds over
+# 30 days), stored twice: events in time order (as an appended event log is:
+# a user's rows are scattered over the table) and events_by_user in
+# (user_id, ts) order.  VACUUM ANALYZE, pg_prewarm.  On each table it times
+#   (1) floor   SELECT count(*), sum(c) FROM (SELECT user_id, count(*) c
+#               FROM events GROUP BY user_id) s
+#   (2) sql     the same level histogram in plain SQL, two ways (BENCH_PLAIN):
+#       join    per visit, LEFT JOINs to a signup, a trial after it and a
+#               purchase after that, all within the hour of the visit; max per
+#               user; level 0 = count(DISTINCT user_id) - users with a visit
+#       window  per visit, the greedy chain from running minima over (user_id,
+#               ts DESC): the first purchase at or after each trial, the first
+#               trial (and its purchase) at or after each signup, the first
+#               signup (its trial, its purchase) at or after each visit; only
+#               the rows of the 4 step types are sorted; level 0 as in join
+#   (3) funnel  SELECT level, count(*) FROM (SELECT funnel.window_funnel(
+#               interval '1 hour', ts, event = 'visit', event = 'signup',
+#               event = 'trial', event = 'purchase') level FROM events
+#               GROUP BY user_id) s GROUP BY level
+# each serial (max_parallel_workers_per_gather = 0) and with 2 parallel
+# workers (max_parallel_workers_per_gather = 2, parallel_setup_cost =
+# parallel_tuple_cost = 0, min_parallel_table_scan_size = 0), and
+#   (4) ClickHouse, when clickhouse-server is installed (never required;
+#       BENCH_CLICKHOUSE=0 skips it): the same rows (COPY to a TSV in the work
+#       directory) in two MergeTree tables, ORDER BY ts and ORDER BY (user_id,
+#       ts), on a throwaway server (its own config in the work directory,
+#       127.0.0.1 only, stopped by pid at exit), timing SELECT level, count()
+#       FROM (SELECT user_id, windowFunnel(3600)(ts, event = 'visit', ...) AS
+#       level FROM events GROUP BY user_id) GROUP BY level with max_threads 1
+#       and 2.  Its histogram is printed beside ours, not compared (18.16
+#       takes same-second events in read order; see issue 7).
+#
+# Before timing: the plans (EXPLAIN ANALYZE for floor and funnel, EXPLAIN for
+# the plain SQL) and whether the parallel funnel plan aggregates in the
+# workers (Partial Aggregate below the Gather); a check round (also the
+# warm-up) whose every histogram -- funnel and plain SQL, serial and
+# parallel, both tables -- must equal funnel's serial one on events; and a
+# per-user check on events: funnel's level of every user equals each plain
+# SQL's.  Then BENCH_REPS rounds in one session, the variants in a rotated
+# order, keeping the minimum wall time (psql \timing) and, for serial runs,
+# the backend's on-CPU time (/proc/self/schedstat); every timed run's
+# histogram is checked again.  Prints the times, ratios and PASS/MISS per
+# target of the issue (funnel serial <= 1.3x the floor and best plain SQL >=
+# 2.5x funnel, on the time-ordered table; 2 workers never slower than
+# serial).  A benchmark, not a test: exits 0 whether targets are met or not
+# (2 when the set-up fails).
+#
+# All PostgreSQL variants run with work_mem = BENCH_WORK_MEM (1GB; hash tables
+# get hash_mem_multiplier x that) so that no sort or hash table spills to
+# disk (the plans printed say so: Batches 1, quicksort in memory), jit = off.
+#
+# Run from the repository root, as root (or as a user who can run initdb):
+#   bash test/bench/events.sh
+# Knobs (environment): BENCH_USERS (1000000), BENCH_REPS (3),
+#   BENCH_SHARED_BUFFERS (2GB), BENCH_WORK_MEM (1GB), BENCH_PLAIN ("join
+#   window": the plain-SQL variants to time), BENCH_CLICKHOUSE=0 (skip
+#   ClickHouse), BENCH_NO_INSTALL=1 (use the installed funnel as is: no
+#   make/make install), KEEP_CLUSTER=1 (keep the work directory; its path is
+#   printed).
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib.sh
+
+USERS=${BENCH_USERS:-1000000}
+REPS=${BENCH_REPS:-3}
+SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-2GB}
+WORK_MEM=${BENCH_WORK_MEM:-1GB}
+PLAIN=${BENCH_PLAIN-join window}
+CLICKHOUSE=${BENCH_CLICKHOUSE:-1}
+
+for p in $PLAIN; do
+	case $p in join | window) ;; *) echo "BENCH_PLAIN: unknown variant '$p' (join, window)" >&2; exit 2 ;; esac
+done
+
+ensure_deps
+if [ -n "${BENCH_NO_INSTALL:-}" ]; then
+	PG_CONFIG=$(find_pg_config)
+	[ -x "$PG_CONFIG" ] || { echo "pg_config not found" >&2; exit 2; }
+	export PG_CONFIG
+	export PATH="$("$PG_CONFIG" --bindir):$PATH"
+	say "using the installed funnel ($PG_CONFIG), no build"
+else
+	build_install
+fi
+
+T_START=$(date +%s)
+WORK=$(mktemp -d /tmp/funnel-bench-events.XXXXXX)
+chmod 755 "$WORK"
+cluster_start "$WORK/cluster"
+CH_PID=""
+ch_stop() {
+	if [ -n "$CH_PID" ] && kill -0 "$CH_PID" 2>/dev/null; then
+		kill -TERM "$CH_PID" 2>/dev/null
+		for _ in $(seq 1 100); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$CH_PID" 2>/dev/null || true
+	fi
+	CH_PID=""
+}
+bench_cleanup() {
+	ch_stop
+	cluster_cleanup
+	if [ -z "${KEEP_CLUSTER:-}" ]; then rm -rf "$WORK"; else say "kept $WORK"; fi
+}
+trap bench_cleanup EXIT
+
+psql_q() { as_owner psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# psql_f NAME: run stdin as a script file of the work directory (readable by the cluster's owner)
+psql_f() {
+	local f="$WORK/$1.sql"
+	shift
+	cat >"$f"
+	[ "$(id -u)" = 0 ] && chown postgres "$f"
+	psql_q "$@" -f "$f"
+}
+
+# the tables must fit in shared_buffers: restart with a larger pool
+psql_q >/dev/null <<SQL || exit 2
+ALTER SYSTEM SET shared_buffers = '$SHARED_BUFFERS';
+ALTER SYSTEM SET autovacuum = off;           -- nothing runs behind a measurement
+ALTER SYSTEM SET jit = off;                  -- no compile-time noise
+ALTER SYSTEM SET max_wal_size = '8GB';
+ALTER SYSTEM SET checkpoint_timeout = '1h';
+SQL
+as_owner pg_ctl -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 -m fast restart >/dev/null \
+	|| { cat "$CLUSTER_DIR/server.log" >&2; exit 2; }
+CLUSTER_PID=$(head -1 "$CLUSTER_DIR/data/postmaster.pid")
+say "server pid $CLUSTER_PID, socket $PGHOST, shared_buffers $(psql_q -At -c 'SHOW shared_buffers')"
+
+# ---------------------------------------------------------------- set-up
+say "set-up: events of $USERS users (test/bench/events.sql)"
+T_SETUP=$(date +%s)
+psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
+psql_q -v users="$USERS" -f test/bench/events.sql >/dev/null || exit 2
+psql_q -At -F ' ' >"$WORK/size" <<'SQL' || exit 2
+SELECT pg_prewarm('events') + pg_prewarm('events_by_user'),
+       pg_relation_size('events') + pg_relation_size('events_by_user'),
+       pg_size_pretty(pg_relation_size('events')),
+       (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers');
+SQL
+read -r PAGES REL_BYTES REL_PRETTY REL_SIZE_UNIT SB_BYTES <"$WORK/size"
+say "tables events and events_by_user: $REL_PRETTY $REL_SIZE_UNIT each ($PAGES pages pre-warmed), shared_buffers $((SB_BYTES / 1048576)) MB, set-up took $(( $(date +%s) - T_SETUP ))s"
+[ "$REL_BYTES" -lt "$SB_BYTES" ] || echo "   WARNING: the tables do not fit in shared_buffers (BENCH_SHARED_BUFFERS)" >&2
+# what the stream looks like (untimed)
+psql_f mix -At <<SQL || exit 2
+SET work_mem = '$WORK_MEM';
+SELECT '   rows: ' || count(*) || ' (' || round(count(*)::numeric / $USERS, 2) || ' per user), '
+       || to_char(min(ts), 'YYYY-MM-DD') || ' to ' || to_char(max(ts), 'YYYY-MM-DD HH24:MI') || '; types: '
+       || (SELECT string_agg(event || ' ' || round(100.0 * n / total, 1) || '%', ', ' ORDER BY n DESC)
+           FROM (SELECT event, count(*) n, sum(count(*)) OVER () total FROM events GROUP BY event) s)
+FROM events;
+SELECT '   stored order (pg_stats correlation of the physical order with ts, user_id): events '
+       || string_agg(CASE WHEN tablename = 'events' THEN attname || ' ' || round(correlation::numeric, 2) END, ', ' ORDER BY attname DESC)
+       || ' (time order, as appended); events_by_user '
+       || string_agg(CASE WHEN tablename = 'events_by_user' THEN attname || ' ' || round(correlation::numeric, 2) END, ', ' ORDER BY attname DESC)
+FROM pg_stats WHERE tablename IN ('events', 'events_by_user') AND attname IN ('ts', 'user_id');
+SQL
+
+# ---------------------------------------------------------------- queries
+mode_sql() {  # s = serial, p = 2 parallel workers
+	case $1 in
+	s) echo "SET max_parallel_workers_per_gather = 0; RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;" ;;
+	p) echo "SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;" ;;
+	esac
+}
+tab() { case $1 in t) echo events ;; u) echo events_by_user ;; esac; }
+
+STEP="CASE event WHEN 'visit' THEN 1 WHEN 'signup' THEN 2 WHEN 'trial' THEN 3 WHEN 'purchase' THEN 4 END"
+
+# per user and level: the user's level (funnel.window_funnel in plain SQL); users
+# with a visit (join) or with a row of a step type (window)
+join_users() {
+	cat <<SQL
+SELECT v.user_id,
+       max(CASE WHEN p.ts IS NOT NULL THEN 4 WHEN r.ts IS NOT NULL THEN 3
+                WHEN s.ts IS NOT NULL THEN 2 ELSE 1 END) AS level
+FROM $1 v
+LEFT JOIN $1 s ON s.event = 'signup' AND s.user_id = v.user_id
+              AND s.ts >= v.ts AND s.ts <= v.ts + interval '1 hour'
+LEFT JOIN $1 r ON r.event = 'trial' AND r.user_id = s.user_id
+              AND r.ts >= s.ts AND r.ts <= v.ts + interval '1 hour'
+LEFT JOIN $1 p ON p.event = 'purchase' AND p.user_id = r.user_id
+              AND p.ts >= r.ts AND p.ts <= v.ts + interval '1 hour'
+WHERE v.event = 'visit'
+GROUP BY v.user_id
+SQL
+}
+# running minima over a user's step rows, latest first (the frame: the rows at
+# or after this one's time, so a later step at the same second counts, as in
+# the (time, step) order): p4 = first purchase at or after a trial; c3, c4 =
+# first trial at or after a signup and that trial's p4; s2, s3, s4 = first
+# signup at or after a visit and its c3, c4 -- the greedy chain from the visit,
+# whose k-th step is the earliest any chain from that visit can reach
+window_users() {
+	cat <<SQL
+SELECT user_id,
+       coalesce(max(CASE WHEN s4 <= ts + interval '1 hour' THEN 4 WHEN s3 <= ts + interval '1 hour' THEN 3
+                         WHEN s2 <= ts + interval '1 hour' THEN 2 ELSE 1 END) FILTER (WHERE step = 1), 0) AS level
+FROM (SELECT user_id, ts, step,
+             min(ts) FILTER (WHERE step = 2) OVER w AS s2,
+             min(c3) FILTER (WHERE step = 2) OVER w AS s3,
+             min(c4) FILTER (WHERE step = 2) OVER w AS s4
+      FROM (SELECT user_id, ts, step,
+                   min(ts) FILTER (WHERE step = 3) OVER w AS c3,
+                   min(p4) FILTER (WHERE step = 3) OVER w AS c4
+            FROM (SELECT user_id, ts, step,
+                         min(ts) FILTER (WHERE step = 4) OVER w AS p4
+                  FROM (SELECT user_id, ts, $STEP AS step
+                        FROM $1 WHERE event IN ('visit', 'signup', 'trial', 'purchase')) e
+                  WINDOW w AS (PARTITION BY user_id ORDER BY ts DESC)) l1
+            WINDOW w AS (PARTITION BY user_id ORDER BY ts DESC)) l2
+      WINDOW w AS (PARTITION BY user_id ORDER BY ts DESC)) l3
+GROUP BY user_id
+SQL
+}
+# the histogram from the per-user levels of $2 over table $1, the users of no
+# row there (level 0) counted as all users less those
+plain_hist() {
+	cat <<SQL
+WITH per_level AS (
+    SELECT level, count(*) AS users FROM ($($2 "$1")) per_user GROUP BY level)
+SELECT level, sum(users) AS users
+FROM (SELECT level, users FROM per_level
+      UNION ALL
+      SELECT 0, (SELECT count(DISTINCT user_id) FROM $1) - (SELECT coalesce(sum(users), 0) FROM per_level)) h
+GROUP BY level HAVING sum(users) > 0 ORDER BY level
+SQL
+}
+FUNNEL_CALL="funnel.window_funnel(interval '1 hour', ts, event = 'visit', event = 'signup', event = 'trial', event = 'purchase')"
+query_sql() {  # query_sql QUERY TABLE
+	case $1 in
+	floor) echo "SELECT count(*), sum(c) FROM (SELECT user_id, count(*) c FROM $2 GROUP BY user_id) s" ;;
+	funnel) echo "SELECT level, count(*) FROM (SELECT $FUNNEL_CALL level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
+	join) plain_hist "$2" join_users ;;
+	window) plain_hist "$2" window_users ;;
+	esac
+}
+QUERIES="floor $PLAIN funnel"
+declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel")
+
+SESSION_SQL="SET work_mem = '$WORK_MEM';"
+
+# ---------------------------------------------------------------- plans
+plan_summary() {  # stdin: EXPLAIN text (one plan); prints its nodes, outermost first, then details
+	awk '
+	NR == 1 || /^ *->/ {
+		n = $0; sub(/^ *(-> *)?/, "", n); sub(/ *\((actual rows|cost)=.*/, "", n); sub(/ on ("[^"]*"|[a-z_]+)( [a-z0-9_]+)?$/, "", n)
+		if (n != last) nodes = nodes (nodes == "" ? "" : " < ") n
+		last = n; next }
+	{ line = $0; sub(/^ */, "", line) }
+	line ~ /^(Workers Launched|Sort Method|Batches|Disk Usage)/ {
+		d = line; gsub(/  +/, " ", d); sub(/ Memory(: | Usage: )[0-9]+kB/, "", d)
+		if (!(d in seen)) { seen[d] = 1; details = details (details == "" ? "" : "; ") d }
+	}
+	END { print nodes; print details }'
+}
+
+say "plans (outermost node first; EXPLAIN ANALYZE for floor and funnel, EXPLAIN for the plain SQL)"
+declare -A PAR_PARTIAL PAR_LAUNCHED
+SPILL=no
+for t in t u; do
+	for q in $QUERIES; do
+		for m in s p; do
+			case $q in floor | funnel) opts="ANALYZE, COSTS OFF, TIMING OFF" ;; *) opts="COSTS OFF" ;; esac
+			out=$(printf '%s\n%s\nEXPLAIN (%s) %s;\n' "$SESSION_SQL" "$(mode_sql $m)" "$opts" "$(query_sql $q "$(tab $t)")" \
+				| psql_f "plan_$t$q$m" -At 2>&1) || { echo "$out" >&2; exit 2; }
+			summary=$(printf '%s\n' "$out" | plan_summary)
+			printf '   %-14s %-7s %-8s %s\n' "$(tab $t)" "$q" "$([ $m = s ] && echo serial || echo parallel)" "$(sed -n 1p <<<"$summary")"
+			[ -n "$(sed -n 2p <<<"$summary")" ] && printf '   %-31s %s\n' "" "$(sed -n 2p <<<"$summary")"
+			grep -q -E 'Disk Usage|Batches: [2-9]|Batches: [0-9]{2}|external' <<<"$out" && SPILL=yes
+			if [ $q = funnel ] && [ $m = p ]; then
+				PAR_LAUNCHED[$t]=$(printf '%s\n' "$out" | sed -n 's/.*Workers Launched: \([0-9]*\).*/\1/p' | head -1)
+				if printf '%s\n' "$out" | awk '/Gather/ { g = 1 } g && /Partial (Hash|Group)?Aggregate/ { ok = 1 } END { exit !ok }'; then
+					PAR_PARTIAL[$t]=yes
+				else
+					PAR_PARTIAL[$t]=no
+				fi
+			fi
+		done
+	done
+done
+[ $SPILL = yes ] && echo "   WARNING: a sort or hash table of floor or funnel spilled to disk: raise BENCH_WORK_MEM" >&2
+
+# ---------------------------------------------------------------- run files
+# a run prints "@@ variant round", the histogram rows ("level|users"; the floor
+# prints "users|rows"), psql's "Time:" line and, serial, "@@cpu ms"
+CPU_NS="split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint"
+CPU=$(psql_q -At -c "SELECT $CPU_NS > 0" 2>/dev/null)
+[ "$CPU" = t ] || CPU=""
+VARIANTS=()
+for t in t u; do for q in $QUERIES; do for m in s p; do VARIANTS+=("$t.$q.$m"); done; done; done
+NV=${#VARIANTS[@]}
+run_sql() {  # run_sql VARIANT ROUND
+	local t q m
+	IFS=. read -r t q m <<<"$1"
+	mode_sql "$m"
+	echo "\\echo @@ $1 $2"
+	[ -n "$CPU" ] && [ "$m" = s ] && echo "SELECT $CPU_NS AS c0 \\gset"
+	echo '\timing on'
+	query_sql "$q" "$(tab $t)"
+	echo ';'
+	echo '\timing off'
+	[ -n "$CPU" ] && [ "$m" = s ] && echo "SELECT round(($CPU_NS - :c0) / 1e6, 3) AS cpu_ms \\gset" && echo '\echo @@cpu :cpu_ms'
+}
+# results OUT: "variant round histogram" per run, the histogram as 0:n 1:n 2:n 3:n 4:n
+# (floor: users:rows)
+results() {
+	awk -F'|' '
+	function flush() { if (v != "") { if (q == "floor") h = fl; else { h = ""; for (l = 0; l <= 4; l++) h = h (l ? " " : "") l ":" (l in n ? n[l] : 0) } print v, r, h } v = "" }
+	/^@@ / && !/^@@cpu/ { flush(); split($0, a, " "); v = a[2]; r = a[3]; split(v, b, "."); q = b[2]; delete n; fl = ""; next }
+	/^@@cpu/ || /^Time: / || /^SET$/ { next }
+	v != "" && NF == 2 { if (q == "floor") fl = $1 ":" $2; else n[$1] = $2 }
+	END { flush() }' "$1"
+}
+
+# ---------------------------------------------------------------- correctness
+say "correctness: per user on events (serial), then every histogram (the check round, also the warm-up)"
+{
+	echo "$SESSION_SQL"
+	mode_sql s
+	echo "CREATE TEMP TABLE lv_funnel AS SELECT user_id, $FUNNEL_CALL AS level FROM events GROUP BY user_id;"
+	for p in $PLAIN; do echo "CREATE TEMP TABLE lv_$p AS $(${p}_users events);"; done
+	echo "SELECT count(*)"
+	for p in $PLAIN; do
+		echo ", '$p ' || count(*) FILTER (WHERE f.level IS DISTINCT FROM coalesce(lv_$p.level, 0))"
+		echo "  || ' ' || (SELECT count(*) FROM lv_$p WHERE user_id NOT IN (SELECT user_id FROM lv_funnel))"
+	done
+	echo "FROM lv_funnel f"
+	for p in $PLAIN; do echo "LEFT JOIN lv_$p USING (user_id)"; done
+	echo ";"
+} | psql_f check_users -At -F '|' >"$WORK/check_users.out" 2>&1 || { cat "$WORK/check_users.out" >&2; exit 2; }
+CHECK_USERS_OK=yes
+IFS='|' read -r -a CU <"$WORK/check_users.out"
+for p in $PLAIN; do
+	for c in "${CU[@]:1}"; do
+		read -r name diff extra <<<"$c"
+		[ "$name" = "$p" ] || continue
+		printf '   per user: %s users, plain SQL (%s) level differs for %s, users it has that funnel has not: %s  %s\n' \
+			"${CU[0]}" "$p" "$diff" "$extra" "$([ "$diff" = 0 ] && [ "$extra" = 0 ] && echo OK || echo WRONG)"
+		[ "$diff" = 0 ] && [ "$extra" = 0 ] || CHECK_USERS_OK=no
+	done
+done
+
+{
+	echo "$SESSION_SQL"
+	for v in "${VARIANTS[@]}"; do run_sql "$v" 0; done
+} | psql_f check -At >"$WORK/check.out" 2>&1 || { cat "$WORK/check.out" >&2; exit 2; }
+results "$WORK/check.out" >"$WORK/check.res"
+REF=$(awk '$1 == "t.funnel.s" { print $3, $4, $5, $6, $7 }' "$WORK/check.res")
+REF_FLOOR=$(awk '$1 == "t.floor.s" { print $3 }' "$WORK/check.res")
+CHECK_OK=yes
+while read -r v _ h; do
+	IFS=. read -r t q m <<<"$v"
+	if [ $q = floor ]; then want=$REF_FLOOR; else want=$REF; fi
+	if [ "$h" = "$want" ]; then ok=OK; else ok=WRONG; CHECK_OK=no; fi
+	printf '   %-14s %-7s %-8s %-60s %s\n' "$(tab $t)" "$q" "$([ $m = s ] && echo serial || echo parallel)" "$h" "$ok"
+done <"$WORK/check.res"
+read -r N_USERS N_ROWS <<<"$(tr ':' ' ' <<<"$REF_FLOOR")"
+[ "$N_USERS" = "$USERS" ] || { CHECK_OK=no; echo "   WRONG: the floor counts $N_USERS users, the generator made $USERS"; }
+echo "   the funnel (funnel serial on events): users per level, reached each step, conversion from the previous step:"
+awk -v h="$REF" 'BEGIN {
+	n = split(h, a, " "); tot = 0
+	for (i = 1; i <= n; i++) { split(a[i], b, ":"); c[b[1]] = b[2]; tot += b[2] }
+	reach = tot
+	for (l = 0; l <= 4; l++) {
+		printf "     level %d: %8d users (%5.1f%%)", l, c[l], 100 * c[l] / tot
+		if (l > 0) printf "   reached step %d: %8d (%5.1f%% of the step before)", l, reach, (prev ? 100 * reach / prev : 0)
+		printf "\n"; prev = reach; reach -= c[l]
+	}
+}'
+
+# ---------------------------------------------------------------- timing
+{
+	echo "$SESSION_SQL"
+	for ((r = 1; r <= REPS; r++)); do
+		for ((i = 0; i < NV; i++)); do run_sql "${VARIANTS[(i + r) % NV]}" "$r"; done
+	done
+} >"$WORK/timed.sql"
+[ "$(id -u)" = 0 ] && chown postgres "$WORK/timed.sql"
+
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+awk -v l="$LOAD0" 'BEGIN { exit !(l > 0.5) }' \
+	&& say "WARNING: load average $LOAD0 before timing: other processes are running, figures will be noisy"
+say "timing: $NV variants, $REPS rotated rounds, one session (work_mem $WORK_MEM)"
+T0=$(date +%s)
+psql_q -At -f "$WORK/timed.sql" >"$WORK/timed.out" 2>&1 || { cat "$WORK/timed.out" >&2; exit 2; }
+ELAPSED=$(( $(date +%s) - T0 ))
+
+declare -A BEST ALL BESTCPU
+while read -r kind v ms; do
+	if [ "$kind" = C ]; then
+		if [ -z "${BESTCPU[$v]:-}" ] || awk -v a="$ms" -v b="${BESTCPU[$v]}" 'BEGIN { exit !(a < b) }'; then BESTCPU[$v]=$ms; fi
+		continue
+	fi
+	ALL[$v]="${ALL[$v]:-}${ALL[$v]:+ }$(printf '%.0f' "$ms")"
+	if [ -z "${BEST[$v]:-}" ] || awk -v a="$ms" -v b="${BEST[$v]}" 'BEGIN { exit !(a < b) }'; then BEST[$v]=$ms; fi
+done < <(awk '/^@@cpu / { if (c != "") print "C", c, $2; c = ""; next }
+	/^@@ / { v = $2 } /^Time: / { if (v != "") print "T", v, $2; c = v; v = "" }' "$WORK/timed.out")
+for v in "${VARIANTS[@]}"; do
+	[ -n "${BEST[$v]:-}" ] || { echo "no timing for $v in $WORK/timed.out" >&2; cat "$WORK/timed.out" >&2; exit 2; }
+done
+TIMED_WRONG=$(results "$WORK/timed.out" | awk -v ref="$REF" -v fl="$REF_FLOOR" '
+	{ split($1, b, "."); h = $3; for (i = 4; i <= NF; i++) h = h " " $i; want = (b[2] == "floor") ? fl : ref; if (h != want) bad++ }
+	END { print bad + 0 }')
+
+# ---------------------------------------------------------------- ClickHouse
+declare -A CH_BEST CH_ALL CH_HIST
+CH_NOTE=""
+CH_VARIANTS=()
+ch_server=() ch_client=()
+if [ "$CLICKHOUSE" != 0 ]; then
+	if command -v clickhouse-server >/dev/null && command -v clickhouse-client >/dev/null; then
+		ch_server=(clickhouse-server) ch_client=(clickhouse-client)
+	elif command -v clickhouse >/dev/null; then
+		ch_server=(clickhouse server) ch_client=(clickhouse client)
+	else
+		CH_NOTE="clickhouse-server is not installed: skipped (apt-get install clickhouse-server clickhouse-client)"
+	fi
+else
+	CH_NOTE="skipped (BENCH_CLICKHOUSE=0)"
+fi
+free_port() {  # a TCP port of 127.0.0.1 nobody listens on
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+ch_q() { "${ch_client[@]}" --host 127.0.0.1 --port "$CH_PORT" "$@"; }
+clickhouse_bench() {  # returns non-zero (with CH_NOTE set) when ClickHouse cannot be used
+	local d="$WORK/clickhouse" t0 out
+	CH_PORT=$(free_port) || { CH_NOTE="no free TCP port"; return 1; }
+	mkdir -p "$d/data" "$d/tmp" "$d/user_files" "$d/log"
+	cat >"$d/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>$d/log/server.log</log><errorlog>$d/log/server.err.log</errorlog><size>100M</size><count>1</count></logger>
+    <listen_host>127.0.0.1</listen_host>
+    <tcp_port>$CH_PORT</tcp_port>
+    <path>$d/data/</path>
+    <tmp_path>$d/tmp/</tmp_path>
+    <user_files_path>$d/user_files/</user_files_path>
+    <users_config>$d/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+    <mark_cache_size>1073741824</mark_cache_size>
+    <max_concurrent_queries>10</max_concurrent_queries>
+</yandex>
+XML
+	cat >"$d/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>10000000000</max_memory_usage></default></profiles>
+    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+    <quotas><default></default></quotas>
+</yandex>
+XML
+	# the rows, as they are stored in events (time order); ts in whole seconds, UTC
+	say "ClickHouse: export (COPY to $d/events.tsv)"
+	[ "$(id -u)" = 0 ] && chown -R postgres "$d"
+	psql_q -c "COPY (SELECT user_id, event, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM events) TO '$d/events.tsv'" \
+		|| { CH_NOTE="COPY to $d/events.tsv failed"; return 1; }
+	# as the cluster's owner when we are root (setpriv execs: $! is the server)
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=postgres --regid=postgres --init-groups "${ch_server[@]}" --config-file="$d/config.xml" >"$d/log/stdout" 2>&1 &
+	else
+		"${ch_server[@]}" --config-file="$d/config.xml" >"$d/log/stdout" 2>&1 &
+	fi
+	CH_PID=$!
+	for _ in $(seq 1 300); do
+		ch_q -q "SELECT 1" >/dev/null 2>&1 && break
+		kill -0 "$CH_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	ch_q -q "SELECT 1" >/dev/null 2>&1 || { CH_NOTE="the server did not start (see $d/log)"; cat "$d/log/stdout" "$d/log/server.err.log" >&2 2>/dev/null; return 1; }
+	say "ClickHouse $(ch_q -q 'SELECT version()'): pid $CH_PID, 127.0.0.1:$CH_PORT, data in $d"
+	t0=$(date +%s)
+	for tbl in events:ts events_by_user:"user_id, ts"; do
+		ch_q -q "CREATE TABLE ${tbl%%:*} (user_id UInt32, event String, ts DateTime) ENGINE = MergeTree ORDER BY (${tbl#*:})" \
+			|| { CH_NOTE="CREATE TABLE failed"; return 1; }
+		ch_q -q "INSERT INTO ${tbl%%:*} FORMAT TabSeparated" <"$d/events.tsv" || { CH_NOTE="INSERT failed"; return 1; }
+		ch_q -q "OPTIMIZE TABLE ${tbl%%:*} FINAL" || { CH_NOTE="OPTIMIZE failed"; return 1; }
+	done
+	out=$(ch_q -q "SELECT table, sum(rows), count(), formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE active AND database = 'default' GROUP BY table ORDER BY table" 2>&1)
+	echo "$out" | awk -F'\t' '{ printf "   %-14s %s rows, %s part(s), %s on disk\n", $1, $2, $3, $4 }'
+	say "ClickHouse: loaded in $(( $(date +%s) - t0 ))s; timing windowFunnel(3600), max_threads 1 and 2, 1 warm-up + $REPS rotated rounds"
+	local v r i tbl th sec res
+	for t in t u; do for th in 1 2; do CH_VARIANTS+=("$t.$th"); done; done
+	for ((r = 0; r <= REPS; r++)); do
+		for ((i = 0; i < ${#CH_VARIANTS[@]}; i++)); do
+			v=${CH_VARIANTS[(i + r) % ${#CH_VARIANTS[@]}]}
+			tbl=$(tab "${v%%.*}") th=${v#*.}
+			res=$( { ch_q --time --max_threads="$th" --format=TSV -q "SELECT level, count() FROM (SELECT user_id, windowFunnel(3600)(ts, event = 'visit', event = 'signup', event = 'trial', event = 'purchase') AS level FROM $tbl GROUP BY user_id) GROUP BY level ORDER BY level" 2>"$d/time"; } ) \
+				|| { CH_NOTE="windowFunnel query failed: $(cat "$d/time")"; return 1; }
+			sec=$(tail -1 "$d/time")
+			CH_HIST[$v]=$(awk -F'\t' '{ n[$1] = $2 } END { for (l = 0; l <= 4; l++) printf "%s%d:%d", (l ? " " : ""), l, n[l] }' <<<"$res")
+			[ $r = 0 ] && continue
+			ms=$(awk -v s="$sec" 'BEGIN { printf "%.0f", s * 1000 }')
+			CH_ALL[$v]="${CH_ALL[$v]:-}${CH_ALL[$v]:+ }$ms"
+			if [ -z "${CH_BEST[$v]:-}" ] || [ "$ms" -lt "${CH_BEST[$v]}" ]; then CH_BEST[$v]=$ms; fi
+		done
+	done
+	ch_stop
+	return 0
+}
+if [ ${#ch_server[@]} -gt 0 ]; then
+	clickhouse_bench || { ch_stop; CH_VARIANTS=(); CH_NOTE=${CH_NOTE:-failed}; say "ClickHouse: $CH_NOTE"; }
+fi
+
+# ---------------------------------------------------------------- report
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+min_of() { awk 'BEGIN { m = "" } { for (i = 1; i <= NF; i++) if ($i != "" && $i != "-" && (m == "" || $i + 0 < m + 0)) m = $i } END { print m }' <<<"$*"; }
+
+say "results (PostgreSQL $(psql_q -At -c 'SHOW server_version'), $(nproc) CPUs, funnel at $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src sql 2>/dev/null || echo '+local changes'), installed funnel.so md5 $(md5sum "$("$PG_CONFIG" --pkglibdir)/funnel.so" | cut -c1-8))"
+echo
+echo "$N_USERS users, $N_ROWS events; events is stored in time order (an appended log), events_by_user in (user_id, ts) order."
+echo "Best of $REPS (ms; wall time; cpu = on-CPU time of the serial backend):"
+printf '  %-28s | %9s %9s %9s %9s %7s | %9s %9s %9s %9s %7s\n' "" "events" "" "" "" "" "by_user" "" "" "" ""
+printf '  %-28s | %9s %9s %9s %9s %7s | %9s %9s %9s %9s %7s\n' "query" "serial" "cpu" "2 workers" "x floor" "s/p" "serial" "cpu" "2 workers" "x floor" "s/p"
+for q in $QUERIES; do
+	line=$(printf '  %-28s |' "${QLABEL[$q]}")
+	for t in t u; do
+		s=${BEST[$t.$q.s]} p=${BEST[$t.$q.p]}
+		line+=$(printf ' %9.0f %9s %9.0f %9s %7s |' "$s" "$(printf '%.0f' "${BESTCPU[$t.$q.s]:-0}")" "$p" "$(ratio "$s" "${BEST[$t.floor.s]}")" "$(ratio "$s" "$p")")
+	done
+	echo "${line%|}"
+done
+if [ ${#CH_VARIANTS[@]} -gt 0 ]; then
+	line=$(printf '  %-28s |' "(4) ClickHouse windowFunnel")
+	for t in t u; do
+		line+=$(printf ' %9s %9s %9s %9s %7s |' "${CH_BEST[$t.1]}" "" "${CH_BEST[$t.2]}" "$(ratio "${CH_BEST[$t.1]}" "${BEST[$t.floor.s]}")" "$(ratio "${CH_BEST[$t.1]}" "${CH_BEST[$t.2]}")")
+	done
+	echo "${line%|}"
+	echo "  (ClickHouse: serial = max_threads 1, 2 workers = max_threads 2; its tables are MergeTree ORDER BY ts and ORDER BY (user_id, ts))"
+else
+	echo "  (4) ClickHouse: $CH_NOTE"
+fi
+echo "  all runs (ms, in round order):"
+for t in t u; do for q in $QUERIES; do for m in s p; do
+	printf '    %-14s %-7s %-8s %s\n' "$(tab $t)" "$q" "$([ $m = s ] && echo serial || echo parallel)" "${ALL[$t.$q.$m]}"
+done; done; done
+for v in "${CH_VARIANTS[@]}"; do
+	printf '    %-14s %-7s %-8s %s\n' "$(tab "${v%%.*}")" "ch" "${v#*.} thr" "${CH_ALL[$v]}"
+done
+if [ ${#CH_VARIANTS[@]} -gt 0 ]; then
+	echo "  histograms, level 0..4 (ClickHouse 18.16 is not expected to match exactly):"
+	printf '    %-40s %s\n' "funnel.window_funnel (every run)" "$REF"
+	for v in "${CH_VARIANTS[@]}"; do
+		printf '    %-40s %s\n' "ClickHouse $(tab "${v%%.*}"), max_threads ${v#*.}" "${CH_HIST[$v]}"
+	done
+fi
+
+target() {  # target NAME VALUE OP LIMIT
+	local verdict
+	if [ "$2" = "-" ] || [ -z "$2" ]; then verdict="n/a"
+	elif awk -v x="$2" -v l="$4" -v op="$3" 'BEGIN { exit !((op == "<=") ? x <= l : (op == "<") ? x < l : x >= l) }'; then verdict=PASS
+	else verdict=MISS; fi
+	printf '  %-4s %-66s %8s %-2s %s\n' "$verdict" "$1" "$2" "$3" "$4"
+}
+info() { printf '  %-4s %-66s %8s\n' "info" "$1" "$2"; }
+
+BEST_SQL_T=$(min_of $(for p in $PLAIN; do echo "${BEST[t.$p.s]}"; done))
+BEST_SQL_U=$(min_of $(for p in $PLAIN; do echo "${BEST[u.$p.s]}"; done))
+best_name() { for p in $PLAIN; do [ "${BEST[$1.$p.s]}" = "$2" ] && { echo "$p"; return; }; done; }
+echo
+echo "targets (issue 7, Speed; $N_USERS users):"
+target "funnel / floor, serial, events (time order)" "$(ratio "${BEST[t.funnel.s]}" "${BEST[t.floor.s]}")" "<=" 1.3
+if [ -n "$PLAIN" ]; then
+	target "best plain SQL ($(best_name t "$BEST_SQL_T")) / funnel, serial, events (time order)" "$(ratio "$BEST_SQL_T" "${BEST[t.funnel.s]}")" ">=" 2.5
+fi
+target "funnel 2 workers / serial, events (time order)" "$(ratio "${BEST[t.funnel.p]}" "${BEST[t.funnel.s]}")" "<=" 1.00
+target "funnel 2 workers / serial, events_by_user" "$(ratio "${BEST[u.funnel.p]}" "${BEST[u.funnel.s]}")" "<=" 1.00
+info "funnel / floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.funnel.s]:-}" "${BESTCPU[t.floor.s]:-}")"
+info "funnel / floor, serial, events_by_user" "$(ratio "${BEST[u.funnel.s]}" "${BEST[u.floor.s]}")"
+if [ -n "$PLAIN" ]; then
+	info "best plain SQL ($(best_name u "$BEST_SQL_U")) / funnel, serial, events_by_user" "$(ratio "$BEST_SQL_U" "${BEST[u.funnel.s]}")"
+	for p in $PLAIN; do
+		info "plain SQL ($p) / funnel, serial, events" "$(ratio "${BEST[t.$p.s]}" "${BEST[t.funnel.s]}")"
+		info "plain SQL ($p) / funnel, 2 workers each, events" "$(ratio "${BEST[t.$p.p]}" "${BEST[t.funnel.p]}")"
+	done
+	info "best plain SQL / floor, serial, events (the target needs >= 3.25)" "$(ratio "$BEST_SQL_T" "${BEST[t.floor.s]}")"
+fi
+info "floor 2 workers / serial, events (what 2 workers give the floor)" "$(ratio "${BEST[t.floor.p]}" "${BEST[t.floor.s]}")"
+info "funnel cost over the floor, serial, events (ns per event)" \
+	"$(awk -v f="${BEST[t.funnel.s]}" -v c="${BEST[t.floor.s]}" -v n="$N_ROWS" 'BEGIN { printf "%.0f", (f - c) * 1e6 / n }')"
+if [ ${#CH_VARIANTS[@]} -gt 0 ]; then
+	info "funnel serial / ClickHouse max_threads 1, events" "$(ratio "${BEST[t.funnel.s]}" "${CH_BEST[t.1]}")"
+	info "funnel best / ClickHouse max_threads 2, events" "$(ratio "$(min_of "${BEST[t.funnel.s]}" "${BEST[t.funnel.p]}")" "${CH_BEST[t.2]}")"
+fi
+echo "checks:"
+for t in t u; do
+	printf '  %-4s %s\n' "$([ "${PAR_LAUNCHED[$t]:-0}" = 2 ] && echo yes || echo no)" \
+		"parallel funnel plan on $(tab $t): ${PAR_LAUNCHED[$t]:-0} workers launched"
+	printf '  %-4s %s\n' "${PAR_PARTIAL[$t]}" "parallel funnel plan on $(tab $t) aggregates in the workers (Partial Aggregate below the Gather)"
+done
+printf '  %-4s %s\n' "$([ $SPILL = no ] && echo yes || echo no)" "floor and funnel ran in memory (no sort or hash table spilled; work_mem $WORK_MEM)"
+printf '  %-4s %s\n' "$([ $CHECK_USERS_OK = yes ] && echo OK || echo WRONG)" "per user on events: funnel's level = each plain SQL's level, for every user"
+printf '  %-4s %s\n' "$([ $CHECK_OK = yes ] && echo OK || echo WRONG)" "check round: every histogram (both tables, serial and parallel) = funnel's serial one on events"
+printf '  %-4s %s\n' "$([ "$TIMED_WRONG" = 0 ] && echo OK || echo WRONG)" "timed runs: every histogram the same ($TIMED_WRONG differ)"
+echo
+say "timed in ${ELAPSED}s, whole run $(( $(date +%s) - T_START ))s; load average before: $LOAD0, now: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit 0
