@@ -24,10 +24,38 @@ JOIN pg_aggregate a ON a.aggfnoid = p.oid
 JOIN pg_type t ON t.oid = a.aggtranstype
 WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e';
 
--- The aggregates checked: signature, state type, combine function, parallel safety.
+-- The aggregates checked: signature, state type, combine function, parallel safety
+-- (the event aggregates' overloads for 1 to 8 separate boolean conditions are
+-- counted below, not listed).
 SELECT aggregate, aggtranstype::regtype AS state_type, aggcombinefn::regproc AS combinefn,
        proparallel AS parallel
-FROM ext_agg ORDER BY aggregate::text;
+FROM ext_agg
+WHERE NOT (proname IN ('window_funnel', 'window_funnel_times', 'sequence_match', 'sequence_count', 'retention')
+           AND (SELECT provariadic FROM pg_proc WHERE oid = ext_agg.oid) = 0)
+ORDER BY aggregate::text;
+
+-- The overloads with separate boolean conditions: for every VARIADIC form, one
+-- per number of conditions from 1 to 8, with the same leading arguments, state
+-- type, combine and final functions as the VARIADIC form.
+WITH o AS (
+    SELECT p.proname, p.provariadic <> 0 AS variadic, p.pronargs, a.aggtransfn, a.aggcombinefn, a.aggfinalfn,
+           a.aggtranstype,
+           (SELECT count(*) FROM unnest(p.proargtypes) t WHERE t = 'boolean'::regtype) AS nconds,
+           (SELECT array_agg(t ORDER BY k) FROM unnest(p.proargtypes) WITH ORDINALITY u(t, k)
+            WHERE t NOT IN ('boolean'::regtype, 'boolean[]'::regtype)) AS leading
+    FROM ext_agg e JOIN pg_proc p ON p.oid = e.oid JOIN pg_aggregate a ON a.aggfnoid = p.oid
+    WHERE p.proname IN ('window_funnel', 'window_funnel_times', 'sequence_match', 'sequence_count', 'retention'))
+SELECT v.proname, count(*) AS variadic_forms, sum(f.n) AS fixed_overloads,
+       bool_and(f.arities = '{1,2,3,4,5,6,7,8}') AS one_per_arity_1_to_8,
+       bool_and(f.same_functions) AS same_state_combine_final
+FROM o v,
+     LATERAL (SELECT count(*) AS n, array_agg(nconds ORDER BY nconds) AS arities,
+                     bool_and(x.aggtranstype = v.aggtranstype AND x.aggcombinefn = v.aggcombinefn
+                              AND x.aggfinalfn = v.aggfinalfn) AS same_functions
+              FROM o x WHERE NOT x.variadic AND x.proname = v.proname
+                AND x.leading IS NOT DISTINCT FROM v.leading) f
+WHERE v.variadic
+GROUP BY v.proname ORDER BY v.proname;
 
 -- Every aggregate of the extension is a member of it (none created outside the
 -- install script), and every member aggregate lives in schema funnel.

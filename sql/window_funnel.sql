@@ -757,3 +757,71 @@ SELECT funnel.window_funnel(9223372036854775807, t, e = 'a', e = 'b') AS level, 
 FROM (VALUES (-9223372036854775808, 'a'), (-1, 'b')) v(t, e);
 SELECT funnel.window_funnel(9223372036854775807, t, e = 'a', e = 'b') AS level, 1 AS expected
 FROM (VALUES (-9223372036854775808, 'a'), (9223372036854775807, 'b')) v(t, e);
+
+-- Two argument forms, one answer.  Calls with 1 to 8 conditions resolve to the
+-- overloads that take separate booleans (no array built per row); an explicit
+-- VARIADIC array, or more conditions, to the VARIADIC forms.  Every aggregate,
+-- on seeded random streams (ties, NULL times and conditions), three clocks,
+-- with and without a mode, serial and parallel: 0 mismatches.
+SELECT 'funnel.window_funnel(interval,timestamptz,boolean,boolean,boolean)'::regprocedure IS NOT NULL AS three_booleans,
+       'funnel.sequence_count(text,bigint,boolean,boolean,boolean,boolean,boolean,boolean,boolean,boolean)'::regprocedure IS NOT NULL AS eight_booleans,
+       'funnel.retention(boolean,boolean)'::regprocedure IS NOT NULL AS retention_two;
+CREATE FUNCTION pg_temp.plan_has_array(q text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE line text; found bool := false;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
+        found := found OR line ~ 'ARRAY\[';
+    END LOOP;
+    RETURN found;
+END
+$$;
+SELECT setseed(0.77);
+CREATE TABLE wf_forms AS
+SELECT u, CASE WHEN random() < 0.03 THEN NULL ELSE (random() * 300)::bigint END AS t,
+       CASE WHEN random() < 0.03 THEN NULL ELSE chr(97 + (random() * 9)::int) END AS e
+FROM generate_series(1, 150) u, generate_series(1, 25);
+SELECT pg_temp.plan_has_array($$SELECT funnel.window_funnel(40, t, e = 'a', e = 'b') FROM wf_forms$$) AS two_steps_build_an_array,
+       pg_temp.plan_has_array($$SELECT funnel.window_funnel(40, t, VARIADIC ARRAY[e = 'a', e = 'b']) FROM wf_forms$$) AS explicit_variadic_builds_one,
+       pg_temp.plan_has_array($$SELECT funnel.retention(e = 'a', e = 'b', e = 'c') FROM wf_forms$$) AS retention_builds_an_array;
+CREATE FUNCTION pg_temp.form_mismatches() RETURNS TABLE (calls int, mismatches bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    n int; conds text; clk record; call record; q text; bad bigint;
+BEGIN
+    calls := 0; mismatches := 0;
+    FOR n IN 1 .. 8 LOOP
+        conds := (SELECT string_agg(format('e = %L', chr(96 + i)), ', ' ORDER BY i) FROM generate_series(1, n) i);
+        FOR clk IN SELECT * FROM (VALUES ('t', '40'),
+                                         ('timestamptz ''2025-01-01 00:00+00'' + t * interval ''1 second''', 'interval ''40 seconds'''),
+                                         ('timestamp ''2025-01-01'' + t * interval ''1 second''', 'interval ''40 seconds''')) v(ts, win)
+        LOOP
+            FOR call IN SELECT * FROM (VALUES
+                    (format('funnel.window_funnel(%s, %s, %%s)', clk.win, clk.ts)),
+                    (format('funnel.window_funnel(%s, ''strict_order, allow_reentry'', %s, %%s)', clk.win, clk.ts)),
+                    (format('funnel.window_funnel_times(%s, ''strict_deduplication'', %s, %%s)', clk.win, clk.ts)),
+                    (format('funnel.window_funnel_times(%s, %s, %%s)', clk.win, clk.ts)),
+                    (format('funnel.sequence_match(''(?1).*(?%s)'', %s, %%s)', n, clk.ts)),
+                    (format('funnel.sequence_count(''(?1)(?t<=30)(?%s)'', %s, %%s)', n, clk.ts)),
+                    ('funnel.retention(%s)')) v(f)
+            LOOP
+                q := format('SELECT count(*) FROM (SELECT u, (%s)::text AS a, (%s)::text AS b FROM wf_forms GROUP BY u) x WHERE a IS DISTINCT FROM b',
+                            format(call.f, conds), format(call.f, 'VARIADIC ARRAY[' || conds || ']'));
+                EXECUTE q INTO bad;
+                calls := calls + 1;
+                mismatches := mismatches + bad;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    RETURN NEXT;
+END
+$$;
+SELECT * FROM pg_temp.form_mismatches();
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT * FROM pg_temp.form_mismatches();
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+DROP TABLE wf_forms;

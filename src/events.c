@@ -40,6 +40,10 @@
 typedef struct EventsArgCache
 {
 	const char *fn;				/* the aggregate's name, for messages */
+	int			tsarg;			/* argument numbers: the clock, */
+	int			condarg;		/* the first condition (or the VARIADIC array), */
+	bool		has_mode;		/* window_funnel: a mode argument (number 2) */
+	bool		cond_args;		/* conditions are separate boolean arguments */
 	bool		known;			/* the fields below are set */
 	uint8		clock;			/* EVENTS_CLOCK_*, from the ts argument's type */
 	int64		window;			/* in clock units */
@@ -375,7 +379,14 @@ aggregate_name(FunctionCallInfo fcinfo, const char *family)
 	return MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name ? name : family);
 }
 
-/* the call site's cache; family names the aggregate if nothing better is known */
+/*
+ * The call site's cache; family names the aggregate if nothing better is
+ * known.  The argument layout is read from the call's types once: after the
+ * state come the window (or the pattern), for window_funnel an optional mode
+ * (text), the clock, then the conditions -- one VARIADIC boolean[] array, or
+ * (the overloads for 1 to 8 conditions, which spare the executor building an
+ * array for every row) separate boolean arguments.
+ */
 static EventsArgCache *
 arg_cache(FunctionCallInfo fcinfo, const char *family)
 {
@@ -383,11 +394,50 @@ arg_cache(FunctionCallInfo fcinfo, const char *family)
 
 	if (c == NULL)
 	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsArgCache));
+		FmgrInfo   *fl = fcinfo->flinfo;
+		int			last = PG_NARGS() - 1;
+
+		c = MemoryContextAllocZero(fl->fn_mcxt, sizeof(EventsArgCache));
 		c->fn = aggregate_name(fcinfo, family);
-		fcinfo->flinfo->fn_extra = c;
+		c->has_mode = strcmp(family, "window_funnel") == 0 && PG_NARGS() >= 4 &&
+			get_fn_expr_argtype(fl, 2) == TEXTOID;
+		c->tsarg = c->has_mode ? 3 : 2;
+		c->condarg = c->tsarg + 1;
+		c->cond_args = get_fn_expr_argtype(fl, last) == BOOLOID;
+		if (last < c->condarg)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s takes 1 to %d conditions, not 0", c->fn, EVENTS_MAX_CONDITIONS)));
+		fl->fn_extra = c;
 	}
 	return c;
+}
+
+/*
+ * The conditions of one row as a bit set, from the VARIADIC array or from
+ * separate boolean arguments (a NULL array skips the row: *skip).
+ */
+static uint32
+row_conditions(FunctionCallInfo fcinfo, EventsArgCache *c, bool *skip)
+{
+	uint32		mask = 0;
+	int			i;
+
+	*skip = false;
+	if (!c->cond_args)
+	{
+		if (PG_ARGISNULL(c->condarg))
+		{
+			*skip = true;
+			return 0;
+		}
+		return conditions_mask(PG_GETARG_ARRAYTYPE_P(c->condarg), &c->nconds, c->fn);
+	}
+	c->nconds = PG_NARGS() - c->condarg;
+	for (i = 0; i < c->nconds; i++)
+		if (!PG_ARGISNULL(c->condarg + i) && PG_GETARG_BOOL(c->condarg + i))
+			mask |= (uint32) 1 << i;
+	return mask;
 }
 
 static int64
@@ -469,26 +519,32 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	EventsArgCache *c;
-	bool		has_mode = PG_NARGS() == 5;
-	int			tsarg = has_mode ? 3 : 2;
-	int			stepsarg = tsarg + 1;
+	bool		has_mode;
+	int			tsarg;
 	int64		window;
 	uint8		mode = 0;
-	uint32		mask;
+	uint32		mask = 0;
 	int64		ts;
+	bool		skip;
 	Events	   *e;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("funnel.events_funnel_transfn called in non-aggregate context")));
-	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)) || PG_ARGISNULL(tsarg) || PG_ARGISNULL(stepsarg))
+	c = arg_cache(fcinfo, "window_funnel");
+	has_mode = c->has_mode;
+	tsarg = c->tsarg;
+	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)) || PG_ARGISNULL(tsarg))
+		skip = true;
+	else
+		mask = row_conditions(fcinfo, c, &skip);
+	if (skip)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	c = arg_cache(fcinfo, "window_funnel");
 	if (!c->known)
 		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, tsarg));
 
@@ -538,7 +594,6 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			memcpy(c->param, t, VARSIZE_ANY(t));
 		}
 	}
-	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(stepsarg), &c->nconds, c->fn);
 	c->window = window;
 	c->mode = mode;
 	c->known = true;
@@ -583,25 +638,29 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	EventsArgCache *c;
 	text	   *pat;
-	uint32		mask;
+	uint32		mask = 0;
 	int64		ts;
+	bool		skip;
 	Events	   *e;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("funnel.events_sequence_transfn called in non-aggregate context")));
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	c = arg_cache(fcinfo, "sequence_match");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		skip = true;
+	else
+		mask = row_conditions(fcinfo, c, &skip);
+	if (skip)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	c = arg_cache(fcinfo, "sequence_match");
 	if (!c->known)
 		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2));
 	pat = PG_GETARG_TEXT_PP(1);
-	mask = conditions_mask(PG_GETARG_ARRAYTYPE_P(3), &c->nconds, c->fn);
 	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{
 		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)

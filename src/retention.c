@@ -84,6 +84,35 @@ retention_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1))));
 }
 
+/*
+ * retention_transfn_args(state, cond1, ..., condN): the overloads for 1 to 8
+ * conditions, passed as separate boolean arguments (no array per row).
+ */
+PG_FUNCTION_INFO_V1(retention_transfn_args);
+Datum
+retention_transfn_args(PG_FUNCTION_ARGS)
+{
+	int64		state = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	int			n = PG_NARGS() - 1;
+	int			have = state_nconds((uint64) state);
+	uint64		mask = 0;
+	int			i;
+
+	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention takes 1 to %d conditions, not %d", EVENTS_MAX_CONDITIONS, n)));
+	if (have != 0 && have != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention got %d conditions on one row and %d on another", n, have),
+				 errdetail("Every row of a group must pass the same number of conditions.")));
+	for (i = 0; i < n; i++)
+		if (!PG_ARGISNULL(i + 1) && PG_GETARG_BOOL(i + 1))
+			mask |= (uint64) 1 << i;
+	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1))));
+}
+
 PG_FUNCTION_INFO_V1(retention_final);
 Datum
 retention_final(PG_FUNCTION_ARGS)
