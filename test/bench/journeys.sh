@@ -52,6 +52,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/bench/lib.sh
 
 ENTITIES=${BENCH_ENTITIES:-1000000}
 REPS=${BENCH_REPS:-5}
@@ -59,49 +60,14 @@ ROLLUP_REPS=${BENCH_ROLLUP_REPS:-30}
 SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-1GB}
 WORK_MEM=${BENCH_WORK_MEM:-512MB}
 
-ensure_deps
-if [ -n "${BENCH_NO_INSTALL:-}" ]; then
-	PG_CONFIG=$(find_pg_config)
-	[ -x "$PG_CONFIG" ] || { echo "pg_config not found" >&2; exit 2; }
-	export PG_CONFIG
-	export PATH="$("$PG_CONFIG" --bindir):$PATH"
-	say "using the installed funnel ($PG_CONFIG), no build"
-else
-	build_install
-fi
+bench_install
 
 T_START=$(date +%s)
-WORK=$(mktemp -d /tmp/funnel-bench-journeys.XXXXXX)
-chmod 755 "$WORK"
-cluster_start "$WORK/cluster"
-bench_cleanup() {
-	cluster_cleanup
-	if [ -z "${KEEP_CLUSTER:-}" ]; then rm -rf "$WORK"; else say "kept $WORK"; fi
-}
-trap bench_cleanup EXIT
+bench_cluster journeys
 
-psql_q() { as_owner psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-# psql_f NAME: run stdin as a script file of the work directory (readable by the cluster's owner)
-psql_f() {
-	local f="$WORK/$1.sql"
-	shift
-	cat >"$f"
-	[ "$(id -u)" = 0 ] && chown postgres "$f"
-	psql_q "$@" -f "$f"
-}
 
 # the table must fit in shared_buffers: restart with a larger pool
-psql_q >/dev/null <<SQL || exit 2
-ALTER SYSTEM SET shared_buffers = '$SHARED_BUFFERS';
-ALTER SYSTEM SET autovacuum = off;           -- nothing runs behind a measurement
-ALTER SYSTEM SET jit = off;                  -- no compile-time noise
-ALTER SYSTEM SET max_wal_size = '8GB';
-ALTER SYSTEM SET checkpoint_timeout = '1h';
-SQL
-as_owner pg_ctl -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 -m fast restart >/dev/null \
-	|| { cat "$CLUSTER_DIR/server.log" >&2; exit 2; }
-CLUSTER_PID=$(head -1 "$CLUSTER_DIR/data/postmaster.pid")
-say "server pid $CLUSTER_PID, socket $PGHOST, shared_buffers $(psql_q -At -c 'SHOW shared_buffers')"
+bench_restart "ALTER SYSTEM SET shared_buffers = '$SHARED_BUFFERS';"
 
 # ---------------------------------------------------------------- set-up
 say "set-up: stage history of $ENTITIES entities (test/bench/journeys.sql)"

@@ -43,6 +43,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/bench/lib.sh
 
 ROWS=${BENCH_ROWS:-1000000}
 PGB_TX=${BENCH_PGBENCH_TX:-100000}
@@ -66,16 +67,7 @@ declare -A LABEL=(
 # the empty-trigger floor each variant is compared with
 declare -A FLOOR=([b]=e1 [b0]=e1 [c]=e2 [d]=e2 [e2]=e1 [e3]=e1 [e1s]=e1)
 
-ensure_deps
-if [ -n "${BENCH_NO_INSTALL:-}" ]; then
-	PG_CONFIG=$(find_pg_config)
-	[ -x "$PG_CONFIG" ] || { echo "pg_config not found" >&2; exit 2; }
-	export PG_CONFIG
-	export PATH="$("$PG_CONFIG" --bindir):$PATH"
-	say "using the installed funnel ($PG_CONFIG), no build"
-else
-	build_install
-fi
+bench_install
 command -v pgbench >/dev/null || { echo "pgbench not found" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/funnel-bench.XXXXXX)
@@ -88,10 +80,6 @@ as_owner make -s -C "$WORK/noop" PG_CONFIG="$PG_CONFIG" >"$WORK/noop/build.log" 
 	|| { cat "$WORK/noop/build.log" >&2; rm -rf "$WORK"; exit 2; }
 
 cluster_start "$WORK/cluster"
-bench_cleanup() {
-	cluster_cleanup
-	if [ -z "${KEEP_CLUSTER:-}" ]; then rm -rf "$WORK"; else say "kept $WORK"; fi
-}
 trap bench_cleanup EXIT
 say "server pid $CLUSTER_PID, socket $PGHOST"
 
@@ -103,7 +91,6 @@ if [ "${BENCH_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/de
 	say "server backends pinned to CPU 0, pgbench to CPU 1"
 fi
 
-psql_q() { as_owner psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # ---------------------------------------------------------------- set-up
 say "set-up: $ROWS deals"

@@ -1,0 +1,61 @@
+# test/bench/lib.sh: the set-up every benchmark shares (sourced after test/lib.sh).
+#
+#   bench_install        install missing Debian packages, then build and install funnel,
+#                        or (BENCH_NO_INSTALL=1) use the installed one as it is
+#   bench_cluster NAME   a work directory /tmp/funnel-bench-NAME.XXXXXX (WORK) with a
+#                        throwaway cluster in it, stopped and removed at exit (kept with
+#                        KEEP_CLUSTER=1); a function bench_extra_cleanup, if defined, runs first
+#   bench_restart SQL    ALTER SYSTEM the settings every benchmark wants (autovacuum and JIT
+#                        off, no checkpoint behind a measurement) plus SQL, then restart
+#   psql_q ARGS          psql as the cluster's owner, quiet, stopping at the first error
+#   psql_f NAME ARGS     run stdin as the work directory's NAME.sql (readable by the owner)
+
+bench_install() {
+	ensure_deps
+	if [ -n "${BENCH_NO_INSTALL:-}" ]; then
+		PG_CONFIG=$(find_pg_config)
+		[ -x "$PG_CONFIG" ] || { echo "pg_config not found" >&2; exit 2; }
+		export PG_CONFIG
+		export PATH="$("$PG_CONFIG" --bindir):$PATH"
+		say "using the installed funnel ($PG_CONFIG), no build"
+	else
+		build_install
+	fi
+}
+
+bench_cleanup() {
+	if declare -F bench_extra_cleanup >/dev/null; then bench_extra_cleanup; fi
+	cluster_cleanup
+	if [ -z "${KEEP_CLUSTER:-}" ]; then rm -rf "$WORK"; else say "kept $WORK"; fi
+}
+
+bench_cluster() {
+	WORK=$(mktemp -d "/tmp/funnel-bench-$1.XXXXXX")
+	chmod 755 "$WORK"
+	cluster_start "$WORK/cluster"
+	trap bench_cleanup EXIT
+}
+
+psql_q() { as_owner psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+psql_f() {
+	local f="$WORK/$1.sql"
+	shift
+	cat >"$f"
+	[ "$(id -u)" = 0 ] && chown postgres "$f"
+	psql_q "$@" -f "$f"
+}
+
+bench_restart() {
+	psql_q >/dev/null <<SQL || exit 2
+ALTER SYSTEM SET autovacuum = off;           -- nothing runs behind a measurement
+ALTER SYSTEM SET jit = off;                  -- no compile-time noise
+ALTER SYSTEM SET max_wal_size = '8GB';       -- checkpoints only where we ask for them
+ALTER SYSTEM SET checkpoint_timeout = '1h';
+$1
+SQL
+	as_owner pg_ctl -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 -m fast restart >/dev/null \
+		|| { cat "$CLUSTER_DIR/server.log" >&2; exit 2; }
+	CLUSTER_PID=$(head -1 "$CLUSTER_DIR/data/postmaster.pid")
+	say "server pid $CLUSTER_PID, socket $PGHOST, shared_buffers $(psql_q -At -c 'SHOW shared_buffers')"
+}
