@@ -404,10 +404,16 @@ arg_cache(FunctionCallInfo fcinfo, const char *family)
 		c->tsarg = c->has_mode ? 3 : 2;
 		c->condarg = c->tsarg + 1;
 		c->cond_args = get_fn_expr_argtype(fl, last) == BOOLOID;
-		if (last < c->condarg)
+		if (!c->cond_args && get_fn_expr_argtype(fl, last) != BOOLARRAYOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s cannot tell its conditions' types", c->fn),
+					 errdetail("The conditions must be boolean arguments or one boolean[] array.")));
+		if (last < c->condarg || (c->cond_args && last - c->condarg + 1 > EVENTS_MAX_CONDITIONS))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s takes 1 to %d conditions, not 0", c->fn, EVENTS_MAX_CONDITIONS)));
+					 errmsg("%s takes 1 to %d conditions, not %d", c->fn, EVENTS_MAX_CONDITIONS,
+							Max(last - c->condarg + 1, 0))));
 		fl->fn_extra = c;
 	}
 	return c;

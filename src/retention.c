@@ -36,6 +36,24 @@ state_nconds(uint64 state)
 	return __builtin_ctz(bits) + 1;
 }
 
+/* the state after a row of n conditions whose true ones are mask */
+static int64
+retention_add(int64 state, uint64 mask, int n)
+{
+	int			have = state_nconds((uint64) state);
+
+	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention takes 1 to %d conditions, not %d", EVENTS_MAX_CONDITIONS, n)));
+	if (have != 0 && have != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention got %d conditions on one row and %d on another", n, have),
+				 errdetail("Every row of a group must pass the same number of conditions.")));
+	return (int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1)));
+}
+
 PG_FUNCTION_INFO_V1(retention_transfn);
 Datum
 retention_transfn(PG_FUNCTION_ARGS)
@@ -43,7 +61,6 @@ retention_transfn(PG_FUNCTION_ARGS)
 	int64		state = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
 	ArrayType  *a;
 	int			n;
-	int			have;
 	bits8	   *nulls;
 	const bool *v;
 	uint64		mask = 0;
@@ -63,15 +80,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 				 errmsg("retention conditions must be a one-dimensional array")));
 	n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
 	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention takes 1 to %d conditions, not %d", EVENTS_MAX_CONDITIONS, n)));
-	have = state_nconds((uint64) state);
-	if (have != 0 && have != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention got %d conditions on one row and %d on another", n, have),
-				 errdetail("Every row of a group must pass the same number of conditions.")));
+		PG_RETURN_INT64(retention_add(state, 0, n));	/* raises */
 	nulls = ARR_NULLBITMAP(a);
 	v = (const bool *) events_array_data(a);
 	for (i = 0; i < n; i++)
@@ -81,7 +90,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 		if (v[k++])
 			mask |= (uint64) 1 << i;
 	}
-	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1))));
+	PG_RETURN_INT64(retention_add(state, mask, n));
 }
 
 /*
@@ -93,24 +102,14 @@ Datum
 retention_transfn_args(PG_FUNCTION_ARGS)
 {
 	int64		state = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
-	int			n = PG_NARGS() - 1;
-	int			have = state_nconds((uint64) state);
+	int			n = Min(PG_NARGS() - 1, EVENTS_MAX_CONDITIONS + 1);
 	uint64		mask = 0;
 	int			i;
 
-	if (n < 1 || n > EVENTS_MAX_CONDITIONS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention takes 1 to %d conditions, not %d", EVENTS_MAX_CONDITIONS, n)));
-	if (have != 0 && have != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention got %d conditions on one row and %d on another", n, have),
-				 errdetail("Every row of a group must pass the same number of conditions.")));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < EVENTS_MAX_CONDITIONS; i++)
 		if (!PG_ARGISNULL(i + 1) && PG_GETARG_BOOL(i + 1))
 			mask |= (uint64) 1 << i;
-	PG_RETURN_INT64((int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1))));
+	PG_RETURN_INT64(retention_add(state, mask, n));
 }
 
 PG_FUNCTION_INFO_V1(retention_final);

@@ -914,7 +914,8 @@ typedef struct View
 	int			width;
 	int			have_sums;		/* sum/maxc below already computed */
 	uint64_t	sum[2];
-	uint64_t	maxc[2];
+	uint64_t	maxc[2];		/* not the maximum: a value with its bit length
+								 * (the OR of the counts), all the width check needs */
 } View;
 
 static int
@@ -992,22 +993,6 @@ validate_view(const View *v)
 				total[side] = v->sum[side];
 				if (v->maxc[side] > maxcount)
 					maxcount = v->maxc[side];
-			}
-			else if (v->width >= 1 && v->width <= 4)
-			{
-				/* counts < 2^32, n <= 2^13: the sum cannot overflow */
-				const uint64_t *c = v->counts[side];
-				uint64_t	t = 0,
-							m = 0;
-
-				for (i = 0; i < n; i++)
-				{
-					t += c[i];
-					m = c[i] > m ? c[i] : m;
-				}
-				total[side] = t;
-				if (m > maxcount)
-					maxcount = m;
 			}
 			else
 				for (i = 0; i < n; i++)
