@@ -103,15 +103,7 @@ say "set-up: events of $USERS users (test/bench/events.sql)"
 T_SETUP=$(date +%s)
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 psql_q -v users="$USERS" -f test/bench/events.sql >/dev/null || exit 2
-psql_q -At -F ' ' >"$WORK/size" <<'SQL' || exit 2
-SELECT pg_prewarm('events') + pg_prewarm('events_by_user'),
-       pg_relation_size('events') + pg_relation_size('events_by_user'),
-       pg_size_pretty(pg_relation_size('events')),
-       (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers');
-SQL
-read -r PAGES REL_BYTES REL_PRETTY REL_SIZE_UNIT SB_BYTES <"$WORK/size"
-say "tables events and events_by_user: $REL_PRETTY $REL_SIZE_UNIT each ($PAGES pages pre-warmed), shared_buffers $((SB_BYTES / 1048576)) MB, set-up took $(( $(date +%s) - T_SETUP ))s"
-[ "$REL_BYTES" -lt "$SB_BYTES" ] || echo "   WARNING: the tables do not fit in shared_buffers (BENCH_SHARED_BUFFERS)" >&2
+bench_prewarm events events_by_user
 # what the stream looks like (untimed)
 psql_f mix -At <<SQL || exit 2
 SET work_mem = '$WORK_MEM';

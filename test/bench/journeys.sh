@@ -74,15 +74,7 @@ say "set-up: stage history of $ENTITIES entities (test/bench/journeys.sql)"
 T_SETUP=$(date +%s)
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 psql_q -v entities="$ENTITIES" -f test/bench/journeys.sql >/dev/null || exit 2
-psql_q -At -F ' ' >"$WORK/size" <<'SQL' || exit 2
-SELECT pg_prewarm('history'),
-       pg_relation_size('history'),
-       pg_size_pretty(pg_relation_size('history')),
-       (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers');
-SQL
-read -r PAGES REL_BYTES REL_PRETTY REL_SIZE_UNIT SB_BYTES <"$WORK/size"
-say "table history: $REL_PRETTY $REL_SIZE_UNIT ($PAGES pages pre-warmed), shared_buffers $((SB_BYTES / 1048576)) MB, set-up took $(( $(date +%s) - T_SETUP ))s"
-[ "$REL_BYTES" -lt "$SB_BYTES" ] || echo "   WARNING: the table does not fit in shared_buffers (BENCH_SHARED_BUFFERS)" >&2
+bench_prewarm history
 # what the journeys look like (one window pass; untimed)
 psql_f mix -At <<SQL || exit 2
 SET work_mem = '$WORK_MEM';

@@ -7,6 +7,8 @@
 #                        KEEP_CLUSTER=1); a function bench_extra_cleanup, if defined, runs first
 #   bench_restart SQL    ALTER SYSTEM the settings every benchmark wants (autovacuum and JIT
 #                        off, no checkpoint behind a measurement) plus SQL, then restart
+#   bench_prewarm T...   load the tables into shared_buffers, say how big they are and how
+#                        long the set-up took (since T_SETUP), warn when they do not fit
 #   psql_q ARGS          psql as the cluster's owner, quiet, stopping at the first error
 #   psql_f NAME ARGS     run stdin as the work directory's NAME.sql (readable by the owner)
 
@@ -58,4 +60,14 @@ SQL
 		|| { cat "$CLUSTER_DIR/server.log" >&2; exit 2; }
 	CLUSTER_PID=$(head -1 "$CLUSTER_DIR/data/postmaster.pid")
 	say "server pid $CLUSTER_PID, socket $PGHOST, shared_buffers $(psql_q -At -c 'SHOW shared_buffers')"
+}
+
+bench_prewarm() {
+	local list pages bytes sb
+	list=$(printf "'%s'," "$@")
+	read -r pages bytes sb < <(psql_q -At -F ' ' -c "SELECT sum(pg_prewarm(t)), sum(pg_relation_size(t)),
+		(SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers')
+		FROM unnest(ARRAY[${list%,}]::regclass[]) t") || exit 2
+	say "tables $*: $((bytes / 1048576)) MB ($pages pages pre-warmed), shared_buffers $((sb / 1048576)) MB, set-up took $(( $(date +%s) - T_SETUP ))s"
+	[ "$bytes" -lt "$sb" ] || echo "   WARNING: the tables do not fit in shared_buffers (BENCH_SHARED_BUFFERS)" >&2
 }

@@ -74,15 +74,7 @@ say "set-up: $ROWS deals, $OWNERS owners (test/bench/pipeline.sql)"
 T_SETUP=$(date +%s)
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 psql_q -v rows="$ROWS" -v owners="$OWNERS" -f test/bench/pipeline.sql >/dev/null || exit 2
-psql_q -At -F ' ' >"$WORK/size" <<'SQL' || exit 2
-SELECT pg_prewarm('deal'),
-       pg_relation_size('deal'),
-       pg_size_pretty(pg_relation_size('deal')),
-       (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers');
-SQL
-read -r PAGES REL_BYTES REL_PRETTY REL_SIZE_UNIT SB_BYTES <"$WORK/size"
-say "table deal: $REL_PRETTY $REL_SIZE_UNIT ($PAGES pages pre-warmed), shared_buffers $((SB_BYTES / 1048576)) MB, set-up took $(( $(date +%s) - T_SETUP ))s"
-[ "$REL_BYTES" -lt "$SB_BYTES" ] || echo "   WARNING: the table does not fit in shared_buffers (BENCH_SHARED_BUFFERS)" >&2
+bench_prewarm deal
 psql_q -At -F ' | ' <<'SQL'
 SELECT '   mix: ' || string_agg(stage || ' ' || round(100.0 * n / total, 1) || '%', ', ' ORDER BY stage)
 FROM (SELECT stage, count(*) n, sum(count(*)) OVER () total FROM deal GROUP BY stage) s;
