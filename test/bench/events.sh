@@ -339,15 +339,7 @@ awk -v h="$REF" 'BEGIN {
 		for ((i = 0; i < NV; i++)); do run_sql "${VARIANTS[(i + r) % NV]}" "$r"; done
 	done
 } >"$WORK/timed.sql"
-[ "$(id -u)" = 0 ] && chown postgres "$WORK/timed.sql"
-
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-awk -v l="$LOAD0" 'BEGIN { exit !(l > 0.5) }' \
-	&& say "WARNING: load average $LOAD0 before timing: other processes are running, figures will be noisy"
-say "timing: $NV variants, $REPS rotated rounds, one session (work_mem $WORK_MEM)"
-T0=$(date +%s)
-psql_q -At -f "$WORK/timed.sql" >"$WORK/timed.out" 2>&1 || { cat "$WORK/timed.out" >&2; exit 2; }
-ELAPSED=$(( $(date +%s) - T0 ))
+bench_timed "$NV variants, $REPS rotated rounds, one session" -At
 
 declare -A BEST ALL BESTCPU
 while read -r kind v ms; do

@@ -287,15 +287,7 @@ NV=${#VARIANTS[@]}
 		done
 	done
 } >"$WORK/timed.sql"
-[ "$(id -u)" = 0 ] && chown postgres "$WORK/timed.sql"
-
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-awk -v l="$LOAD0" 'BEGIN { exit !(l > 0.5) }' \
-	&& say "WARNING: load average $LOAD0 before timing: other processes are running, figures will be noisy"
-say "timing: $NV variants, warm-up of floor and funnel + $REPS rotated rounds, one session (work_mem $WORK_MEM)"
-T0=$(date +%s)
-psql_q -f "$WORK/timed.sql" >"$WORK/timed.out" 2>&1 || { cat "$WORK/timed.out" >&2; exit 2; }
-ELAPSED=$(( $(date +%s) - T0 ))
+bench_timed "$NV variants, warm-up of floor and funnel + $REPS rotated rounds, one session"
 
 declare -A BEST ALL
 while read -r v ms; do

@@ -9,6 +9,9 @@
 #                        off, no checkpoint behind a measurement) plus SQL, then restart
 #   bench_prewarm T...   load the tables into shared_buffers, say how big they are and how
 #                        long the set-up took (since T_SETUP), warn when they do not fit
+#   bench_timed MSG ARGS run $WORK/timed.sql (psql ARGS) into $WORK/timed.out after a warning
+#                        if the machine is busy; sets LOAD0 (load average before) and
+#                        ELAPSED (seconds)
 #   psql_q ARGS          psql as the cluster's owner, quiet, stopping at the first error
 #   psql_f NAME ARGS     run stdin as the work directory's NAME.sql (readable by the owner)
 
@@ -70,4 +73,17 @@ bench_prewarm() {
 		FROM unnest(ARRAY[${list%,}]::regclass[]) t") || exit 2
 	say "tables $*: $((bytes / 1048576)) MB ($pages pages pre-warmed), shared_buffers $((sb / 1048576)) MB, set-up took $(( $(date +%s) - T_SETUP ))s"
 	[ "$bytes" -lt "$sb" ] || echo "   WARNING: the tables do not fit in shared_buffers (BENCH_SHARED_BUFFERS)" >&2
+}
+
+bench_timed() {
+	local msg=$1 t0
+	shift
+	[ "$(id -u)" = 0 ] && chown postgres "$WORK/timed.sql"
+	LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+	awk -v l="$LOAD0" 'BEGIN { exit !(l > 0.5) }' \
+		&& say "WARNING: load average $LOAD0 before timing: other processes are running, figures will be noisy"
+	say "timing: $msg (work_mem $WORK_MEM)"
+	t0=$(date +%s)
+	psql_q "$@" -f "$WORK/timed.sql" >"$WORK/timed.out" 2>&1 || { cat "$WORK/timed.out" >&2; exit 2; }
+	ELAPSED=$(( $(date +%s) - t0 ))
 }
