@@ -31,6 +31,11 @@ all install installcheck:
 	@echo "pg_config not found (PG_CONFIG=$(PG_CONFIG)): install postgresql-server-dev-15, or run 'make test' as root to install it" >&2; exit 1
 endif
 
+# PGXS tracks no header dependencies (PostgreSQL's --enable-depend is not
+# Debian's): every object depends on every header, so a changed struct never
+# leaves a stale object behind.
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
+
 .PHONY: test demo
 test:
 	@bash test/run

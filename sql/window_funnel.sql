@@ -716,6 +716,21 @@ FROM (VALUES (1::bigint, 'a'), (2, 'x'), (3, 'b')) v(t, e);
 SELECT funnel.window_funnel(10, CASE WHEN t < 3 THEN 'strict_order' ELSE '' END, t, e = 'a', e = 'b')
 FROM (VALUES (1::bigint, 'a'), (2, 'x'), (3, 'b')) v(t, e);
 \echo :LAST_ERROR_SQLSTATE
+-- ... also when it changes on a row where no step holds (such rows are not
+-- stored, but they are checked), after the group's first row
+SELECT funnel.window_funnel(CASE WHEN t = 2 THEN 20 ELSE 10 END, t, e = 'a', e = 'b')
+FROM (VALUES (1::bigint, 'a'), (2, 'x'), (3, 'b')) v(t, e);
+\echo :LAST_ERROR_SQLSTATE
+SELECT funnel.window_funnel(10, CASE WHEN t = 3 THEN 'strict_once' ELSE '' END, t, e = 'a', e = 'b')
+FROM (VALUES (1::bigint, 'a'), (2, 'b'), (3, 'x')) v(t, e);
+\echo :LAST_ERROR_SQLSTATE
+-- groups may differ from each other (each group's rows agree): levels 2 and 1
+SELECT u, funnel.window_funnel(CASE WHEN u = 1 THEN 10 ELSE 1 END, t, e = 'a', e = 'b') AS level
+FROM (VALUES (1, 1::bigint, 'a'), (1, 2, 'x'), (1, 3, 'b'), (2, 1, 'a'), (2, 2, 'x'), (2, 3, 'b')) v(u, t, e)
+GROUP BY u ORDER BY u;
+-- an infinite time is an error on a row where no step holds too
+SELECT funnel.window_funnel('1 hour', t, e = 'a') FROM (VALUES (timestamptz '2025-01-01', 'a'), (timestamptz 'infinity', 'x')) v(t, e);
+\echo :LAST_ERROR_SQLSTATE
 -- the same window written two ways, or the same modes in another order, is no change
 SELECT funnel.window_funnel(CASE WHEN t < 3 THEN interval '1 day' ELSE interval '24 hours' END, to_timestamp(t), e = 'a', e = 'b') AS level,
        funnel.window_funnel(10, CASE WHEN t < 3 THEN 'strict_order, strict_once' ELSE 'strict_once,strict_order' END, t, e = 'a', e = 'b') AS strict_level

@@ -74,11 +74,13 @@ typedef struct Events
 	uint8		nconds;			/* 1 .. 32 */
 	uint8		mode;			/* WF_* (funnel kind), 0 otherwise */
 	uint16		patlen;			/* bytes of pattern text (sequence kind), no NUL */
+	int32		n;				/* rows held (at most EVENTS_MAX_ROWS) */
+	int32		cap;			/* rows allocated */
 	int64		window;			/* funnel kind: window in clock units (>= 0) */
-	int64		n;				/* rows held */
-	int64		cap;			/* rows allocated */
 	char		data[FLEXIBLE_ARRAY_MEMBER];	/* pattern, padded; rows */
 } Events;
+
+StaticAssertDecl(offsetof(Events, data) == 32, "funnel.events header is 32 bytes");
 
 #define EVENTS_ROWS_OFFSET(patlen) MAXALIGN(offsetof(Events, data) + (Size) (patlen))
 #define EVENTS_SIZE(patlen, cap) (EVENTS_ROWS_OFFSET(patlen) + (Size) (cap) * sizeof(EventRow))

@@ -484,7 +484,7 @@ window_funnel_times_final(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INTERNAL_ERROR),
 					 errmsg_internal("window_funnel_times found no chain for level %d", level),
-					 errdetail_internal("The group has " INT64_FORMAT " events, mode %d.", e->n, (int) e->mode)));
+					 errdetail_internal("The group has %d events, mode %d.", e->n, (int) e->mode)));
 		for (k = 0; k < level; k++)
 		{
 			const WfChain *c = &r->fast[level - 1];
