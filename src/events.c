@@ -778,35 +778,6 @@ events_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
 				 errhint("Group by a finer key, or narrow the rows with WHERE.")));
-	ar = EVENTS_ROWS(a);
-	br = EVENTS_ROWS(b);
-	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED);
-	if (sorted && a->n > 0 && events_row_cmp(&ar[a->n - 1], &br[0]) > 0)
-	{
-		/*
-		 * Two sorted runs that interleave (parallel workers each saw part of
-		 * a user's events): merge them, so the final function never sorts.
-		 */
-		int64		cap = Min(Max((int64) a->cap, (int64) a->n + b->n), EVENTS_MAX_ROWS);
-		Events	   *m = events_alloc(CurrentMemoryContext, a->patlen, cap);
-		EventRow   *mr = EVENTS_ROWS(m);
-		int64		i = 0;
-		int64		j = 0;
-		int64		k = 0;
-
-		memcpy(m, a, EVENTS_ROWS_OFFSET(a->patlen));
-		SET_VARSIZE(m, EVENTS_SIZE(a->patlen, cap));
-		m->cap = (int32) cap;
-		while (i < a->n && j < b->n)
-			mr[k++] = events_row_cmp(&br[j], &ar[i]) < 0 ? br[j++] : ar[i++];
-		while (i < a->n)
-			mr[k++] = ar[i++];
-		while (j < b->n)
-			mr[k++] = br[j++];
-		m->n = (int32) k;
-		m->flags |= EVENTS_SORTED;
-		PG_RETURN_POINTER(m);
-	}
 	if (a->cap - a->n < b->n)
 	{
 		int64		cap = Min(Max((int64) a->cap * 2, (int64) a->n + b->n), EVENTS_MAX_ROWS);
@@ -816,12 +787,31 @@ events_combine(PG_FUNCTION_ARGS)
 		SET_VARSIZE(bigger, EVENTS_SIZE(a->patlen, cap));
 		bigger->cap = (int32) cap;
 		a = bigger;
-		ar = EVENTS_ROWS(a);
 	}
-	memcpy(&ar[a->n], br, (Size) b->n * sizeof(EventRow));
+	ar = EVENTS_ROWS(a);
+	br = EVENTS_ROWS(b);
+	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED);
+	if (sorted && a->n > 0 && events_row_cmp(&ar[a->n - 1], &br[0]) > 0)
+	{
+		/*
+		 * Two sorted runs that interleave (parallel workers each saw part of
+		 * a user's events): merge them from the back into a's spare room, so
+		 * the final function never sorts and nothing is allocated.
+		 */
+		int64		i = a->n - 1;
+		int64		j = b->n - 1;
+		int64		k = (int64) a->n + b->n - 1;
+
+		while (j >= 0)
+			ar[k--] = (i >= 0 && events_row_cmp(&ar[i], &br[j]) > 0) ? ar[i--] : br[j--];
+	}
+	else
+	{
+		memcpy(&ar[a->n], br, (Size) b->n * sizeof(EventRow));
+		if (!sorted)
+			a->flags &= ~EVENTS_SORTED;
+	}
 	a->n += b->n;
-	if (!sorted)
-		a->flags &= ~EVENTS_SORTED;
 	PG_RETURN_POINTER(a);
 }
 
