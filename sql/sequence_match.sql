@@ -347,6 +347,13 @@ SELECT funnel.sequence_count('(?1)', t, VARIADIC '{{t},{f}}'::boolean[]) OVER (O
 -- one pattern per group
 SELECT funnel.sequence_match(p, t, true) FROM (VALUES ('(?1)', 1::bigint), ('(?1)(?1)', 2)) v(p, t);
 \echo :LAST_ERROR_SQLSTATE
+-- ... also when it changes on a row where no condition holds (such rows are
+-- not events, but their pattern is checked), after the group's first row
+SELECT funnel.sequence_match(p, t, c) FROM (VALUES ('(?1)', 1::bigint, true), ('(?1)(?1)', 2, false)) v(p, t, c);
+\echo :LAST_ERROR_SQLSTATE
+-- groups may use different patterns (each group's rows agree): t, f
+SELECT g, funnel.sequence_match(p, t, c) FROM (VALUES (1, '(?1)', 1::bigint, true), (1, '(?1)', 2, false),
+    (2, '(?1)(?1)', 1, true), (2, '(?1)(?1)', 2, false)) v(g, p, t, c) GROUP BY g ORDER BY g;
 -- a pattern that differs between groups is fine
 SELECT p, funnel.sequence_count(p, t, true) FROM (VALUES ('(?1)', 1::bigint), ('(?1)(?1)', 2), ('(?1)(?1)', 3)) v(p, t)
 GROUP BY p ORDER BY p;

@@ -46,7 +46,7 @@ typedef struct EventsArgCache
 	bool		cond_args;		/* conditions are separate boolean arguments */
 	bool		known;			/* the fields below are set */
 	bool		varied;			/* rows at this call site differed in window,
-								 * mode or number of conditions */
+								 * mode, pattern or number of conditions */
 	uint8		clock;			/* EVENTS_CLOCK_*, from the ts argument's type */
 	int64		window;			/* in clock units */
 	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
@@ -468,8 +468,9 @@ row_clock(FunctionCallInfo fcinfo, int argno, int clock, const char *fn)
  * 6 rows in 128 bytes without a pattern.  Small, because in PostgreSQL 15
  * the states of a hash aggregate share their memory context with the hash
  * table's keys: every byte of a state spreads the keys further apart and
- * costs the lookups of every row (test/bench/events.sh measured 256 bytes
- * about 5% slower than 128 on 1M users).
+ * costs the lookups of every row (on test/bench/events.sh's 1M users, 256
+ * bytes were 1-4% slower than 128, 512 bytes 10% slower; 64 bytes, which
+ * half the users outgrow, 6% slower).
  */
 static int64
 first_cap(int patlen)
@@ -614,6 +615,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	c->window = window;
 	c->mode = mode;
 	c->known = true;
+	ts = row_clock(fcinfo, tsarg, c->clock, c->fn);
 
 	/*
 	 * A row where no step holds matters only to strict_order.  When every
@@ -625,7 +627,6 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	 * a group still makes a state, so that a group without a step has an
 	 * empty state, not NULL, as before.)
 	 */
-	ts = row_clock(fcinfo, tsarg, c->clock, c->fn);
 	if (mask == 0 && !(mode & WF_STRICT_ORDER) && !c->varied && !PG_ARGISNULL(0))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 
@@ -692,6 +693,8 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	pat = PG_GETARG_TEXT_PP(1);
 	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{
+		if (c->param != NULL)
+			c->varied = true;
 		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -705,6 +708,9 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	}
 	c->known = true;
 	ts = row_clock(fcinfo, 2, c->clock, c->fn);
+	/* a row where no condition holds: as in events_funnel_transfn */
+	if (mask == 0 && !c->varied && !PG_ARGISNULL(0))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 
 	if (PG_ARGISNULL(0))
 	{
