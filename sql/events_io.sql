@@ -220,8 +220,16 @@ FROM (VALUES
   ('funnel from a sequence state', $$SELECT eio.funnel_from_sequence(0, i, true, false) FROM generate_series(1, 3) i$$),
   ('funnel, bigint times, timestamptz state', $$SELECT eio.funnel_from_timestamptz(10, i, true, false) FROM generate_series(1, 3) i$$),
   ('sequence from a funnel state', $$SELECT eio.sequence_from_funnel('(?1)', i, true, false) FROM generate_series(1, 3) i$$),
-  ('sequence, bigint times, timestamp state', $$SELECT eio.sequence_from_timestamp('(?1)(?2)', i, true, false) FROM generate_series(1, 3) i$$)
+  ('sequence, bigint times, timestamp state', $$SELECT eio.sequence_from_timestamp('(?1)(?2)', i, true, false) FROM generate_series(1, 3) i$$),
+  -- also when no row has a step or condition that holds (such rows do not
+  -- add to the state, but an initial condition is still checked)
+  ('funnel, bigint times, timestamptz state, no step holds', $$SELECT eio.funnel_from_timestamptz(10, i, false, false) FROM generate_series(1, 3) i$$),
+  ('sequence, bigint times, timestamp state, no condition holds', $$SELECT eio.sequence_from_timestamp('(?1)(?2)', i, false, false) FROM generate_series(1, 3) i$$)
 ) v(c, q);
+-- an initial condition with another window than the rows' (22023), also
+-- when no step holds on any row
+SELECT pg_temp.try($$SELECT eio.funnel_from_empty(20, i, i = 1, false) FROM generate_series(1, 3) i$$) AS other_window,
+       pg_temp.try($$SELECT eio.funnel_from_empty(20, i, false, false) FROM generate_series(1, 3) i$$) AS other_window_no_step;
 
 -- the support functions outside an aggregate (0A000)
 SELECT pg_temp.try($$SELECT funnel.events_funnel_transfn(NULL, 10, 1::bigint, ARRAY[true])$$) AS funnel_transfn,

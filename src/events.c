@@ -45,8 +45,10 @@ typedef struct EventsArgCache
 	bool		has_mode;		/* window_funnel: a mode argument (number 2) */
 	bool		cond_args;		/* conditions are separate boolean arguments */
 	bool		known;			/* the fields below are set */
-	bool		varied;			/* rows at this call site differed in window,
-								 * mode, pattern or number of conditions */
+	bool		must_read;		/* a group's state may disagree with a row: the
+								 * rows at this call site differed in window,
+								 * mode, pattern or number of conditions, or the
+								 * aggregate may have an initial condition */
 	uint8		clock;			/* EVENTS_CLOCK_*, from the ts argument's type */
 	int64		window;			/* in clock units */
 	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
@@ -383,6 +385,29 @@ aggregate_name(FunctionCallInfo fcinfo, const char *family)
 }
 
 /*
+ * May the aggregate calling the transition function start from an initial
+ * condition (a state made elsewhere, which its rows must be checked
+ * against)?  Known for nodeAgg (the Aggref's pg_aggregate row); a window
+ * aggregate is taken to have one.
+ */
+static bool
+aggregate_may_have_initcond(FunctionCallInfo fcinfo)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	HeapTuple	tup;
+	bool		isnull = true;
+
+	if (aggref == NULL)
+		return true;
+	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
+	if (!HeapTupleIsValid(tup))
+		return true;
+	(void) SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &isnull);
+	ReleaseSysCache(tup);
+	return !isnull;
+}
+
+/*
  * The call site's cache; family names the aggregate if nothing better is
  * known.  The argument layout is read from the call's types once: after the
  * state come the window (or the pattern), for window_funnel an optional mode
@@ -402,6 +427,7 @@ arg_cache(FunctionCallInfo fcinfo, const char *family)
 
 		c = MemoryContextAllocZero(fl->fn_mcxt, sizeof(EventsArgCache));
 		c->fn = aggregate_name(fcinfo, family);
+		c->must_read = aggregate_may_have_initcond(fcinfo);
 		c->has_mode = strcmp(family, "window_funnel") == 0 && PG_NARGS() >= 4 &&
 			get_fn_expr_argtype(fl, 2) == TEXTOID;
 		c->tsarg = c->has_mode ? 3 : 2;
@@ -609,7 +635,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 		}
 	}
 	if (c->known && (window != c->window || mode != c->mode || c->nconds != c->first_nconds))
-		c->varied = true;
+		c->must_read = true;
 	if (!c->known)
 		c->first_nconds = c->nconds;
 	c->window = window;
@@ -620,14 +646,14 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	/*
 	 * A row where no step holds matters only to strict_order.  When every
 	 * row of this call site so far had this row's window, mode and number of
-	 * conditions, the group's state was made with them: there is nothing to
-	 * check, so it is returned without reading it.  In a time-ordered table
-	 * most rows go to a state far from the last one touched: reading its
-	 * header would cost a cache miss per row for nothing.  (The first row of
-	 * a group still makes a state, so that a group without a step has an
-	 * empty state, not NULL, as before.)
+	 * conditions and there is no initial condition, the group's state was
+	 * made with them: there is nothing to check, so it is returned without
+	 * reading it.  In a time-ordered table most rows go to a state far from
+	 * the last one touched: reading its header would cost a cache miss per
+	 * row for nothing.  (The first row of a group still makes a state, so
+	 * that a group without a step has an empty state, not NULL, as before.)
 	 */
-	if (mask == 0 && !(mode & WF_STRICT_ORDER) && !c->varied && !PG_ARGISNULL(0))
+	if (mask == 0 && !(mode & WF_STRICT_ORDER) && !c->must_read && !PG_ARGISNULL(0))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 
 	if (PG_ARGISNULL(0))
@@ -694,7 +720,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{
 		if (c->param != NULL)
-			c->varied = true;
+			c->must_read = true;
 		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -709,7 +735,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	c->known = true;
 	ts = row_clock(fcinfo, 2, c->clock, c->fn);
 	/* a row where no condition holds: as in events_funnel_transfn */
-	if (mask == 0 && !c->varied && !PG_ARGISNULL(0))
+	if (mask == 0 && !c->must_read && !PG_ARGISNULL(0))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 
 	if (PG_ARGISNULL(0))
