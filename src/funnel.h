@@ -61,8 +61,11 @@ typedef struct FunnelDef
 	Oid		   *hash_keys;
 	int16	   *hash_vals;
 
-	/* allowed[from * nstages + to], one bit each */
-	uint8	   *allowed;
+	/* explicit edges: (from, to) -> FUNNEL_EDGE_*, open addressing */
+	int			n_edges;
+	uint32		edge_mask;
+	uint32	   *edge_keys;		/* ((from << 16) | to) + 1; 0 = empty slot */
+	uint8	   *edge_vals;
 
 	MemoryContext mcxt;			/* owns everything above */
 } FunnelDef;
@@ -104,12 +107,46 @@ extern int	funnel_label_index(const FunnelDef *def, Oid label);
 extern int	funnel_label_index_by_name(const FunnelDef *def, const char *label);
 extern bool funnel_is_registered(Oid typid);
 
+/* explicit edges override the default rules */
+#define FUNNEL_EDGE_NONE	0
+#define FUNNEL_EDGE_ALLOW	1
+#define FUNNEL_EDGE_FORBID	2
+
+extern int	funnel_explicit_rule(const FunnelDef *def, int from, int to);
+extern void funnel_registry_invalidate_type(Oid typid);
+extern void funnel_registry_invalidate_all(void);
+
+/* The transition rules of DESIGN.md, before explicit edges. */
+static inline bool
+funnel_default_rule(const FunnelDef *def, int from, int to)
+{
+	const FunnelStage *f = &def->stages[from];
+	const FunnelStage *t = &def->stages[to];
+
+	if (from == to)
+		return true;			/* staying put */
+	if (f->outcome != FUNNEL_OPEN)
+		return def->allow_reopen;	/* out of won/lost */
+	if (t->outcome == FUNNEL_LOST)
+		return true;			/* lost from any open stage */
+	if (t->outcome == FUNNEL_WON)
+		return def->allow_skip || from == def->last_open;
+	if (t->open_index > f->open_index)
+		return def->allow_skip || t->open_index == f->open_index + 1;
+	return def->allow_backward;
+}
+
 static inline bool
 funnel_move_allowed(const FunnelDef *def, int from, int to)
 {
-	int			bit = from * def->nstages + to;
+	if (def->n_edges > 0 && from != to)
+	{
+		int			rule = funnel_explicit_rule(def, from, to);
 
-	return (def->allowed[bit >> 3] & (1 << (bit & 7))) != 0;
+		if (rule != FUNNEL_EDGE_NONE)
+			return rule == FUNNEL_EDGE_ALLOW;
+	}
+	return funnel_default_rule(def, from, to);
 }
 
 extern const char *funnel_outcome_name(FunnelOutcome outcome);

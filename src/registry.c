@@ -4,19 +4,21 @@
  *		into a FunnelDef, cache it per backend, and invalidate the cache when
  *		the definition, the enum or the type changes.
  *
- * The definitions live in three extension configuration tables (see
- * sql/funnel--1.0.sql).  Compiling reads them with SPI; that happens once per
- * backend and funnel, and again only after an invalidation:
+ * The definitions live in three extension configuration tables, read by OID
+ * without SQL (catalog.c).  Compiling takes time linear in the stages and
+ * explicit edges of the funnel; it happens once per backend and funnel, and
+ * again only after that funnel changed:
  *
- *	- an AFTER STATEMENT trigger on each catalog table calls
- *	  CacheInvalidateRelcacheByRelid() on it, which reaches this backend at
- *	  the next command and every other backend when the change commits;
- *	- a syscache callback on pg_enum catches ALTER TYPE ... ADD/RENAME VALUE,
- *	  and one on pg_type catches a renamed or dropped type.
- *
- * The SPI queries qualify every operator and cast (OPERATOR(pg_catalog.=),
- * ::pg_catalog.text): they run under the caller's search_path, and an
- * operator planted in a schema on that path must not be picked up.
+ *	- a change to a funnel's catalog rows sends an invalidation of its enum
+ *	  type's pg_type row (funnel_registry_invalidate_type), which reaches this
+ *	  backend at the next command and every other backend when the change
+ *	  commits; the syscache callback on pg_type marks that one entry stale;
+ *	- a change to any enum's labels (ALTER TYPE ... ADD/RENAME VALUE) cannot
+ *	  be traced to its type from the pg_enum invalidation, so it makes every
+ *	  entry re-check its labels against the syscache at next use: a funnel
+ *	  whose labels did not change is not compiled again;
+ *	- a relcache reset (invalidation overflow) or a TRUNCATE of a catalog
+ *	  table marks every entry stale.
  *
  * Callbacks only mark entries stale; they never free memory, because a caller
  * may be holding a FunnelDef while invalidation messages are processed.
@@ -26,21 +28,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
-#include "catalog/dependency.h"
-#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
-#include "commands/event_trigger.h"
-#include "commands/extension.h"
-#include "commands/trigger.h"
-#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "nodes/parsenodes.h"
-#include "parser/parse_type.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -48,6 +43,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "catalog.h"
 #include "funnel.h"
 #include "sketch_pg.h"
 
@@ -55,6 +51,7 @@ typedef struct RegistryEntry
 {
 	Oid			typid;			/* hash key */
 	bool		valid;
+	uint64		enum_generation;	/* labels last checked at this enum_generation */
 	uint32		type_hash;		/* TYPEOID syscache hash of typid */
 	FunnelDef  *def;			/* last compiled definition, or NULL */
 } RegistryEntry;
@@ -64,14 +61,14 @@ static HTAB *registry = NULL;
 /* bumped by every invalidation; fn_extra caches compare against it */
 static uint64 registry_generation = 1;
 
+/* bumped by every change to pg_enum */
+static uint64 enum_generation = 1;
+
 /* memory contexts of superseded definitions, freed at transaction end */
 static List *retired_contexts = NIL;
 
-/* OIDs of the catalog tables, learnt at the first compile */
-static Oid	catalog_relids[3];
-
-static void
-invalidate_all(void)
+void
+funnel_registry_invalidate_all(void)
 {
 	HASH_SEQ_STATUS status;
 	RegistryEntry *entry;
@@ -84,25 +81,50 @@ invalidate_all(void)
 		entry->valid = false;
 }
 
+/*
+ * A funnel's catalog rows changed: mark its entry stale here, and queue an
+ * invalidation of its pg_type row, which other backends receive when the
+ * change commits (and which reaches the type_callback of each).
+ */
+void
+funnel_registry_invalidate_type(Oid typid)
+{
+	HeapTuple	tup;
+	RegistryEntry *entry;
+
+	registry_generation++;
+	if (registry != NULL &&
+		(entry = hash_search(registry, &typid, HASH_FIND, NULL)) != NULL)
+		entry->valid = false;
+	tup = SearchSysCacheCopy1(TYPEOID, ObjectIdGetDatum(typid));
+	if (HeapTupleIsValid(tup))
+	{
+		Relation	rel = table_open(TypeRelationId, AccessShareLock);
+
+		CacheInvalidateHeapTuple(rel, tup, NULL);
+		table_close(rel, AccessShareLock);
+		heap_freetuple(tup);
+	}
+}
+
 static void
 relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid ||
-		relid == catalog_relids[0] ||
-		relid == catalog_relids[1] ||
-		relid == catalog_relids[2])
+	if (relid == InvalidOid)
 	{
-		/* learn the OIDs again: the extension may have been re-created */
-		memset(catalog_relids, 0, sizeof(catalog_relids));
-		invalidate_all();
+		funnel_catalog_forget_relids();
+		funnel_registry_invalidate_all();
 	}
+	else if (funnel_catalog_is_table(relid))
+		funnel_catalog_forget_relids();	/* learn the OIDs again: the extension may have been re-created */
 }
 
 /* pg_enum changed: a label was added or renamed somewhere */
 static void
 enum_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	invalidate_all();
+	enum_generation++;
+	registry_generation++;
 }
 
 /* pg_type changed: only our funnel types matter (CREATE TABLE adds types) */
@@ -206,103 +228,115 @@ funnel_label_index_by_name(const FunnelDef *def, const char *label)
 	return -1;
 }
 
-/* The transition rules of DESIGN.md, before explicit edges. */
+static inline uint32
+edge_key(int from, int to)
+{
+	return ((uint32) from << 16 | (uint32) to) + 1;	/* 0 marks an empty slot */
+}
+
+/* An explicit edge's rule: EDGE_NONE, EDGE_ALLOW or EDGE_FORBID. */
+int
+funnel_explicit_rule(const FunnelDef *def, int from, int to)
+{
+	uint32		key = edge_key(from, to);
+	uint32		slot = (key * 2654435761u) & def->edge_mask;
+
+	for (;;)
+	{
+		uint32		k = def->edge_keys[slot];
+
+		if (k == key)
+			return def->edge_vals[slot];
+		if (k == 0)
+			return FUNNEL_EDGE_NONE;
+		slot = (slot + 1) & def->edge_mask;
+	}
+}
+
+/* The enum's labels in sort order (pg_enum through the syscache). */
+typedef struct EnumLabel
+{
+	Oid			oid;
+	float4		sortorder;
+	const char *label;
+} EnumLabel;
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	float4		x = ((const EnumLabel *) a)->sortorder;
+	float4		y = ((const EnumLabel *) b)->sortorder;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static EnumLabel *
+enum_labels(Oid typid, int *n)
+{
+	CatCList   *list = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(typid));
+	EnumLabel  *labels = palloc(sizeof(EnumLabel) * Max(list->n_members, 1));
+	int			i;
+
+	for (i = 0; i < list->n_members; i++)
+	{
+		Form_pg_enum e = (Form_pg_enum) GETSTRUCT(&list->members[i]->tuple);
+
+		labels[i].oid = e->oid;
+		labels[i].sortorder = e->enumsortorder;
+		labels[i].label = pstrdup(NameStr(e->enumlabel));
+	}
+	*n = list->n_members;
+	ReleaseSysCacheList(list);
+	qsort(labels, *n, sizeof(EnumLabel), cmp_label);
+	return labels;
+}
+
+/* Do the compiled stages still match the enum's labels (OIDs, names, order)? */
 static bool
-default_rule(const FunnelDef *def, int from, int to)
+labels_unchanged(const FunnelDef *def)
 {
-	const FunnelStage *f = &def->stages[from];
-	const FunnelStage *t = &def->stages[to];
+	int			n;
+	EnumLabel  *labels = enum_labels(def->typid, &n);
+	bool		same = (n == def->nstages);
+	int			i;
 
-	if (from == to)
-		return true;			/* staying put */
-	if (f->outcome != FUNNEL_OPEN)
-		return def->allow_reopen;	/* out of won/lost */
-	if (t->outcome == FUNNEL_LOST)
-		return true;			/* lost from any open stage */
-	if (t->outcome == FUNNEL_WON)
-		return def->allow_skip || from == def->last_open;
-	if (t->open_index > f->open_index)
-		return def->allow_skip || t->open_index == f->open_index + 1;
-	return def->allow_backward;
-}
-
-static inline void
-set_allowed(FunnelDef *def, int from, int to, bool allowed)
-{
-	int			bit = from * def->nstages + to;
-
-	if (allowed)
-		def->allowed[bit >> 3] |= (uint8) (1 << (bit & 7));
-	else
-		def->allowed[bit >> 3] &= (uint8) ~(1 << (bit & 7));
-}
-
-static void
-remember_catalog_relids(void)
-{
-	Oid			nsp;
-
-	if (OidIsValid(catalog_relids[0]))
-		return;
-	nsp = get_namespace_oid("funnel", true);
-	if (!OidIsValid(nsp))
-		return;
-	catalog_relids[0] = get_relname_relid("funnel_def", nsp);
-	catalog_relids[1] = get_relname_relid("stage_def", nsp);
-	catalog_relids[2] = get_relname_relid("transition_def", nsp);
-}
-
-static char *
-spi_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
-
-	if (isnull)
-		return NULL;
-	return MemoryContextStrdup(cxt, TextDatumGetCString(d));
+	for (i = 0; same && i < n; i++)
+		same = labels[i].oid == def->stages[i].label_oid &&
+			strcmp(labels[i].label, def->stages[i].label) == 0;
+	pfree(labels);
+	return same;
 }
 
 /*
  * Read a funnel's catalog rows and the enum's labels and build its FunnelDef
  * in a new memory context, reparented under CacheMemoryContext on success.
  * Returns NULL (missing_ok) or raises 42704 when the type is not registered.
+ * Time: linear in the labels, settings rows and explicit edges.
  */
 static FunnelDef *
 compile_funnel(Oid typid, bool missing_ok)
 {
 	MemoryContext cxt;
 	FunnelDef  *def;
-	Oid			argtypes[1] = {REGTYPEOID};
-	Datum		args[1];
-	TupleDesc	desc;
-	uint64		n;
-	uint64		i;
+	CatalogFunnel frow;
+	EnumLabel  *labels;
+	int			n;
+	int			i;
 	uint32		cap;
-	int			nbytes;
-	uint8	   *explicit_rule;
 	bool		any_entry = false;
-
-	args[0] = ObjectIdGetDatum(typid);
-	remember_catalog_relids();
-
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "funnel definition",
-								ALLOCSET_SMALL_SIZES);
-	def = MemoryContextAllocZero(cxt, sizeof(FunnelDef));
-	def->mcxt = cxt;
-	def->typid = typid;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	if (SPI_execute_with_args("SELECT allow_skip, allow_backward, allow_reopen "
-							  "FROM funnel.funnel_def WHERE stage_type OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read funnel.funnel_def");
-	if (SPI_processed == 0)
+	HTAB	   *byname;
+	HASHCTL		ctl;
+	List	   *rows;
+	ListCell   *lc;
+	typedef struct NameSlot
 	{
-		SPI_finish();
-		MemoryContextDelete(cxt);
+		char		name[NAMEDATALEN];
+		int			index;
+		bool		user_row;	/* settings come from a user row */
+	} NameSlot;
+
+	if (!funnel_catalog_read_funnel(typid, &frow))
+	{
 		if (missing_ok)
 			return NULL;
 		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)))
@@ -320,29 +354,8 @@ compile_funnel(Oid typid, bool missing_ok)
 				 errhint("Create a funnel with funnel.create_funnel(), or register an existing enum with funnel.register_funnel('%s', won => ..., lost => ...).",
 						 format_type_be(typid))));
 	}
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		bool		isnull;
 
-		desc = SPI_tuptable->tupdesc;
-		def->allow_skip = DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull));
-		def->allow_backward = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
-		def->allow_reopen = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
-	}
-
-	/* labels in funnel order, with the effective per-stage settings */
-	if (SPI_execute_with_args("SELECT e.oid, e.enumlabel::pg_catalog.text, s.outcome, s.entry, s.owner, s.probability "
-							  "FROM pg_catalog.pg_enum e "
-							  "LEFT JOIN LATERAL (SELECT d.outcome, d.entry, d.owner, d.probability "
-							  "  FROM funnel.stage_def d "
-							  "  WHERE d.stage_type OPERATOR(pg_catalog.=) $1 "
-							  "    AND d.stage OPERATOR(pg_catalog.=) e.enumlabel::pg_catalog.text "
-							  "  ORDER BY d.builtin LIMIT 1) s ON true "
-							  "WHERE e.enumtypid OPERATOR(pg_catalog.=) $1::pg_catalog.oid ORDER BY e.enumsortorder",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the labels of type %u", typid);
-
-	n = SPI_processed;
+	labels = enum_labels(typid, &n);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -351,37 +364,59 @@ compile_funnel(Oid typid, bool missing_ok)
 	if (n > FUNNEL_MAX_STAGES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("funnel %s has %llu stages, more than the %d supported",
-						format_type_be(typid), (unsigned long long) n, FUNNEL_MAX_STAGES)));
+				 errmsg("funnel %s has %d stages, more than the %d supported",
+						format_type_be(typid), n, FUNNEL_MAX_STAGES)));
 
-	def->nstages = (int) n;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "funnel definition",
+								ALLOCSET_SMALL_SIZES);
+	def = MemoryContextAllocZero(cxt, sizeof(FunnelDef));
+	def->mcxt = cxt;
+	def->typid = typid;
+	def->allow_skip = frow.allow_skip;
+	def->allow_backward = frow.allow_backward;
+	def->allow_reopen = frow.allow_reopen;
+	def->nstages = n;
 	def->stages = MemoryContextAllocZero(cxt, sizeof(FunnelStage) * n);
 	def->type_name = MemoryContextStrdup(cxt, format_type_be(typid));
-	desc = SPI_tuptable->tupdesc;
+
+	/* label name -> index, for the settings rows and edges */
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(NameSlot);
+	ctl.hcxt = CurrentMemoryContext;
+	byname = hash_create("funnel labels", n, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		FunnelStage *st = &def->stages[i];
-		bool		isnull;
-		Datum		d;
-		char	   *outcome;
+		NameSlot   *slot = hash_search(byname, labels[i].label, HASH_ENTER, NULL);
 
-		st->label_oid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		st->label = spi_text(tup, desc, 2, cxt);
-		outcome = spi_text(tup, desc, 3, CurrentMemoryContext);
-		if (outcome && strcmp(outcome, "won") == 0)
-			st->outcome = FUNNEL_WON;
-		else if (outcome && strcmp(outcome, "lost") == 0)
-			st->outcome = FUNNEL_LOST;
-		else
-			st->outcome = FUNNEL_OPEN;
-		d = SPI_getbinval(tup, desc, 4, &isnull);
-		st->entry = !isnull && DatumGetBool(d);
-		any_entry |= st->entry;
-		st->owner = spi_text(tup, desc, 5, cxt);
-		d = SPI_getbinval(tup, desc, 6, &isnull);
-		st->has_probability = !isnull;
-		st->probability = isnull ? 0.0 : DatumGetFloat8(d);
+		slot->index = i;
+		slot->user_row = false;
+		def->stages[i].label_oid = labels[i].oid;
+		def->stages[i].label = MemoryContextStrdup(cxt, labels[i].label);
+		def->stages[i].outcome = FUNNEL_OPEN;
+	}
+
+	/* settings: a user row (builtin = false) takes precedence over a shipped row */
+	rows = funnel_catalog_read_stages(typid);
+	foreach(lc, rows)
+	{
+		CatalogStage *r = (CatalogStage *) lfirst(lc);
+		NameSlot   *slot;
+		FunnelStage *st;
+
+		if (strlen(r->stage) >= NAMEDATALEN ||
+			(slot = hash_search(byname, r->stage, HASH_FIND, NULL)) == NULL)
+			continue;			/* a label the enum no longer has */
+		if (slot->user_row && r->builtin)
+			continue;
+		slot->user_row = !r->builtin;
+		st = &def->stages[slot->index];
+		st->outcome = r->outcome && strcmp(r->outcome, "won") == 0 ? FUNNEL_WON :
+			r->outcome && strcmp(r->outcome, "lost") == 0 ? FUNNEL_LOST : FUNNEL_OPEN;
+		st->entry = r->has_entry && r->entry;
+		st->owner = r->owner ? MemoryContextStrdup(cxt, r->owner) : NULL;
+		st->has_probability = r->has_probability;
+		st->probability = r->probability;
 	}
 
 	/* derived facts: open ranks, last open stage, first won stage */
@@ -391,16 +426,17 @@ compile_funnel(Oid typid, bool missing_ok)
 	{
 		FunnelStage *st = &def->stages[i];
 
+		any_entry |= st->entry;
 		if (st->outcome == FUNNEL_OPEN)
 		{
 			st->open_index = def->n_open++;
-			def->last_open = (int) i;
+			def->last_open = i;
 		}
 		else
 		{
 			st->open_index = -1;
 			if (st->outcome == FUNNEL_WON && def->first_won < 0)
-				def->first_won = (int) i;
+				def->first_won = i;
 		}
 	}
 	if (def->n_open == 0)
@@ -421,7 +457,7 @@ compile_funnel(Oid typid, bool missing_ok)
 
 	/* label OID -> index */
 	cap = 8;
-	while (cap < 2 * n)
+	while (cap < 2 * (uint32) n)
 		cap <<= 1;
 	def->hash_mask = cap - 1;
 	def->hash_keys = MemoryContextAllocZero(cxt, sizeof(Oid) * cap);
@@ -436,46 +472,42 @@ compile_funnel(Oid typid, bool missing_ok)
 		def->hash_vals[slot] = (int16) i;
 	}
 
-	/* explicit edges: 0 = none, 1 = allow, 2 = forbid */
-	explicit_rule = palloc0(n * n);
-	if (SPI_execute_with_args("SELECT from_stage, to_stage, allowed "
-							  "FROM funnel.transition_def WHERE stage_type OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read funnel.transition_def");
-	desc = SPI_tuptable->tupdesc;
-	for (i = 0; i < SPI_processed; i++)
+	/* explicit edges: (from, to) -> allow/forbid, open addressing */
+	rows = funnel_catalog_read_edges(typid);
+	cap = 8;
+	while (cap < 2 * (uint32) list_length(rows))
+		cap <<= 1;
+	def->edge_mask = cap - 1;
+	def->edge_keys = MemoryContextAllocZero(cxt, sizeof(uint32) * cap);
+	def->edge_vals = MemoryContextAllocZero(cxt, sizeof(uint8) * cap);
+	foreach(lc, rows)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		char	   *from = spi_text(tup, desc, 1, CurrentMemoryContext);
-		char	   *to = spi_text(tup, desc, 2, CurrentMemoryContext);
-		bool		isnull;
-		bool		allowed = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
-		int			f = from ? funnel_label_index_by_name(def, from) : -1;
-		int			t = to ? funnel_label_index_by_name(def, to) : -1;
+		CatalogEdge *e = (CatalogEdge *) lfirst(lc);
+		NameSlot   *f = strlen(e->from_stage) < NAMEDATALEN ?
+			hash_search(byname, e->from_stage, HASH_FIND, NULL) : NULL;
+		NameSlot   *t = strlen(e->to_stage) < NAMEDATALEN ?
+			hash_search(byname, e->to_stage, HASH_FIND, NULL) : NULL;
+		uint32		key;
+		uint32		slot;
 
 		/* rows naming a label the enum no longer has are stale: ignore */
-		if (f < 0 || t < 0 || f == t)
+		if (f == NULL || t == NULL || f->index == t->index)
 			continue;
-		explicit_rule[f * n + t] = allowed ? 1 : 2;
+		key = edge_key(f->index, t->index);
+		slot = (key * 2654435761u) & def->edge_mask;
+		while (def->edge_keys[slot] != 0 && def->edge_keys[slot] != key)
+			slot = (slot + 1) & def->edge_mask;
+		if (def->edge_keys[slot] == 0)
+			def->n_edges++;
+		def->edge_keys[slot] = key;
+		def->edge_vals[slot] = e->allowed ? FUNNEL_EDGE_ALLOW : FUNNEL_EDGE_FORBID;
 	}
 
-	nbytes = (int) ((n * n + 7) / 8);
-	def->allowed = MemoryContextAllocZero(cxt, nbytes);
-	for (i = 0; i < n; i++)
-	{
-		uint64		j;
-
-		for (j = 0; j < n; j++)
-		{
-			uint8		e = explicit_rule[i * n + j];
-
-			set_allowed(def, (int) i, (int) j,
-						e == 1 ? true : e == 2 ? false : default_rule(def, (int) i, (int) j));
-		}
-	}
-
-	SPI_finish();
+	hash_destroy(byname);
 	MemoryContextSetParent(cxt, CacheMemoryContext);
+	ereport(DEBUG1,
+			(errmsg_internal("funnel: compiled funnel %s (%d stages, %d explicit edges)",
+							 def->type_name, def->nstages, def->n_edges)));
 	return def;
 }
 
@@ -502,10 +534,22 @@ lookup(Oid typid, bool missing_ok)
 		entry->valid = false;
 		entry->def = NULL;
 		entry->type_hash = 0;
+		entry->enum_generation = 0;
+	}
+	/* some enum changed since this entry was checked: did its labels? */
+	if (entry->valid && entry->enum_generation != enum_generation)
+	{
+		uint64		generation = enum_generation;
+
+		if (entry->def != NULL && labels_unchanged(entry->def))
+			entry->enum_generation = generation;
+		else
+			entry->valid = false;
 	}
 	if (!entry->valid)
 	{
 		uint64		generation = registry_generation;
+		uint64		egeneration = enum_generation;
 		FunnelDef  *def = compile_funnel(typid, missing_ok);
 
 		if (def == NULL)
@@ -520,6 +564,7 @@ lookup(Oid typid, bool missing_ok)
 		}
 		entry->def = def;
 		entry->type_hash = GetSysCacheHashValue1(TYPEOID, ObjectIdGetDatum(typid));
+		entry->enum_generation = egeneration;
 		/* an invalidation that arrived while compiling forces another read */
 		entry->valid = (generation == registry_generation);
 	}
@@ -616,7 +661,11 @@ funnel_stage_index(FunnelDefCache *c, Oid label)
 
 	if (idx < 0)
 	{
-		invalidate_all();
+		RegistryEntry *entry;
+
+		registry_generation++;
+		if ((entry = hash_search(registry, &c->typid, HASH_FIND, NULL)) != NULL)
+			entry->valid = false;
 		funnel_def_cached(c, c->argtype);
 		idx = funnel_label_index(c->def, label);
 		if (idx < 0)
@@ -659,7 +708,7 @@ refusal_reason(const FunnelDef *def, int from, int to)
 	const FunnelStage *f = &def->stages[from];
 	const FunnelStage *t = &def->stages[to];
 
-	if (default_rule(def, from, to))
+	if (funnel_default_rule(def, from, to))
 		return "The move is forbidden by an explicit rule (funnel.forbid_transition).";
 	if (f->outcome != FUNNEL_OPEN)
 		return f->outcome == FUNNEL_WON ?
@@ -719,233 +768,3 @@ funnel_report_illegal_move(const FunnelDef *def, int from, int to,
 					 quote_literal_cstr(tlabel), def->type_name)));
 }
 
-/*
- * Guard trigger on the catalog tables (BEFORE INSERT OR UPDATE OR DELETE,
- * FOR EACH ROW; argument: 'funnel', 'stage' or 'transition').  The tables are
- * writable by PUBLIC so that the definition functions run with the caller's
- * rights; this trigger is what limits a role to funnels whose enum it owns
- * and keeps rows consistent with the enum, whoever writes them.
- */
-PG_FUNCTION_INFO_V1(funnel_definition_guard);
-
-static void
-guard_row(Relation rel, HeapTuple tup, const char *kind, bool is_new)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	bool		isnull;
-	Oid			typid;
-	HeapTuple	typtup;
-	Form_pg_type typform;
-	int			col;
-	bool		allowed;
-
-	col = SPI_fnumber(desc, "builtin");
-	if (col > 0)
-	{
-		Datum		d = heap_getattr(tup, col, desc, &isnull);
-
-		if (!isnull && DatumGetBool(d) && !creating_extension)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("the shipped definitions of funnel.marketing_stage and funnel.sales_stage cannot be changed"),
-					 errhint("Use funnel.set_stage() and funnel.allow_transition(): they store your settings beside the shipped ones.")));
-	}
-	if (creating_extension)
-		return;
-
-	typid = DatumGetObjectId(heap_getattr(tup, 1, desc, &isnull));
-	if (isnull)
-		return;					/* NOT NULL constraint reports it */
-
-	typtup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	if (!HeapTupleIsValid(typtup))
-	{
-		if (is_new)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("type with OID %u does not exist", typid)));
-		return;					/* forgetting a dropped type is always fine */
-	}
-	typform = (Form_pg_type) GETSTRUCT(typtup);
-	if (is_new && typform->typtype != TYPTYPE_ENUM)
-	{
-		ReleaseSysCache(typtup);
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("type %s is not an enum", format_type_be(typid)),
-				 errdetail("A funnel-stage type must be an enum whose sort order is the funnel order.")));
-	}
-	ReleaseSysCache(typtup);
-
-	allowed = pg_type_ownercheck(typid, GetUserId());
-	if (!allowed)
-	{
-		Oid			ext = get_extension_oid("funnel", true);
-
-		allowed = OidIsValid(ext) &&
-			getExtensionOfObject(TypeRelationId, typid) == ext &&
-			pg_extension_ownercheck(ext, GetUserId());
-	}
-	if (!allowed)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of type %s to change its funnel definition",
-						format_type_be(typid)),
-				 errdetail("A funnel's definition can be changed by the owner of its enum type; the shipped funnels by the owner of the extension.")));
-
-	if (!is_new)
-		return;
-
-	/* every label a row names must be a label of the enum */
-	{
-		const char *cols[2];
-		int			ncols = 0;
-		int			k;
-
-		if (strcmp(kind, "stage") == 0)
-			cols[ncols++] = "stage";
-		else if (strcmp(kind, "transition") == 0)
-		{
-			cols[ncols++] = "from_stage";
-			cols[ncols++] = "to_stage";
-		}
-		for (k = 0; k < ncols; k++)
-		{
-			Datum		d;
-			char	   *label;
-
-			col = SPI_fnumber(desc, cols[k]);
-			if (col <= 0)
-				elog(ERROR, "column \"%s\" missing in %s", cols[k], RelationGetRelationName(rel));
-			d = heap_getattr(tup, col, desc, &isnull);
-			if (isnull)
-				continue;
-			label = TextDatumGetCString(d);
-			if (strlen(label) >= NAMEDATALEN ||
-				!SearchSysCacheExists2(ENUMTYPOIDNAME, ObjectIdGetDatum(typid),
-									   CStringGetDatum(label)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("\"%s\" is not a stage of funnel %s", label, format_type_be(typid))));
-		}
-	}
-}
-
-Datum
-funnel_definition_guard(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	const char *kind;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("funnel.definition_guard() must be called as a trigger")));
-	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		trigdata->tg_trigger->tgnargs != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("funnel.definition_guard() must be a BEFORE ROW trigger with one argument")));
-	kind = trigdata->tg_trigger->tgargs[0];
-
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-	{
-		guard_row(trigdata->tg_relation, trigdata->tg_trigtuple, kind, true);
-		return PointerGetDatum(trigdata->tg_trigtuple);
-	}
-	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-	{
-		guard_row(trigdata->tg_relation, trigdata->tg_trigtuple, kind, false);
-		guard_row(trigdata->tg_relation, trigdata->tg_newtuple, kind, true);
-		return PointerGetDatum(trigdata->tg_newtuple);
-	}
-	guard_row(trigdata->tg_relation, trigdata->tg_trigtuple, kind, false);
-	return PointerGetDatum(trigdata->tg_trigtuple);
-}
-
-/*
- * AFTER STATEMENT trigger on the catalog tables: queue a relcache
- * invalidation of the table, which every backend's relcache_callback turns
- * into a rebuild of its compiled funnels (this backend at the next command,
- * the others when the change commits; a rollback sends nothing).
- */
-PG_FUNCTION_INFO_V1(funnel_definition_changed);
-
-Datum
-funnel_definition_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("funnel.definition_changed() must be called as a trigger")));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
-	return PointerGetDatum(NULL);
-}
-
-/*
- * ddl_command_end event trigger for ALTER TYPE: when a label of a registered
- * funnel is renamed (ALTER TYPE ... RENAME VALUE), carry its settings and
- * explicit edges over to the new name, so that no catalog row names a label
- * the enum no longer has (such rows would make a dump unrestorable).
- */
-PG_FUNCTION_INFO_V1(funnel_follow_enum_rename);
-
-Datum
-funnel_follow_enum_rename(PG_FUNCTION_ARGS)
-{
-	EventTriggerData *trigdata;
-	AlterEnumStmt *stmt;
-	Oid			typid;
-	Oid			argtypes[3] = {REGTYPEOID, TEXTOID, TEXTOID};
-	Datum		args[3];
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("funnel.follow_enum_rename() must be called as an event trigger")));
-	trigdata = (EventTriggerData *) fcinfo->context;
-	if (!IsA(trigdata->parsetree, AlterEnumStmt))
-		PG_RETURN_VOID();
-	stmt = (AlterEnumStmt *) trigdata->parsetree;
-	if (stmt->oldVal == NULL || stmt->newVal == NULL)
-		PG_RETURN_VOID();		/* ADD VALUE: nothing to carry over */
-
-	typid = typenameTypeId(NULL, makeTypeNameFromNameList(stmt->typeName));
-	args[0] = ObjectIdGetDatum(typid);
-	args[1] = CStringGetTextDatum(stmt->oldVal);
-	args[2] = CStringGetTextDatum(stmt->newVal);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT builtin FROM funnel.funnel_def WHERE stage_type OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read funnel.funnel_def");
-	if (SPI_processed > 0)
-	{
-		bool		isnull;
-
-		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("cannot rename the stages of the shipped funnel %s", format_type_be(typid)),
-					 errhint("Create a funnel of your own with funnel.create_funnel().")));
-	}
-	if (SPI_processed > 0)
-	{
-		static const char *const updates[] = {
-			"UPDATE funnel.stage_def SET stage = $3 WHERE stage_type OPERATOR(pg_catalog.=) $1 AND stage OPERATOR(pg_catalog.=) $2 AND NOT builtin",
-			"UPDATE funnel.transition_def SET from_stage = $3 WHERE stage_type OPERATOR(pg_catalog.=) $1 AND from_stage OPERATOR(pg_catalog.=) $2",
-			"UPDATE funnel.transition_def SET to_stage = $3 WHERE stage_type OPERATOR(pg_catalog.=) $1 AND to_stage OPERATOR(pg_catalog.=) $2",
-		};
-		int			i;
-
-		for (i = 0; i < (int) lengthof(updates); i++)
-			if (SPI_execute_with_args(updates[i], 3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "could not update the funnel catalog after a rename");
-	}
-	SPI_finish();
-	PG_RETURN_VOID();
-}

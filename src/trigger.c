@@ -29,6 +29,9 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "utils/syscache.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -47,6 +50,8 @@
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
 
+#include "catalog.h"
+#include "compat.h"
 #include "funnel.h"
 
 /* rows per INSERT when a statement changed very many rows */
@@ -135,6 +140,7 @@ typedef struct EnforceState
 	Oid			stage_type;
 	int			stamp_attnum;	/* 0: no stamp column */
 	bool		allow_null;
+	bool		may_import;		/* the role owns the table: an INSERT keeps its stamp */
 	FunnelDefCache defcache;
 } EnforceState;
 
@@ -173,6 +179,7 @@ enforce_setup(FunctionCallInfo fcinfo)
 	if (st->allow_null && TupleDescAttr(RelationGetDescr(rel), st->stage_attnum - 1)->attnotnull)
 		st->allow_null = false;	/* NOT NULL wins: the column can never be NULL */
 
+	st->may_import = funnel_class_ownercheck(RelationGetRelid(rel), GetUserId());
 	funnel_def_cached(&st->defcache, st->stage_type);
 	fcinfo->flinfo->fn_extra = st;
 	return st;
@@ -244,8 +251,12 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 		def = st->defcache.def;
 		if (!def->stages[nidx].entry)
 			report_not_entry(rel, st, def, nidx);
-		/* an INSERT that brings its own stamp (an import) keeps it */
-		if (st->stamp_attnum > 0)
+		/*
+		 * An INSERT by the table's owner that brings its own stamp (an
+		 * import) keeps it; anyone else's stamp is the clock's, so that
+		 * history written from it is an audit trail.
+		 */
+		if (st->stamp_attnum > 0 && st->may_import)
 		{
 			bool		stampnull;
 
@@ -345,14 +356,25 @@ typedef struct RecordState
 	char		keyalign;
 	Oid			history;
 	int			stamp_attnum;	/* 0: none; changed_at is then the clock */
+	Oid			run_as;			/* insert as this role (the tables' owner), or InvalidOid */
 	RecordPlan *rp;
 } RecordState;
 
+/*
+ * The history table a trigger names.  An unqualified name is looked up in
+ * the schema of the table the trigger is on -- never through the search_path
+ * of whoever modifies the table, which could point at a table of his own.
+ */
 static Oid
-resolve_history(const char *name)
+resolve_history(const char *name, Relation rel)
 {
 	List	   *names = stringToQualifiedNameList(name);
-	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+	RangeVar   *rv = makeRangeVarFromNameList(names);
+	Oid			relid;
+
+	if (rv->schemaname == NULL)
+		rv->schemaname = get_namespace_name(RelationGetNamespace(rel));
+	relid = RangeVarGetRelid(rv, NoLock, true);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -452,6 +474,70 @@ record_plan(RecordState *rs, const char *keyname)
 	return rp;
 }
 
+/*
+ * Whose rights the history rows are inserted with.  When funnel.track() set
+ * up this table (or, for a partition, an ancestor) with this history table,
+ * and one role owns both, the rows are written as that owner: movers need no
+ * privilege on the history table and cannot write to it directly.  Otherwise
+ * (a trigger made by hand) the INSERT runs with the mover's own rights.
+ */
+static Oid
+history_writer(Relation rel, Oid history)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *rels = list_make1_oid(relid);
+	ListCell   *lc;
+
+	if (rel->rd_rel->relispartition)
+		rels = list_concat(rels, get_partition_ancestors(relid));
+	foreach(lc, rels)
+	{
+		Oid			tracked = lfirst_oid(lc);
+		HeapTuple	a;
+		HeapTuple	b;
+		Oid			owner_a;
+		Oid			owner_b;
+
+		if (funnel_catalog_tracked_history(tracked) != history)
+			continue;
+		a = SearchSysCache1(RELOID, ObjectIdGetDatum(tracked));
+		b = SearchSysCache1(RELOID, ObjectIdGetDatum(history));
+		if (!HeapTupleIsValid(a) || !HeapTupleIsValid(b))
+		{
+			if (HeapTupleIsValid(a))
+				ReleaseSysCache(a);
+			if (HeapTupleIsValid(b))
+				ReleaseSysCache(b);
+			continue;
+		}
+		owner_a = ((Form_pg_class) GETSTRUCT(a))->relowner;
+		owner_b = ((Form_pg_class) GETSTRUCT(b))->relowner;
+		ReleaseSysCache(a);
+		ReleaseSysCache(b);
+		if (owner_a == owner_b)
+			return owner_a;
+	}
+	return InvalidOid;
+}
+
+/* Run a prepared history INSERT, as the tables' owner when rs says so. */
+static int
+execute_as_writer(RecordState *rs, SPIPlanPtr plan, Datum *args, const char *nulls)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			ret;
+
+	if (!OidIsValid(rs->run_as))
+		return SPI_execute_plan(plan, args, nulls, false, 0);
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(rs->run_as,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	ret = SPI_execute_plan(plan, args, nulls, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return ret;
+}
+
 static RecordState *
 record_setup(FunctionCallInfo fcinfo)
 {
@@ -481,7 +567,8 @@ record_setup(FunctionCallInfo fcinfo)
 	get_typlenbyvalalign(rs->keytype, &rs->keylen, &rs->keybyval, &rs->keyalign);
 	if (tg->tgnargs > 3 && tg->tgargs[3][0] != '\0')
 		rs->stamp_attnum = stamp_column_of(rel, tg->tgargs[3], fname);
-	rs->history = resolve_history(tg->tgargs[0]);
+	rs->history = resolve_history(tg->tgargs[0], rel);
+	rs->run_as = history_writer(rel, rs->history);
 	{
 		const char *need[5];
 		int			i;
@@ -587,7 +674,7 @@ batch_flush(RecordBatch *b, RecordState *rs)
 			nulls[1] = 'n';
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_plan(rs->rp->plan1, args, nulls, false, 0);
+		ret = execute_as_writer(rs, rs->rp->plan1, args, nulls);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "inserting history rows failed: %s", SPI_result_code_string(ret));
 		SPI_finish();
@@ -607,7 +694,7 @@ batch_flush(RecordBatch *b, RecordState *rs)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* the plan is re-checked here: an invalidation may have replaced it */
-	ret = SPI_execute_plan(rs->rp->plan, args, NULL, false, 0);
+	ret = execute_as_writer(rs, rs->rp->plan, args, NULL);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting history rows failed: %s", SPI_result_code_string(ret));
 	SPI_finish();

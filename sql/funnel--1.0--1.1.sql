@@ -1,0 +1,547 @@
+/* funnel--1.0--1.1.sql: update extension funnel from version 1.0 to 1.1 (ALTER EXTENSION funnel UPDATE) */
+
+\echo Use "ALTER EXTENSION funnel UPDATE TO '1.1'" to load this file. \quit
+
+-- The extension's schema: it must hold nothing but the extension's objects,
+-- and no role but a superuser may own it or create in it.
+DO $schema$
+DECLARE
+    nsp     oid;
+    grantee oid;
+    what    text;
+BEGIN
+    SELECT n.oid INTO nsp FROM pg_catalog.pg_namespace n
+    WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@';
+    -- take it first, so that its former owner cannot add objects after the check
+    EXECUTE pg_catalog.format('ALTER SCHEMA %I OWNER TO %I', '@extschema@', CURRENT_USER);
+    FOR grantee IN
+        SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+        WHERE n.oid OPERATOR(pg_catalog.=) nsp
+          AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+    LOOP
+        IF grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN
+            EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', '@extschema@');
+        ELSE
+            EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA %I FROM %I CASCADE', '@extschema@',
+                                      pg_catalog.pg_get_userbyid(grantee));
+        END IF;
+    END LOOP;
+    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+    INTO what
+    FROM pg_catalog.pg_depend d
+    WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+      AND d.refobjid OPERATOR(pg_catalog.=) nsp
+      AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+               AND d.objid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                  WHERE e.extname OPERATOR(pg_catalog.=) 'funnel'))
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend m
+                      WHERE m.classid OPERATOR(pg_catalog.=) d.classid
+                        AND m.objid OPERATOR(pg_catalog.=) d.objid
+                        AND m.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                        AND m.deptype OPERATOR(pg_catalog.=) 'e'::pg_catalog."char"
+                        AND m.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                             WHERE e.extname OPERATOR(pg_catalog.=) 'funnel'));
+    IF what IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "@extschema@" holds objects that are not part of extension funnel: %', what
+            USING ERRCODE = '55000',
+                  DETAIL = 'Extension funnel is installed into a schema of its own; an object already there could stand in for one of the extension''s.',
+                  HINT = 'Drop those objects or the schema (DROP SCHEMA "@extschema@" CASCADE), then update the extension again.';
+    END IF;
+END
+$schema$;
+
+-- Constraints bound to pg_catalog's operators, whatever the schema held at install time.
+ALTER TABLE @extschema@.stage_def DROP CONSTRAINT IF EXISTS stage_def_outcome_check;
+ALTER TABLE @extschema@.stage_def DROP CONSTRAINT IF EXISTS stage_def_probability_check;
+ALTER TABLE @extschema@.transition_def DROP CONSTRAINT IF EXISTS transition_def_check;
+ALTER TABLE @extschema@.stage_def ADD CONSTRAINT stage_def_outcome_check
+    CHECK (outcome OPERATOR(pg_catalog.=) ANY ('{open,won,lost}'::pg_catalog.text[]));
+ALTER TABLE @extschema@.stage_def ADD CONSTRAINT stage_def_probability_check
+    CHECK (probability OPERATOR(pg_catalog.>=) 0::pg_catalog.float8
+           AND probability OPERATOR(pg_catalog.<=) 1::pg_catalog.float8);
+ALTER TABLE @extschema@.transition_def ADD CONSTRAINT transition_def_check
+    CHECK (from_stage OPERATOR(pg_catalog.<>) to_stage);
+
+-- Rows of types that no longer exist (a temporary type registered under 1.0,
+-- gone with its session) would make a dump unrestorable.
+DELETE FROM @extschema@.transition_def t
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type y WHERE y.oid OPERATOR(pg_catalog.=) t.stage_type);
+DELETE FROM @extschema@.stage_def s
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type y WHERE y.oid OPERATOR(pg_catalog.=) s.stage_type);
+DELETE FROM @extschema@.funnel_def f
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type y WHERE y.oid OPERATOR(pg_catalog.=) f.stage_type);
+
+-- The tables funnel.track() set up: record_transition() writes the history
+-- of `tracked` into `history` with the rights of the owner of both.
+CREATE TABLE @extschema@.tracked_def (
+    tracked         pg_catalog.regclass PRIMARY KEY,
+    history         pg_catalog.regclass NOT NULL
+);
+
+-- A dump holds the user's rows, never a row whose type (or table) is gone.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.funnel_def',
+    'WHERE NOT builtin AND EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) stage_type)');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.stage_def',
+    'WHERE NOT builtin AND EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) stage_type)');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition_def',
+    'WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) stage_type)');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_def',
+    'WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tracked) AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) history)');
+
+-- PUBLIC reads, and may INSERT (a database owner restoring a dump of his
+-- funnels; the guard limits a role to its own types and tables).  Nobody but
+-- a superuser may UPDATE or DELETE, so nobody can lock the tables against
+-- others (LOCK TABLE beyond ROW EXCLUSIVE and SELECT ... FOR UPDATE need those).
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+REVOKE ALL ON @extschema@.funnel_def, @extschema@.stage_def, @extschema@.transition_def,
+    @extschema@.tracked_def FROM PUBLIC;
+GRANT SELECT, INSERT ON @extschema@.funnel_def, @extschema@.stage_def,
+    @extschema@.transition_def, @extschema@.tracked_def TO PUBLIC;
+
+CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.tracked_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_guard('tracked');
+DROP TRIGGER changed ON @extschema@.funnel_def;
+DROP TRIGGER changed ON @extschema@.stage_def;
+DROP TRIGGER changed ON @extschema@.transition_def;
+-- rows written with SQL (a restore, a superuser's hand): invalidate their funnel
+CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE ON @extschema@.funnel_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE ON @extschema@.stage_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE ON @extschema@.transition_def
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed_all AFTER TRUNCATE ON @extschema@.funnel_def
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed_all AFTER TRUNCATE ON @extschema@.stage_def
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.definition_changed();
+CREATE TRIGGER changed_all AFTER TRUNCATE ON @extschema@.transition_def
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.definition_changed();
+
+-- Changing the catalog: each checks that the caller may change the funnel
+-- (owns its enum type; the shipped funnels: owns the extension) and writes
+-- the rows directly.  The definition functions below call them.
+CREATE FUNCTION @extschema@.def_check_rights(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_check_rights' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.def_mark_created(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_mark_created' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.def_put_stage(stage_type regtype, stage text, probability float8,
+                                          owner text, entry boolean) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_put_stage' LANGUAGE C;
+CREATE FUNCTION @extschema@.def_put_edge(stage_type regtype, from_stage text, to_stage text,
+                                         allowed boolean) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'funnel_def_put_edge' LANGUAGE C;
+CREATE FUNCTION @extschema@.def_forget(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_forget' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.def_forget_dropped(types oid[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_forget_dropped' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.def_track(tracked regclass, history regclass) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_track' LANGUAGE C;
+CREATE FUNCTION @extschema@.def_forget_dropped_tables(tables oid[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_forget_dropped_tables' LANGUAGE C STRICT;
+
+
+-- Tables tracked under 1.0 by funnel.track(): their history is written with
+-- the rights of the owner of both tables from now on.
+INSERT INTO @extschema@.tracked_def (tracked, history)
+SELECT DISTINCT ON (x.tgrelid) x.tgrelid, x.history
+FROM (SELECT t.tgrelid,
+             pg_catalog.to_regclass(pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 1)) AS history
+      FROM pg_catalog.pg_trigger t
+      WHERE t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.record_transition()'::pg_catalog.regprocedure
+        AND t.tgname OPERATOR(pg_catalog.=) ANY ('{funnel_record_insert,funnel_record_update}'::pg_catalog.name[])
+        AND NOT t.tgisinternal) x
+JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.tgrelid
+JOIN pg_catalog.pg_class h ON h.oid OPERATOR(pg_catalog.=) x.history
+WHERE c.relowner OPERATOR(pg_catalog.=) h.relowner
+ORDER BY x.tgrelid;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_funnel_in(
+    schema          name,
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    labels  text[];
+    l       text;
+    qname   text;
+    typ     regtype;
+BEGIN
+    IF type_name IS NULL OR stages IS NULL OR won IS NULL OR lost IS NULL THEN
+        RAISE EXCEPTION 'type_name, stages, won and lost must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF array_position(stages, NULL) IS NOT NULL OR array_position(won, NULL) IS NOT NULL
+       OR array_position(lost, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'stage lists must not contain NULL' USING ERRCODE = '22004';
+    END IF;
+    IF cardinality(stages) = 0 THEN
+        RAISE EXCEPTION 'empty stage list'
+            USING ERRCODE = '22023',
+                  HINT = 'List the stages in funnel order, e.g. ARRAY[''lead'', ''qualified'', ''proposal''].';
+    END IF;
+
+    labels := stages;
+    FOREACH l IN ARRAY won || lost LOOP
+        IF NOT l = ANY (labels) THEN
+            labels := labels || l;
+        END IF;
+    END LOOP;
+    FOREACH l IN ARRAY labels LOOP
+        IF l = '' OR octet_length(l) > 63 THEN
+            RAISE EXCEPTION 'invalid stage name "%"', l
+                USING ERRCODE = '22023',
+                      DETAIL = 'Stage names must be 1 to 63 bytes long.';
+        END IF;
+    END LOOP;
+    SELECT s INTO l FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'duplicate stage name "%"', l USING ERRCODE = '22023';
+    END IF;
+    IF cardinality(labels) > 1000 THEN
+        RAISE EXCEPTION 'a funnel supports at most 1000 stages, % given', cardinality(labels)
+            USING ERRCODE = '22023';
+    END IF;
+    FOREACH l IN ARRAY won LOOP
+        IF l = ANY (lost) THEN
+            RAISE EXCEPTION 'stage "%" cannot be both won and lost', l USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+
+    SELECT string_agg(quote_ident(p), '.') INTO qname FROM unnest(parse_ident(type_name)) p;
+    IF cardinality(parse_ident(type_name)) = 1 THEN
+        IF schema IS NULL THEN
+            RAISE EXCEPTION 'no schema has been selected to create in'
+                USING ERRCODE = '3F000',
+                      HINT = 'Qualify the type name, e.g. ''public.deal_stage'', or set search_path.';
+        END IF;
+        qname := format('%I.%s', schema, qname);
+    END IF;
+    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', qname,
+                   (SELECT string_agg(quote_literal(s), ', ' ORDER BY o)
+                    FROM unnest(labels) WITH ORDINALITY AS u(s, o)));
+    typ := qname::regtype;
+    PERFORM @extschema@.register_funnel(typ, won, lost, allow_skip, allow_backward,
+                                        allow_reopen, entry);
+    PERFORM @extschema@.def_mark_created(typ);
+    RETURN typ;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_transition_rule("from" anyenum, "to" anyenum, allowed boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF "from" IS NULL OR "to" IS NULL THEN
+        RAISE EXCEPTION 'stages must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of("from");
+    IF "from" = "to" THEN
+        IF allowed IS NOT TRUE THEN
+            RAISE EXCEPTION 'staying in stage "%" cannot be forbidden', "from"
+                USING ERRCODE = '22023',
+                      DETAIL = 'An update that leaves the stage unchanged is always allowed.';
+        END IF;
+        RETURN;
+    END IF;
+    PERFORM @extschema@.def_put_edge(typ, "from"::text, "to"::text, allowed);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.reset_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF "from" IS NULL OR "to" IS NULL THEN
+        RAISE EXCEPTION 'stages must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.funnel_of("from");
+    IF "from" = "to" THEN
+        PERFORM @extschema@.def_check_rights(pg_typeof("from"));
+        RETURN;
+    END IF;
+    PERFORM @extschema@.def_put_edge(pg_typeof("from"), "from"::text, "to"::text, NULL);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_stage(
+    stage       anyenum,
+    probability float8 DEFAULT NULL,
+    owner       text DEFAULT NULL,
+    entry       boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF stage IS NULL THEN
+        RAISE EXCEPTION 'stage must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of(stage);
+    IF probability IS NOT NULL AND NOT (probability >= 0 AND probability <= 1) THEN
+        RAISE EXCEPTION 'probability must be between 0 and 1, got %', probability
+            USING ERRCODE = '22023';
+    END IF;
+    IF probability IS NULL AND owner IS NULL AND entry IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.def_put_stage(typ, stage::text, probability, owner, entry);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    def     record;
+    users   text;
+    n_users bigint;
+BEGIN
+    IF stage_type IS NULL THEN
+        RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO def FROM @extschema@.funnel_def d WHERE d.stage_type = drop_funnel.stage_type;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'type % is not a registered funnel', stage_type
+            USING ERRCODE = '42704',
+                  HINT = 'funnel.funnels lists the registered funnels.';
+    END IF;
+    IF def.builtin THEN
+        RAISE EXCEPTION 'cannot drop funnel %', stage_type
+            USING ERRCODE = '2BP01',
+                  DETAIL = 'It is shipped with extension funnel.',
+                  HINT = 'It goes away with DROP EXTENSION funnel.';
+    END IF;
+    PERFORM @extschema@.def_check_rights(stage_type);
+
+    -- every type built on the funnel type: domains, arrays, ranges and
+    -- multiranges over it, and so on recursively
+    WITH RECURSIVE edges(child, parent) AS (
+        SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.typbasetype <> 0
+        UNION ALL
+        SELECT t.oid, t.typelem FROM pg_type t WHERE t.typelem <> 0 AND t.typcategory = 'A'
+        UNION ALL
+        SELECT r.rngtypid, r.rngsubtype FROM pg_range r
+        UNION ALL
+        SELECT r.rngmultitypid, r.rngsubtype FROM pg_range r
+    ), all_types(oid) AS (
+        SELECT stage_type::oid
+        UNION
+        SELECT e.child FROM edges e JOIN all_types a ON e.parent = a.oid
+    )
+    SELECT count(*), string_agg(format('%s.%I', c.oid::regclass, a.attname), ', '
+                                ORDER BY c.oid::regclass::text, a.attnum)
+    INTO n_users, users
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    WHERE a.atttypid IN (SELECT oid FROM all_types)
+      AND a.attnum > 0 AND NOT a.attisdropped
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c');
+    IF n_users > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel % because % column(s) use it', stage_type, n_users
+            USING ERRCODE = '2BP01',
+                  DETAIL = format('Used by: %s.', users),
+                  HINT = 'Drop those columns or change their type first (for example ALTER TABLE ... ALTER COLUMN ... TYPE text), then drop the funnel.';
+    END IF;
+
+    PERFORM @extschema@.def_forget(stage_type);
+    IF def.created THEN
+        EXECUTE format('DROP TYPE %s', stage_type);
+    END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.forget_dropped_types() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM @extschema@.def_forget_dropped(ARRAY(
+        SELECT o.objid FROM pg_catalog.pg_event_trigger_dropped_objects() o
+        WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass));
+    PERFORM @extschema@.def_forget_dropped_tables(ARRAY(
+        SELECT o.objid FROM pg_catalog.pg_event_trigger_dropped_objects() o
+        WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND o.objsubid OPERATOR(pg_catalog.=) 0));
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.track(
+    "table"         regclass,
+    stage_column    name DEFAULT 'stage',
+    key_column      name DEFAULT 'id',
+    history_table   text DEFAULT NULL,
+    stamp_column    name DEFAULT NULL,
+    backfill        boolean DEFAULT true)
+RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    nsp         name;
+    rel         name;
+    kind        "char";
+    stage_type  regtype;
+    base_type   oid;
+    key_type    regtype;
+    stamp_type  regtype;
+    parts       text[];
+    qhist       text;
+    hist        regclass;
+    missing     text;
+    created     boolean := false;
+BEGIN
+    IF "table" IS NULL OR stage_column IS NULL OR key_column IS NULL OR backfill IS NULL THEN
+        RAISE EXCEPTION 'table, stage_column, key_column and backfill must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    SELECT n.nspname, c.relname, c.relkind INTO nsp, rel, kind
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "table";
+    IF kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', rel USING ERRCODE = '42809';
+    END IF;
+    -- the TRIGGER privilege is not enough: tracking decides where history goes
+    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = "table" AND pg_has_role(c.relowner, 'USAGE')) THEN
+        RAISE EXCEPTION 'must be owner of table %', rel
+            USING ERRCODE = '42501',
+                  DETAIL = 'Only the owner of a table can track it and choose its history table.';
+    END IF;
+
+    SELECT a.atttypid::regtype INTO stage_type FROM pg_attribute a
+    WHERE a.attrelid = "table" AND a.attname = stage_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation "%" does not exist', stage_column, rel
+            USING ERRCODE = '42703';
+    END IF;
+    WITH RECURSIVE b(oid, base) AS (
+        SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.oid = stage_type
+        UNION ALL
+        SELECT t.oid, t.typbasetype FROM pg_type t JOIN b ON t.oid = b.base
+    )
+    SELECT b.oid INTO base_type FROM b WHERE b.base = 0;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = base_type) THEN
+        RAISE EXCEPTION 'column "%" of relation "%" is not a funnel stage', stage_column, rel
+            USING ERRCODE = '42704',
+                  DETAIL = format('Its type %s is not a registered funnel.', stage_type),
+                  HINT = 'Give the column a funnel type made with funnel.create_funnel() or funnel.register_funnel().';
+    END IF;
+
+    SELECT a.atttypid::regtype INTO key_type FROM pg_attribute a
+    WHERE a.attrelid = "table" AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'key column "%" of relation "%" does not exist', key_column, rel
+            USING ERRCODE = '42703',
+                  HINT = 'Name the column that identifies a row with key_column => ...';
+    END IF;
+
+    IF stamp_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO stamp_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = stamp_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'stamp column "%" of relation "%" does not exist', stamp_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF stamp_type <> 'timestamptz'::regtype THEN
+            RAISE EXCEPTION 'stamp column "%" of relation "%" must be of type timestamp with time zone, not %',
+                stamp_column, rel, stamp_type USING ERRCODE = '42804';
+        END IF;
+    END IF;
+
+    IF history_table IS NULL THEN
+        parts := ARRAY[nsp, left(rel || '_stage_history', 63)];
+    ELSE
+        parts := parse_ident(history_table);
+        IF cardinality(parts) = 1 THEN
+            parts := ARRAY[nsp] || parts;
+        ELSIF cardinality(parts) <> 2 THEN
+            RAISE EXCEPTION 'invalid history table name "%"', history_table USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    qhist := format('%I.%I', parts[1], parts[2]);
+
+    hist := to_regclass(qhist);
+    IF hist IS NULL THEN
+        EXECUTE format('CREATE TABLE %s (%I %s NOT NULL, from_stage %s, to_stage %s NOT NULL, '
+                       'changed_at timestamptz NOT NULL DEFAULT now(), '
+                       'changed_by name NOT NULL DEFAULT CURRENT_USER)',
+                       qhist, key_column, key_type, stage_type, stage_type);
+        EXECUTE format('CREATE INDEX ON %s (%I, changed_at)', qhist, key_column);
+        hist := qhist::regclass;
+        created := true;
+    ELSE
+        SELECT string_agg(quote_ident(c), ', ') INTO missing
+        FROM unnest(ARRAY[key_column::text, 'from_stage', 'to_stage', 'changed_at', 'changed_by']) c
+        WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
+                USING ERRCODE = '42703',
+                      HINT = 'A history table has columns (key, from_stage, to_stage, changed_at, changed_by); pass another history_table, or let funnel.track() create one.';
+        END IF;
+    END IF;
+
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_enforce_transitions BEFORE INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L)',
+                   "table", stage_column, coalesce(stamp_column, ''));
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS funnel_new '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                   "table", qhist, stage_column, key_column, coalesce(stamp_column, ''));
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                   "table", qhist, stage_column, key_column, coalesce(stamp_column, ''));
+
+    -- record_transition writes this history with the rights of the owner of
+    -- both tables (the caller): movers need no privilege on it
+    PERFORM @extschema@.def_track("table", hist);
+
+    IF created AND backfill THEN
+        EXECUTE format('INSERT INTO %s (%I, from_stage, to_stage, changed_at) '
+                       'SELECT %I, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
+                       qhist, key_column, key_column, stage_column,
+                       CASE WHEN stamp_column IS NULL THEN 'now()'
+                            ELSE format('coalesce(%I, now())', stamp_column) END,
+                       "table", stage_column);
+    END IF;
+    RETURN hist;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF "table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.def_track("table", NULL);
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_enforce_transitions ON %s', "table");
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', "table");
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', "table");
+END
+$fn$;
+
+
+-- forget tracked tables when they are dropped, too
+ALTER EVENT TRIGGER funnel_forget_dropped_types RENAME TO funnel_forget_dropped_types_old;
+DROP EVENT TRIGGER funnel_forget_dropped_types_old;
+CREATE EVENT TRIGGER funnel_forget_dropped_types ON sql_drop
+    WHEN TAG IN ('DROP TYPE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TABLE')
+    EXECUTE FUNCTION @extschema@.forget_dropped_types();
