@@ -177,6 +177,12 @@ load_relids(void)
 		Relation	rel;
 		int			c;
 
+		/* tracked_def is new in 1.1: a 1.0 installation has none until updated */
+		if (t == CAT_TRACKED && !OidIsValid(relid))
+		{
+			cat_relid[t] = InvalidOid;
+			continue;
+		}
 		if (!OidIsValid(relid) || getExtensionOfObject(RelationRelationId, relid) != ext)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -806,6 +812,8 @@ funnel_catalog_tracked_history(Oid relid)
 	Oid			history = InvalidOid;
 
 	load_relids();
+	if (!OidIsValid(cat_relid[CAT_TRACKED]))
+		return InvalidOid;
 	rel = table_open(cat_relid[CAT_TRACKED], AccessShareLock);
 	ScanKeyInit(&key, ATT(CAT_TRACKED, KD_TRACKED), BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(relid));
@@ -867,6 +875,11 @@ funnel_def_track(PG_FUNCTION_ARGS)
 	LockRelationOid(tracked, ShareRowExclusiveLock);
 
 	load_relids();
+	if (!OidIsValid(cat_relid[CAT_TRACKED]))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension funnel must be updated first"),
+				 errhint("Run ALTER EXTENSION funnel UPDATE.")));
 	rel = table_open(cat_relid[CAT_TRACKED], RowExclusiveLock);
 	desc = RelationGetDescr(rel);
 	ScanKeyInit(&key, ATT(CAT_TRACKED, KD_TRACKED), BTEqualStrategyNumber, F_OIDEQ,
@@ -916,6 +929,8 @@ funnel_def_forget_dropped_tables(PG_FUNCTION_ARGS)
 	if (n == 0)
 		PG_RETURN_VOID();
 	load_relids();
+	if (!OidIsValid(cat_relid[CAT_TRACKED]))
+		PG_RETURN_VOID();
 	rel = table_open(cat_relid[CAT_TRACKED], RowExclusiveLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
