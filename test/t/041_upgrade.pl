@@ -337,8 +337,10 @@ for my $t (qw(funnel_def stage_def transition_def))
 }
 fails_as('temponly', 'BEGIN; SELECT count(*) FROM (SELECT 1 FROM funnel.stage_def FOR UPDATE) s; ROLLBACK;',
 	'42501', '7 after the update: temponly runs SELECT ... FOR UPDATE on funnel.stage_def');
-fails_as('alice', q{BEGIN; INSERT INTO funnel.transition_def VALUES ('alice.deal', 'c', 'a', true); ROLLBACK;},
-	'42501', '7 after the update: alice writes funnel.transition_def directly');
+fails_as('alice', q{BEGIN; UPDATE funnel.transition_def SET allowed = true WHERE stage_type = 'alice.deal'::regtype; ROLLBACK;},
+	'42501', '7 after the update: alice updates funnel.transition_def directly');
+fails_as('temponly', q{BEGIN; INSERT INTO funnel.transition_def VALUES ('alice.deal', 'c', 'a', true); ROLLBACK;},
+	'42501', '7 after the update: temponly inserts an edge of alice\'s funnel directly');
 fails_as('dbowner', q{BEGIN; DELETE FROM funnel.stage_def WHERE stage_type = 'deal_stage'::regtype; ROLLBACK;},
 	'42501', '7 after the update: dbowner deletes from funnel.stage_def directly');
 is( su_sql(
@@ -347,7 +349,8 @@ SELECT string_agg(format('%s:%s', t, p), ' ' ORDER BY t, p)
 FROM unnest(ARRAY['funnel_def', 'stage_def', 'transition_def']) t,
      unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p
 WHERE has_table_privilege('temponly', 'funnel.' || t, p)}),
-	'', '7 after the update: PUBLIC has no privilege on the catalog tables beyond SELECT');
+	'funnel_def:INSERT stage_def:INSERT transition_def:INSERT',
+	'7 after the update: PUBLIC has no privilege on the catalog tables beyond SELECT and (guarded) INSERT');
 is(ok_as('temponly', 'SELECT count(*) > 0 FROM funnel.stage_def', '7 after the update: PUBLIC reads funnel.stage_def'),
 	't', '7 after the update: temponly sees the stage rows');
 
