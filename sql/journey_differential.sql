@@ -413,6 +413,8 @@ FROM jd_j JOIN (SELECT typ, e, date_trunc('month', min(at) FILTER (WHERE stage I
                 FROM jd_hist GROUP BY typ, e) m USING (typ, e)
 GROUP BY typ, m.month;
 ANALYZE jd_month_sum;
+-- two workers whatever the table's size in pages (its summaries are TOASTed)
+ALTER TABLE jd_month_sum SET (parallel_workers = 2);
 ANALYZE jd_j_par;
 INSERT INTO jd_sum SELECT 'rollup', typ, funnel.rollup(s ORDER BY month DESC) FROM jd_month_sum GROUP BY typ;
 INSERT INTO jd_sum SELECT 'rollup of text', typ, funnel.rollup(s::text::funnel.summary) FROM jd_month_sum GROUP BY typ;

@@ -32,11 +32,24 @@
  * won or lost from whichever stage it was in; with skips a "won after the
  * last open stage" ratio exceeds 1), only their share of the top.
  *
+ * The counts of open stages depend on the funnel's order, so a state keeps
+ * the definition they were counted under (its labels in funnel order, with
+ * their outcomes).  When the funnel has changed since -- stages added
+ * anywhere (ALTER TYPE ... ADD VALUE), labels renamed -- summary_normalize()
+ * rewrites the counts into what one pass over the same journeys gives under
+ * the current definition, before any merge or report: the entities of the
+ * old state never entered a stage added since, so their furthest stage,
+ * their strict prefix (cut before the first added stage) and their "next
+ * stage" follow from the stored counts.  A change that cannot be mapped (an
+ * old stage that changed its outcome) is an error, never a wrong figure.
+ *
  * In memory the state is an expanded object, as funnel.pipeline's is (a
- * summary is per cohort: few groups).  Flat form (version 1): u8 version |
- * u32 type | i64 entities, won, lost | u32 n | n x (u32 label | i64
- * entered, reached, strict, drop linear, drop entered, drop strict |
- * sketch) | cycle sketch.  Text form: JSON with type and label names.
+ * summary is per cohort: few groups).  Flat form (version 2): u8 version |
+ * u32 type | i64 entities, won, lost | u32 d | d x (u32 label | u8 outcome)
+ * | u32 n | n x (u32 label | i64 entered, reached, strict, drop linear,
+ * drop entered, drop strict | sketch) | cycle sketch.  Version 1 (1.0) has
+ * no definition (d): it is taken as counted under the definition in force
+ * when it is first used.  Text form: JSON with type and label names.
  */
 #include "postgres.h"
 
@@ -62,7 +75,7 @@
 #include "state.h"
 #include "wire.h"
 
-#define SUMMARY_VERSION 1
+#define SUMMARY_VERSION 2
 #define SUMMARY_TYPE "funnel.summary"
 
 enum
@@ -94,6 +107,10 @@ typedef struct Summary
 	int			capslots;
 	SumStage   *slots;
 	QSketch		cycle;
+	/* the definition the counts were made under (0: not known, version 1) */
+	int			ndef;
+	Oid		   *def_label;		/* funnel order */
+	uint8	   *def_outcome;	/* FunnelOutcome */
 } Summary;
 
 static void summary_write_state(StringInfo buf, FunnelState *st);
@@ -161,8 +178,223 @@ add_count(int64 *dst, int64 v)
 				 errdetail("A count of a funnel.summary exceeds 2^63 - 1.")));
 }
 
+/* Record def as the definition s's counts refer to. */
 static void
-summary_merge(Summary *dst, Summary *src)
+summary_set_def(Summary *s, const FunnelDef *def)
+{
+	int			i;
+
+	if (s->ndef != def->nstages)
+	{
+		if (s->def_label)
+			pfree(s->def_label);
+		if (s->def_outcome)
+			pfree(s->def_outcome);
+		s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(def->nstages, 1));
+		s->def_outcome = MemoryContextAlloc(s->cxt, Max(def->nstages, 1));
+	}
+	s->ndef = def->nstages;
+	for (i = 0; i < def->nstages; i++)
+	{
+		s->def_label[i] = def->stages[i].label_oid;
+		s->def_outcome[i] = (uint8) def->stages[i].outcome;
+	}
+	s->st.flat = NULL;
+}
+
+static bool
+summary_def_is(const Summary *s, const FunnelDef *def)
+{
+	int			i;
+
+	if (s->ndef != def->nstages)
+		return false;
+	for (i = 0; i < s->ndef; i++)
+		if (s->def_label[i] != def->stages[i].label_oid ||
+			s->def_outcome[i] != (uint8) def->stages[i].outcome)
+			return false;
+	return true;
+}
+
+static bool
+summary_same_def(const Summary *a, const Summary *b)
+{
+	return a->ndef == b->ndef &&
+		(a->ndef == 0 ||
+		 (memcmp(a->def_label, b->def_label, sizeof(Oid) * a->ndef) == 0 &&
+		  memcmp(a->def_outcome, b->def_outcome, a->ndef) == 0));
+}
+
+static void
+refuse_old_definition(Summary *s, const FunnelDef *def, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("a funnel.summary of %s was made under a definition that cannot be carried over to the current one",
+					def->type_name),
+			 errdetail_internal("%s", detail),
+			 errhint("Build the summary again from the journeys (or the history table).")));
+}
+
+/*
+ * Rewrite s's counts, made under the definition s records, into the counts
+ * one pass over the same journeys gives under def (see the header comment).
+ */
+static void
+summary_normalize(Summary *s, const FunnelDef *def)
+{
+	int			n = def->nstages;
+	bool	   *is_new;
+	int		   *open;			/* stage index of each open index, new definition */
+	int64	   *reached,
+			   *strict,
+			   *drop_l,
+			   *drop_e,
+			   *drop_s;
+	int			fpos;
+	int			k;
+	int			p;
+	int			prev = -1;
+
+	if (s->ndef == 0)
+	{
+		/* empty, or version 1: counted under the current definition */
+		summary_set_def(s, def);
+		return;
+	}
+	if (summary_def_is(s, def))
+		return;
+
+	is_new = palloc(sizeof(bool) * n);
+	for (k = 0; k < n; k++)
+		is_new[k] = true;
+	for (k = 0; k < s->ndef; k++)
+	{
+		int			ni = funnel_label_index(def, s->def_label[k]);
+
+		if (ni < 0)
+			refuse_old_definition(s, def, psprintf("Stage %u of the summary's definition is no longer a stage of %s.",
+												   s->def_label[k], def->type_name));
+		if ((uint8) def->stages[ni].outcome != s->def_outcome[k])
+			refuse_old_definition(s, def, psprintf("Stage \"%s\" was %s when the summary was made and is %s now.",
+												   def->stages[ni].label,
+												   funnel_outcome_name((FunnelOutcome) s->def_outcome[k]),
+												   funnel_outcome_name(def->stages[ni].outcome)));
+		if (ni <= prev)
+			refuse_old_definition(s, def, "The stages are in another order.");
+		prev = ni;
+		is_new[ni] = false;
+	}
+
+	open = palloc(sizeof(int) * Max(def->n_open, 1));
+	for (k = 0; k < n; k++)
+		if (def->stages[k].outcome == FUNNEL_OPEN)
+			open[def->stages[k].open_index] = k;
+	reached = palloc0(sizeof(int64) * n);
+	strict = palloc0(sizeof(int64) * n);
+	drop_l = palloc0(sizeof(int64) * n);
+	drop_e = palloc0(sizeof(int64) * n);
+	drop_s = palloc0(sizeof(int64) * n);
+
+	/* linear: an old entity reached a new stage iff it reached the next old one */
+	{
+		int64		carry = 0;
+
+		for (p = def->n_open - 1; p >= 0; p--)
+		{
+			int			i = open[p];
+			SumStage   *st = find_slot(s, def->stages[i].label_oid);
+
+			if (!is_new[i])
+			{
+				carry = st ? st->reached : 0;
+				drop_l[i] = st ? st->drop[POL_LINEAR] : 0;
+			}
+			reached[i] = carry;
+		}
+	}
+
+	/* strict: prefixes end before the first new open stage */
+	for (fpos = 0; fpos < def->n_open && !is_new[open[fpos]]; fpos++)
+		;
+	for (p = 0; p < fpos; p++)
+	{
+		SumStage   *st = find_slot(s, def->stages[open[p]].label_oid);
+
+		strict[open[p]] = st ? st->strict : 0;
+		if (fpos < def->n_open && p == fpos - 1)
+			drop_s[open[p]] = strict[open[p]];	/* nobody entered the next stage */
+		else
+			drop_s[open[p]] = st ? st->drop[POL_STRICT] : 0;
+	}
+
+	/* entered: the next open stage changed only where a new one now follows */
+	for (p = 0; p < def->n_open; p++)
+	{
+		int			i = open[p];
+		SumStage   *st;
+		Oid			old_next = InvalidOid;
+		Oid			new_next;
+		int			ok;
+
+		if (is_new[i])
+			continue;
+		st = find_slot(s, def->stages[i].label_oid);
+		/* the next open stage in the summary's definition */
+		for (k = 0; k < s->ndef && s->def_label[k] != def->stages[i].label_oid; k++)
+			;
+		for (ok = k + 1; ok < s->ndef; ok++)
+			if (s->def_outcome[ok] == FUNNEL_OPEN)
+			{
+				old_next = s->def_label[ok];
+				break;
+			}
+		new_next = p + 1 < def->n_open ? def->stages[open[p + 1]].label_oid : InvalidOid;
+		if (new_next == old_next)
+			drop_e[i] = st ? st->drop[POL_ENTERED] : 0;
+		else
+			drop_e[i] = st ? st->entered : 0;	/* the next stage is new: nobody entered it */
+	}
+
+	for (p = 0; p < def->n_open; p++)
+	{
+		int			i = open[p];
+		SumStage   *st;
+
+		if (is_new[i] && reached[i] == 0 && strict[i] == 0)
+			continue;
+		st = find_slot(s, def->stages[i].label_oid);
+		if (st == NULL && reached[i] == 0 && strict[i] == 0 && drop_l[i] == 0 &&
+			drop_e[i] == 0 && drop_s[i] == 0)
+			continue;
+		if (st == NULL)
+			st = slot_for(s, def->stages[i].label_oid);
+		st->reached = reached[i];
+		st->strict = strict[i];
+		st->drop[POL_LINEAR] = drop_l[i];
+		st->drop[POL_ENTERED] = drop_e[i];
+		st->drop[POL_STRICT] = drop_s[i];
+	}
+	summary_set_def(s, def);
+	pfree(is_new);
+	pfree(open);
+	pfree(reached);
+	pfree(strict);
+	pfree(drop_l);
+	pfree(drop_e);
+	pfree(drop_s);
+}
+
+/* The summary's counts under the funnel's current definition. */
+static void
+summary_current(Summary *s, FunnelDefCache *dc)
+{
+	if (OidIsValid(s->stage_type))
+		summary_normalize(s, funnel_def_cached(dc, s->stage_type));
+}
+
+static void
+summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 {
 	int			i;
 	int			k;
@@ -176,6 +408,28 @@ summary_merge(Summary *dst, Summary *src)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine summaries of funnels %s and %s",
 						funnel_type_name(dst->stage_type, false), funnel_type_name(src->stage_type, false))));
+	/* counts made under different definitions meet under the current one */
+	if (dst->entities == 0 && dst->nslots == 0 && dst->ndef == 0)
+	{
+		if (src->ndef > 0)
+		{
+			dst->ndef = src->ndef;
+			dst->def_label = MemoryContextAlloc(dst->cxt, sizeof(Oid) * src->ndef);
+			dst->def_outcome = MemoryContextAlloc(dst->cxt, src->ndef);
+			memcpy(dst->def_label, src->def_label, sizeof(Oid) * src->ndef);
+			memcpy(dst->def_outcome, src->def_outcome, src->ndef);
+		}
+	}
+	else if (!summary_same_def(dst, src))
+	{
+		const FunnelDef *def;
+
+		if (dc == NULL)
+			elog(ERROR, "summaries of different definitions merged without a definition cache");
+		def = funnel_def_cached(dc, dst->stage_type);
+		summary_normalize(dst, def);
+		summary_normalize(src, def);
+	}
 	add_count(&dst->entities, src->entities);
 	add_count(&dst->won, src->won);
 	add_count(&dst->lost, src->lost);
@@ -230,6 +484,12 @@ summary_write(StringInfo buf, Summary *s)
 	wire_put_i64(buf, s->entities);
 	wire_put_i64(buf, s->won);
 	wire_put_i64(buf, s->lost);
+	wire_put_u32(buf, (uint32) s->ndef);
+	for (i = 0; i < s->ndef; i++)
+	{
+		wire_put_u32(buf, s->def_label[i]);
+		wire_put_u8(buf, s->def_outcome[i]);
+	}
 	wire_put_u32(buf, (uint32) s->nslots);
 	for (i = 0; i < s->nslots; i++)
 	{
@@ -262,8 +522,36 @@ summary_validate(Summary *s, bool binary)
 	if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->won > s->entities ||
 		s->lost > s->entities - s->won)
 		problem = "entity counts are inconsistent";
-	else if ((s->entities > 0 || s->nslots > 0) && !OidIsValid(s->stage_type))
+	else if ((s->entities > 0 || s->nslots > 0 || s->ndef > 0) && !OidIsValid(s->stage_type))
 		problem = "stages without a funnel type";
+	else if (s->ndef > FUNNEL_MAX_STAGES)
+		problem = "too many stages in the definition";
+	for (i = 0; i < s->ndef && problem == NULL; i++)
+	{
+		int			j;
+		bool		open = false;
+
+		if (s->def_outcome[i] > FUNNEL_LOST)
+			problem = "unknown outcome in the definition";
+		for (j = 0; j < i && problem == NULL; j++)
+			if (s->def_label[j] == s->def_label[i])
+				problem = "a stage appears twice in the definition";
+		for (j = 0; j < s->ndef; j++)
+			open |= s->def_outcome[j] == FUNNEL_OPEN;
+		if (!open && problem == NULL)
+			problem = "a definition without an open stage";
+	}
+	for (i = 0; i < s->nslots && s->ndef > 0 && problem == NULL; i++)
+	{
+		int			j;
+
+		for (j = 0; j < s->ndef && s->def_label[j] != s->slots[i].label; j++)
+			;
+		if (j == s->ndef)
+			problem = "a stage is not in the definition";
+	}
+	if (problem != NULL)
+		;
 	else if ((int64) qs_count(&s->cycle) > s->entities)
 		problem = "cycle count exceeds the entities";
 	else if (qs_count(&s->cycle) > 0 && qs_min(&s->cycle) < 0)
@@ -300,6 +588,16 @@ check_labels(Summary *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));
+	if (s->ndef > 0 && get_typtype(s->stage_type) != TYPTYPE_ENUM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));
+	for (i = 0; i < s->ndef; i++)
+		if (!funnel_label_belongs(s->def_label[i], s->stage_type))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: stage %u is not a label of its funnel",
+							SUMMARY_TYPE, s->def_label[i])));
 	for (i = 0; i < s->nslots; i++)
 	{
 		bool		ok = funnel_label_belongs(s->slots[i].label, s->stage_type);
@@ -322,13 +620,29 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	uint32		n;
 	uint32		i;
 	int			k;
+	int			version;
 
-	if (wire_get_u8(&r, "version") != SUMMARY_VERSION)
+	version = wire_get_u8(&r, "version");
+	if (version != 1 && version != SUMMARY_VERSION)
 		wire_bad(&r, "unknown format version");
 	s->stage_type = wire_get_u32(&r, "stage type");
 	s->entities = wire_get_i64(&r, "entities");
 	s->won = wire_get_i64(&r, "won");
 	s->lost = wire_get_i64(&r, "lost");
+	if (version >= 2)
+	{
+		n = wire_get_u32(&r, "definition length");
+		if (n > FUNNEL_MAX_STAGES)
+			wire_bad(&r, "too many stages in the definition");
+		s->ndef = (int) n;
+		s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(n, 1));
+		s->def_outcome = MemoryContextAlloc(s->cxt, Max(n, 1));
+		for (i = 0; i < n; i++)
+		{
+			s->def_label[i] = wire_get_u32(&r, "definition label");
+			s->def_outcome[i] = wire_get_u8(&r, "definition outcome");
+		}
+	}
 	n = wire_get_u32(&r, "stage count");
 	if (n > FUNNEL_MAX_STAGES)
 		wire_bad(&r, "too many stages");
@@ -402,7 +716,7 @@ summary_state(FunctionCallInfo fcinfo)
 		DatumGetEOHP(d)->eoh_methods == &summary_methods)
 		return (Summary *) DatumGetEOHP(d);
 	s = summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
-	summary_merge(s, summary_get(d, CurrentMemoryContext));
+	summary_merge(s, summary_get(d, CurrentMemoryContext), &fncache_of(fcinfo)->defcache);
 	return s;
 }
 
@@ -426,8 +740,21 @@ summary_out(PG_FUNCTION_ARGS)
 	else
 		appendStringInfoString(&buf, "null");
 	summary_canonical(s);
-	appendStringInfo(&buf, ",\"entities\":" INT64_FORMAT ",\"won\":" INT64_FORMAT ",\"lost\":" INT64_FORMAT
-					 ",\"stages\":[", s->entities, s->won, s->lost);
+	appendStringInfo(&buf, ",\"entities\":" INT64_FORMAT ",\"won\":" INT64_FORMAT ",\"lost\":" INT64_FORMAT,
+					 s->entities, s->won, s->lost);
+	if (s->ndef > 0)
+	{
+		appendStringInfoString(&buf, ",\"order\":[");
+		for (i = 0; i < s->ndef; i++)
+		{
+			appendStringInfoString(&buf, i ? ",{\"stage\":" : "{\"stage\":");
+			append_json_string(&buf, funnel_label_name(s->def_label[i]));
+			appendStringInfo(&buf, ",\"outcome\":\"%s\"}",
+							 funnel_outcome_name((FunnelOutcome) s->def_outcome[i]));
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, ",\"stages\":[");
 	for (i = 0; i < s->nslots; i++)
 	{
 		SumStage   *st = &s->slots[i];
@@ -456,8 +783,10 @@ summary_in(PG_FUNCTION_ARGS)
 	JsonbValue *v;
 	JsonbContainer *stages;
 	uint32		i;
+	int64		version;
 
-	if (jin_int64(jin_get(obj, "version", true, SUMMARY_TYPE), SUMMARY_TYPE, "version") != SUMMARY_VERSION)
+	version = jin_int64(jin_get(obj, "version", true, SUMMARY_TYPE), SUMMARY_TYPE, "version");
+	if (version != 1 && version != SUMMARY_VERSION)
 		jin_bad(SUMMARY_TYPE, "unknown version");
 	v = jin_get(obj, "type", false, SUMMARY_TYPE);
 	if (v != NULL)
@@ -465,6 +794,40 @@ summary_in(PG_FUNCTION_ARGS)
 	s->entities = jin_int64(jin_get(obj, "entities", true, SUMMARY_TYPE), SUMMARY_TYPE, "entities");
 	s->won = jin_int64(jin_get(obj, "won", true, SUMMARY_TYPE), SUMMARY_TYPE, "won");
 	s->lost = jin_int64(jin_get(obj, "lost", true, SUMMARY_TYPE), SUMMARY_TYPE, "lost");
+	v = version >= 2 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
+	if (v != NULL)
+	{
+		JsonbContainer *order = jin_array(v, SUMMARY_TYPE, "order");
+
+		if (jin_len(order) > FUNNEL_MAX_STAGES)
+			jin_bad(SUMMARY_TYPE, "too many stages in \"order\"");
+		s->ndef = (int) jin_len(order);
+		s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(s->ndef, 1));
+		s->def_outcome = MemoryContextAlloc(s->cxt, Max(s->ndef, 1));
+		for (i = 0; i < jin_len(order); i++)
+		{
+			JsonbContainer *e = jin_object(jin_at(order, i), SUMMARY_TYPE, "an \"order\" entry");
+			char	   *label = jin_string(jin_get(e, "stage", true, SUMMARY_TYPE), SUMMARY_TYPE, "stage");
+			char	   *outcome = jin_string(jin_get(e, "outcome", true, SUMMARY_TYPE), SUMMARY_TYPE, "outcome");
+			HeapTuple	tup;
+
+			if (!OidIsValid(s->stage_type) || strlen(label) >= NAMEDATALEN)
+				jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of the summary's funnel", label));
+			tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(s->stage_type), CStringGetDatum(label));
+			if (!HeapTupleIsValid(tup))
+				jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(s->stage_type)));
+			s->def_label[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+			ReleaseSysCache(tup);
+			if (strcmp(outcome, "open") == 0)
+				s->def_outcome[i] = FUNNEL_OPEN;
+			else if (strcmp(outcome, "won") == 0)
+				s->def_outcome[i] = FUNNEL_WON;
+			else if (strcmp(outcome, "lost") == 0)
+				s->def_outcome[i] = FUNNEL_LOST;
+			else
+				jin_bad(SUMMARY_TYPE, "\"outcome\" must be \"open\", \"won\" or \"lost\"");
+		}
+	}
 	stages = jin_array(jin_get(obj, "stages", true, SUMMARY_TYPE), SUMMARY_TYPE, "stages");
 	if (jin_len(stages) > FUNNEL_MAX_STAGES)
 		jin_bad(SUMMARY_TYPE, "too many stages");
@@ -561,6 +924,7 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	(void) funnel_def_cached(dc, j->stage_type);
 	journey_facts(j, dc, &f);
 	def = f.def;				/* f.entries is sized from it */
+	summary_normalize(s, def);	/* the state's counts under this definition */
 	won = f.outcome == FUNNEL_WON;
 	add_count(&s->entities, 1);
 	if (won)
@@ -679,7 +1043,7 @@ summary_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	s = summary_state(fcinfo);
-	summary_merge(s, summary_get(PG_GETARG_DATUM(1), CurrentMemoryContext));
+	summary_merge(s, summary_get(PG_GETARG_DATUM(1), CurrentMemoryContext), defcache_of(fcinfo));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
 }
 
@@ -743,6 +1107,7 @@ summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(s->stage_type))
 		PG_RETURN_NULL();
+	summary_current(s, defcache_of(fcinfo));
 	st = find_slot(s, stage_arg(fcinfo, s, 1));
 	funnel_check_percentile(PG_GETARG_FLOAT8(2));
 	if (st == NULL || (iv = funnel_duration_quantile(&st->time, PG_GETARG_FLOAT8(2))) == NULL)
@@ -768,6 +1133,7 @@ summary_conversion_rate(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(s->stage_type))
 		PG_RETURN_NULL();
+	summary_current(s, defcache_of(fcinfo));
 	from = reached_of(s, stage_arg(fcinfo, s, 1));
 	if (from == 0)
 		PG_RETURN_NULL();
@@ -821,6 +1187,7 @@ summary_stage_report(PG_FUNCTION_ARGS)
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;
 	def = funnel_def_cached(defcache_of(fcinfo), s->stage_type);
+	summary_normalize(s, def);
 	for (i = 0; i < def->nstages && top < 0; i++)
 		if (def->stages[i].outcome == FUNNEL_OPEN)
 			top = counted(find_slot(s, def->stages[i].label_oid), policy);
