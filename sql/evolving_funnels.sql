@@ -123,6 +123,32 @@ ALTER TYPE st ADD VALUE 'w2' AFTER 'w';
 SELECT funnel.set_stage('w2'::st, probability => 1);
 SELECT * FROM check_all('w2 added (open)');
 
+-- 4b. Pipelines: a pipeline stored before stages were added rolls up with
+--     today's into what one pass gives (per-stage figures keyed by label)
+CREATE TABLE deals (id int, stage st, amount numeric, created timestamptz, closed timestamptz, day int);
+ALTER TYPE st ADD VALUE 'p_old' BEFORE 'w';
+INSERT INTO deals
+SELECT g, (ARRAY['a','b','closing','w','l'])[1 + g % 5]::st, g * 10,
+       timestamptz '2024-01-01' + g * interval '1 day',
+       CASE WHEN g % 5 >= 3 THEN timestamptz '2024-03-01' + g * interval '1 hour' END, 1
+FROM generate_series(1, 50) g;
+SELECT funnel.set_stage('a'::st, probability => 0.1);
+SELECT funnel.set_stage('closing'::st, probability => 0.8);
+CREATE TABLE stored_p AS SELECT 1 AS day, funnel.pipeline(stage, amount, created, closed) p FROM deals;
+ALTER TYPE st ADD VALUE 'p_new' AFTER 'a';
+SELECT funnel.set_stage('p_new'::st, probability => 0.3);
+INSERT INTO deals
+SELECT 100 + g, (ARRAY['a','p_new','closing','w','l'])[1 + g % 5]::st, g * 7,
+       timestamptz '2024-02-01' + g * interval '1 day',
+       CASE WHEN g % 5 >= 3 THEN timestamptz '2024-04-01' + g * interval '1 hour' END, 2
+FROM generate_series(1, 40) g;
+INSERT INTO stored_p SELECT 2, funnel.pipeline(stage, amount, created, closed) FROM deals WHERE day = 2;
+SELECT w, funnel.deal_count(p), funnel.won_count(p), funnel.open_count(p), funnel.open_value(p),
+       funnel.weighted_value(p), funnel.win_rate(p), funnel.avg_cycle_length(p)
+FROM (SELECT 'rollup' AS w, funnel.rollup(p) p FROM stored_p
+      UNION ALL SELECT 'rollup of text', funnel.rollup(p::text::funnel.pipeline) FROM stored_p
+      UNION ALL SELECT 'one pass', funnel.pipeline(stage, amount, created, closed) FROM deals) x;
+
 -- 5. A stored value made under a definition that cannot be mapped onto the
 --    current one (an old stage changed its outcome) is a clear error.
 UPDATE stored SET stext = replace(stext, '{"stage":"a","outcome":"open"}', '{"stage":"a","outcome":"won"}')
