@@ -545,3 +545,13 @@ DROP EVENT TRIGGER funnel_forget_dropped_types_old;
 CREATE EVENT TRIGGER funnel_forget_dropped_types ON sql_drop
     WHEN TAG IN ('DROP TYPE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TABLE')
     EXECUTE FUNCTION @extschema@.forget_dropped_types();
+
+-- stage_report: drop_off counts the entities that left without converting;
+-- the ones still open are in the new last column in_progress.  (The result
+-- type changes, so the function is re-created: drop views that use it first.)
+DROP FUNCTION @extschema@.stage_report(@extschema@.summary, text);
+CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, reached bigint, entered bigint,
+                   conversion_from_previous float8, conversion_from_top float8,
+                   drop_off bigint, median_time_in_stage interval, in_progress bigint)
+    AS 'MODULE_PATHNAME', 'summary_stage_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;

@@ -1105,7 +1105,7 @@ CREATE FUNCTION @extschema@.conversion_rate(s @extschema@.summary, "from" anyenu
 CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFAULT 'linear')
     RETURNS TABLE ("position" integer, stage text, reached bigint, entered bigint,
                    conversion_from_previous float8, conversion_from_top float8,
-                   drop_off bigint, median_time_in_stage interval)
+                   drop_off bigint, median_time_in_stage interval, in_progress bigint)
     AS 'MODULE_PATHNAME', 'summary_stage_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
 
 -- ---------------------------------------------------------------- event funnels

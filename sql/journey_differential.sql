@@ -236,7 +236,8 @@ FROM (SELECT typ, cohort, stage, count(*) AS n,
 CREATE TABLE jd_ref_report AS
 WITH es AS (
     SELECT x.typ, c.cohort, x.e, m.position, m.stage, m.outcome, m.open_index, m.n_open, x.furthest_open, x.strict_prefix,
-           x.outcome = 'won' AS won, r.entered, coalesce(rn.entered, false) AS entered_next
+           x.outcome = 'won' AS won, r.entered, coalesce(rn.entered, false) AS entered_next,
+           x.outcome = 'open' AS still_open, x.path[cardinality(x.path)] = m.stage AS is_current
     FROM jd_ref_e x JOIN jd_cohort c ON (c.typ, c.e) = (x.typ, x.e) JOIN jd_meta m ON m.typ = x.typ
          JOIN jd_ref_es r ON (r.typ, r.e, r.stage) = (x.typ, x.e, m.stage)
          LEFT JOIN jd_meta mn ON mn.typ = m.typ AND mn.open_index = m.open_index + 1
@@ -252,17 +253,26 @@ flags AS (
                 WHEN pol = 'entered' THEN entered AND NOT CASE WHEN open_index = n_open - 1 THEN won ELSE entered_next END
                 ELSE strict_prefix - 1 = open_index AND NOT (open_index = n_open - 1 AND won) END AS dropped
     FROM es, unnest('{linear,entered,strict}'::text[]) pol),
+-- of the entities counted as not converting at a stage, the ones whose journey is still
+-- open are in progress (under 'entered': at the stage they are in now), not dropped
+flags2 AS (
+    SELECT flags.*,
+           CASE WHEN outcome <> 'open' THEN NULL
+                WHEN pol = 'entered' THEN dropped AND still_open AND is_current
+                ELSE dropped AND still_open END AS in_prog
+    FROM flags),
 counts AS (
     SELECT typ, cohort, pol, position, stage, outcome, open_index,
            count(*) FILTER (WHERE counted) AS reached, count(*) FILTER (WHERE entered) AS entered,
-           CASE WHEN outcome = 'open' THEN count(*) FILTER (WHERE dropped) END AS drop_off
-    FROM flags GROUP BY typ, cohort, pol, position, stage, outcome, open_index)
+           CASE WHEN outcome = 'open' THEN count(*) FILTER (WHERE dropped AND NOT in_prog) END AS drop_off,
+           CASE WHEN outcome = 'open' THEN count(*) FILTER (WHERE in_prog) END AS in_progress
+    FROM flags2 GROUP BY typ, cohort, pol, position, stage, outcome, open_index)
 SELECT c.typ, c.cohort, pol, position, c.stage, reached, entered,
        CASE WHEN outcome = 'open'
             THEN reached::float8 / nullif(lag(reached) OVER (PARTITION BY c.typ, c.cohort, pol, outcome = 'open' ORDER BY position), 0)::float8 END
            AS conversion_from_previous,
        reached::float8 / nullif(max(reached) FILTER (WHERE open_index = 0) OVER (PARTITION BY c.typ, c.cohort, pol), 0)::float8 AS conversion_from_top,
-       drop_off,
+       drop_off, in_progress,
        q.q AS median_time_in_stage,
        coalesce(q.n, 0) AS visits
 FROM counts c LEFT JOIN jd_ref_quantile q ON (q.typ, q.cohort, q.stage, q.p) = (c.typ, c.cohort, c.stage, 0.5);
@@ -452,6 +462,7 @@ SELECT way, count(*) AS report_rows,
        count(*) FILTER (WHERE o.conversion_from_previous IS DISTINCT FROM r.conversion_from_previous) AS conv_previous,
        count(*) FILTER (WHERE o.conversion_from_top IS DISTINCT FROM r.conversion_from_top) AS conv_top,
        count(*) FILTER (WHERE o.drop_off IS DISTINCT FROM r.drop_off) AS drop_off,
+       count(*) FILTER (WHERE o.in_progress IS DISTINCT FROM r.in_progress) AS in_progress,
        count(*) FILTER (WHERE o.position IS DISTINCT FROM r.position) AS position,
        count(*) FILTER (WHERE CASE WHEN r.visits <= 1024 THEN o.median_time_in_stage IS DISTINCT FROM r.median_time_in_stage
                                    WHEN r.median_time_in_stage = interval '0' THEN o.median_time_in_stage <> interval '0'
@@ -467,7 +478,8 @@ SELECT typ, to_char(month, 'YYYY-MM') AS cohort, pol, r.*
 FROM jd_month_sum, unnest('{linear,entered,strict}'::text[]) pol, funnel.stage_report(s, pol) r;
 SELECT count(DISTINCT (typ, cohort)) AS month_groups, count(*) AS report_rows,
        count(*) FILTER (WHERE o.reached IS DISTINCT FROM r.reached OR o.entered IS DISTINCT FROM r.entered
-                              OR o.drop_off IS DISTINCT FROM r.drop_off OR o.position IS DISTINCT FROM r.position) AS counts,
+                              OR o.drop_off IS DISTINCT FROM r.drop_off OR o.in_progress IS DISTINCT FROM r.in_progress
+                              OR o.position IS DISTINCT FROM r.position) AS counts,
        count(*) FILTER (WHERE o.conversion_from_previous IS DISTINCT FROM r.conversion_from_previous
                               OR o.conversion_from_top IS DISTINCT FROM r.conversion_from_top) AS conversions,
        count(*) FILTER (WHERE CASE WHEN r.visits <= 1024 THEN o.median_time_in_stage IS DISTINCT FROM r.median_time_in_stage

@@ -91,7 +91,9 @@ typedef struct SumStage
 	int64		entered;
 	int64		reached;		/* linear */
 	int64		strict;
-	int64		drop[3];
+	int64		drop[3];		/* counted at this stage: left without converting, or in progress */
+	int64		open_drop[3];	/* of drop[]: entities whose journey is still open */
+	int64		current_open;	/* entities still open whose last event is this stage */
 	QSketch		time;			/* completed visits, microseconds */
 } SumStage;
 
@@ -250,7 +252,10 @@ summary_normalize(Summary *s, const FunnelDef *def)
 			   *strict,
 			   *drop_l,
 			   *drop_e,
-			   *drop_s;
+			   *drop_s,
+			   *open_l,
+			   *open_e,
+			   *open_s;
 	int			fpos;
 	int			k;
 	int			p;
@@ -295,6 +300,9 @@ summary_normalize(Summary *s, const FunnelDef *def)
 	drop_l = palloc0(sizeof(int64) * n);
 	drop_e = palloc0(sizeof(int64) * n);
 	drop_s = palloc0(sizeof(int64) * n);
+	open_l = palloc0(sizeof(int64) * n);
+	open_e = palloc0(sizeof(int64) * n);
+	open_s = palloc0(sizeof(int64) * n);
 
 	/* linear: an old entity reached a new stage iff it reached the next old one */
 	{
@@ -309,6 +317,7 @@ summary_normalize(Summary *s, const FunnelDef *def)
 			{
 				carry = st ? st->reached : 0;
 				drop_l[i] = st ? st->drop[POL_LINEAR] : 0;
+				open_l[i] = st ? st->open_drop[POL_LINEAR] : 0;
 			}
 			reached[i] = carry;
 		}
@@ -323,9 +332,23 @@ summary_normalize(Summary *s, const FunnelDef *def)
 
 		strict[open[p]] = st ? st->strict : 0;
 		if (fpos < def->n_open && p == fpos - 1)
-			drop_s[open[p]] = strict[open[p]];	/* nobody entered the next stage */
+		{
+			int			q;
+
+			/* nobody entered the next stage: every prefix reaching it ends here */
+			drop_s[open[p]] = strict[open[p]];
+			for (q = p; q < def->n_open; q++)
+			{
+				SumStage   *o = is_new[open[q]] ? NULL : find_slot(s, def->stages[open[q]].label_oid);
+
+				open_s[open[p]] += o ? o->open_drop[POL_STRICT] : 0;
+			}
+		}
 		else
+		{
 			drop_s[open[p]] = st ? st->drop[POL_STRICT] : 0;
+			open_s[open[p]] = st ? st->open_drop[POL_STRICT] : 0;
+		}
 	}
 
 	/* entered: the next open stage changed only where a new one now follows */
@@ -351,9 +374,16 @@ summary_normalize(Summary *s, const FunnelDef *def)
 			}
 		new_next = p + 1 < def->n_open ? def->stages[open[p + 1]].label_oid : InvalidOid;
 		if (new_next == old_next)
+		{
 			drop_e[i] = st ? st->drop[POL_ENTERED] : 0;
+			open_e[i] = st ? st->open_drop[POL_ENTERED] : 0;
+		}
 		else
-			drop_e[i] = st ? st->entered : 0;	/* the next stage is new: nobody entered it */
+		{
+			/* the next stage is new: nobody entered it */
+			drop_e[i] = st ? st->entered : 0;
+			open_e[i] = st ? st->current_open : 0;
+		}
 	}
 
 	for (p = 0; p < def->n_open; p++)
@@ -365,7 +395,7 @@ summary_normalize(Summary *s, const FunnelDef *def)
 			continue;
 		st = find_slot(s, def->stages[i].label_oid);
 		if (st == NULL && reached[i] == 0 && strict[i] == 0 && drop_l[i] == 0 &&
-			drop_e[i] == 0 && drop_s[i] == 0)
+			drop_e[i] == 0 && drop_s[i] == 0 && open_s[i] == 0)
 			continue;
 		if (st == NULL)
 			st = slot_for(s, def->stages[i].label_oid);
@@ -374,6 +404,9 @@ summary_normalize(Summary *s, const FunnelDef *def)
 		st->drop[POL_LINEAR] = drop_l[i];
 		st->drop[POL_ENTERED] = drop_e[i];
 		st->drop[POL_STRICT] = drop_s[i];
+		st->open_drop[POL_LINEAR] = open_l[i];
+		st->open_drop[POL_ENTERED] = open_e[i];
+		st->open_drop[POL_STRICT] = open_s[i];
 	}
 	summary_set_def(s, def);
 	pfree(is_new);
@@ -383,6 +416,9 @@ summary_normalize(Summary *s, const FunnelDef *def)
 	pfree(drop_l);
 	pfree(drop_e);
 	pfree(drop_s);
+	pfree(open_l);
+	pfree(open_e);
+	pfree(open_s);
 }
 
 /* The summary's counts under the funnel's current definition. */
@@ -442,7 +478,11 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 		add_count(&d->reached, o->reached);
 		add_count(&d->strict, o->strict);
 		for (k = 0; k < 3; k++)
+		{
 			add_count(&d->drop[k], o->drop[k]);
+			add_count(&d->open_drop[k], o->open_drop[k]);
+		}
+		add_count(&d->current_open, o->current_open);
 		funnel_qs_check(qs_merge(&d->time, &o->time), "times in stage");
 	}
 	funnel_qs_check(qs_merge(&dst->cycle, &src->cycle), "cycle lengths");
@@ -501,6 +541,9 @@ summary_write(StringInfo buf, Summary *s)
 		wire_put_i64(buf, st->strict);
 		for (k = 0; k < 3; k++)
 			wire_put_i64(buf, st->drop[k]);
+		for (k = 0; k < 3; k++)
+			wire_put_i64(buf, st->open_drop[k]);
+		wire_put_i64(buf, st->current_open);
 		qs_wire_write(buf, &st->time);
 	}
 	qs_wire_write(buf, &s->cycle);
@@ -564,8 +607,11 @@ summary_validate(Summary *s, bool binary)
 			st->entered > s->entities || st->reached > s->entities || st->strict > s->entities)
 			problem = "stage counts are inconsistent";
 		for (k = 0; k < 3 && problem == NULL; k++)
-			if (st->drop[k] < 0 || st->drop[k] > s->entities)
+			if (st->drop[k] < 0 || st->drop[k] > s->entities ||
+				st->open_drop[k] < 0 || st->open_drop[k] > st->drop[k])
 				problem = "drop-off counts are inconsistent";
+		if (problem == NULL && (st->current_open < 0 || st->current_open > st->entered))
+			problem = "in-progress counts are inconsistent";
 		if (problem == NULL && qs_count(&st->time) > 0 && qs_min(&st->time) < 0)
 			problem = "negative time in stage";
 	}
@@ -659,6 +705,12 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		st->strict = wire_get_i64(&r, "strict");
 		for (k = 0; k < 3; k++)
 			st->drop[k] = wire_get_i64(&r, "drop-off");
+		if (version >= 2)
+		{
+			for (k = 0; k < 3; k++)
+				st->open_drop[k] = wire_get_i64(&r, "in progress");
+			st->current_open = wire_get_i64(&r, "current");
+		}
 		qs_free(&st->time);
 		qs_wire_read(&r, &st->time, s->cxt);
 	}
@@ -763,8 +815,10 @@ summary_out(PG_FUNCTION_ARGS)
 		append_json_string(&buf, funnel_label_name(st->label));
 		appendStringInfo(&buf, ",\"entered\":" INT64_FORMAT ",\"reached\":" INT64_FORMAT
 						 ",\"strict\":" INT64_FORMAT ",\"drop\":[" INT64_FORMAT "," INT64_FORMAT "," INT64_FORMAT
-						 "],\"time\":",
-						 st->entered, st->reached, st->strict, st->drop[0], st->drop[1], st->drop[2]);
+						 "],\"open_drop\":[" INT64_FORMAT "," INT64_FORMAT "," INT64_FORMAT
+						 "],\"current_open\":" INT64_FORMAT ",\"time\":",
+						 st->entered, st->reached, st->strict, st->drop[0], st->drop[1], st->drop[2],
+						 st->open_drop[0], st->open_drop[1], st->open_drop[2], st->current_open);
 		qs_json_write(&buf, &st->time);
 		appendStringInfoChar(&buf, '}');
 	}
@@ -857,6 +911,15 @@ summary_in(PG_FUNCTION_ARGS)
 			jin_bad(SUMMARY_TYPE, "\"drop\" must be [linear, entered, strict]");
 		for (k = 0; k < 3; k++)
 			st->drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "drop");
+		if (version >= 2)
+		{
+			drop = jin_array(jin_get(e, "open_drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "open_drop");
+			if (jin_len(drop) != 3)
+				jin_bad(SUMMARY_TYPE, "\"open_drop\" must be [linear, entered, strict]");
+			for (k = 0; k < 3; k++)
+				st->open_drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "open_drop");
+			st->current_open = jin_int64(jin_get(e, "current_open", true, SUMMARY_TYPE), SUMMARY_TYPE, "current_open");
+		}
 		qs_free(&st->time);
 		qs_json_read(jin_get(e, "time", true, SUMMARY_TYPE), &st->time, s->cxt, SUMMARY_TYPE, "time");
 	}
@@ -910,6 +973,8 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	FunnelDef  *def;
 	JourneyFacts f;
 	bool		won;
+	bool		still_open;
+	int			current;
 	int			i;
 
 	if (j->n == 0)
@@ -926,6 +991,10 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	def = f.def;				/* f.entries is sized from it */
 	summary_normalize(s, def);	/* the state's counts under this definition */
 	won = f.outcome == FUNNEL_WON;
+	still_open = f.outcome == FUNNEL_OPEN;
+	current = f.event_stage[j->n - 1];
+	if (still_open)
+		slot_for(s, def->stages[current].label_oid)->current_open++;
 	add_count(&s->entities, 1);
 	if (won)
 		add_count(&s->won, 1);
@@ -962,10 +1031,16 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 
 			/* linear: the entity stops at its furthest open stage unless won */
 			if (st->open_index == f.furthest_open && !won)
+			{
 				slot->drop[POL_LINEAR]++;
+				slot->open_drop[POL_LINEAR] += still_open;
+			}
 			/* strict: stops before its first skipped stage (after all of them: unless won) */
 			if (strict && st->open_index == f.strict_prefix - 1 && !(last && won))
+			{
 				slot->drop[POL_STRICT]++;
+				slot->open_drop[POL_STRICT] += still_open;
+			}
 			/* entered: entered this stage but not the next step */
 			if (entered)
 			{
@@ -986,7 +1061,11 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 						}
 				}
 				if (!next)
+				{
 					slot->drop[POL_ENTERED]++;
+					/* still open and here now: in progress, not dropped */
+					slot->open_drop[POL_ENTERED] += still_open && i == current;
+				}
 			}
 		}
 	}
@@ -1197,8 +1276,8 @@ summary_stage_report(PG_FUNCTION_ARGS)
 		FunnelStage *fs = &def->stages[i];
 		SumStage   *st = find_slot(s, fs->label_oid);
 		int64		reached = counted(st, policy);
-		Datum		values[8];
-		bool		nulls[8] = {false};
+		Datum		values[9];
+		bool		nulls[9] = {false};
 		Interval   *median = st ? funnel_duration_quantile(&st->time, 0.5) : NULL;
 		int64		base;
 
@@ -1224,9 +1303,16 @@ summary_stage_report(PG_FUNCTION_ARGS)
 		else
 			nulls[5] = true;
 		if (fs->outcome == FUNNEL_OPEN)
-			values[6] = Int64GetDatum(st ? st->drop[policy] : 0);
+		{
+			/* left without converting; the entities still open are in progress */
+			values[6] = Int64GetDatum(st ? st->drop[policy] - st->open_drop[policy] : 0);
+			values[8] = Int64GetDatum(st ? st->open_drop[policy] : 0);
+		}
 		else
+		{
 			nulls[6] = true;
+			nulls[8] = true;
+		}
 		if (median)
 			values[7] = IntervalPGetDatum(median);
 		else
