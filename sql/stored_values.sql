@@ -325,3 +325,68 @@ FROM (VALUES (timestamptz '2024-01-01', true, false)) v(ts, c1, c2);
 SELECT funnel.sequence_match('(?1)(?t>18446744073710)(?2)', ts, c1, c2)
 FROM (VALUES (1::bigint, true, false)) v(ts, c1, c2);
 SELECT '{"version": 1, "kind": "sequence", "clock": "bigint", "pattern": "(?1)(?t>18446744073710)(?2)", "conditions": 2, "events": [[0, 1]]}'::funnel.events::text;
+
+------------------------------------------------------------------------------
+-- 5. Every value the output writes re-enters; absurd values are refused
+------------------------------------------------------------------------------
+-- Extreme doubles in pipelines: subnormal amounts (the text output writes
+-- 1e-310; input used to refuse it as "must be a finite float8" while binary
+-- input took it, so a plain dump could not be restored), the smallest
+-- subnormal, the largest double, and sketches of them.  Text and binary
+-- (COPY ... FORMAT binary) both read back what the output wrote.
+CREATE TABLE sv_x (name text, p funnel.pipeline);
+INSERT INTO sv_x
+SELECT 'subnormal amount', funnel.pipeline('closed_won'::funnel.sales_stage, 1e-310, NULL, NULL)
+UNION ALL SELECT 'smallest subnormal', funnel.pipeline('closed_won'::funnel.sales_stage, 5e-324, NULL, NULL)
+UNION ALL SELECT 'largest double', funnel.pipeline('closed_won'::funnel.sales_stage, 1.7976931348623157e308, NULL, NULL)
+UNION ALL SELECT 'sketch of extremes', funnel.pipeline('closed_won'::funnel.sales_stage,
+                  CASE g % 3 WHEN 0 THEN 1e-310 WHEN 1 THEN 1e300 ELSE g END, NULL, NULL)
+          FROM generate_series(1, 2000) g
+UNION ALL SELECT 'longest cycle', funnel.pipeline('closed_won'::funnel.sales_stage, 1,
+                  timestamptz '4713-01-01 BC', timestamptz '280000-01-01');
+SELECT name, pg_temp.try(format('SELECT %L::funnel.pipeline', p::text)) AS text_input,
+       p::text::funnel.pipeline::text = p::text AS text_same
+FROM sv_x ORDER BY name;
+SELECT pg_temp.try(format('COPY sv_x TO %L WITH (FORMAT binary)',
+                          '/tmp/funnel_' || current_database() || '_stored_values.copy')) AS copy_out;
+CREATE TABLE sv_x_bin (LIKE sv_x);
+SELECT pg_temp.try(format('COPY sv_x_bin FROM %L WITH (FORMAT binary)',
+                          '/tmp/funnel_' || current_database() || '_stored_values.copy')) AS copy_in;
+SELECT s.name, b.p::text = s.p::text AS binary_same,
+       funnel.deal_size_quantile(b.p, 0.5) = funnel.deal_size_quantile(s.p, 0.5) AS median_same
+FROM sv_x s JOIN sv_x_bin b USING (name) ORDER BY name;
+-- -0 (which the binary form can carry as the quantile) reads back as 0
+SELECT '{"version":1,"type":null,"p":-0,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline::text;
+-- a value underflowing to 0 or overflowing is refused, as float8 input does
+SELECT pg_temp.try($$SELECT '{"version":1,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":1,"values":[1e-400]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline$$) AS underflow,
+       pg_temp.try($$SELECT '{"version":1,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":1,"values":[1e309]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline$$) AS overflow;
+
+-- Cycle lengths and times in stage are microseconds of an interval: at most
+-- 2^63, whole.  A summary with a cycle of 1e308 used to be accepted (and
+-- cycle_length_quantile returned a garbage interval); a pipeline's exact
+-- cycle of 1e19 was converted to bigint before being checked.
+CREATE FUNCTION pg_temp.summary_with(path text[], v jsonb) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.try(format('SELECT funnel.cycle_length_quantile(%L::funnel.summary, 0.5)',
+        jsonb_set('{"version":1,"type":"funnel.sales_stage","entities":1,"won":1,"lost":0,"stages":[{"stage":"lead","entered":1,"reached":1,"strict":1,"drop":[0,0,0],"time":{"n":1,"values":[5]}}],"cycle":{"n":1,"values":[7]}}'::jsonb, path, v)::text)) $$;
+SELECT pg_temp.summary_with('{cycle}', '{"n":1,"values":[7]}') AS fine,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[1e308]}') AS cycle_1e308,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[9223372036854775808]}') AS cycle_2_63,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[9223372036854777856]}') AS cycle_above_2_63,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[1.5]}') AS cycle_fraction,
+       pg_temp.summary_with('{stages,0,time}', '{"n":1,"values":[1e308]}') AS time_1e308;
+CREATE FUNCTION pg_temp.pipeline_with(path text[], v jsonb) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.try(format('SELECT funnel.cycle_length_quantile(%L::funnel.pipeline, 0.5)',
+        jsonb_set('{"version":1,"type":"funnel.sales_stage","p":null,"stages":[["closed_won",1,"1:5"]],"won_cycle":[1,0,7],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":1,"values":[7]},"lost_cycles":{"n":0,"values":[]}}'::jsonb, path, v)::text)) $$;
+SELECT pg_temp.pipeline_with('{won_cycles}', '{"n":1,"values":[7]}') AS fine,
+       pg_temp.pipeline_with('{won_cycles}', '{"n":1,"values":[1e19]}') AS cycle_1e19,
+       pg_temp.pipeline_with('{won_cycles}', '{"n":1,"values":[1e308]}') AS cycle_1e308;
+-- no stages at all
+SELECT '{"version":1,"type":"funnel.sales_stage","p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline::text;
+
+-- Malformed text input of every state type is 22P02, also when the JSON
+-- parser would say 22003 (a number too large for numeric) or 22P05 (an
+-- escape it cannot convert)
+SELECT t, pg_temp.try(format('SELECT %L::%s', '{"version":1e1000000}', t)) AS huge_number,
+       pg_temp.try(format('SELECT %L::%s', '{"version":"\u0000"}', t)) AS nul_escape,
+       pg_temp.try(format('SELECT %L::%s', '{"version":', t)) AS truncated
+FROM unnest(ARRAY['funnel.pipeline', 'funnel.summary', 'funnel.journey', 'funnel.events', 'funnel.conversion']) t;

@@ -260,7 +260,8 @@ canonical_slots(Pipeline *p)
 {
 	PipeStage  *sorted = palloc(sizeof(PipeStage) * Max(p->nslots, 1));
 
-	memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
+	if (p->nslots > 0)			/* (slots is NULL while there are none) */
+		memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
 	if (p->nslots > 1)
 		qsort(sorted, p->nslots, sizeof(PipeStage), pipestage_cmp);
 	return sorted;
@@ -331,8 +332,13 @@ check_cycles(const CycleSum *cs, QSketch *qs)
 		return (cs->days != 0 || cs->usecs != 0) ? "cycle sums without cycles" : NULL;
 	if (cs->usecs >= (int128) cs->count * USECS_PER_DAY || cs->days > (int128) cs->count * MAX_CYCLE_DAYS)
 		return "cycle sums out of range";
-	if (qs_min(qs) < 0)
-		return "negative cycle length";
+	/* each value in [0, 2^63] and whole: the cast below is defined */
+	{
+		const char *problem = funnel_duration_sketch_problem(qs, "cycle length");
+
+		if (problem != NULL)
+			return problem;
+	}
 	total = cs->days * USECS_PER_DAY + cs->usecs;
 	if (qs_is_exact(qs))
 	{
@@ -342,13 +348,7 @@ check_cycles(const CycleSum *cs, QSketch *qs)
 
 		qs_get_parts(qs, &parts);
 		for (i = 0; i < parts.nvalues; i++)
-		{
-			int64		us = (int64) parts.values[i];
-
-			if ((double) us != parts.values[i])
-				return "a cycle length is not a whole number of microseconds";
-			sum += us;
-		}
+			sum += parts.values[i] >= 9223372036854775807.0 ? (int128) PG_INT64_MAX + 1 : (int128) (int64) parts.values[i];
 		if (sum != total)
 			return "cycle sums disagree with the cycle lengths";
 	}
@@ -449,6 +449,8 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 		wire_bad(&r, "unknown format version");
 	p->stage_type = wire_get_u32(&r, "stage type");
 	p->p = wire_get_f64(&r, "quantile");
+	if (p->p == 0)
+		p->p = 0;				/* -0 is 0, as the text form reads it */
 	n = wire_get_u32(&r, "stage count");
 	if (n > FUNNEL_MAX_STAGES)
 		wire_bad(&r, "too many stages");
