@@ -390,3 +390,89 @@ SELECT t, pg_temp.try(format('SELECT %L::%s', '{"version":1e1000000}', t)) AS hu
        pg_temp.try(format('SELECT %L::%s', '{"version":"\u0000"}', t)) AS nul_escape,
        pg_temp.try(format('SELECT %L::%s', '{"version":', t)) AS truncated
 FROM unnest(ARRAY['funnel.pipeline', 'funnel.summary', 'funnel.journey', 'funnel.events', 'funnel.conversion']) t;
+
+------------------------------------------------------------------------------
+-- 6. Aggregate paths that keep expanded states in a shared arena
+------------------------------------------------------------------------------
+-- funnel.pipeline and funnel.summary states live in one memory context per
+-- aggregate context, found through a registry that no caller's fn_extra
+-- holds (src/arena.c).  The same answers whatever the plan: sorted groups,
+-- hash aggregation with many groups spilling to disk (work_mem 64kB),
+-- grouping sets (one aggregate context each), window aggregates (contexts
+-- reset per partition), parallel workers.
+CREATE TABLE sv_deals AS
+SELECT g AS id, g % 3000 AS grp, g % 7 AS region,
+       (ARRAY['lead', 'proposal', 'closed_won', 'closed_lost'])[1 + g % 4]::funnel.sales_stage AS stage,
+       (g * 37 % 1000)::numeric AS amount, timestamptz '2024-01-01' + g * interval '1 minute' AS created,
+       timestamptz '2024-02-01' + g * interval '7 minutes' AS closed
+FROM generate_series(1, 60000) g;
+ANALYZE sv_deals;
+CREATE FUNCTION pg_temp.pipelines(key text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+    EXECUTE format('SELECT md5(string_agg(k || %L || p::text, %L ORDER BY k)) FROM (SELECT %s AS k, funnel.pipeline(stage, amount, created, closed) AS p FROM sv_deals GROUP BY %s) s',
+                   ':', ';', key, key) INTO r;
+    RETURN r;
+END
+$$;
+SET enable_hashagg = off;
+SELECT pg_temp.pipelines('grp') AS sorted_groups \gset
+RESET enable_hashagg;
+SET enable_sort = off;
+SET work_mem = '64kB';
+EXPLAIN (COSTS OFF) SELECT grp, funnel.pipeline(stage, amount, created, closed) FROM sv_deals GROUP BY grp;
+SELECT pg_temp.pipelines('grp') = :'sorted_groups' AS hash_spilled_same;
+RESET work_mem;
+SELECT pg_temp.pipelines('grp') = :'sorted_groups' AS hash_same;
+RESET enable_sort;
+-- grouping sets: each set's states in its own aggregate context
+SELECT md5(string_agg(coalesce(grp::text, '-') || '/' || coalesce(region::text, '-') || ':' || p::text, ';' ORDER BY grp, region)) =
+       md5((SELECT string_agg(k, ';' ORDER BY g, r) FROM (
+            SELECT grp AS g, NULL::int AS r, grp || '/-:' || funnel.pipeline(stage, amount, created, closed)::text AS k FROM sv_deals WHERE grp < 10 GROUP BY grp
+            UNION ALL
+            SELECT NULL, region, '-/' || region || ':' || funnel.pipeline(stage, amount, created, closed)::text FROM sv_deals WHERE grp < 10 GROUP BY region) x))
+       AS grouping_sets_same
+FROM (SELECT grp, region, funnel.pipeline(stage, amount, created, closed) AS p
+      FROM sv_deals WHERE grp < 10 GROUP BY GROUPING SETS ((grp), (region))) s;
+-- window aggregates: a whole partition, and a running total at its last row
+SELECT count(*) FILTER (WHERE w::text = g::text) AS partition_same,
+       count(*) FILTER (WHERE r::text = g::text) AS running_same, count(*) AS groups
+FROM (SELECT DISTINCT ON (grp) grp,
+             funnel.pipeline(stage, amount, created, closed) OVER (PARTITION BY grp) AS w,
+             funnel.pipeline(stage, amount, created, closed) OVER (PARTITION BY grp ORDER BY id) AS r
+      FROM sv_deals WHERE grp < 300 ORDER BY grp, id DESC) x
+JOIN (SELECT grp, funnel.pipeline(stage, amount, created, closed) AS g FROM sv_deals WHERE grp < 300 GROUP BY grp) y USING (grp);
+-- summaries of journeys, hash-aggregated with spilling, against sorted
+CREATE TABLE sv_hist AS
+SELECT g % 5000 AS entity, g % 50 AS cohort,
+       (ARRAY['lead', 'qualified', 'proposal', 'closed_won'])[1 + (g / 5000) % 4]::funnel.sales_stage AS stage,
+       timestamptz '2024-01-01' + g * interval '1 minute' AS at
+FROM generate_series(1, 40000) g;
+CREATE FUNCTION pg_temp.summaries() RETURNS text LANGUAGE sql AS $$
+    SELECT md5(string_agg(cohort || ':' || s::text, ';' ORDER BY cohort))
+    FROM (SELECT cohort, funnel.summary(j) AS s
+          FROM (SELECT entity, entity % 50 AS cohort, funnel.journey(stage, at) AS j FROM sv_hist GROUP BY entity) x
+          GROUP BY cohort) y $$;
+SET enable_hashagg = off;
+SELECT pg_temp.summaries() AS sorted_summaries \gset
+RESET enable_hashagg;
+SET enable_sort = off;
+SET work_mem = '64kB';
+SELECT pg_temp.summaries() = :'sorted_summaries' AS summaries_hash_spilled_same;
+RESET work_mem;
+RESET enable_sort;
+-- parallel: partial states made by workers, combined by the leader
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT grp, funnel.pipeline(stage, amount, created, closed) FROM sv_deals GROUP BY grp;
+SELECT pg_temp.pipelines('grp') = :'sorted_groups' AS parallel_same;
+SELECT pg_temp.pipelines('region') = (SELECT md5(string_agg(region || ':' || p::text, ';' ORDER BY region))
+        FROM (SELECT region, funnel.pipeline(stage, amount, created, closed) AS p FROM sv_deals GROUP BY region) s)
+       AS parallel_few_groups_same;
+SELECT pg_temp.summaries() = :'sorted_summaries' AS parallel_summaries_same;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;

@@ -500,7 +500,6 @@ pipeline_get(Datum d, MemoryContext cxt)
 }
 
 static FunnelDefCache *defcache_of(FunctionCallInfo fcinfo);
-static StateArenas *arenas_of(FunctionCallInfo fcinfo);
 
 /*
  * The transition state, writable: our read-write expanded object, or a new
@@ -517,13 +516,13 @@ pipeline_state(FunctionCallInfo fcinfo, const char *fname)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", fname)));
 	if (PG_ARGISNULL(0))
-		return pipeline_create(funnel_state_arena(arenas_of(fcinfo), aggcxt));
+		return pipeline_create(funnel_state_arena(aggcxt));
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
 		DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
 		return (Pipeline *) DatumGetEOHP(d);
 	{
-		Pipeline   *p = pipeline_create(funnel_state_arena(arenas_of(fcinfo), aggcxt));
+		Pipeline   *p = pipeline_create(funnel_state_arena(aggcxt));
 
 		pipeline_merge(p, pipeline_get(d, CurrentMemoryContext));
 		return p;
@@ -747,7 +746,6 @@ pipeline_recv(PG_FUNCTION_ARGS)
 typedef struct PipeFnCache
 {
 	FunnelDefCache defcache;
-	StateArenas arenas;
 	Oid			argtype;		/* the stage argument's declared type, once known */
 } PipeFnCache;
 
@@ -765,11 +763,6 @@ defcache_of(FunctionCallInfo fcinfo)
 	return &fncache_of(fcinfo)->defcache;
 }
 
-static StateArenas *
-arenas_of(FunctionCallInfo fcinfo)
-{
-	return &fncache_of(fcinfo)->arenas;
-}
 
 static void
 add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz closed)

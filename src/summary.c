@@ -373,7 +373,6 @@ summary_get(Datum d, MemoryContext cxt)
 typedef struct SumFnCache
 {
 	FunnelDefCache defcache;
-	StateArenas arenas;
 } SumFnCache;
 
 static SumFnCache *
@@ -396,12 +395,12 @@ summary_state(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("funnel.summary called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
-		return summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
+		return summary_create(funnel_state_arena(aggcxt));
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
 		DatumGetEOHP(d)->eoh_methods == &summary_methods)
 		return (Summary *) DatumGetEOHP(d);
-	s = summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
+	s = summary_create(funnel_state_arena(aggcxt));
 	summary_merge(s, summary_get(d, CurrentMemoryContext));
 	return s;
 }
