@@ -74,10 +74,63 @@ static const struct
 
 #define WF_MODE_HINT "Modes are strict_deduplication, strict_order, strict_increase, strict_once and allow_reentry (with strict_order), separated by commas."
 
+/*
+ * The header of an uncompressed, in-line state with a 4-byte header, checked
+ * against the value's size before anything else is read: the pattern and
+ * the n rows then lie inside the value.
+ */
+static Events *
+events_checked(struct varlena *v)
+{
+	Events	   *e = (Events *) v;
+
+	Assert(VARATT_IS_4B_U(v));
+	if (VARSIZE(v) < offsetof(Events, data) ||
+		e->version != EVENTS_VERSION ||
+		(e->kind != EVENTS_KIND_FUNNEL && e->kind != EVENTS_KIND_SEQUENCE) ||
+		e->clock < EVENTS_CLOCK_TIMESTAMPTZ || e->clock > EVENTS_CLOCK_BIGINT ||
+		e->nconds < 1 || e->nconds > EVENTS_MAX_CONDITIONS ||
+		e->n < 0 || e->cap < e->n ||
+		VARSIZE(v) != EVENTS_SIZE(e->patlen, e->cap))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupted %s value", EVENTS_TYPE)));
+	return e;
+}
+
+/*
+ * A state to read: detoasted (a value read from a table may be compressed,
+ * stored out of line or have a 1-byte header; PG_DETOAST_DATUM then makes a
+ * plain copy) and its header checked against its size.  The result may
+ * point into a shared buffer: never written to.
+ */
 Events *
 events_from_datum(Datum d)
 {
-	return (Events *) PG_DETOAST_DATUM(d);
+	return events_checked(PG_DETOAST_DATUM(d));
+}
+
+/*
+ * The state argument (argument 0, not NULL) of the transition and combine
+ * functions, to append to in place.  Under nodeAgg or nodeWindowAgg (the
+ * callers have checked AggCheckCallContext) the transition value is the
+ * aggregate's own copy in its memory context -- they copy every new
+ * pass-by-reference state and initial condition there -- but not
+ * necessarily one this file made: a user's aggregate may use another
+ * function beside ours (a moving-aggregate inverse function, say) that
+ * returns a value read from a table, compressed or with a 1-byte header.
+ * Only a plain in-line value is used in place, after its header is checked;
+ * any other form is detoasted into a new copy, which the caller appends to
+ * and returns (nodeAgg then copies it into its context and frees the old).
+ */
+static Events *
+events_state_arg(FunctionCallInfo fcinfo)
+{
+	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
+
+	if (VARATT_IS_4B_U(v))
+		return events_checked(v);
+	return events_checked(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
 }
 
 static Events *
@@ -668,7 +721,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		e = (Events *) PG_GETARG_POINTER(0);
+		e = events_state_arg(fcinfo);
 		check_state(e, EVENTS_KIND_FUNNEL, c->clock, c->fn);
 		if (e->window != window || e->mode != mode)
 			ereport(ERROR,
@@ -725,7 +778,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a sequence pattern can be at most %d bytes long", EVENTS_MAX_PATTERN)));
-		sequence_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->nconds);
+		sequence_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->nconds, c->clock);
 		if (c->param)
 			pfree(c->param);
 		c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(pat));
@@ -751,7 +804,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		e = (Events *) PG_GETARG_POINTER(0);
+		e = events_state_arg(fcinfo);
 		check_state(e, EVENTS_KIND_SEQUENCE, c->clock, c->fn);
 		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
 			ereport(ERROR,
@@ -801,7 +854,7 @@ events_combine(PG_FUNCTION_ARGS)
 	b = events_from_datum(PG_GETARG_DATUM(1));
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(b);	/* nodeAgg copies it into its context */
-	a = (Events *) PG_GETARG_POINTER(0);
+	a = events_state_arg(fcinfo);
 	check_compatible(a, b);
 	if (b->n == 0)
 		PG_RETURN_POINTER(a);
@@ -907,9 +960,7 @@ events_final_arg(FunctionCallInfo fcinfo, int kind, const char *fn)
 	if (PG_ARGISNULL(0))
 		return NULL;
 	d = PG_GETARG_DATUM(0);
-	e = (Events *) DatumGetPointer(d);
-	if (VARATT_IS_EXTENDED(e))
-		e = events_from_datum(d);
+	e = events_from_datum(d);
 	if (e->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -973,7 +1024,7 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 		if (e->mode != 0 || e->window != 0)
 			bad(arg, "a sequence state has no window or mode");
 		/* a bad stored pattern is bad input (22P02/22P03), not a bad argument */
-		problem = sequence_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds);
+		problem = sequence_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds, e->clock);
 		if (problem)
 			bad(arg, problem);
 	}

@@ -62,18 +62,59 @@ journey_alloc(MemoryContext cxt, Oid stage_type, int cap)
 	return j;
 }
 
-/* A stored journey (detoasted), checked for the invariants of a sorted value. */
-Journey *
-journey_from_datum(Datum d)
+/*
+ * The header of an uncompressed, in-line journey with a 4-byte header, checked
+ * against the value's size before anything else is read: the fields read
+ * later (n events at ev[]) then lie inside the value.
+ */
+static Journey *
+journey_checked(struct varlena *v)
 {
-	Journey    *j = (Journey *) PG_DETOAST_DATUM(d);
+	Journey    *j = (Journey *) v;
 
-	if (j->version != JOURNEY_VERSION || j->n < 0 || j->cap < j->n ||
+	Assert(VARATT_IS_4B_U(v));
+	if (VARSIZE(v) < offsetof(Journey, ev) ||
+		j->version != JOURNEY_VERSION || j->n < 0 || j->cap < j->n ||
 		VARSIZE(j) != JOURNEY_SIZE(j->cap))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupted %s value", JOURNEY_TYPE)));
 	return j;
+}
+
+/*
+ * A journey argument to read: detoasted (a value read from a table may be
+ * compressed, stored out of line or have a 1-byte header; PG_DETOAST_DATUM
+ * then makes a plain copy) and its header checked against its size.  Never
+ * written to: it may point into a shared buffer.
+ */
+Journey *
+journey_from_datum(Datum d)
+{
+	return journey_checked(PG_DETOAST_DATUM(d));
+}
+
+/*
+ * The state argument (argument 0, not NULL) of the transition and combine
+ * functions, to append to in place.  Under nodeAgg or nodeWindowAgg (the
+ * callers have checked AggCheckCallContext) the transition value is the
+ * aggregate's own copy in its memory context -- nodeAgg and nodeWindowAgg
+ * copy every new pass-by-reference state and initial condition there -- but
+ * not necessarily one this file made: a user's aggregate may use another
+ * function beside ours (a moving-aggregate inverse function, say) that
+ * returns a value read from a table, compressed or with a 1-byte header.
+ * Only a plain in-line value is used in place, after its header is checked;
+ * any other form is detoasted into a new copy, which the caller appends to
+ * and returns (nodeAgg then copies it into its context and frees the old).
+ */
+static Journey *
+journey_state_arg(FunctionCallInfo fcinfo)
+{
+	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
+
+	if (VARATT_IS_4B_U(v))
+		return journey_checked(v);
+	return journey_checked(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
 }
 
 StaticAssertDecl(JOURNEY_SIZE(JOURNEY_MAX_EVENTS) <= MaxAllocSize &&
@@ -286,7 +327,7 @@ journey_transfn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		j = (Journey *) PG_GETARG_POINTER(0);
+		j = journey_state_arg(fcinfo);
 
 		/*
 		 * Only a custom aggregate's initcond can give a state of another
@@ -347,7 +388,7 @@ journey_combine(PG_FUNCTION_ARGS)
 		r->n = b->n;
 		PG_RETURN_POINTER(r);
 	}
-	a = (Journey *) PG_GETARG_POINTER(0);
+	a = journey_state_arg(fcinfo);
 	if (a->stage_type != b->stage_type)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -372,7 +413,8 @@ journey_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(journey_normalize((Journey *) PG_GETARG_POINTER(0), &fncache(fcinfo)->defcache));
+	/* called directly, the argument may be any stored journey (it is only read) */
+	PG_RETURN_POINTER(journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache));
 }
 
 /* ------------------------------------------------------------------------

@@ -155,7 +155,7 @@ typedef struct SeqSyntax
 {
 	char	   *msg;			/* "invalid sequence pattern at position N: ..." */
 	char	   *detail;
-	const char *hint;
+	const char *hint;			/* or NULL */
 } SeqSyntax;
 
 /* a syntax error at the 0-based position at, showing the pattern; returns -1 */
@@ -189,7 +189,7 @@ seq_raise(const SeqSyntax *err)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s", err->msg),
 			 errdetail("%s", err->detail),
-			 errhint("%s", err->hint)));
+			 err->hint ? errhint("%s", err->hint) : 0));
 }
 
 /* what seq_number found */
@@ -231,7 +231,7 @@ seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
  * number of actions, the implicit leading .* included, or -1 with *err set.
  */
 static int
-seq_parse(const char *p, int len, int nconds, SeqAction *acts, SeqSyntax *err)
+seq_parse(const char *p, int len, int nconds, int clock, SeqAction *acts, SeqSyntax *err)
 {
 	int			i = 0;
 	int			nact = 1;
@@ -278,6 +278,16 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts, SeqSyntax *err)
 					return seq_syntax_error(err, p, len, digits, "number out of range", false);
 				if (SEQ_IS_TIME(prev))
 					return seq_syntax_error(err, p, len, start, "a time condition cannot follow another time condition", false);
+				/* timestamp clocks: N seconds must fit in 64 bits as microseconds */
+				if (clock != EVENTS_CLOCK_BIGINT && v > PG_UINT64_MAX / USECS_PER_SEC)
+				{
+					err->msg = psprintf("invalid sequence pattern at position %d: " UINT64_FORMAT " seconds is out of range",
+										start + 1, v);
+					err->detail = psprintf("The pattern is \"%s\"; a time condition on a timestamp clock can be at most "
+										   UINT64_FORMAT " seconds.", pnstrdup(p, len), PG_UINT64_MAX / USECS_PER_SEC);
+					err->hint = NULL;
+					return -1;
+				}
 				a.n = v;
 				a.shift = prev == SEQ_STAR ? 0 : 1;
 			}
@@ -323,20 +333,20 @@ seq_parse(const char *p, int len, int nconds, SeqAction *acts, SeqSyntax *err)
 }
 
 void
-sequence_pattern_check(const char *pattern, int len, int nconds)
+sequence_pattern_check(const char *pattern, int len, int nconds, int clock)
 {
 	SeqSyntax	err;
 
-	if (seq_parse(pattern, len, nconds, NULL, &err) < 0)
+	if (seq_parse(pattern, len, nconds, clock, NULL, &err) < 0)
 		seq_raise(&err);
 }
 
 const char *
-sequence_pattern_problem(const char *pattern, int len, int nconds)
+sequence_pattern_problem(const char *pattern, int len, int nconds, int clock)
 {
 	SeqSyntax	err;
 
-	if (seq_parse(pattern, len, nconds, NULL, &err) < 0)
+	if (seq_parse(pattern, len, nconds, clock, NULL, &err) < 0)
 		return err.msg;
 	return NULL;
 }
@@ -366,34 +376,24 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 		memcmp(c->text, p, len) == 0)
 		return c;
 
-	/* parse and convert the times to clock units before touching the cache */
-	nact = seq_parse(p, len, e->nconds, NULL, &err);
+	/*
+	 * Parse (the parser refuses a time condition too long for the clock, so
+	 * the conversion below cannot overflow) and convert the times to clock
+	 * units before touching the cache: an error leaves the cache as it was.
+	 */
+	nact = seq_parse(p, len, e->nconds, e->clock, NULL, &err);
 	if (nact < 0)
 		seq_raise(&err);
 	acts = MemoryContextAlloc(mcxt, sizeof(SeqAction) * nact);
-	(void) seq_parse(p, len, e->nconds, acts, &err);
+	(void) seq_parse(p, len, e->nconds, e->clock, acts, &err);
 	for (a = 0; a < nact; a++)
 	{
 		SeqAction  *x = &acts[a];
 
 		if (!SEQ_IS_TIME(x->op))
 			continue;
-		if (e->clock == EVENTS_CLOCK_BIGINT)
-			x->span = x->n;
-		else if (x->n <= PG_UINT64_MAX / USECS_PER_SEC)
-			x->span = x->n * USECS_PER_SEC;
-		else
-		{
-			char	   *pat = pnstrdup(p, len);
-
-			pfree(acts);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid sequence pattern at position %d: " UINT64_FORMAT " seconds is out of range",
-							x->pos, x->n),
-					 errdetail("The pattern is \"%s\"; a time condition on a timestamp clock can be at most "
-							   UINT64_FORMAT " seconds.", pat, PG_UINT64_MAX / USECS_PER_SEC)));
-		}
+		Assert(e->clock == EVENTS_CLOCK_BIGINT || x->n <= PG_UINT64_MAX / USECS_PER_SEC);
+		x->span = e->clock == EVENTS_CLOCK_BIGINT ? x->n : x->n * USECS_PER_SEC;
 	}
 
 	if (c == NULL)
