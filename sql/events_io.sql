@@ -64,7 +64,8 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    SELECT '/tmp/funnel_' || current_database() || '_events_io.copy'
+    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
+    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_events_io.copy'
 $$;
 SELECT pg_temp.try(format('COPY (SELECT u, mode, st FROM eio.s) TO %L WITH (FORMAT binary)', pg_temp.copy_path())) AS copy_out;
 CREATE TABLE eio.s_bin (u int, mode text, st funnel.events);

@@ -97,10 +97,10 @@ CREATE FUNCTION pg_temp.figures(p funnel.pipeline) RETURNS text LANGUAGE sql AS 
 $$;
 -- binary COPY out and back in
 SELECT pg_temp.try(format('COPY pio_state TO %L WITH (FORMAT binary)',
-                          '/tmp/funnel_' || current_database() || '_pipeline_io.copy'));
+                          current_setting('data_directory') || '/funnel_' || current_database() || '_pipeline_io.copy'));
 CREATE TABLE pio_state_bin (LIKE pio_state);
 SELECT pg_temp.try(format('COPY pio_state_bin FROM %L WITH (FORMAT binary)',
-                          '/tmp/funnel_' || current_database() || '_pipeline_io.copy'));
+                          current_setting('data_directory') || '/funnel_' || current_database() || '_pipeline_io.copy'));
 
 SET extra_float_digits = 1;
 SELECT s.name,
@@ -323,7 +323,8 @@ $$;
 CREATE TEMP TABLE pio_recv (p funnel.pipeline);
 CREATE TEMP TABLE pio_recv_conv (c funnel.conversion);
 CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    SELECT '/tmp/funnel_' || current_database() || '_pipeline_io.copy'
+    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
+    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_pipeline_io.copy'
 $$;
 CREATE FUNCTION pg_temp.write_file(data bytea) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE lo oid := lo_from_bytea(0, data);

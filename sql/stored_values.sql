@@ -348,10 +348,10 @@ SELECT name, pg_temp.try(format('SELECT %L::funnel.pipeline', p::text)) AS text_
        p::text::funnel.pipeline::text = p::text AS text_same
 FROM sv_x ORDER BY name;
 SELECT pg_temp.try(format('COPY sv_x TO %L WITH (FORMAT binary)',
-                          '/tmp/funnel_' || current_database() || '_stored_values.copy')) AS copy_out;
+                          current_setting('data_directory') || '/funnel_' || current_database() || '_stored_values.copy')) AS copy_out;
 CREATE TABLE sv_x_bin (LIKE sv_x);
 SELECT pg_temp.try(format('COPY sv_x_bin FROM %L WITH (FORMAT binary)',
-                          '/tmp/funnel_' || current_database() || '_stored_values.copy')) AS copy_in;
+                          current_setting('data_directory') || '/funnel_' || current_database() || '_stored_values.copy')) AS copy_in;
 SELECT s.name, b.p::text = s.p::text AS binary_same,
        funnel.deal_size_quantile(b.p, 0.5) = funnel.deal_size_quantile(s.p, 0.5) AS median_same
 FROM sv_x s JOIN sv_x_bin b USING (name) ORDER BY name;
@@ -476,3 +476,26 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+
+------------------------------------------------------------------------------
+-- 7. Restore order: journeys read before their funnel is registered (pg_restore
+--    loads a schema that sorts before "funnel" ahead of the definitions)
+------------------------------------------------------------------------------
+CREATE TYPE sv_rst AS ENUM ('a', 'b', 'w', 'l');
+CREATE TABLE sv_restored (id int, j funnel.journey);
+-- not registered yet: the text form is read; ties at equal times are kept unsorted
+INSERT INTO sv_restored VALUES
+    (1, '{"version":1,"type":"public.sv_rst","events":[["a","2024-01-01 00:00:00+00"],["b","2024-01-02 00:00:00+00"]]}'),
+    (2, '{"version":1,"type":"public.sv_rst","events":[["a","2024-01-01 00:00:00+00"],["w","2024-01-03 00:00:00+00"],["b","2024-01-03 00:00:00+00"]]}');
+-- still refused: times out of order, a stage repeated, a label the enum lacks
+SELECT pg_temp.try($$SELECT '{"version":1,"type":"public.sv_rst","events":[["b","2024-01-02 00:00:00+00"],["a","2024-01-01 00:00:00+00"]]}'::funnel.journey$$);
+SELECT pg_temp.try($$SELECT '{"version":1,"type":"public.sv_rst","events":[["a","2024-01-01 00:00:00+00"],["a","2024-01-02 00:00:00+00"]]}'::funnel.journey$$);
+SELECT pg_temp.try($$SELECT '{"version":1,"type":"public.sv_rst","events":[["x","2024-01-01 00:00:00+00"]]}'::funnel.journey$$);
+-- the definitions arrive
+SELECT funnel.register_funnel('sv_rst', won => '{w}', lost => '{l}');
+-- at equal times open stages come first: journey 2 ends won
+SELECT id, funnel.path(j), funnel.outcome(j), j::text FROM sv_restored ORDER BY id;
+SELECT r.stage, r.reached, r.entered FROM funnel.stage_report((SELECT funnel.summary(j) FROM sv_restored)) r;
+DROP TABLE sv_restored;
+SELECT funnel.drop_funnel('sv_rst');
+DROP TYPE sv_rst;

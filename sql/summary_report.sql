@@ -363,10 +363,10 @@ SELECT j->'entities' AS entities, j->'won' AS won, j->'lost' AS lost,
 FROM (SELECT s::text::jsonb AS j FROM sr_state WHERE name = 'sketch') x;
 
 SELECT pg_temp.try(format('COPY sr_state TO %L WITH (FORMAT binary)',
-                          '/tmp/funnel_' || current_database() || '_summary_report.copy')) AS copy_out;
+                          current_setting('data_directory') || '/funnel_' || current_database() || '_summary_report.copy')) AS copy_out;
 CREATE TABLE sr_state_bin (LIKE sr_state);
 SELECT pg_temp.try(format('COPY sr_state_bin FROM %L WITH (FORMAT binary)',
-                          '/tmp/funnel_' || current_database() || '_summary_report.copy')) AS copy_in;
+                          current_setting('data_directory') || '/funnel_' || current_database() || '_summary_report.copy')) AS copy_in;
 SELECT s.name,
        s.s::text::funnel.summary::text = s.s::text AS text_same,
        pg_temp.figures(s.s::text::funnel.summary) = pg_temp.figures(s.s) AS text_figures_same,
@@ -521,7 +521,8 @@ $$;
 -- Binary input goes through COPY ... FROM a file WITH (FORMAT binary)
 CREATE TEMP TABLE sr_recv (s funnel.summary);
 CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    SELECT '/tmp/funnel_' || current_database() || '_summary_report.copy'
+    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
+    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_summary_report.copy'
 $$;
 CREATE FUNCTION pg_temp.write_file(data bytea) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE lo oid := lo_from_bytea(0, data);

@@ -466,14 +466,25 @@ journey_out(PG_FUNCTION_ARGS)
 static void
 check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 {
-	FunnelDef  *def;
+	FunnelDef  *def = NULL;
 	int			i;
 	int			prev = -1;
-	int		   *idx;
+	int		   *idx = NULL;
 
-	funnel_def_cached(dc, j->stage_type);
-	idx = palloc(sizeof(int) * Max(j->n, 1));
-	def = journey_stage_indexes(j, dc, idx);
+	/*
+	 * The order of events at equal times depends on which stages are
+	 * outcomes, which only the funnel's registration says.  A value read
+	 * before its funnel is registered -- a restore that loads tables of a
+	 * schema sorting before "funnel" ahead of the funnel's definition -- is
+	 * checked for everything else, and a journey with such ties is stored
+	 * as not yet sorted: every use sorts it under the definition in force.
+	 */
+	if (funnel_is_registered(j->stage_type))
+	{
+		funnel_def_cached(dc, j->stage_type);
+		idx = palloc(sizeof(int) * Max(j->n, 1));
+		def = journey_stage_indexes(j, dc, idx);
+	}
 	for (i = 0; i < j->n; i++)
 	{
 		int			pos;
@@ -481,6 +492,25 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 
 		if (TIMESTAMP_NOT_FINITE(j->ev[i].at) || !IS_VALID_TIMESTAMP(j->ev[i].at))
 			problem = "event times must be finite timestamps";
+		if (def == NULL)
+		{
+			if (problem == NULL && i > 0)
+			{
+				if (j->ev[i].at < j->ev[i - 1].at)
+					problem = "events are not in journey order (time; at equal times open stages, then outcomes, each in enum order)";
+				else if (j->ev[i].label == j->ev[i - 1].label)
+					problem = "an event repeats the stage the entity is in";
+				else if (j->ev[i].at == j->ev[i - 1].at)
+					j->flags &= ~JOURNEY_SORTED;
+			}
+			if (problem == NULL)
+				continue;
+			if (binary)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+						 errmsg("invalid %s value: %s", JOURNEY_TYPE, problem)));
+			jin_bad(JOURNEY_TYPE, problem);
+		}
 		pos = tie_rank(def, idx[i]);
 		if (problem == NULL && i > 0)
 		{
@@ -498,7 +528,15 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 					 errmsg("invalid %s value: %s", JOURNEY_TYPE, problem)));
 		jin_bad(JOURNEY_TYPE, problem);
 	}
-	pfree(idx);
+	if (idx)
+		pfree(idx);
+}
+
+/* A journey in journey order (sorted under the funnel's current definition). */
+Journey *
+journey_sorted(Journey *j, FunnelDefCache *dc)
+{
+	return journey_normalize(j, dc);
 }
 
 /*

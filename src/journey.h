@@ -72,5 +72,6 @@ typedef struct JourneyFacts
 extern Journey *journey_from_datum(Datum d);
 extern FunnelDef *journey_stage_indexes(Journey *j, FunnelDefCache *dc, int *idx);
 extern void journey_facts(Journey *j, FunnelDefCache *dc, JourneyFacts *f);
+extern Journey *journey_sorted(Journey *j, FunnelDefCache *dc);
 
 #endif							/* FUNNEL_JOURNEY_H */
