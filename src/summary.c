@@ -1259,8 +1259,10 @@ summary_stage_report(PG_FUNCTION_ARGS)
 	int64		top = -1;
 	int64		prev = -1;
 	int			i;
+	bool		with_progress;
 
 	InitMaterializedSRF(fcinfo, 0);
+	with_progress = rsinfo->setDesc->natts >= 9;
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;
 	def = funnel_def_cached(defcache_of(fcinfo), s->stage_type);
@@ -1302,8 +1304,16 @@ summary_stage_report(PG_FUNCTION_ARGS)
 			nulls[5] = true;
 		if (fs->outcome == FUNNEL_OPEN)
 		{
-			/* left without converting; the entities still open are in progress */
-			values[6] = Int64GetDatum(st ? st->drop[policy] - st->open_drop[policy] : 0);
+			/*
+			 * Left without converting; the entities still open are in
+			 * progress.  Declared by version 1.0 (no in_progress column, the
+			 * library is newer than the catalog until ALTER EXTENSION
+			 * UPDATE), drop_off keeps 1.0's meaning: both together.
+			 */
+			if (with_progress)
+				values[6] = Int64GetDatum(st ? st->drop[policy] - st->open_drop[policy] : 0);
+			else
+				values[6] = Int64GetDatum(st ? st->drop[policy] : 0);
 			values[8] = Int64GetDatum(st ? st->open_drop[policy] : 0);
 		}
 		else

@@ -125,12 +125,12 @@ same('olist: conversion_rate(mql, closed) = deals / MQLs',
 same('olist: report conversion_from_top of closed = deals / MQLs',
 	q{SELECT conversion_from_top FROM olist_s, funnel.stage_report(s) WHERE stage = 'closed'},
 	q{SELECT (SELECT count(*) FROM olist_deal)::float8 / (SELECT count(*) FROM olist_mql)::float8});
-same('olist: drop-off at mql = MQLs not ending won (no deal, or won before the first contact)',
-	q{SELECT drop_off FROM olist_s, funnel.stage_report(s) WHERE stage = 'mql'},
-	q{SELECT count(*) FROM olist_mql m LEFT JOIN olist_deal d USING (mql_id)
+same('olist: in progress at mql = MQLs not ending won (no deal, or won before the first contact); no drop-off (no lost stage)',
+	q{SELECT in_progress || ' ' || drop_off FROM olist_s, funnel.stage_report(s) WHERE stage = 'mql'},
+	q{SELECT count(*) || ' 0' FROM olist_mql m LEFT JOIN olist_deal d USING (mql_id)
 	  WHERE d.mql_id IS NULL OR d.won_date < m.first_contact_date});
-same('olist: the three policies agree on a two-stage funnel (reached, drop-off)',
-	q{SELECT string_agg(pol || ':' || r.stage || ':' || r.reached || ':' || coalesce(r.drop_off::text, '-'), ' ' ORDER BY pol, r.position)
+same('olist: the three policies agree on a two-stage funnel (reached, drop-off + in progress)',
+	q{SELECT string_agg(pol || ':' || r.stage || ':' || r.reached || ':' || coalesce((r.drop_off + r.in_progress)::text, '-'), ' ' ORDER BY pol, r.position)
 	  FROM olist_s, unnest('{entered,linear,strict}'::text[]) pol, funnel.stage_report(s, pol) r},
 	q{SELECT string_agg(pol || ':' || st || ':' || n || ':' || d, ' ' ORDER BY pol, o)
 	  FROM unnest('{entered,linear,strict}'::text[]) pol,
@@ -240,10 +240,13 @@ same('maven: linear report, reached / entered / drop-off per stage',
 	  FROM maven_s, funnel.stage_report(s)},
 	q{SELECT 'prospecting:' || count(*) FILTER (WHERE engage_date IS NOT NULL) || ':0:0'
 	         || ' engaging:' || count(*) FILTER (WHERE engage_date IS NOT NULL) || ':' || count(*) FILTER (WHERE engage_date IS NOT NULL)
-	         || ':' || count(*) FILTER (WHERE deal_stage IN ('Engaging', 'Lost'))
+	         || ':' || count(*) FILTER (WHERE deal_stage = 'Lost')
 	         || ' won:' || count(*) FILTER (WHERE deal_stage = 'Won') || ':' || count(*) FILTER (WHERE deal_stage = 'Won') || ':-'
 	         || ' lost:' || count(*) FILTER (WHERE deal_stage = 'Lost') || ':' || count(*) FILTER (WHERE deal_stage = 'Lost') || ':-'
 	  FROM maven_pipeline});
+same('maven: in progress at engaging = opportunities still Engaging (not drop-offs)',
+	q{SELECT in_progress FROM maven_s, funnel.stage_report(s) WHERE stage = 'engaging'},
+	q{SELECT count(*) FROM maven_pipeline WHERE deal_stage = 'Engaging'});
 same('maven: linear report conversions (from previous, from top)',
 	q{SELECT string_agg(stage || ':' || coalesce(conversion_from_previous::text, '-') || ':' || coalesce(conversion_from_top::text, '-'), ' ' ORDER BY position)
 	  FROM maven_s, funnel.stage_report(s)},
@@ -258,7 +261,7 @@ same('maven: entered and strict reports: nobody entered prospecting, so no conve
 	  FROM unnest('{entered,strict}'::text[]) pol,
 	       LATERAL (SELECT 1 AS o, 'prospecting:0:-:0' AS x
 	                UNION ALL SELECT 2, 'engaging:' || CASE WHEN pol = 'entered' THEN count(*) FILTER (WHERE engage_date IS NOT NULL) ELSE 0 END
-	                              || ':-:' || CASE WHEN pol = 'entered' THEN count(*) FILTER (WHERE deal_stage IN ('Engaging', 'Lost')) ELSE 0 END
+	                              || ':-:' || CASE WHEN pol = 'entered' THEN count(*) FILTER (WHERE deal_stage = 'Lost') ELSE 0 END
 	                          FROM maven_pipeline
 	                UNION ALL SELECT 3, 'won:' || count(*) FILTER (WHERE deal_stage = 'Won') || ':-:-' FROM maven_pipeline
 	                UNION ALL SELECT 4, 'lost:' || count(*) FILTER (WHERE deal_stage = 'Lost') || ':-:-' FROM maven_pipeline) y});

@@ -229,10 +229,16 @@ SELECT grp, funnel.entity_count(s), funnel.win_rate(s), funnel.cycle_length_quan
        funnel.time_in_stage_quantile(s, 'lead'::deal_stage, 0.5),
        funnel.conversion_rate(s, 'lead'::deal_stage, 'proposal'::deal_stage)
 FROM public.summaries ORDER BY grp},
+	# 1.1 splits 1.0's drop_off into drop_off (left without converting) and a new last
+	# column in_progress; their sum is what 1.0 called drop_off
 	'stage_report' => q{
-SELECT grp, r.* FROM public.summaries, funnel.stage_report(s) r ORDER BY grp, r.position},
+SELECT grp, r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.conversion_from_top,
+       r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
+FROM public.summaries, funnel.stage_report(s) r ORDER BY grp, r.position},
 	'stage_report rollup' => q{
-SELECT r.* FROM (SELECT funnel.rollup(s) AS s FROM public.summaries) x, funnel.stage_report(x.s) r ORDER BY r.position},
+SELECT r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.conversion_from_top,
+       r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
+FROM (SELECT funnel.rollup(s) AS s FROM public.summaries) x, funnel.stage_report(x.s) r ORDER BY r.position},
 	'events text' => 'SELECT u, st::text FROM public.event_states ORDER BY u',
 	'events merged level' => 'SELECT public.merge_level(st ORDER BY u) FROM public.event_states',
 	'window_funnel' => q{
