@@ -555,3 +555,7 @@ CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFA
                    conversion_from_previous float8, conversion_from_top float8,
                    drop_off bigint, median_time_in_stage interval, in_progress bigint)
     AS 'MODULE_PATHNAME', 'summary_stage_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+
+-- entities left out of a summary's cohort (NULL journeys)
+CREATE FUNCTION @extschema@.skipped_count(s @extschema@.summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'summary_skipped_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;

@@ -1094,6 +1094,9 @@ CREATE AGGREGATE @extschema@.rollup(@extschema@.summary) (
 
 CREATE FUNCTION @extschema@.entity_count(s @extschema@.summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'summary_entity_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+-- entities left out of the cohort: their journey was NULL (every history row had a NULL stage or time)
+CREATE FUNCTION @extschema@.skipped_count(s @extschema@.summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'summary_skipped_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.win_rate(s @extschema@.summary) RETURNS float8
     AS 'MODULE_PATHNAME', 'summary_win_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cycle_length_quantile(s @extschema@.summary, p float8) RETURNS interval

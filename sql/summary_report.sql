@@ -301,11 +301,14 @@ BEGIN
     RETURN r;
 END
 $$;
--- parts: e1..e5 / e6..e10 / e11 (no journey: a NULL summary, skipped by rollup)
+-- parts: e1..e5 / e6..e10 / e11 (no journey: an empty summary counting it as skipped)
 CREATE TABLE sr_part AS
 SELECT CASE WHEN e <= 5 THEN 1 WHEN e <= 10 THEN 2 ELSE 3 END AS part, funnel.summary(j) AS s
 FROM sr_j GROUP BY 1;
 SELECT part, s IS NULL AS is_null, funnel.entity_count(s) FROM sr_part ORDER BY part;
+-- the entity without a journey is counted apart, and rolls up
+SELECT part, funnel.skipped_count(s) FROM sr_part ORDER BY part;
+SELECT funnel.skipped_count(funnel.rollup(s)), funnel.entity_count(funnel.rollup(s)) FROM sr_part;
 SELECT pg_temp.figures((SELECT funnel.rollup(s) FROM sr_part)) = pg_temp.figures(s) AS rollup_same,
        pg_temp.figures((SELECT funnel.rollup(s ORDER BY part DESC) FROM sr_part)) = pg_temp.figures(s) AS reversed_same,
        pg_temp.figures((SELECT funnel.rollup(s) FROM (SELECT funnel.summary(j) AS s FROM sr_j GROUP BY e) x)) = pg_temp.figures(s) AS per_entity_same,
@@ -498,9 +501,10 @@ CREATE FUNCTION pg_temp.sbin(j jsonb) RETURNS bytea LANGUAGE sql AS $$
     SELECT pg_temp.u8((j->>'version')::bigint)
         || pg_temp.u32(coalesce((j->>'type_oid')::bigint, (j->>'type')::regtype::oid::bigint, 0))
         || int8send((j->>'entities')::bigint) || int8send((j->>'won')::bigint) || int8send((j->>'lost')::bigint)
-        -- version 2: the definition the counts were made under
+        -- version 2: entities skipped (NULL journeys), the definition the counts were made under
         || CASE WHEN (j->>'version')::int >= 2 THEN
-               pg_temp.u32(coalesce(jsonb_array_length(j->'order'), 0))
+               int8send(coalesce((j->>'skipped')::bigint, 0))
+               || pg_temp.u32(coalesce(jsonb_array_length(j->'order'), 0))
                || coalesce((SELECT string_agg(
                         pg_temp.u32((SELECT oid::bigint FROM pg_enum
                                      WHERE enumtypid = (j->>'type')::regtype AND enumlabel = e->>'stage'))

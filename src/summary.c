@@ -105,6 +105,7 @@ typedef struct Summary
 	int64		entities;
 	int64		won;
 	int64		lost;
+	int64		skipped;		/* NULL journeys: entities whose every history row lacked a stage or time */
 	int			nslots;
 	int			capslots;
 	SumStage   *slots;
@@ -435,6 +436,8 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 	int			i;
 	int			k;
 
+	add_count(&dst->skipped, src->skipped);
+	dst->st.flat = NULL;
 	if (!OidIsValid(src->stage_type))
 		return;
 	if (!OidIsValid(dst->stage_type))
@@ -524,6 +527,7 @@ summary_write(StringInfo buf, Summary *s)
 	wire_put_i64(buf, s->entities);
 	wire_put_i64(buf, s->won);
 	wire_put_i64(buf, s->lost);
+	wire_put_i64(buf, s->skipped);
 	wire_put_u32(buf, (uint32) s->ndef);
 	for (i = 0; i < s->ndef; i++)
 	{
@@ -562,7 +566,7 @@ summary_validate(Summary *s, bool binary)
 	int			i;
 	int			k;
 
-	if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->won > s->entities ||
+	if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->skipped < 0 || s->won > s->entities ||
 		s->lost > s->entities - s->won)
 		problem = "entity counts are inconsistent";
 	else if ((s->entities > 0 || s->nslots > 0 || s->ndef > 0) && !OidIsValid(s->stage_type))
@@ -675,6 +679,8 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	s->entities = wire_get_i64(&r, "entities");
 	s->won = wire_get_i64(&r, "won");
 	s->lost = wire_get_i64(&r, "lost");
+	if (version >= 2)
+		s->skipped = wire_get_i64(&r, "skipped");
 	if (version >= 2)
 	{
 		n = wire_get_u32(&r, "definition length");
@@ -793,6 +799,8 @@ summary_out(PG_FUNCTION_ARGS)
 	summary_canonical(s);
 	appendStringInfo(&buf, ",\"entities\":" INT64_FORMAT ",\"won\":" INT64_FORMAT ",\"lost\":" INT64_FORMAT,
 					 s->entities, s->won, s->lost);
+	if (s->skipped != 0)
+		appendStringInfo(&buf, ",\"skipped\":" INT64_FORMAT, s->skipped);
 	if (s->ndef > 0)
 	{
 		appendStringInfoString(&buf, ",\"order\":[");
@@ -847,6 +855,9 @@ summary_in(PG_FUNCTION_ARGS)
 	s->entities = jin_int64(jin_get(obj, "entities", true, SUMMARY_TYPE), SUMMARY_TYPE, "entities");
 	s->won = jin_int64(jin_get(obj, "won", true, SUMMARY_TYPE), SUMMARY_TYPE, "won");
 	s->lost = jin_int64(jin_get(obj, "lost", true, SUMMARY_TYPE), SUMMARY_TYPE, "lost");
+	v = jin_get(obj, "skipped", false, SUMMARY_TYPE);
+	if (v != NULL)
+		s->skipped = jin_int64(v, SUMMARY_TYPE, "skipped");
 	v = version >= 2 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
 	if (v != NULL)
 	{
@@ -1092,13 +1103,14 @@ summary_transfn(PG_FUNCTION_ARGS)
 	Summary    *s;
 	Journey    *j;
 
+	s = summary_state(fcinfo);
 	if (PG_ARGISNULL(1))
 	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		/* an entity without a usable history row: not in the cohort, but counted */
+		add_count(&s->skipped, 1);
+		s->st.flat = NULL;
+		PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
 	}
-	s = summary_state(fcinfo);
 	j = journey_from_datum(PG_GETARG_DATUM(1));
 	/* a journey read before its funnel was registered (a restore) is sorted now */
 	if (!(j->flags & JOURNEY_SORTED))
@@ -1136,6 +1148,13 @@ Datum
 summary_entity_count(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64(ARG_SUMMARY(0)->entities);
+}
+
+PG_FUNCTION_INFO_V1(summary_skipped_count);
+Datum
+summary_skipped_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(ARG_SUMMARY(0)->skipped);
 }
 
 PG_FUNCTION_INFO_V1(summary_win_rate);
