@@ -151,7 +151,12 @@ SELECT x.*,
                 (SELECT max(n_open) FROM jd_meta m WHERE m.typ = x.typ)) AS strict_prefix
 FROM (SELECT typ, e, count(*) AS event_count,
              array_agg(stage ORDER BY rn) AS path,
-             (array_agg(outcome ORDER BY rn DESC))[1] AS outcome,
+             -- won and lost end a journey: an open stage entered after an outcome reopens
+             -- it only where the funnel allows reopening (neither funnel here does)
+             CASE WHEN (array_agg(outcome ORDER BY rn DESC))[1] = 'open'
+                       AND NOT (SELECT f.allow_reopen FROM funnel.funnels f WHERE f.stage_type = typ::regtype)
+                  THEN coalesce((array_agg(outcome ORDER BY rn DESC) FILTER (WHERE outcome <> 'open'))[1], 'open')
+                  ELSE (array_agg(outcome ORDER BY rn DESC))[1] END AS outcome,
              coalesce(max(open_index), -1) AS furthest_open,
              (array_agg(stage ORDER BY open_index DESC) FILTER (WHERE open_index IS NOT NULL))[1] AS furthest_stage,
              min(at) FILTER (WHERE outcome <> 'open') - min(first_at) AS cycle_length,

@@ -750,6 +750,7 @@ journey_facts(Journey *j, FunnelDefCache *dc, JourneyFacts *f)
 	FunnelDef  *def;
 	int			i;
 	bool	   *open_seen;
+	FunnelOutcome last_outcome;
 
 	f->event_stage = palloc(sizeof(int) * Max(j->n, 1));
 	def = journey_stage_indexes(j, dc, f->event_stage);
@@ -759,6 +760,7 @@ journey_facts(Journey *j, FunnelDefCache *dc, JourneyFacts *f)
 	f->furthest_open = -1;
 	f->first_outcome_event = -1;
 	f->outcome = FUNNEL_OPEN;
+	last_outcome = FUNNEL_OPEN;
 	open_seen = palloc0(sizeof(bool) * Max(def->n_open, 1));
 	for (i = 0; i < j->n; i++)
 	{
@@ -771,10 +773,24 @@ journey_facts(Journey *j, FunnelDefCache *dc, JourneyFacts *f)
 			if (st->open_index > f->furthest_open)
 				f->furthest_open = st->open_index;
 		}
-		else if (f->first_outcome_event < 0)
-			f->first_outcome_event = i;
+		else
+		{
+			if (f->first_outcome_event < 0)
+				f->first_outcome_event = i;
+			last_outcome = st->outcome;
+		}
 		f->outcome = st->outcome;
 	}
+
+	/*
+	 * Won and lost end a journey.  An open stage entered after an outcome
+	 * reopens it only where the funnel allows reopening; elsewhere it is
+	 * out-of-order data (a deal won before its first contact, say): the
+	 * entity entered that stage, but its journey ended with the outcome, so
+	 * it is never also "still open" or a drop-off.
+	 */
+	if (f->outcome == FUNNEL_OPEN && last_outcome != FUNNEL_OPEN && !def->allow_reopen)
+		f->outcome = last_outcome;
 	f->strict_prefix = 0;
 	while (f->strict_prefix < def->n_open && open_seen[f->strict_prefix])
 		f->strict_prefix++;

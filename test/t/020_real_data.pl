@@ -125,10 +125,15 @@ same('olist: conversion_rate(mql, closed) = deals / MQLs',
 same('olist: report conversion_from_top of closed = deals / MQLs',
 	q{SELECT conversion_from_top FROM olist_s, funnel.stage_report(s) WHERE stage = 'closed'},
 	q{SELECT (SELECT count(*) FROM olist_deal)::float8 / (SELECT count(*) FROM olist_mql)::float8});
-same('olist: in progress at mql = MQLs not ending won (no deal, or won before the first contact); no drop-off (no lost stage)',
+# a deal won before its first contact (dirty data) ended won: the later contact does not reopen
+# it (the funnel does not allow reopening), so it is neither in progress nor a drop-off
+same('olist: in progress at mql = MQLs without a deal; no drop-off (no lost stage)',
 	q{SELECT in_progress || ' ' || drop_off FROM olist_s, funnel.stage_report(s) WHERE stage = 'mql'},
-	q{SELECT count(*) || ' 0' FROM olist_mql m LEFT JOIN olist_deal d USING (mql_id)
-	  WHERE d.mql_id IS NULL OR d.won_date < m.first_contact_date});
+	q{SELECT count(*) || ' 0' FROM olist_mql m LEFT JOIN olist_deal d USING (mql_id) WHERE d.mql_id IS NULL});
+same('olist: won + in progress = MQLs (every lead counted once)',
+	q{SELECT funnel.entity_count(s) FROM olist_s},
+	q{SELECT (SELECT in_progress FROM olist_s, funnel.stage_report(s) WHERE stage = 'mql')
+	         + (SELECT entered FROM olist_s, funnel.stage_report(s) WHERE stage = 'closed')});
 same('olist: the three policies agree on a two-stage funnel (reached, drop-off + in progress)',
 	q{SELECT string_agg(pol || ':' || r.stage || ':' || r.reached || ':' || coalesce((r.drop_off + r.in_progress)::text, '-'), ' ' ORDER BY pol, r.position)
 	  FROM olist_s, unnest('{entered,linear,strict}'::text[]) pol, funnel.stage_report(s, pol) r},
@@ -136,7 +141,7 @@ same('olist: the three policies agree on a two-stage funnel (reached, drop-off +
 	  FROM unnest('{entered,linear,strict}'::text[]) pol,
 	       (SELECT 1 AS o, 'mql' AS st, (SELECT count(*) FROM olist_mql) AS n,
 	               (SELECT count(*) FROM olist_mql m LEFT JOIN olist_deal d USING (mql_id)
-	                WHERE d.mql_id IS NULL OR d.won_date < m.first_contact_date)::text AS d
+	                WHERE d.mql_id IS NULL)::text AS d
 	        UNION ALL SELECT 2, 'closed', (SELECT count(*) FROM olist_deal), '-') x});
 same('olist: win rate = ended won / ended closed (no lost stage: 1)',
 	q{SELECT funnel.win_rate(s) FROM olist_s},
@@ -150,11 +155,13 @@ same('olist: exactly one deal won before its first contact, the documented one',
 	q{SELECT string_agg(mql_id, ',') FROM olist_mql JOIN olist_deal USING (mql_id) WHERE won_date < first_contact_date});
 is(sql(q{SELECT mql_id FROM olist_j WHERE funnel.path(j) = '{closed,mql}'}),
 	'b91cf8812365f50ff4bda4bcd6206b05', 'olist: the backdated deal is b91cf881...');
-same('olist: backdated deal: sorted by time it reads closed -> mql, ends open, cycle 0, reached closed',
+# won ends the journey: the later first contact is entered but does not reopen it (the funnel
+# does not allow reopening), so the deal counts as won, never also as an open lead
+same('olist: backdated deal: sorted by time it reads closed -> mql, ends won, cycle 0, reached closed',
 	q{SELECT funnel.outcome(j) || ' ' || funnel.cycle_length(j) || ' ' || funnel.reached(j, 'closed'::olist_stage)
 	         || ' ' || funnel.furthest_stage(j) || ' ' || funnel.exited_at(j, 'closed'::olist_stage)
 	  FROM olist_j WHERE mql_id = 'b91cf8812365f50ff4bda4bcd6206b05'},
-	q{SELECT 'open ' || interval '0' || ' true mql ' || first_contact_date::timestamptz
+	q{SELECT 'won ' || interval '0' || ' true mql ' || first_contact_date::timestamptz
 	  FROM olist_mql WHERE mql_id = 'b91cf8812365f50ff4bda4bcd6206b05'});
 
 # quantiles: at most 1024 values, so exactly percentile_cont
@@ -327,12 +334,13 @@ CREATE TABLE otto_s AS SELECT funnel.summary(j) AS s FROM otto_j;
 		q{SELECT reached FROM otto_s, funnel.stage_report(s) WHERE stage = 'carts'},
 		q{SELECT count(DISTINCT session) FROM otto_event WHERE type = 'carts'});
 	# the final outcome: the last event by (time, funnel position) after repeats are dropped
-	same('otto: win rate = sessions whose last event is an order / sessions that ever ordered and ended in an outcome',
+	# an order ends a session's journey (browsing on after it does not reopen it: the funnel
+	# does not allow reopening), and there is no lost stage: every session that ordered is won
+	same('otto: win rate = sessions that ordered / sessions that ordered (no lost stage)',
 		q{SELECT coalesce(funnel.win_rate(s)::text, 'none') || ' ' || funnel.entity_count(s) FROM otto_s},
-		q{SELECT coalesce((count(*) FILTER (WHERE last = 'orders')::float8 / nullif(count(*) FILTER (WHERE last = 'orders'), 0)::float8)::text, 'none')
+		q{SELECT coalesce((count(*) FILTER (WHERE ordered)::float8 / nullif(count(*) FILTER (WHERE ordered), 0)::float8)::text, 'none')
 		         || ' ' || count(*)
-		  FROM (SELECT DISTINCT ON (session) session, type AS last FROM otto_event
-		        ORDER BY session, ts DESC, array_position('{clicks,carts,orders}'::text[], type) DESC) x});
+		  FROM (SELECT session, bool_or(type = 'orders') AS ordered FROM otto_event GROUP BY session) x});
 	same('otto: event counts: consecutive repeats of a stage are one visit',
 		q{SELECT sum(funnel.event_count(j)) FROM otto_j},
 		q{SELECT count(*) FROM (SELECT type, lag(type) OVER (PARTITION BY session ORDER BY ts, array_position('{clicks,carts,orders}'::text[], type)) AS prev
