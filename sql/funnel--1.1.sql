@@ -545,15 +545,23 @@ $fn$;
 
 -- drop_funnel: unregister a funnel, and drop its enum type if create_funnel
 -- made it.  Refused while a column (directly, as an array or through a
--- domain) still uses the type.
+-- domain) still uses the type, and while a stored funnel.pipeline,
+-- funnel.journey or funnel.summary value of the funnel remains in a table
+-- (a dump would hold values no restore can read).  Columns that may hold
+-- such values are read with the caller's rights: one the caller cannot read
+-- completely (no SELECT, or row security) makes the drop refused too.
 CREATE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     def     record;
+    col     record;
     users   text;
     n_users bigint;
+    found_v boolean;
+    holders text[] := '{}';
+    hidden  text[] := '{}';
 BEGIN
     IF stage_type IS NULL THEN
         RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
@@ -602,12 +610,78 @@ BEGIN
                   HINT = 'Drop those columns or change their type first (for example ALTER TABLE ... ALTER COLUMN ... TYPE text), then drop the funnel.';
     END IF;
 
+    -- stored values of the funnel: columns of the state types, of domains
+    -- over them and of arrays of those, in tables whose rows a dump holds
+    -- (not views, foreign or temporary tables; a partitioned table once, for
+    -- all its partitions).  A value's text form names its funnel ("type").
+    FOR col IN
+        WITH RECURSIVE st(oid, arr) AS (
+            SELECT t.oid, false FROM pg_type t
+            WHERE t.oid IN ('@extschema@.pipeline'::regtype, '@extschema@.journey'::regtype,
+                            '@extschema@.summary'::regtype)
+            UNION
+            SELECT t.oid, st.arr OR t.typbasetype OPERATOR(pg_catalog.<>) st.oid
+            FROM pg_type t JOIN st ON t.typbasetype = st.oid OR (t.typelem = st.oid AND t.typcategory = 'A')
+        )
+        SELECT c.oid::regclass AS rel, a.attname, bool_or(st.arr) AS arr,
+               has_table_privilege(c.oid, 'SELECT') OR has_column_privilege(c.oid, a.attnum, 'SELECT') AS readable,
+               row_security_active(c.oid) AS rls
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        JOIN st ON st.oid = a.atttypid
+        WHERE a.attnum > 0 AND NOT a.attisdropped
+          AND c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't' AND NOT c.relispartition
+        GROUP BY c.oid, a.attname, a.attnum
+        ORDER BY c.oid::regclass::text, a.attnum
+    LOOP
+        IF NOT col.readable OR col.rls THEN
+            hidden := hidden || format('%s.%I', col.rel, col.attname);
+            CONTINUE;
+        END IF;
+        EXECUTE format(CASE WHEN col.arr
+                            THEN 'SELECT EXISTS (SELECT 1 FROM %s t, pg_catalog.unnest(t.%I) u(v) WHERE pg_catalog.to_regtype(pg_catalog.json_extract_path_text(u.v::pg_catalog.text::pg_catalog.json, ''type'')) OPERATOR(pg_catalog.=) $1)'
+                            ELSE 'SELECT EXISTS (SELECT 1 FROM %s t WHERE pg_catalog.to_regtype(pg_catalog.json_extract_path_text(t.%I::pg_catalog.text::pg_catalog.json, ''type'')) OPERATOR(pg_catalog.=) $1)'
+                       END, col.rel, col.attname)
+        INTO found_v USING stage_type;
+        IF found_v THEN
+            holders := holders || format('%s.%I', col.rel, col.attname);
+        END IF;
+    END LOOP;
+    IF cardinality(holders) > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel % because stored values of it remain', stage_type
+            USING ERRCODE = '2BP01',
+                  DETAIL = format('Values of funnel %s are stored in: %s.', stage_type, array_to_string(holders, ', ')),
+                  HINT = 'Delete those values (set them to NULL or delete their rows) first: once the funnel is gone they could not be read, and a dump holding them could not be restored.';
+    END IF;
+    IF cardinality(hidden) > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel %: cannot check column(s) % for stored values of it', stage_type,
+                        array_to_string(hidden, ', ')
+            USING ERRCODE = '42501',
+                  DETAIL = 'Those columns may hold funnel.pipeline, funnel.journey or funnel.summary values of the funnel, and your role cannot read all of their rows (no SELECT privilege, or row security applies).',
+                  HINT = 'Have a role that can read those tables (their owner, or a superuser) drop the funnel, or ask their owners to remove values of this funnel.';
+    END IF;
+
     PERFORM @extschema@.def_forget(stage_type);
     IF def.created THEN
         EXECUTE format('DROP TYPE %s', stage_type);
     END IF;
 END
 $fn$;
+
+-- set_outcome: make a stage won, lost or open again (a label added after
+-- go-live with ALTER TYPE ... ADD VALUE starts open).
+CREATE FUNCTION @extschema@.set_outcome(stage anyenum, outcome text) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_set_outcome' LANGUAGE C;
+
+-- set_rules: change a funnel's rules and entry stages; NULL leaves one as it is.
+CREATE FUNCTION @extschema@.set_rules(
+    stage_type      regtype,
+    allow_skip      boolean DEFAULT NULL,
+    allow_backward  boolean DEFAULT NULL,
+    allow_reopen    boolean DEFAULT NULL,
+    entry           text[] DEFAULT NULL)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_set_rules' LANGUAGE C;
 
 -- Forget the definitions of enum types dropped by DROP TYPE / SCHEMA / OWNED,
 -- so that no row outlives its type (and pg_dump never writes a dangling OID).
@@ -669,24 +743,33 @@ INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, owner, probabilit
 ------------------------------------------------------------------------------
 
 -- BEFORE INSERT OR UPDATE FOR EACH ROW.  Arguments: stage column (default
--- 'stage'), stamp column ('' for none), option 'allow_null'.
+-- 'stage'), stamp column ('' for none), options 'allow_null' and
+-- 'key=<column>' or 'key={<column>,...}' (the columns that name a row in
+-- errors; default: the primary key).
 CREATE FUNCTION @extschema@.enforce_transitions() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_enforce_transitions' LANGUAGE C;
 
 -- AFTER INSERT / AFTER UPDATE, FOR EACH ROW or FOR EACH STATEMENT with
 -- transition tables.  Arguments: history table, stage column (default
--- 'stage'), key column (default 'id'), stamp column (default none).
+-- 'stage'), key column (default 'id'; several as a name[] literal
+-- '{tenant,id}'), stamp column (default none).
 CREATE FUNCTION @extschema@.record_transition() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_record_transition' LANGUAGE C;
 
 -- track: create the history table (if absent) and the triggers, idempotently.
+-- The key defaults to the table's primary key; it must be unique (a unique
+-- index or constraint exactly on its columns) and NOT NULL.  On a
+-- partitioned table the history triggers are made on every partition too,
+-- so statements addressed to a partition are recorded.
 CREATE FUNCTION @extschema@.track(
     "table"         regclass,
     stage_column    name DEFAULT 'stage',
-    key_column      name DEFAULT 'id',
+    key_column      name DEFAULT NULL,
     history_table   text DEFAULT NULL,
     stamp_column    name DEFAULT NULL,
-    backfill        boolean DEFAULT true)
+    backfill        boolean DEFAULT true,
+    key_columns     name[] DEFAULT NULL,
+    allow_null      boolean DEFAULT false)
 RETURNS regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -697,16 +780,21 @@ DECLARE
     kind        "char";
     stage_type  regtype;
     base_type   oid;
-    key_type    regtype;
     stamp_type  regtype;
+    keys        name[];
+    keynums     int2[];
+    keyarg      text;
+    keydefs     text;
+    keylist     text;
     parts       text[];
     qhist       text;
     hist        regclass;
     missing     text;
+    part        regclass;
     created     boolean := false;
 BEGIN
-    IF "table" IS NULL OR stage_column IS NULL OR key_column IS NULL OR backfill IS NULL THEN
-        RAISE EXCEPTION 'table, stage_column, key_column and backfill must not be NULL'
+    IF "table" IS NULL OR stage_column IS NULL OR backfill IS NULL OR allow_null IS NULL THEN
+        RAISE EXCEPTION 'table, stage_column, backfill and allow_null must not be NULL'
             USING ERRCODE = '22004';
     END IF;
     SELECT n.nspname, c.relname, c.relkind INTO nsp, rel, kind
@@ -740,13 +828,73 @@ BEGIN
                   HINT = 'Give the column a funnel type made with funnel.create_funnel() or funnel.register_funnel().';
     END IF;
 
-    SELECT a.atttypid::regtype INTO key_type FROM pg_attribute a
-    WHERE a.attrelid = "table" AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'key column "%" of relation "%" does not exist', key_column, rel
-            USING ERRCODE = '42703',
-                  HINT = 'Name the column that identifies a row with key_column => ...';
+    -- the key: what tells one entity's rows from another's
+    IF key_columns IS NOT NULL THEN
+        IF key_column IS NOT NULL AND key_columns IS DISTINCT FROM ARRAY[key_column] THEN
+            RAISE EXCEPTION 'pass key_column or key_columns, not both' USING ERRCODE = '22023';
+        END IF;
+        keys := key_columns;
+    ELSIF key_column IS NOT NULL THEN
+        keys := ARRAY[key_column];
+    ELSE
+        SELECT array_agg(a.attname ORDER BY k.o) INTO keys
+        FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, o), pg_attribute a
+        WHERE i.indrelid = "table" AND i.indisprimary
+          AND a.attrelid = "table" AND a.attnum = k.attnum;
+        IF keys IS NULL THEN
+            keys := ARRAY['id']::name[];
+        END IF;
     END IF;
+    IF cardinality(keys) IS NULL OR cardinality(keys) = 0 OR array_position(keys, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'key_columns must name at least one column, and no NULL' USING ERRCODE = '22023';
+    END IF;
+    IF (SELECT count(DISTINCT k) FROM unnest(keys) k) <> cardinality(keys) THEN
+        RAISE EXCEPTION 'key_columns names a column twice' USING ERRCODE = '22023';
+    END IF;
+    IF stage_column = ANY (keys) THEN
+        RAISE EXCEPTION 'the stage column "%" cannot be part of the key', stage_column
+            USING ERRCODE = '22023',
+                  DETAIL = 'The key names an entity whose stage changes; a key that changes with the stage would split its journey.';
+    END IF;
+    SELECT string_agg(quote_ident(k), ', ' ORDER BY o) INTO missing
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = "table" AND a.attname = k
+                      AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'key column(s) % of relation "%" do not exist', missing, rel
+            USING ERRCODE = '42703',
+                  HINT = 'Name the columns that identify a row with key_columns => ARRAY[...] (the primary key is the default).';
+    END IF;
+    SELECT array_agg(a.attnum ORDER BY u.o),
+           string_agg(format('%I %s NOT NULL', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY u.o),
+           string_agg(quote_ident(a.attname), ', ' ORDER BY u.o)
+    INTO keynums, keydefs, keylist
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    JOIN pg_attribute a ON a.attrelid = "table" AND a.attname = u.k;
+    -- unique: a valid unique index (or constraint) exactly on those columns, and NOT NULL
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_index i
+        WHERE i.indrelid = "table" AND i.indisunique AND i.indisvalid
+          AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND i.indnkeyatts = cardinality(keynums)
+          AND (SELECT array_agg(x ORDER BY x) FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) x)
+              = (SELECT array_agg(x ORDER BY x) FROM unnest(keynums) x)) THEN
+        RAISE EXCEPTION 'key (%) of relation "%" is not unique', keylist, rel
+            USING ERRCODE = '42P10',
+                  DETAIL = 'No unique index or constraint of the table is on exactly those columns, so two rows could share a key and their histories would merge into one journey.',
+                  HINT = format('Name the columns of the primary key or of a unique constraint with key_columns => ARRAY[...], or add one: ALTER TABLE %s ADD UNIQUE (%s).', "table", keylist);
+    END IF;
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO missing
+    FROM pg_attribute a WHERE a.attrelid = "table" AND a.attnum = ANY (keynums) AND NOT a.attnotnull;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'key column(s) % of relation "%" can be NULL', missing, rel
+            USING ERRCODE = '42P10',
+                  DETAIL = 'Rows without a key cannot be told apart in the history.',
+                  HINT = format('ALTER TABLE %s ALTER COLUMN ... SET NOT NULL.', "table");
+    END IF;
+    -- the trigger argument: a single name as it is, several as a name[] literal
+    keyarg := CASE WHEN cardinality(keys) = 1 AND left(keys[1], 1) <> '{' THEN keys[1]::text
+                   ELSE keys::text END;
 
     IF stamp_column IS NOT NULL THEN
         SELECT a.atttypid::regtype INTO stamp_type FROM pg_attribute a
@@ -775,45 +923,54 @@ BEGIN
 
     hist := to_regclass(qhist);
     IF hist IS NULL THEN
-        EXECUTE format('CREATE TABLE %s (%I %s NOT NULL, from_stage %s, to_stage %s NOT NULL, '
+        EXECUTE format('CREATE TABLE %s (%s, from_stage %s, to_stage %s NOT NULL, '
                        'changed_at timestamptz NOT NULL DEFAULT now(), '
                        'changed_by name NOT NULL DEFAULT CURRENT_USER)',
-                       qhist, key_column, key_type, stage_type, stage_type);
-        EXECUTE format('CREATE INDEX ON %s (%I, changed_at)', qhist, key_column);
+                       qhist, keydefs, stage_type, stage_type);
+        EXECUTE format('CREATE INDEX ON %s (%s, changed_at)', qhist, keylist);
         hist := qhist::regclass;
         created := true;
     ELSE
         SELECT string_agg(quote_ident(c), ', ') INTO missing
-        FROM unnest(ARRAY[key_column::text, 'from_stage', 'to_stage', 'changed_at', 'changed_by']) c
+        FROM unnest(keys::text[] || ARRAY['from_stage', 'to_stage', 'changed_at', 'changed_by']) c
         WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
                           AND a.attnum > 0 AND NOT a.attisdropped);
         IF missing IS NOT NULL THEN
             RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
                 USING ERRCODE = '42703',
-                      HINT = 'A history table has columns (key, from_stage, to_stage, changed_at, changed_by); pass another history_table, or let funnel.track() create one.';
+                      HINT = 'A history table has the key column(s), from_stage, to_stage, changed_at and changed_by; pass another history_table, or let funnel.track() create one.';
         END IF;
     END IF;
 
     EXECUTE format('CREATE OR REPLACE TRIGGER funnel_enforce_transitions BEFORE INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L)',
-                   "table", stage_column, coalesce(stamp_column, ''));
-    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
-                   'REFERENCING NEW TABLE AS funnel_new '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
-                   "table", qhist, stage_column, key_column, coalesce(stamp_column, ''));
-    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
-                   'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
-                   "table", qhist, stage_column, key_column, coalesce(stamp_column, ''));
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L%s, %L)',
+                   "table", stage_column, coalesce(stamp_column, ''),
+                   CASE WHEN allow_null THEN ', ''allow_null''' ELSE '' END, 'key=' || keys::text);
+    -- the table, and each of its partitions: a statement fires the statement
+    -- triggers of the table it names only
+    FOR part IN
+        SELECT "table" UNION ALL
+        SELECT t.relid FROM pg_partition_tree("table") t JOIN pg_class c ON c.oid = t.relid
+        WHERE t.relid <> "table" AND c.relkind IN ('r', 'p')
+    LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
+                       'REFERENCING NEW TABLE AS funnel_new '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+        EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
+                       'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+    END LOOP;
 
     -- record_transition writes this history with the rights of the owner of
     -- both tables (the caller): movers need no privilege on it
     PERFORM @extschema@.def_track("table", hist);
 
     IF created AND backfill THEN
-        EXECUTE format('INSERT INTO %s (%I, from_stage, to_stage, changed_at) '
-                       'SELECT %I, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
-                       qhist, key_column, key_column, stage_column,
+        EXECUTE format('INSERT INTO %s (%s, from_stage, to_stage, changed_at) '
+                       'SELECT %s, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
+                       qhist, keylist, keylist, stage_column,
                        CASE WHEN stamp_column IS NULL THEN 'now()'
                             ELSE format('coalesce(%I, now())', stamp_column) END,
                        "table", stage_column);
@@ -822,19 +979,28 @@ BEGIN
 END
 $fn$;
 
--- untrack: remove the triggers that track() made; the history table stays.
+-- untrack: remove the triggers that track() made (on the table and its
+-- partitions); the history table stays.
 CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    part regclass;
 BEGIN
     IF "table" IS NULL THEN
         RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = '22004';
     END IF;
     PERFORM @extschema@.def_track("table", NULL);
     EXECUTE format('DROP TRIGGER IF EXISTS funnel_enforce_transitions ON %s', "table");
-    EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', "table");
-    EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', "table");
+    FOR part IN
+        SELECT "table" UNION ALL
+        SELECT t.relid FROM pg_partition_tree("table") t JOIN pg_class c ON c.oid = t.relid
+        WHERE t.relid <> "table" AND c.relkind IN ('r', 'p')
+    LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', part);
+        EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', part);
+    END LOOP;
 END
 $fn$;
 

@@ -485,13 +485,26 @@ init_row(CatalogTable t, Relation rel, Datum *values, bool *nulls)
  * settings in the user's row (builtin = false), created from the effective
  * settings when missing; NULL leaves a setting as it is.
  */
-PG_FUNCTION_INFO_V1(funnel_def_put_stage);
-
-Datum
-funnel_def_put_stage(PG_FUNCTION_ARGS)
+/* What put_stage_row changes; a false has_* leaves that setting as it is. */
+typedef struct StageChange
 {
-	Oid			typid;
-	char	   *stage;
+	bool		has_probability;
+	Datum		probability;
+	bool		has_owner;
+	Datum		owner;
+	bool		has_entry;
+	bool		entry;
+	const char *outcome;		/* NULL: unchanged */
+} StageChange;
+
+/*
+ * Write a stage's settings into the user's row (builtin = false), created
+ * from the effective settings when missing.  The caller has checked rights,
+ * taken the definition lock and checked the label.
+ */
+static void
+put_stage_row(Oid typid, const char *stage, const StageChange *c)
+{
 	Relation	rel;
 	TupleDesc	desc;
 	ScanKeyData key;
@@ -502,26 +515,6 @@ funnel_def_put_stage(PG_FUNCTION_ARGS)
 	Datum	   *values;
 	bool	   *nulls;
 	bool	   *repl;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("stage_type and stage must not be NULL")));
-	typid = PG_GETARG_OID(0);
-	stage = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (!PG_ARGISNULL(2))
-	{
-		float8		p = PG_GETARG_FLOAT8(2);
-
-		if (!(p >= 0.0 && p <= 1.0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("probability must be between 0 and 1, got %g", p)));
-	}
-	check_definition_rights(typid, true);
-	lock_definition(typid);
-	require_registered(typid);
-	check_label(typid, stage);
 
 	load_relids();
 	rel = table_open(cat_relid[CAT_STAGE], RowExclusiveLock);
@@ -558,12 +551,14 @@ funnel_def_put_stage(PG_FUNCTION_ARGS)
 	else
 		heap_deform_tuple(mine, desc, values, nulls);
 
-	if (!PG_ARGISNULL(2))
-		SETCOL(CAT_STAGE, SD_PROBABILITY, PG_GETARG_DATUM(2));
-	if (!PG_ARGISNULL(3))
-		SETCOL(CAT_STAGE, SD_OWNER, PG_GETARG_DATUM(3));
-	if (!PG_ARGISNULL(4))
-		SETCOL(CAT_STAGE, SD_ENTRY, PG_GETARG_DATUM(4));
+	if (c->has_probability)
+		SETCOL(CAT_STAGE, SD_PROBABILITY, c->probability);
+	if (c->has_owner)
+		SETCOL(CAT_STAGE, SD_OWNER, c->owner);
+	if (c->has_entry)
+		SETCOL(CAT_STAGE, SD_ENTRY, BoolGetDatum(c->entry));
+	if (c->outcome != NULL)
+		SETCOL(CAT_STAGE, SD_OUTCOME, CStringGetTextDatum(c->outcome));
 
 	if (mine == NULL)
 		CatalogTupleInsert(rel, heap_form_tuple(desc, values, nulls));
@@ -576,6 +571,225 @@ funnel_def_put_stage(PG_FUNCTION_ARGS)
 		CatalogTupleUpdate(rel, &mine->t_self, heap_modify_tuple(mine, desc, values, nulls, repl));
 	}
 	table_close(rel, RowExclusiveLock);
+}
+
+PG_FUNCTION_INFO_V1(funnel_def_put_stage);
+
+Datum
+funnel_def_put_stage(PG_FUNCTION_ARGS)
+{
+	Oid			typid;
+	char	   *stage;
+	StageChange c;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("stage_type and stage must not be NULL")));
+	typid = PG_GETARG_OID(0);
+	stage = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (!PG_ARGISNULL(2))
+	{
+		float8		p = PG_GETARG_FLOAT8(2);
+
+		if (!(p >= 0.0 && p <= 1.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("probability must be between 0 and 1, got %g", p)));
+	}
+	check_definition_rights(typid, true);
+	lock_definition(typid);
+	require_registered(typid);
+	check_label(typid, stage);
+
+	memset(&c, 0, sizeof(c));
+	c.has_probability = !PG_ARGISNULL(2);
+	c.probability = c.has_probability ? PG_GETARG_DATUM(2) : (Datum) 0;
+	c.has_owner = !PG_ARGISNULL(3);
+	c.owner = c.has_owner ? PG_GETARG_DATUM(3) : (Datum) 0;
+	c.has_entry = !PG_ARGISNULL(4);
+	c.entry = c.has_entry && PG_GETARG_BOOL(4);
+	put_stage_row(typid, stage, &c);
+	funnel_registry_invalidate_type(typid);
+	PG_RETURN_VOID();
+}
+
+/* The funnel type and label of an enum value (its pg_enum row), without fn_expr. */
+static Oid
+enum_value_type(Datum value, char **label)
+{
+	HeapTuple	tup = SearchSysCache1(ENUMOID, value);
+	Oid			typid;
+
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid enum value %u", DatumGetObjectId(value))));
+	typid = ((Form_pg_enum) GETSTRUCT(tup))->enumtypid;
+	*label = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
+	ReleaseSysCache(tup);
+	return typid;
+}
+
+/*
+ * set_outcome(stage anyenum, outcome text): make a stage won, lost or open
+ * again -- a label added after go-live (ALTER TYPE ... ADD VALUE) starts
+ * open.  Won and lost stages get probability 1 and 0; an open stage keeps
+ * its probability.  The funnel must keep at least one open stage.
+ */
+PG_FUNCTION_INFO_V1(funnel_set_outcome);
+
+Datum
+funnel_set_outcome(PG_FUNCTION_ARGS)
+{
+	Oid			typid;
+	char	   *stage;
+	char	   *outcome;
+	FunnelDef  *def;
+	StageChange c;
+	int			i;
+	int			n_open = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("stage and outcome must not be NULL")));
+	typid = enum_value_type(PG_GETARG_DATUM(0), &stage);
+	outcome = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strcmp(outcome, "open") != 0 && strcmp(outcome, "won") != 0 && strcmp(outcome, "lost") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown outcome \"%s\"", outcome),
+				 errhint("An outcome is 'won', 'lost' or 'open'.")));
+	require_registered(typid);
+	check_definition_rights(typid, true);
+	lock_definition(typid);
+	require_registered(typid);
+
+	/* the funnel as it is now (the lock keeps it so): one open stage must stay */
+	funnel_registry_invalidate_type(typid);
+	def = funnel_def_lookup(typid);
+	for (i = 0; i < def->nstages; i++)
+		if (strcmp(def->stages[i].label, stage) == 0 ?
+			strcmp(outcome, "open") == 0 : def->stages[i].outcome == FUNNEL_OPEN)
+			n_open++;
+	if (n_open == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel %s needs at least one open stage", format_type_be(typid)),
+				 errdetail("\"%s\" is its last open stage.", stage)));
+
+	memset(&c, 0, sizeof(c));
+	c.outcome = outcome;
+	if (strcmp(outcome, "open") != 0)
+	{
+		c.has_probability = true;
+		c.probability = Float8GetDatum(strcmp(outcome, "won") == 0 ? 1.0 : 0.0);
+	}
+	put_stage_row(typid, stage, &c);
+	funnel_registry_invalidate_type(typid);
+	PG_RETURN_VOID();
+}
+
+/*
+ * set_rules(stage_type regtype, allow_skip, allow_backward, allow_reopen,
+ * entry text[]): change a funnel's rules; NULL leaves a rule as it is.
+ * entry lists every entry stage (the others stop being one; '{}' returns to
+ * the default, the first open stage).  The shipped funnels' flags are not
+ * changed (a dump would not keep them), their entry stages are.
+ */
+PG_FUNCTION_INFO_V1(funnel_set_rules);
+
+Datum
+funnel_set_rules(PG_FUNCTION_ARGS)
+{
+	Oid			typid;
+	CatalogFunnel f;
+	bool		flags = !PG_ARGISNULL(1) || !PG_ARGISNULL(2) || !PG_ARGISNULL(3);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("stage_type must not be NULL")));
+	typid = PG_GETARG_OID(0);
+	if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)) || !funnel_catalog_read_funnel(typid, &f))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("type %s is not a registered funnel", format_type_be(typid)),
+				 errhint("Create a funnel with funnel.create_funnel(), or register the enum with funnel.register_funnel().")));
+	check_definition_rights(typid, true);
+	lock_definition(typid);
+	if (!funnel_catalog_read_funnel(typid, &f))
+		require_registered(typid);
+	if (flags && f.builtin)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the rules of the shipped funnel %s cannot be changed", format_type_be(typid)),
+				 errhint("Create a funnel of your own with funnel.create_funnel(); entry stages of a shipped funnel can be set with funnel.set_rules(..., entry => ...).")));
+
+	if (!PG_ARGISNULL(4))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(4);
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+		int			i;
+		FunnelDef  *def;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &n);
+		for (i = 0; i < n; i++)
+		{
+			if (enulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("entry stages must not contain NULL")));
+			check_label(typid, TextDatumGetCString(elems[i]));
+		}
+		funnel_registry_invalidate_type(typid);
+		def = funnel_def_lookup(typid);
+		for (i = 0; i < def->nstages; i++)
+		{
+			StageChange c;
+			int			k;
+
+			memset(&c, 0, sizeof(c));
+			c.has_entry = true;
+			for (k = 0; k < n; k++)
+				if (strcmp(TextDatumGetCString(elems[k]), def->stages[i].label) == 0)
+					c.entry = true;
+			put_stage_row(typid, def->stages[i].label, &c);
+		}
+	}
+	if (flags)
+	{
+		Relation	rel;
+		TupleDesc	desc;
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		rel = table_open(cat_relid[CAT_FUNNEL], RowExclusiveLock);
+		desc = RelationGetDescr(rel);
+		scan = begin_type_scan(rel, CAT_FUNNEL, typid, &key);
+		if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Datum	   *values = palloc0(desc->natts * sizeof(Datum));
+			bool	   *nulls = palloc0(desc->natts * sizeof(bool));
+			bool	   *repl = palloc0(desc->natts * sizeof(bool));
+			int			cols[3] = {FD_ALLOW_SKIP, FD_ALLOW_BACKWARD, FD_ALLOW_REOPEN};
+			int			k;
+
+			for (k = 0; k < 3; k++)
+				if (!PG_ARGISNULL(k + 1))
+				{
+					values[ATT(CAT_FUNNEL, cols[k]) - 1] = PG_GETARG_DATUM(k + 1);
+					repl[ATT(CAT_FUNNEL, cols[k]) - 1] = true;
+				}
+			CatalogTupleUpdate(rel, &tup->t_self, heap_modify_tuple(tup, desc, values, nulls, repl));
+		}
+		systable_endscan(scan);
+		table_close(rel, RowExclusiveLock);
+	}
 	funnel_registry_invalidate_type(typid);
 	PG_RETURN_VOID();
 }

@@ -726,7 +726,7 @@ refusal_reason(const FunnelDef *def, int from, int to)
  */
 void
 funnel_report_illegal_move(const FunnelDef *def, int from, int to,
-						   Relation rel, const char *column)
+						   Relation rel, const char *column, const char *rowkey)
 {
 	const char *flabel = def->stages[from].label;
 	const char *tlabel = def->stages[to].label;
@@ -734,10 +734,12 @@ funnel_report_illegal_move(const FunnelDef *def, int from, int to,
 	char	   *detail;
 
 	if (targets)
-		detail = psprintf("%s Allowed from \"%s\": %s.",
+		detail = psprintf("%s%s%s Allowed from \"%s\": %s.",
+						  rowkey ? rowkey : "", rowkey ? " " : "",
 						  refusal_reason(def, from, to), flabel, targets);
 	else
-		detail = psprintf("%s No move out of \"%s\" is allowed.",
+		detail = psprintf("%s%s%s No move out of \"%s\" is allowed.",
+						  rowkey ? rowkey : "", rowkey ? " " : "",
 						  refusal_reason(def, from, to), flabel);
 
 	if (rel != NULL)

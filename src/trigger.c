@@ -49,6 +49,16 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
+#include "access/genam.h"
+#include "catalog/pg_index.h"
+#include "executor/executor.h"
+#include "optimizer/optimizer.h"
+#include "partitioning/partdesc.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/partcache.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 
 #include "catalog.h"
 #include "compat.h"
@@ -128,6 +138,196 @@ stamp_column_of(Relation rel, const char *name, const char *fname)
 }
 
 /* ------------------------------------------------------------------------
+ * Keys: which row an error is about
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * A key argument: one column name, or several as an array literal
+ * ('{tenant,id}', quoted as an array element when a name needs it).
+ * Allocated in the current memory context.
+ */
+static List *
+parse_name_list(const char *arg, const char *fname)
+{
+	List	   *names = NIL;
+
+	if (arg[0] == '{')
+	{
+		ArrayType  *arr;
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+		int			i;
+
+		arr = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, (char *) arg, NAMEOID, -1));
+		if (ARR_NDIM(arr) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key columns of %s must be a one-dimensional list", fname)));
+		deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &elems, &enulls, &n);
+		for (i = 0; i < n; i++)
+		{
+			if (enulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("key columns of %s must not be NULL", fname)));
+			names = lappend(names, pstrdup(NameStr(*DatumGetName(elems[i]))));
+		}
+	}
+	else if (arg[0] != '\0')
+		names = list_make1(pstrdup(arg));
+	if (names == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs at least one key column", fname)));
+	return names;
+}
+
+/* The columns of the table's primary key (or of the partition's), or none. */
+static int
+primary_key_columns(Relation rel, AttrNumber *attnums)
+{
+	Oid			pk;
+	HeapTuple	tup;
+	int			n = 0;
+	int			i;
+
+	list_free(RelationGetIndexList(rel));	/* fills rd_pkindex */
+	pk = rel->rd_pkindex;
+	if (!OidIsValid(pk))
+		return 0;
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
+	if (!HeapTupleIsValid(tup))
+		return 0;
+	for (i = 0; i < ((Form_pg_index) GETSTRUCT(tup))->indnkeyatts && i < INDEX_MAX_KEYS; i++)
+	{
+		AttrNumber	a = ((Form_pg_index) GETSTRUCT(tup))->indkey.values[i];
+
+		if (a <= 0)
+		{
+			n = 0;				/* an expression: no columns to name */
+			break;
+		}
+		attnums[n++] = a;
+	}
+	ReleaseSysCache(tup);
+	return n;
+}
+
+/*
+ * "Key (tenant, id)=(1, 7)." for an error about one row, or NULL when the
+ * role may not see those values (as PostgreSQL's own key descriptions: it
+ * needs SELECT on the table or on each of the columns, and no row security).
+ */
+static char *
+row_key_description(Relation rel, const AttrNumber *attnums, int n, HeapTuple tup)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			relid = RelationGetRelid(rel);
+	Oid			user = GetUserId();
+	StringInfoData buf;
+	bool		visible;
+	int			i;
+
+	if (n == 0 || tup == NULL)
+		return NULL;
+	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		return NULL;
+	visible = pg_class_aclcheck(relid, user, ACL_SELECT) == ACLCHECK_OK;
+	if (!visible && rel->rd_rel->relispartition)
+	{
+		/* a statement on the partitioned table: its privileges count */
+		List	   *ancestors = get_partition_ancestors(relid);
+		ListCell   *lc;
+
+		foreach(lc, ancestors)
+			if (pg_class_aclcheck(lfirst_oid(lc), user, ACL_SELECT) == ACLCHECK_OK)
+				visible = true;
+	}
+	for (i = 0; i < n && !visible; i++)
+		if (pg_attribute_aclcheck(relid, attnums[i], user, ACL_SELECT) != ACLCHECK_OK)
+			return NULL;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "Key (");
+	for (i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "",
+						 quote_identifier(NameStr(TupleDescAttr(desc, attnums[i] - 1)->attname)));
+	appendStringInfoString(&buf, ")=(");
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, attnums[i], desc, &isnull);
+
+		if (i)
+			appendStringInfoString(&buf, ", ");
+		if (isnull)
+			appendStringInfoString(&buf, "null");
+		else
+		{
+			Oid			typoutput;
+			bool		varlena;
+
+			getTypeOutputInfo(TupleDescAttr(desc, attnums[i] - 1)->atttypid, &typoutput, &varlena);
+			appendStringInfoString(&buf, OidOutputFunctionCall(typoutput, d));
+		}
+	}
+	appendStringInfoString(&buf, ").");
+	return buf.data;
+}
+
+/* ------------------------------------------------------------------------
+ * Rows that move to another partition
+ *
+ * PostgreSQL runs an UPDATE that moves a row to another partition as the
+ * BEFORE UPDATE row triggers of the old partition, then a DELETE there and
+ * an INSERT into the new partition, whose BEFORE INSERT row triggers fire
+ * too -- and nothing tells those that the INSERT is half of an UPDATE.  So
+ * the BEFORE UPDATE call, which checks the move (old stage -> new stage) and
+ * stamps it, notes when the new row no longer fits its partition: the
+ * INSERT that follows in the same partition tree, in the same statement
+ * (snapshot command id) with the same stage, is that row arriving, and is
+ * neither checked as a new row nor stamped again.  The note is used once,
+ * and forgotten when a (sub)transaction ends.  The AFTER UPDATE statement
+ * triggers of the partitioned table see such a row in their transition
+ * tables as the update it is, so record_transition records it as one.
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct PendingMove
+{
+	bool		valid;
+	Oid			root;			/* top of the partition tree */
+	CommandId	curcid;			/* the statement's snapshot */
+	bool		stagenull;
+	Oid			stage;
+} PendingMove;
+
+static PendingMove pending_move;
+static bool pending_move_callbacks = false;
+
+static void
+forget_move_xact(XactEvent event, void *arg)
+{
+	pending_move.valid = false;
+}
+
+static void
+forget_move_subxact(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		pending_move.valid = false;
+}
+
+static CommandId
+statement_cid(void)
+{
+	return ActiveSnapshotSet() ? GetActiveSnapshot()->curcid : InvalidCommandId;
+}
+
+/* ------------------------------------------------------------------------
  * enforce_transitions
  * ------------------------------------------------------------------------
  */
@@ -140,9 +340,47 @@ typedef struct EnforceState
 	Oid			stage_type;
 	int			stamp_attnum;	/* 0: no stamp column */
 	bool		allow_null;
-	bool		may_import;		/* the role owns the table: an INSERT keeps its stamp */
+	bool		may_import;		/* the role owns the table: it may bring its own stamps */
+	int			nkeys;			/* columns that name a row in errors */
+	AttrNumber	keys[INDEX_MAX_KEYS];
+	/* a partition: the tree's root, and its partition constraint */
+	Oid			root;
+	ExprState  *partcheck;
+	ExprContext *econtext;
+	TupleTableSlot *slot;
 	FunnelDefCache defcache;
 } EnforceState;
+
+static void
+enforce_setup_partition(EnforceState *st, Relation rel, MemoryContext mcxt)
+{
+	List	   *ancestors;
+	List	   *qual;
+	MemoryContext old;
+
+	if (!rel->rd_rel->relispartition)
+		return;
+	ancestors = get_partition_ancestors(RelationGetRelid(rel));
+	if (ancestors == NIL)
+		return;
+	st->root = llast_oid(ancestors);
+	old = MemoryContextSwitchTo(mcxt);
+	qual = RelationGetPartitionQual(rel);
+	if (qual != NIL)
+	{
+		qual = (List *) expression_planner((Expr *) qual);
+		st->partcheck = ExecInitCheck(qual, NULL);
+		st->econtext = CreateStandaloneExprContext();
+		st->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
+	}
+	MemoryContextSwitchTo(old);
+	if (!pending_move_callbacks)
+	{
+		RegisterXactCallback(forget_move_xact, NULL);
+		RegisterSubXactCallback(forget_move_subxact, NULL);
+		pending_move_callbacks = true;
+	}
+}
 
 static EnforceState *
 enforce_setup(FunctionCallInfo fcinfo)
@@ -152,6 +390,7 @@ enforce_setup(FunctionCallInfo fcinfo)
 	Relation	rel = td->tg_relation;
 	EnforceState *st = (EnforceState *) fcinfo->flinfo->fn_extra;
 	const char *fname = "funnel.enforce_transitions()";
+	List	   *keynames = NIL;
 	int			i;
 
 	if (st != NULL && st->tgoid == tg->tgoid)
@@ -170,37 +409,57 @@ enforce_setup(FunctionCallInfo fcinfo)
 	{
 		if (strcmp(tg->tgargs[i], "allow_null") == 0)
 			st->allow_null = true;
+		else if (strncmp(tg->tgargs[i], "key=", 4) == 0)
+			keynames = parse_name_list(tg->tgargs[i] + 4, fname);
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown option \"%s\" of %s", tg->tgargs[i], fname),
-					 errhint("Arguments are: stage column, stamp column (or ''), and the option 'allow_null'.")));
+					 errhint("Arguments are: stage column, stamp column (or ''), and the options 'allow_null' and 'key=<column>' (several: 'key={tenant,id}').")));
 	}
 	if (st->allow_null && TupleDescAttr(RelationGetDescr(rel), st->stage_attnum - 1)->attnotnull)
 		st->allow_null = false;	/* NOT NULL wins: the column can never be NULL */
+	if (keynames != NIL)
+	{
+		ListCell   *lc;
+
+		if (list_length(keynames) > INDEX_MAX_KEYS)
+			ereport(ERROR,
+					(errcode(ERRCODE_TOO_MANY_COLUMNS),
+					 errmsg("%s takes at most %d key columns", fname, INDEX_MAX_KEYS)));
+		foreach(lc, keynames)
+			st->keys[st->nkeys++] = column_of(rel, (char *) lfirst(lc), "key", fname);
+	}
+	else
+		st->nkeys = primary_key_columns(rel, st->keys);
 
 	st->may_import = funnel_class_ownercheck(RelationGetRelid(rel), GetUserId());
+	enforce_setup_partition(st, rel, fcinfo->flinfo->fn_mcxt);
 	funnel_def_cached(&st->defcache, st->stage_type);
 	fcinfo->flinfo->fn_extra = st;
 	return st;
 }
 
 static void
-report_null_stage(Relation rel, EnforceState *st)
+report_null_stage(Relation rel, EnforceState *st, HeapTuple tup)
 {
+	char	   *key = row_key_description(rel, st->keys, st->nkeys, tup);
+
 	ereport(ERROR,
 			(errcode(ERRCODE_NOT_NULL_VIOLATION),
 			 errmsg("null stage in column \"%s\" of relation \"%s\"",
 					st->stage_name, RelationGetRelationName(rel)),
-			 errdetail("Every row of a table under funnel.enforce_transitions() must have a stage."),
-			 errhint("Pass 'allow_null' as the third trigger argument to allow rows without a stage."),
+			 errdetail("%s%sEvery row of a table under funnel.enforce_transitions() must have a stage.",
+					   key ? key : "", key ? " " : ""),
+			 errhint("To allow rows without a stage, track the table with funnel.track(..., allow_null => true), or pass 'allow_null' as the third argument of a trigger written by hand."),
 			 errtablecol(rel, st->stage_attnum)));
 }
 
 static void
-report_not_entry(Relation rel, EnforceState *st, FunnelDef *def, int idx)
+report_not_entry(Relation rel, EnforceState *st, FunnelDef *def, int idx, HeapTuple tup)
 {
 	StringInfoData entries;
+	char	   *key = row_key_description(rel, st->keys, st->nkeys, tup);
 	int			i;
 
 	initStringInfo(&entries);
@@ -211,10 +470,57 @@ report_not_entry(Relation rel, EnforceState *st, FunnelDef *def, int idx)
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("new row of relation \"%s\" starts at stage \"%s\", which is not an entry stage of funnel %s",
 					RelationGetRelationName(rel), def->stages[idx].label, def->type_name),
-			 errdetail("Rows must start at: %s.", entries.data),
+			 errdetail("%s%sRows must start at: %s.", key ? key : "", key ? " " : "", entries.data),
 			 errhint("To let rows start there, run funnel.set_stage(%s::%s, entry => true).",
 					 quote_literal_cstr(def->stages[idx].label), def->type_name),
 			 errtablecol(rel, st->stage_attnum)));
+}
+
+/*
+ * Called for an UPDATE on a partition: when the new row no longer fits the
+ * partition, PostgreSQL moves it, and the INSERT into its new partition must
+ * be recognised as that move (see PendingMove).
+ */
+static void
+note_partition_move(EnforceState *st, HeapTuple newtup, bool stagenull, Datum stage)
+{
+	bool		fits;
+
+	if (!OidIsValid(st->root) || st->partcheck == NULL)
+		return;
+	ExecStoreHeapTuple(newtup, st->slot, false);
+	st->econtext->ecxt_scantuple = st->slot;
+	fits = ExecCheck(st->partcheck, st->econtext);
+	ExecClearTuple(st->slot);
+	ResetExprContext(st->econtext);
+	if (fits)
+		return;
+	pending_move.valid = true;
+	pending_move.root = st->root;
+	pending_move.curcid = statement_cid();
+	pending_move.stagenull = stagenull;
+	pending_move.stage = stagenull ? InvalidOid : DatumGetObjectId(stage);
+}
+
+/* Is this INSERT the arrival of a row that an UPDATE moved out of another partition? */
+static bool
+take_partition_move(EnforceState *st, bool stagenull, Datum stage)
+{
+	if (!pending_move.valid || !OidIsValid(st->root) || pending_move.root != st->root ||
+		pending_move.curcid != statement_cid() || pending_move.stagenull != stagenull ||
+		(!stagenull && pending_move.stage != DatumGetObjectId(stage)))
+		return false;
+	pending_move.valid = false;
+	return true;
+}
+
+/* The stamp column of a row: whether it is NULL, and its value */
+static inline TimestampTz
+row_stamp(HeapTuple tup, TupleDesc desc, int attnum, bool *isnull)
+{
+	Datum		d = heap_getattr(tup, attnum, desc, isnull);
+
+	return *isnull ? 0 : DatumGetTimestampTz(d);
 }
 
 PG_FUNCTION_INFO_V1(funnel_enforce_transitions);
@@ -229,6 +535,7 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 	HeapTuple	newtup;
 	bool		newnull;
 	Datum		newval;
+	bool		stamp = false;	/* set the stamp column to the clock */
 	int			nidx = -1;
 
 	check_trigger_call(fcinfo, "funnel.enforce_transitions()", true);
@@ -241,28 +548,30 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 	{
 		newtup = td->tg_trigtuple;
 		newval = heap_getattr(newtup, st->stage_attnum, desc, &newnull);
+		/* a row moved here by an UPDATE: checked and stamped as a move already */
+		if (OidIsValid(st->root) && take_partition_move(st, newnull, newval))
+			return PointerGetDatum(newtup);
 		if (newnull)
 		{
 			if (!st->allow_null)
-				report_null_stage(rel, st);
+				report_null_stage(rel, st, newtup);
 			return PointerGetDatum(newtup);
 		}
 		nidx = funnel_stage_index(&st->defcache, DatumGetObjectId(newval));
 		def = st->defcache.def;
 		if (!def->stages[nidx].entry)
-			report_not_entry(rel, st, def, nidx);
+			report_not_entry(rel, st, def, nidx, newtup);
 		/*
 		 * An INSERT by the table's owner that brings its own stamp (an
 		 * import) keeps it; anyone else's stamp is the clock's, so that
 		 * history written from it is an audit trail.
 		 */
-		if (st->stamp_attnum > 0 && st->may_import)
+		if (st->stamp_attnum > 0)
 		{
 			bool		stampnull;
 
-			(void) heap_getattr(newtup, st->stamp_attnum, desc, &stampnull);
-			if (!stampnull)
-				return PointerGetDatum(newtup);
+			(void) row_stamp(newtup, desc, st->stamp_attnum, &stampnull);
+			stamp = !(st->may_import && !stampnull);
 		}
 	}
 	else
@@ -275,15 +584,18 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 		newval = heap_getattr(newtup, st->stage_attnum, desc, &newnull);
 
 		/* the common case: an update that leaves the stage alone */
-		if (oldnull && newnull)
+		if ((oldnull && newnull) ||
+			(!oldnull && !newnull && DatumGetObjectId(oldval) == DatumGetObjectId(newval)))
+		{
+			if (OidIsValid(st->root))
+				note_partition_move(st, newtup, newnull, newval);
 			return PointerGetDatum(newtup);
-		if (!oldnull && !newnull && DatumGetObjectId(oldval) == DatumGetObjectId(newval))
-			return PointerGetDatum(newtup);
+		}
 
 		if (newnull)
 		{
 			if (!st->allow_null)
-				report_null_stage(rel, st);
+				report_null_stage(rel, st, oldtup);
 		}
 		else
 		{
@@ -293,7 +605,7 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 			{
 				/* a row without a stage enters the funnel */
 				if (!def->stages[nidx].entry)
-					report_not_entry(rel, st, def, nidx);
+					report_not_entry(rel, st, def, nidx, oldtup);
 			}
 			else
 			{
@@ -301,12 +613,47 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 
 				def = st->defcache.def;
 				if (!funnel_move_allowed(def, oidx, nidx))
-					funnel_report_illegal_move(def, oidx, nidx, rel, st->stage_name);
+					funnel_report_illegal_move(def, oidx, nidx, rel, st->stage_name,
+											   row_key_description(rel, st->keys, st->nkeys, oldtup));
+			}
+		}
+
+		/*
+		 * The stage changed: the stamp is the clock's -- unless the table's
+		 * owner sets the stamp in the same UPDATE (importing a CRM's history
+		 * move by move), which is kept when it does not go back in time.
+		 */
+		if (st->stamp_attnum > 0)
+		{
+			bool		oldstampnull;
+			bool		newstampnull;
+			TimestampTz oldstamp = row_stamp(oldtup, desc, st->stamp_attnum, &oldstampnull);
+			TimestampTz newstamp = row_stamp(newtup, desc, st->stamp_attnum, &newstampnull);
+
+			stamp = true;
+			if (st->may_import && !newstampnull && (oldstampnull || newstamp != oldstamp))
+			{
+				if (!oldstampnull && newstamp < oldstamp)
+				{
+					char	   *key = row_key_description(rel, st->keys, st->nkeys, oldtup);
+
+					ereport(ERROR,
+							(errcode(ERRCODE_CHECK_VIOLATION),
+							 errmsg("stamp of a stage change in relation \"%s\" goes back in time",
+									RelationGetRelationName(rel)),
+							 errdetail("%s%sThe new \"%s\" is %s, before the row's previous stamp %s.",
+									   key ? key : "", key ? " " : "",
+									   NameStr(TupleDescAttr(desc, st->stamp_attnum - 1)->attname),
+									   pstrdup(timestamptz_to_str(newstamp)), pstrdup(timestamptz_to_str(oldstamp))),
+							 errhint("Import a row's moves in the order they happened."),
+							 errtablecol(rel, st->stamp_attnum)));
+				}
+				stamp = false;
 			}
 		}
 	}
 
-	if (st->stamp_attnum > 0)
+	if (stamp)
 	{
 		int			cols[1];
 		Datum		vals[1];
@@ -322,6 +669,8 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 		vals[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, cols, vals, nulls);
 	}
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event) && OidIsValid(st->root))
+		note_partition_move(st, newtup, newnull, newval);
 	return PointerGetDatum(newtup);
 }
 
@@ -335,7 +684,8 @@ typedef struct RecordPlan
 {
 	Oid			tgoid;			/* hash key */
 	Oid			history;		/* the history table it inserts into */
-	Oid			keytype;
+	int			nkeys;
+	Oid			keytypes[INDEX_MAX_KEYS];
 	Oid			stagetype;
 	SPIPlanPtr	plan;			/* many rows: arrays, unnested in the SELECT list */
 	SPIPlanPtr	plan1;			/* one row: scalar parameters */
@@ -343,17 +693,25 @@ typedef struct RecordPlan
 
 static HTAB *record_plans = NULL;
 
+/* A key column of the tracked table */
+typedef struct RecordKey
+{
+	char	   *name;
+	int			attnum;
+	Oid			type;
+	int16		len;
+	bool		byval;
+	char		align;
+} RecordKey;
+
 /* What a trigger call needs, resolved once per statement (fn_extra). */
 typedef struct RecordState
 {
 	Oid			tgoid;
 	int			stage_attnum;
-	int			key_attnum;
+	int			nkeys;
+	RecordKey	keys[INDEX_MAX_KEYS];
 	Oid			stagetype;
-	Oid			keytype;
-	int16		keylen;
-	bool		keybyval;
-	char		keyalign;
 	Oid			history;
 	int			stamp_attnum;	/* 0: none; changed_at is then the clock */
 	Oid			run_as;			/* insert as this role (the tables' owner), or InvalidOid */
@@ -380,15 +738,17 @@ resolve_history(const char *name, Relation rel)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("history table %s of funnel.record_transition() does not exist", name),
-				 errhint("funnel.track() creates it; or create it with columns (key, from_stage, to_stage, changed_at, changed_by).")));
+				 errhint("funnel.track() creates it; or create it with columns (key columns, from_stage, to_stage, changed_at, changed_by).")));
 	return relid;
 }
 
 static RecordPlan *
-record_plan(RecordState *rs, const char *keyname)
+record_plan(RecordState *rs)
 {
 	RecordPlan *rp;
 	bool		found;
+	bool		same;
+	int			k;
 
 	if (record_plans == NULL)
 	{
@@ -406,56 +766,77 @@ record_plan(RecordState *rs, const char *keyname)
 		rp->plan = NULL;
 		rp->plan1 = NULL;
 	}
-	if (rp->plan == NULL || rp->history != rs->history ||
-		rp->keytype != rs->keytype || rp->stagetype != rs->stagetype)
+	same = rp->plan != NULL && rp->history == rs->history &&
+		rp->stagetype == rs->stagetype && rp->nkeys == rs->nkeys;
+	for (k = 0; same && k < rs->nkeys; k++)
+		same = rp->keytypes[k] == rs->keys[k].type;
+	if (!same)
 	{
 		StringInfoData sql;
-		Oid			argtypes[5];
-		Oid			argtypes1[5];
-		SPIPlanPtr	plan1;
-		Oid			keyarr = get_array_type(rs->keytype);
+		StringInfoData cols;
+		StringInfoData sel;
+		StringInfoData vals;
+		int			nargs = rs->nkeys + 4;
+		Oid		   *argtypes = palloc(nargs * sizeof(Oid));
+		Oid		   *argtypes1 = palloc(nargs * sizeof(Oid));
 		Oid			stagearr = get_array_type(rs->stagetype);
 		SPIPlanPtr	plan;
+		SPIPlanPtr	plan1;
 		char	   *relname = get_rel_name(rs->history);
 		char	   *nspname = get_namespace_name(get_rel_namespace(rs->history));
+		int			i;
 
-		if (!OidIsValid(keyarr) || !OidIsValid(stagearr) || relname == NULL || nspname == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("funnel.record_transition() cannot record key type %s",
-							format_type_be(rs->keytype))));
-		argtypes[0] = keyarr;
-		argtypes[1] = stagearr;
-		argtypes[2] = stagearr;
-		argtypes[3] = TIMESTAMPTZARRAYOID;
-		argtypes[4] = NAMEOID;
+		if (!OidIsValid(stagearr) || relname == NULL || nspname == NULL)
+			elog(ERROR, "funnel.record_transition(): no array type for %s",
+				 format_type_be(rs->stagetype));
+		initStringInfo(&cols);
+		initStringInfo(&sel);
+		initStringInfo(&vals);
+		for (k = 0; k < rs->nkeys; k++)
+		{
+			Oid			keyarr = get_array_type(rs->keys[k].type);
+
+			if (!OidIsValid(keyarr))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("funnel.record_transition() cannot record key type %s",
+								format_type_be(rs->keys[k].type))));
+			argtypes[k] = keyarr;
+			argtypes1[k] = rs->keys[k].type;
+			appendStringInfo(&cols, "%s, ", quote_identifier(rs->keys[k].name));
+			appendStringInfo(&sel, "pg_catalog.unnest($%d), ", k + 1);
+			appendStringInfo(&vals, "$%d, ", k + 1);
+		}
+		argtypes[k] = stagearr;
+		argtypes[k + 1] = stagearr;
+		argtypes[k + 2] = TIMESTAMPTZARRAYOID;
+		argtypes[k + 3] = NAMEOID;
+		argtypes1[k] = rs->stagetype;
+		argtypes1[k + 1] = rs->stagetype;
+		argtypes1[k + 2] = TIMESTAMPTZOID;
+		argtypes1[k + 3] = NAMEOID;
+		for (i = k + 1; i <= k + 3; i++)
+			appendStringInfo(&sel, "pg_catalog.unnest($%d), ", i);
+		appendStringInfo(&sel, "$%d", k + 4);
+		appendStringInfo(&vals, "$%d, $%d, $%d, $%d", k + 1, k + 2, k + 3, k + 4);
+
 		/*
 		 * unnest() in the SELECT list streams the arrays in lockstep
 		 * (ProjectSet); in FROM, each would be copied into a tuplestore.
 		 */
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "INSERT INTO %s (%s, from_stage, to_stage, changed_at, changed_by) "
-						 "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						 "pg_catalog.unnest($3), pg_catalog.unnest($4), $5",
-						 quote_qualified_identifier(nspname, relname),
-						 quote_identifier(keyname));
-		plan = SPI_prepare(sql.data, 5, argtypes);
+						 "INSERT INTO %s (%sfrom_stage, to_stage, changed_at, changed_by) SELECT %s",
+						 quote_qualified_identifier(nspname, relname), cols.data, sel.data);
+		plan = SPI_prepare(sql.data, nargs, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data,
 				 SPI_result_code_string(SPI_result));
-		argtypes1[0] = rs->keytype;
-		argtypes1[1] = rs->stagetype;
-		argtypes1[2] = rs->stagetype;
-		argtypes1[3] = TIMESTAMPTZOID;
-		argtypes1[4] = NAMEOID;
 		resetStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "INSERT INTO %s (%s, from_stage, to_stage, changed_at, changed_by) "
-						 "VALUES ($1, $2, $3, $4, $5)",
-						 quote_qualified_identifier(nspname, relname),
-						 quote_identifier(keyname));
-		plan1 = SPI_prepare(sql.data, 5, argtypes1);
+						 "INSERT INTO %s (%sfrom_stage, to_stage, changed_at, changed_by) VALUES (%s)",
+						 quote_qualified_identifier(nspname, relname), cols.data, vals.data);
+		plan1 = SPI_prepare(sql.data, nargs, argtypes1);
 		if (plan1 == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data,
 				 SPI_result_code_string(SPI_result));
@@ -468,8 +849,10 @@ record_plan(RecordState *rs, const char *keyname)
 		rp->plan = plan;
 		rp->plan1 = plan1;
 		rp->history = rs->history;
-		rp->keytype = rs->keytype;
 		rp->stagetype = rs->stagetype;
+		rp->nkeys = rs->nkeys;
+		for (k = 0; k < rs->nkeys; k++)
+			rp->keytypes[k] = rs->keys[k].type;
 	}
 	return rp;
 }
@@ -547,49 +930,59 @@ record_setup(FunctionCallInfo fcinfo)
 	RecordState *rs = (RecordState *) fcinfo->flinfo->fn_extra;
 	const char *fname = "funnel.record_transition()";
 	const char *stagecol;
-	const char *keycol;
+	List	   *keynames;
+	ListCell   *lc;
+	MemoryContext old;
+	int			k;
 
 	if (rs != NULL && rs->tgoid == tg->tgoid)
 		return rs;
 	if (tg->tgnargs < 1 || tg->tgnargs > 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s takes one to four arguments: history table, stage column, key column, stamp column", fname)));
+				 errmsg("%s takes one to four arguments: history table, stage column, key column(s), stamp column", fname)));
 
 	rs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RecordState));
 	rs->tgoid = tg->tgoid;
 	stagecol = tg->tgnargs > 1 ? tg->tgargs[1] : "stage";
-	keycol = tg->tgnargs > 2 ? tg->tgargs[2] : "id";
 	rs->stage_attnum = column_of(rel, stagecol, "stage", fname);
 	rs->stagetype = stage_column_type(rel, rs->stage_attnum);
-	rs->key_attnum = column_of(rel, keycol, "key", fname);
-	rs->keytype = TupleDescAttr(RelationGetDescr(rel), rs->key_attnum - 1)->atttypid;
-	get_typlenbyvalalign(rs->keytype, &rs->keylen, &rs->keybyval, &rs->keyalign);
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	keynames = parse_name_list(tg->tgnargs > 2 ? tg->tgargs[2] : "id", fname);
+	MemoryContextSwitchTo(old);
+	if (list_length(keynames) > INDEX_MAX_KEYS)
+		ereport(ERROR,
+				(errcode(ERRCODE_TOO_MANY_COLUMNS),
+				 errmsg("%s takes at most %d key columns", fname, INDEX_MAX_KEYS)));
+	foreach(lc, keynames)
+	{
+		RecordKey  *key = &rs->keys[rs->nkeys++];
+
+		key->name = (char *) lfirst(lc);
+		key->attnum = column_of(rel, key->name, "key", fname);
+		key->type = TupleDescAttr(RelationGetDescr(rel), key->attnum - 1)->atttypid;
+		get_typlenbyvalalign(key->type, &key->len, &key->byval, &key->align);
+	}
 	if (tg->tgnargs > 3 && tg->tgargs[3][0] != '\0')
 		rs->stamp_attnum = stamp_column_of(rel, tg->tgargs[3], fname);
 	rs->history = resolve_history(tg->tgargs[0], rel);
 	rs->run_as = history_writer(rel, rs->history);
+	for (k = 0; k < rs->nkeys + 4; k++)
 	{
-		const char *need[5];
-		int			i;
+		static const char *const fixed[4] = {"from_stage", "to_stage", "changed_at", "changed_by"};
+		const char *need = k < rs->nkeys ? rs->keys[k].name : fixed[k - rs->nkeys];
 
-		need[0] = keycol;
-		need[1] = "from_stage";
-		need[2] = "to_stage";
-		need[3] = "changed_at";
-		need[4] = "changed_by";
-		for (i = 0; i < 5; i++)
-			if (get_attnum(rs->history, need[i]) == InvalidAttrNumber)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("history table %s has no column \"%s\"", tg->tgargs[0], need[i]),
-						 errdetail("%s inserts (%s, from_stage, to_stage, changed_at, changed_by): the key column has the name of the key column of relation \"%s\".",
-								   fname, quote_identifier(keycol), RelationGetRelationName(rel))));
+		if (get_attnum(rs->history, need) == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("history table %s has no column \"%s\"", tg->tgargs[0], need),
+					 errdetail("%s inserts the key column(s) of relation \"%s\" under their own names, then from_stage, to_stage, changed_at and changed_by.",
+							   fname, RelationGetRelationName(rel))));
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rs->rp = record_plan(rs, keycol);
+	rs->rp = record_plan(rs);
 	SPI_finish();
 
 	fcinfo->flinfo->fn_extra = rs;
@@ -601,44 +994,47 @@ typedef struct RecordBatch
 {
 	int			n;
 	int			cap;
-	Datum	   *keys;
-	bool	   *keynulls;
+	Datum	   *keys[INDEX_MAX_KEYS];
+	bool	   *keynulls[INDEX_MAX_KEYS];
 	Datum	   *froms;
 	bool	   *fromnulls;
 	Datum	   *tos;
 	Datum	   *ats;
 } RecordBatch;
 
-static void
-batch_add(RecordBatch *b, RecordState *rs, Datum key, bool keynull, Datum from, bool fromnull,
-		  Datum to, Datum at)
+static void *
+grow(void *p, int cap, Size elem)
 {
+	return p == NULL ? palloc(cap * elem) : repalloc(p, cap * elem);
+}
+
+static void
+batch_add(RecordBatch *b, RecordState *rs, const Datum *keys, const bool *keynulls,
+		  Datum from, bool fromnull, Datum to, Datum at)
+{
+	int			k;
+
 	if (b->n == b->cap)
 	{
 		int			cap = b->cap ? b->cap * 2 : 64;
 
-		if (b->cap == 0)
+		for (k = 0; k < rs->nkeys; k++)
 		{
-			b->keys = palloc(cap * sizeof(Datum));
-			b->keynulls = palloc(cap * sizeof(bool));
-			b->froms = palloc(cap * sizeof(Datum));
-			b->fromnulls = palloc(cap * sizeof(bool));
-			b->tos = palloc(cap * sizeof(Datum));
-			b->ats = palloc(cap * sizeof(Datum));
+			b->keys[k] = grow(b->keys[k], cap, sizeof(Datum));
+			b->keynulls[k] = grow(b->keynulls[k], cap, sizeof(bool));
 		}
-		else
-		{
-			b->keys = repalloc(b->keys, cap * sizeof(Datum));
-			b->keynulls = repalloc(b->keynulls, cap * sizeof(bool));
-			b->froms = repalloc(b->froms, cap * sizeof(Datum));
-			b->fromnulls = repalloc(b->fromnulls, cap * sizeof(bool));
-			b->tos = repalloc(b->tos, cap * sizeof(Datum));
-			b->ats = repalloc(b->ats, cap * sizeof(Datum));
-		}
+		b->froms = grow(b->froms, cap, sizeof(Datum));
+		b->fromnulls = grow(b->fromnulls, cap, sizeof(bool));
+		b->tos = grow(b->tos, cap, sizeof(Datum));
+		b->ats = grow(b->ats, cap, sizeof(Datum));
 		b->cap = cap;
 	}
-	b->keys[b->n] = keynull ? (Datum) 0 : datumCopy(key, rs->keybyval, rs->keylen);
-	b->keynulls[b->n] = keynull;
+	for (k = 0; k < rs->nkeys; k++)
+	{
+		b->keys[k][b->n] = keynulls[k] ? (Datum) 0 :
+			datumCopy(keys[k], rs->keys[k].byval, rs->keys[k].len);
+		b->keynulls[k][b->n] = keynulls[k];
+	}
 	b->froms[b->n] = from;
 	b->fromnulls[b->n] = fromnull;
 	b->tos[b->n] = to;
@@ -651,27 +1047,32 @@ batch_flush(RecordBatch *b, RecordState *rs)
 {
 	int			dims[1];
 	int			lbs[1] = {1};
-	Datum		args[5];
+	int			nk = rs->nkeys;
+	Datum		args[INDEX_MAX_KEYS + 4];
+	char		nulls[INDEX_MAX_KEYS + 4];
 	int			ret;
+	int			k;
 	NameData	user;
 
 	if (b->n == 0)
 		return;
 	/* changed_by: current_user, once per flush */
 	namestrcpy(&user, GetUserNameFromId(GetUserId(), false));
-	args[4] = NameGetDatum(&user);
+	memset(nulls, ' ', sizeof(nulls));
+	args[nk + 3] = NameGetDatum(&user);
 	if (b->n == 1)
 	{
-		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-
-		args[0] = b->keys[0];
-		args[1] = b->froms[0];
-		args[2] = b->tos[0];
-		args[3] = b->ats[0];
-		if (b->keynulls[0])
-			nulls[0] = 'n';
+		for (k = 0; k < nk; k++)
+		{
+			args[k] = b->keys[k][0];
+			if (b->keynulls[k][0])
+				nulls[k] = 'n';
+		}
+		args[nk] = b->froms[0];
 		if (b->fromnulls[0])
-			nulls[1] = 'n';
+			nulls[nk] = 'n';
+		args[nk + 1] = b->tos[0];
+		args[nk + 2] = b->ats[0];
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		ret = execute_as_writer(rs, rs->rp->plan1, args, nulls);
@@ -682,14 +1083,16 @@ batch_flush(RecordBatch *b, RecordState *rs)
 		return;
 	}
 	dims[0] = b->n;
-	args[0] = PointerGetDatum(construct_md_array(b->keys, b->keynulls, 1, dims, lbs,
-												 rs->keytype, rs->keylen, rs->keybyval, rs->keyalign));
-	args[1] = PointerGetDatum(construct_md_array(b->froms, b->fromnulls, 1, dims, lbs,
-												 rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
-	args[2] = PointerGetDatum(construct_md_array(b->tos, NULL, 1, dims, lbs,
-												 rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
-	args[3] = PointerGetDatum(construct_md_array(b->ats, NULL, 1, dims, lbs,
-												 TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
+	for (k = 0; k < nk; k++)
+		args[k] = PointerGetDatum(construct_md_array(b->keys[k], b->keynulls[k], 1, dims, lbs,
+													 rs->keys[k].type, rs->keys[k].len,
+													 rs->keys[k].byval, rs->keys[k].align));
+	args[nk] = PointerGetDatum(construct_md_array(b->froms, b->fromnulls, 1, dims, lbs,
+												  rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
+	args[nk + 1] = PointerGetDatum(construct_md_array(b->tos, NULL, 1, dims, lbs,
+													  rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
+	args[nk + 2] = PointerGetDatum(construct_md_array(b->ats, NULL, 1, dims, lbs,
+													  TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -726,8 +1129,13 @@ row_time(RecordState *rs, Datum stampval, bool stampnull, TimestampTz clock)
 	return TimestampTzGetDatum(clock);
 }
 
-/* FOR EACH STATEMENT: walk the transition tables in step (row i of the old
- * table is the old version of row i of the new table). */
+/*
+ * FOR EACH STATEMENT: walk the transition tables in step (row i of the old
+ * table is the old version of row i of the new table -- also for a row that
+ * an UPDATE of a partitioned table moved to another partition: PostgreSQL
+ * puts its old and new versions into the UPDATE's transition tables, never
+ * into those of a DELETE or INSERT).
+ */
 static void
 record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 {
@@ -764,10 +1172,13 @@ record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 	{
 		bool		newnull;
 		bool		oldnull = true;
-		bool		keynull;
 		Datum		newval = slot_getattr(newslot, rs->stage_attnum, &newnull);
 		Datum		oldval = (Datum) 0;
-		Datum		key;
+		Datum		keys[INDEX_MAX_KEYS];
+		bool		keynulls[INDEX_MAX_KEYS];
+		bool		stampnull = true;
+		Datum		stamp;
+		int			k;
 
 		if (!insert)
 		{
@@ -777,15 +1188,12 @@ record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 		}
 		if (!stage_change(oldval, oldnull, newval, newnull, insert))
 			continue;
-		key = slot_getattr(newslot, rs->key_attnum, &keynull);
-		{
-			bool		stampnull = true;
-			Datum		stamp = rs->stamp_attnum > 0 ?
-				slot_getattr(newslot, rs->stamp_attnum, &stampnull) : (Datum) 0;
-
-			batch_add(b, rs, key, keynull, oldval, oldnull, newval,
-					  row_time(rs, stamp, stampnull, clock));
-		}
+		for (k = 0; k < rs->nkeys; k++)
+			keys[k] = slot_getattr(newslot, rs->keys[k].attnum, &keynulls[k]);
+		stamp = rs->stamp_attnum > 0 ?
+			slot_getattr(newslot, rs->stamp_attnum, &stampnull) : (Datum) 0;
+		batch_add(b, rs, keys, keynulls, oldval, oldnull, newval,
+				  row_time(rs, stamp, stampnull, clock));
 		if (b->n >= RECORD_BATCH)
 			batch_flush(b, rs);
 	}
@@ -804,10 +1212,11 @@ funnel_record_transition(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	RecordState *rs;
-	RecordBatch batch = {0};
+	RecordBatch batch;
 
 	check_trigger_call(fcinfo, "funnel.record_transition()", false);
 	rs = record_setup(fcinfo);
+	memset(&batch, 0, sizeof(batch));
 
 	if (TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 	{
@@ -822,7 +1231,6 @@ funnel_record_transition(PG_FUNCTION_ARGS)
 		HeapTuple	newtup = insert ? td->tg_trigtuple : td->tg_newtuple;
 		bool		newnull;
 		bool		oldnull = true;
-		bool		keynull;
 		Datum		newval = heap_getattr(newtup, rs->stage_attnum, desc, &newnull);
 		Datum		oldval = (Datum) 0;
 
@@ -830,12 +1238,16 @@ funnel_record_transition(PG_FUNCTION_ARGS)
 			oldval = heap_getattr(td->tg_trigtuple, rs->stage_attnum, desc, &oldnull);
 		if (stage_change(oldval, oldnull, newval, newnull, insert))
 		{
-			Datum		key = heap_getattr(newtup, rs->key_attnum, desc, &keynull);
+			Datum		keys[INDEX_MAX_KEYS];
+			bool		keynulls[INDEX_MAX_KEYS];
 			bool		stampnull = true;
 			Datum		stamp = rs->stamp_attnum > 0 ?
 				heap_getattr(newtup, rs->stamp_attnum, desc, &stampnull) : (Datum) 0;
+			int			k;
 
-			batch_add(&batch, rs, key, keynull, oldval, oldnull, newval,
+			for (k = 0; k < rs->nkeys; k++)
+				keys[k] = heap_getattr(newtup, rs->keys[k].attnum, desc, &keynulls[k]);
+			batch_add(&batch, rs, keys, keynulls, oldval, oldnull, newval,
 					  row_time(rs, stamp, stampnull, GetCurrentTimestamp()));
 			batch_flush(&batch, rs);
 		}
