@@ -729,3 +729,8 @@ CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFA
 -- entities left out of a summary's cohort (NULL journeys)
 CREATE FUNCTION @extschema@.skipped_count(s @extschema@.summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'summary_skipped_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- A duration as a number of days (float8), for charts and BI tools that cannot plot
+-- intervals: funnel.days(funnel.avg_cycle_length(p)).  A month counts 30 days.
+CREATE FUNCTION @extschema@.days(duration interval) RETURNS float8
+    AS 'MODULE_PATHNAME', 'funnel_days' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

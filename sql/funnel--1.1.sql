@@ -1578,3 +1578,8 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- A duration as a number of days (float8), for charts and BI tools that cannot plot
+-- intervals: funnel.days(funnel.avg_cycle_length(p)).  A month counts 30 days.
+CREATE FUNCTION @extschema@.days(duration interval) RETURNS float8
+    AS 'MODULE_PATHNAME', 'funnel_days' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -27,4 +27,11 @@
 #define funnel_extension_ownercheck(extid, roleid) pg_extension_ownercheck((extid), (roleid))
 #endif
 
+/* PostgreSQL 17 added infinite intervals */
+#if PG_VERSION_NUM >= 170000
+#define INTERVAL_NOT_FINITE_COMPAT(iv) INTERVAL_NOT_FINITE(iv)
+#else
+#define INTERVAL_NOT_FINITE_COMPAT(iv) false
+#endif
+
 #endif							/* FUNNEL_COMPAT_H */

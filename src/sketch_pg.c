@@ -30,6 +30,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "compat.h"
 #include "sketch_pg.h"
 
 static void *
@@ -424,6 +425,26 @@ funnel_check_percentile(double q)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("percentile value %g is not between 0 and 1", q)));
+}
+
+/*
+ * funnel.days(interval) -> float8: a duration as a number of days, for charts
+ * and BI tools that cannot plot intervals.  A month counts 30 days (as
+ * justify_days and extract(epoch) do); the result is exact to the
+ * microsecond for every duration the extension returns (they have no months).
+ */
+PG_FUNCTION_INFO_V1(funnel_days);
+Datum
+funnel_days(PG_FUNCTION_ARGS)
+{
+	Interval   *iv = PG_GETARG_INTERVAL_P(0);
+
+	if (INTERVAL_NOT_FINITE_COMPAT(iv))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("an infinite interval has no number of days")));
+	PG_RETURN_FLOAT8((float8) iv->month * DAYS_PER_MONTH + (float8) iv->day +
+					 (float8) iv->time / (float8) USECS_PER_DAY);
 }
 
 Interval *
