@@ -734,3 +734,699 @@ CREATE FUNCTION @extschema@.skipped_count(s @extschema@.summary) RETURNS bigint
 -- intervals: funnel.days(funnel.avg_cycle_length(p)).  A month counts 30 days.
 CREATE FUNCTION @extschema@.days(duration interval) RETURNS float8
     AS 'MODULE_PATHNAME', 'funnel_days' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- The definition functions become C front doors over their bodies, which move
+-- to names with a leading underscore (errors without PL/pgSQL CONTEXT lines).
+DROP FUNCTION @extschema@.register_funnel(regtype, text[], text[], boolean, boolean, boolean, text[]);
+DROP FUNCTION @extschema@.create_funnel_in(name, text, text[], text[], text[], boolean, boolean, boolean, text[]);
+DROP FUNCTION @extschema@.create_funnel(text, text[], text[], text[], boolean, boolean, boolean, text[]);
+DROP FUNCTION @extschema@.allow_transition(anyenum, anyenum);
+DROP FUNCTION @extschema@.forbid_transition(anyenum, anyenum);
+DROP FUNCTION @extschema@.reset_transition(anyenum, anyenum);
+DROP FUNCTION @extschema@.set_stage(anyenum, float8, text, boolean);
+DROP FUNCTION @extschema@.rename_stage(anyenum, text);
+DROP FUNCTION @extschema@.drop_funnel(regtype);
+DROP FUNCTION @extschema@.track(regclass, name, name, text, name, boolean, name[], boolean);
+DROP FUNCTION @extschema@.untrack(regclass);
+
+CREATE FUNCTION @extschema@._register_funnel(
+    stage_type      regtype,
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    labels  text[];
+    l       text;
+    n_open  integer;
+BEGIN
+    IF stage_type IS NULL THEN
+        RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF won IS NULL OR lost IS NULL OR allow_skip IS NULL OR allow_backward IS NULL
+       OR allow_reopen IS NULL THEN
+        RAISE EXCEPTION 'won, lost and the allow_* flags must not be NULL'
+            USING ERRCODE = '22004',
+                  HINT = 'Pass ''{}'' for a funnel without won or lost stages.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = stage_type AND t.typtype = 'e') THEN
+        RAISE EXCEPTION 'type % is not an enum', stage_type
+            USING ERRCODE = '42809',
+                  DETAIL = 'A funnel-stage type must be an enum whose sort order is the funnel order.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = _register_funnel.stage_type) THEN
+        RAISE EXCEPTION 'type % is already a registered funnel', stage_type
+            USING ERRCODE = '42710',
+                  HINT = 'Change it with funnel.set_stage() and funnel.allow_transition(), or unregister it with funnel.drop_funnel() first.';
+    END IF;
+
+    SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) INTO labels
+    FROM pg_enum e WHERE e.enumtypid = stage_type;
+    IF labels IS NULL THEN
+        RAISE EXCEPTION 'empty stage list: type % has no labels', stage_type
+            USING ERRCODE = '22023';
+    END IF;
+    IF cardinality(labels) > 1000 THEN
+        RAISE EXCEPTION 'type % has % stages, more than the 1000 a funnel supports', stage_type, cardinality(labels)
+            USING ERRCODE = '22023';
+    END IF;
+
+    IF array_position(won, NULL) IS NOT NULL OR array_position(lost, NULL) IS NOT NULL
+       OR array_position(entry, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'stage lists must not contain NULL' USING ERRCODE = '22004';
+    END IF;
+    FOREACH l IN ARRAY won || lost || coalesce(entry, '{}') LOOP
+        IF NOT l = ANY (labels) THEN
+            RAISE EXCEPTION '"%" is not a stage of %', l, stage_type
+                USING ERRCODE = '22023',
+                      DETAIL = format('The stages of %s are: %s.', stage_type, array_to_string(labels, ', '));
+        END IF;
+    END LOOP;
+    FOREACH l IN ARRAY won LOOP
+        IF l = ANY (lost) THEN
+            RAISE EXCEPTION 'stage "%" cannot be both won and lost', l USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+    SELECT count(*) INTO n_open FROM unnest(labels) s WHERE NOT s = ANY (won || lost);
+    IF n_open = 0 THEN
+        RAISE EXCEPTION 'funnel % needs at least one open stage', stage_type
+            USING ERRCODE = '22023',
+                  DETAIL = 'Every label is a won or lost outcome.';
+    END IF;
+
+    INSERT INTO @extschema@.funnel_def (stage_type, allow_skip, allow_backward, allow_reopen)
+    VALUES (_register_funnel.stage_type, _register_funnel.allow_skip,
+            _register_funnel.allow_backward, _register_funnel.allow_reopen);
+    INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, entry, probability)
+    SELECT _register_funnel.stage_type, s,
+           CASE WHEN s = ANY (won) THEN 'won' WHEN s = ANY (lost) THEN 'lost' ELSE 'open' END,
+           CASE WHEN _register_funnel.entry IS NULL THEN NULL ELSE s = ANY (_register_funnel.entry) END,
+           CASE WHEN s = ANY (won) THEN 1.0 WHEN s = ANY (lost) THEN 0.0 END
+    FROM unnest(labels) s;
+    RETURN stage_type;
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._create_funnel_in(
+    schema          name,
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    labels  text[];
+    l       text;
+    qname   text;
+    typ     regtype;
+BEGIN
+    IF type_name IS NULL OR stages IS NULL OR won IS NULL OR lost IS NULL THEN
+        RAISE EXCEPTION 'type_name, stages, won and lost must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF array_position(stages, NULL) IS NOT NULL OR array_position(won, NULL) IS NOT NULL
+       OR array_position(lost, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'stage lists must not contain NULL' USING ERRCODE = '22004';
+    END IF;
+    IF cardinality(stages) = 0 THEN
+        RAISE EXCEPTION 'empty stage list'
+            USING ERRCODE = '22023',
+                  HINT = 'List the stages in funnel order, e.g. ARRAY[''lead'', ''qualified'', ''proposal''].';
+    END IF;
+
+    labels := stages;
+    FOREACH l IN ARRAY won || lost LOOP
+        IF NOT l = ANY (labels) THEN
+            labels := labels || l;
+        END IF;
+    END LOOP;
+    FOREACH l IN ARRAY labels LOOP
+        IF l = '' OR octet_length(l) > 63 THEN
+            RAISE EXCEPTION 'invalid stage name "%"', l
+                USING ERRCODE = '22023',
+                      DETAIL = 'Stage names must be 1 to 63 bytes long.';
+        END IF;
+    END LOOP;
+    SELECT s INTO l FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'duplicate stage name "%"', l USING ERRCODE = '22023';
+    END IF;
+    IF cardinality(labels) > 1000 THEN
+        RAISE EXCEPTION 'a funnel supports at most 1000 stages, % given', cardinality(labels)
+            USING ERRCODE = '22023';
+    END IF;
+    FOREACH l IN ARRAY won LOOP
+        IF l = ANY (lost) THEN
+            RAISE EXCEPTION 'stage "%" cannot be both won and lost', l USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+
+    SELECT string_agg(quote_ident(p), '.') INTO qname FROM unnest(parse_ident(type_name)) p;
+    IF cardinality(parse_ident(type_name)) = 1 THEN
+        IF schema IS NULL THEN
+            RAISE EXCEPTION 'no schema has been selected to create in'
+                USING ERRCODE = '3F000',
+                      HINT = 'Qualify the type name, e.g. ''public.deal_stage'', or set search_path.';
+        END IF;
+        qname := format('%I.%s', schema, qname);
+    END IF;
+    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', qname,
+                   (SELECT string_agg(quote_literal(s), ', ' ORDER BY o)
+                    FROM unnest(labels) WITH ORDINALITY AS u(s, o)));
+    typ := qname::regtype;
+    PERFORM @extschema@.register_funnel(typ, won, lost, allow_skip, allow_backward,
+                                        allow_reopen, entry);
+    PERFORM @extschema@.def_mark_created(typ);
+    RETURN typ;
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._create_funnel(
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE sql
+AS $fn$
+    SELECT @extschema@.create_funnel_in(pg_catalog.current_schema(), type_name, stages, won, lost,
+                                        allow_skip, allow_backward, allow_reopen, entry)
+$fn$;
+
+CREATE FUNCTION @extschema@._allow_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", true) $fn$;
+
+CREATE FUNCTION @extschema@._forbid_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", false) $fn$;
+
+CREATE FUNCTION @extschema@._reset_transition("from" anyenum, "to" anyenum) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF "from" IS NULL OR "to" IS NULL THEN
+        RAISE EXCEPTION 'stages must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.funnel_of("from");
+    IF "from" = "to" THEN
+        PERFORM @extschema@.def_check_rights(pg_typeof("from"));
+        RETURN;
+    END IF;
+    PERFORM @extschema@.def_put_edge(pg_typeof("from"), "from"::text, "to"::text, NULL);
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._set_stage(
+    stage       anyenum,
+    probability float8 DEFAULT NULL,
+    owner       text DEFAULT NULL,
+    entry       boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF stage IS NULL THEN
+        RAISE EXCEPTION 'stage must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of(stage);
+    IF probability IS NOT NULL AND NOT (probability >= 0 AND probability <= 1) THEN
+        RAISE EXCEPTION 'probability must be between 0 and 1, got %', probability
+            USING ERRCODE = '22023';
+    END IF;
+    IF probability IS NULL AND owner IS NULL AND entry IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.def_put_stage(typ, stage::text, probability, owner, entry);
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._rename_stage(stage anyenum, new_name text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    typ regtype;
+BEGIN
+    IF stage IS NULL OR new_name IS NULL THEN
+        RAISE EXCEPTION 'stage and new_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    typ := @extschema@.funnel_of(stage);
+    IF new_name = '' OR octet_length(new_name) > 63 THEN
+        RAISE EXCEPTION 'invalid stage name "%"', new_name
+            USING ERRCODE = '22023', DETAIL = 'Stage names must be 1 to 63 bytes long.';
+    END IF;
+    -- the event trigger funnel_follow_enum_rename moves the settings and edges
+    EXECUTE format('ALTER TYPE %s RENAME VALUE %L TO %L', typ, stage::text, new_name);
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._drop_funnel(stage_type regtype) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    def     record;
+    col     record;
+    users   text;
+    n_users bigint;
+    found_v boolean;
+    holders text[] := '{}';
+    hidden  text[] := '{}';
+BEGIN
+    IF stage_type IS NULL THEN
+        RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO def FROM @extschema@.funnel_def d WHERE d.stage_type = _drop_funnel.stage_type;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'type % is not a registered funnel', stage_type
+            USING ERRCODE = '42704',
+                  HINT = 'funnel.funnels lists the registered funnels.';
+    END IF;
+    IF def.builtin THEN
+        RAISE EXCEPTION 'cannot drop funnel %', stage_type
+            USING ERRCODE = '2BP01',
+                  DETAIL = 'It is shipped with extension funnel.',
+                  HINT = 'It goes away with DROP EXTENSION funnel.';
+    END IF;
+    PERFORM @extschema@.def_check_rights(stage_type);
+
+    -- every type built on the funnel type: domains, arrays, ranges and
+    -- multiranges over it, and so on recursively
+    WITH RECURSIVE edges(child, parent) AS (
+        SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.typbasetype <> 0
+        UNION ALL
+        SELECT t.oid, t.typelem FROM pg_type t WHERE t.typelem <> 0 AND t.typcategory = 'A'
+        UNION ALL
+        SELECT r.rngtypid, r.rngsubtype FROM pg_range r
+        UNION ALL
+        SELECT r.rngmultitypid, r.rngsubtype FROM pg_range r
+    ), all_types(oid) AS (
+        SELECT stage_type::oid
+        UNION
+        SELECT e.child FROM edges e JOIN all_types a ON e.parent = a.oid
+    )
+    SELECT count(*), string_agg(format('%s.%I', c.oid::regclass, a.attname), ', '
+                                ORDER BY c.oid::regclass::text, a.attnum)
+    INTO n_users, users
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    WHERE a.atttypid IN (SELECT oid FROM all_types)
+      AND a.attnum > 0 AND NOT a.attisdropped
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c');
+    IF n_users > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel % because % column(s) use it', stage_type, n_users
+            USING ERRCODE = '2BP01',
+                  DETAIL = format('Used by: %s.', users),
+                  HINT = 'Drop those columns or change their type first (for example ALTER TABLE ... ALTER COLUMN ... TYPE text), then drop the funnel.';
+    END IF;
+
+    -- stored values of the funnel: columns of the state types, of domains
+    -- over them and of arrays of those, in tables whose rows a dump holds
+    -- (not views, foreign or temporary tables; a partitioned table once, for
+    -- all its partitions).  A value's text form names its funnel ("type").
+    FOR col IN
+        WITH RECURSIVE st(oid, arr) AS (
+            SELECT t.oid, false FROM pg_type t
+            WHERE t.oid IN ('@extschema@.pipeline'::regtype, '@extschema@.journey'::regtype,
+                            '@extschema@.summary'::regtype)
+            UNION
+            SELECT t.oid, st.arr OR t.typbasetype OPERATOR(pg_catalog.<>) st.oid
+            FROM pg_type t JOIN st ON t.typbasetype = st.oid OR (t.typelem = st.oid AND t.typcategory = 'A')
+        )
+        SELECT c.oid::regclass AS rel, a.attname, bool_or(st.arr) AS arr,
+               has_table_privilege(c.oid, 'SELECT') OR has_column_privilege(c.oid, a.attnum, 'SELECT') AS readable,
+               row_security_active(c.oid) AS rls
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        JOIN st ON st.oid = a.atttypid
+        WHERE a.attnum > 0 AND NOT a.attisdropped
+          AND c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't' AND NOT c.relispartition
+        GROUP BY c.oid, a.attname, a.attnum
+        ORDER BY c.oid::regclass::text, a.attnum
+    LOOP
+        IF NOT col.readable OR col.rls THEN
+            hidden := hidden || format('%s.%I', col.rel, col.attname);
+            CONTINUE;
+        END IF;
+        EXECUTE format(CASE WHEN col.arr
+                            THEN 'SELECT EXISTS (SELECT 1 FROM %s t, pg_catalog.unnest(t.%I) u(v) WHERE pg_catalog.to_regtype(pg_catalog.json_extract_path_text(u.v::pg_catalog.text::pg_catalog.json, ''type'')) OPERATOR(pg_catalog.=) $1)'
+                            ELSE 'SELECT EXISTS (SELECT 1 FROM %s t WHERE pg_catalog.to_regtype(pg_catalog.json_extract_path_text(t.%I::pg_catalog.text::pg_catalog.json, ''type'')) OPERATOR(pg_catalog.=) $1)'
+                       END, col.rel, col.attname)
+        INTO found_v USING stage_type;
+        IF found_v THEN
+            holders := holders || format('%s.%I', col.rel, col.attname);
+        END IF;
+    END LOOP;
+    IF cardinality(holders) > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel % because stored values of it remain', stage_type
+            USING ERRCODE = '2BP01',
+                  DETAIL = format('Values of funnel %s are stored in: %s.', stage_type, array_to_string(holders, ', ')),
+                  HINT = 'Delete those values (set them to NULL or delete their rows) first: once the funnel is gone they could not be read, and a dump holding them could not be restored.';
+    END IF;
+    IF cardinality(hidden) > 0 THEN
+        RAISE EXCEPTION 'cannot drop funnel %: cannot check column(s) % for stored values of it', stage_type,
+                        array_to_string(hidden, ', ')
+            USING ERRCODE = '42501',
+                  DETAIL = 'Those columns may hold funnel.pipeline, funnel.journey or funnel.summary values of the funnel, and your role cannot read all of their rows (no SELECT privilege, or row security applies).',
+                  HINT = 'Have a role that can read those tables (their owner, or a superuser) drop the funnel, or ask their owners to remove values of this funnel.';
+    END IF;
+
+    PERFORM @extschema@.def_forget(stage_type);
+    IF def.created THEN
+        EXECUTE format('DROP TYPE %s', stage_type);
+    END IF;
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._track(
+    "table"         regclass,
+    stage_column    name DEFAULT 'stage',
+    key_column      name DEFAULT NULL,
+    history_table   text DEFAULT NULL,
+    stamp_column    name DEFAULT NULL,
+    backfill        boolean DEFAULT true,
+    key_columns     name[] DEFAULT NULL,
+    allow_null      boolean DEFAULT false)
+RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    nsp         name;
+    rel         name;
+    kind        "char";
+    stage_type  regtype;
+    base_type   oid;
+    stamp_type  regtype;
+    keys        name[];
+    keynums     int2[];
+    keyarg      text;
+    keydefs     text;
+    keylist     text;
+    parts       text[];
+    qhist       text;
+    hist        regclass;
+    missing     text;
+    part        regclass;
+    created     boolean := false;
+BEGIN
+    IF "table" IS NULL OR stage_column IS NULL OR backfill IS NULL OR allow_null IS NULL THEN
+        RAISE EXCEPTION 'table, stage_column, backfill and allow_null must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    SELECT n.nspname, c.relname, c.relkind INTO nsp, rel, kind
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "table";
+    IF kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', rel USING ERRCODE = '42809';
+    END IF;
+    -- the TRIGGER privilege is not enough: tracking decides where history goes
+    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = "table" AND pg_has_role(c.relowner, 'USAGE')) THEN
+        RAISE EXCEPTION 'must be owner of table %', rel
+            USING ERRCODE = '42501',
+                  DETAIL = 'Only the owner of a table can track it and choose its history table.';
+    END IF;
+
+    SELECT a.atttypid::regtype INTO stage_type FROM pg_attribute a
+    WHERE a.attrelid = "table" AND a.attname = stage_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation "%" does not exist', stage_column, rel
+            USING ERRCODE = '42703';
+    END IF;
+    WITH RECURSIVE b(oid, base) AS (
+        SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.oid = stage_type
+        UNION ALL
+        SELECT t.oid, t.typbasetype FROM pg_type t JOIN b ON t.oid = b.base
+    )
+    SELECT b.oid INTO base_type FROM b WHERE b.base = 0;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = base_type) THEN
+        RAISE EXCEPTION 'column "%" of relation "%" is not a funnel stage', stage_column, rel
+            USING ERRCODE = '42704',
+                  DETAIL = format('Its type %s is not a registered funnel.', stage_type),
+                  HINT = 'Give the column a funnel type made with funnel.create_funnel() or funnel.register_funnel().';
+    END IF;
+
+    -- the key: what tells one entity's rows from another's
+    IF key_columns IS NOT NULL THEN
+        IF key_column IS NOT NULL AND key_columns IS DISTINCT FROM ARRAY[key_column] THEN
+            RAISE EXCEPTION 'pass key_column or key_columns, not both' USING ERRCODE = '22023';
+        END IF;
+        keys := key_columns;
+    ELSIF key_column IS NOT NULL THEN
+        keys := ARRAY[key_column];
+    ELSE
+        SELECT array_agg(a.attname ORDER BY k.o) INTO keys
+        FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, o), pg_attribute a
+        WHERE i.indrelid = "table" AND i.indisprimary
+          AND a.attrelid = "table" AND a.attnum = k.attnum;
+        IF keys IS NULL THEN
+            keys := ARRAY['id']::name[];
+        END IF;
+    END IF;
+    IF cardinality(keys) IS NULL OR cardinality(keys) = 0 OR array_position(keys, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'key_columns must name at least one column, and no NULL' USING ERRCODE = '22023';
+    END IF;
+    IF (SELECT count(DISTINCT k) FROM unnest(keys) k) <> cardinality(keys) THEN
+        RAISE EXCEPTION 'key_columns names a column twice' USING ERRCODE = '22023';
+    END IF;
+    IF stage_column = ANY (keys) THEN
+        RAISE EXCEPTION 'the stage column "%" cannot be part of the key', stage_column
+            USING ERRCODE = '22023',
+                  DETAIL = 'The key names an entity whose stage changes; a key that changes with the stage would split its journey.';
+    END IF;
+    SELECT string_agg(quote_ident(k), ', ' ORDER BY o) INTO missing
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = "table" AND a.attname = k
+                      AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'key column(s) % of relation "%" do not exist', missing, rel
+            USING ERRCODE = '42703',
+                  HINT = 'Name the columns that identify a row with key_columns => ARRAY[...] (the primary key is the default).';
+    END IF;
+    SELECT array_agg(a.attnum ORDER BY u.o),
+           string_agg(format('%I %s NOT NULL', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY u.o),
+           string_agg(quote_ident(a.attname), ', ' ORDER BY u.o)
+    INTO keynums, keydefs, keylist
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    JOIN pg_attribute a ON a.attrelid = "table" AND a.attname = u.k;
+    -- unique: a valid unique index (or constraint) exactly on those columns, and NOT NULL
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_index i
+        WHERE i.indrelid = "table" AND i.indisunique AND i.indisvalid
+          AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND i.indnkeyatts = cardinality(keynums)
+          AND (SELECT array_agg(x ORDER BY x) FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) x)
+              = (SELECT array_agg(x ORDER BY x) FROM unnest(keynums) x)) THEN
+        RAISE EXCEPTION 'key (%) of relation "%" is not unique', keylist, rel
+            USING ERRCODE = '42P10',
+                  DETAIL = 'No unique index or constraint of the table is on exactly those columns, so two rows could share a key and their histories would merge into one journey.',
+                  HINT = format('Name the columns of the primary key or of a unique constraint with key_columns => ARRAY[...], or add one: ALTER TABLE %s ADD UNIQUE (%s).', "table", keylist);
+    END IF;
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO missing
+    FROM pg_attribute a WHERE a.attrelid = "table" AND a.attnum = ANY (keynums) AND NOT a.attnotnull;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'key column(s) % of relation "%" can be NULL', missing, rel
+            USING ERRCODE = '42P10',
+                  DETAIL = 'Rows without a key cannot be told apart in the history.',
+                  HINT = format('ALTER TABLE %s ALTER COLUMN ... SET NOT NULL.', "table");
+    END IF;
+    -- the trigger argument: a single name as it is, several as a name[] literal
+    keyarg := CASE WHEN cardinality(keys) = 1 AND left(keys[1], 1) <> '{' THEN keys[1]::text
+                   ELSE keys::text END;
+
+    IF stamp_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO stamp_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = stamp_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'stamp column "%" of relation "%" does not exist', stamp_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF stamp_type <> 'timestamptz'::regtype THEN
+            RAISE EXCEPTION 'stamp column "%" of relation "%" must be of type timestamp with time zone, not %',
+                stamp_column, rel, stamp_type USING ERRCODE = '42804';
+        END IF;
+    END IF;
+
+    IF history_table IS NULL THEN
+        parts := ARRAY[nsp, left(rel || '_stage_history', 63)];
+    ELSE
+        parts := parse_ident(history_table);
+        IF cardinality(parts) = 1 THEN
+            parts := ARRAY[nsp] || parts;
+        ELSIF cardinality(parts) <> 2 THEN
+            RAISE EXCEPTION 'invalid history table name "%"', history_table USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    qhist := format('%I.%I', parts[1], parts[2]);
+
+    hist := to_regclass(qhist);
+    IF hist IS NULL THEN
+        EXECUTE format('CREATE TABLE %s (%s, from_stage %s, to_stage %s NOT NULL, '
+                       'changed_at timestamptz NOT NULL DEFAULT now(), '
+                       'changed_by name NOT NULL DEFAULT CURRENT_USER)',
+                       qhist, keydefs, stage_type, stage_type);
+        EXECUTE format('CREATE INDEX ON %s (%s, changed_at)', qhist, keylist);
+        hist := qhist::regclass;
+        created := true;
+    ELSE
+        SELECT string_agg(quote_ident(c), ', ') INTO missing
+        FROM unnest(keys::text[] || ARRAY['from_stage', 'to_stage', 'changed_at', 'changed_by']) c
+        WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
+                USING ERRCODE = '42703',
+                      HINT = 'A history table has the key column(s), from_stage, to_stage, changed_at and changed_by; pass another history_table, or let funnel.track() create one.';
+        END IF;
+    END IF;
+
+    EXECUTE format('CREATE OR REPLACE TRIGGER funnel_enforce_transitions BEFORE INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L%s, %L)',
+                   "table", stage_column, coalesce(stamp_column, ''),
+                   CASE WHEN allow_null THEN ', ''allow_null''' ELSE '' END, 'key=' || keys::text);
+    -- the table, and each of its partitions: a statement fires the statement
+    -- triggers of the table it names only
+    FOR part IN
+        SELECT "table" UNION ALL
+        SELECT t.relid FROM pg_partition_tree("table") t JOIN pg_class c ON c.oid = t.relid
+        WHERE t.relid <> "table" AND c.relkind IN ('r', 'p')
+    LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
+                       'REFERENCING NEW TABLE AS funnel_new '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+        EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
+                       'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+    END LOOP;
+
+    -- record_transition writes this history with the rights of the owner of
+    -- both tables (the caller): movers need no privilege on it
+    PERFORM @extschema@.def_track("table", hist);
+
+    IF created AND backfill THEN
+        EXECUTE format('INSERT INTO %s (%s, from_stage, to_stage, changed_at) '
+                       'SELECT %s, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
+                       qhist, keylist, keylist, stage_column,
+                       CASE WHEN stamp_column IS NULL THEN 'now()'
+                            ELSE format('coalesce(%I, now())', stamp_column) END,
+                       "table", stage_column);
+    END IF;
+    RETURN hist;
+END
+$fn$;
+
+CREATE FUNCTION @extschema@._untrack("table" regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    part regclass;
+BEGIN
+    IF "table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.def_track("table", NULL);
+    EXECUTE format('DROP TRIGGER IF EXISTS funnel_enforce_transitions ON %s', "table");
+    FOR part IN
+        SELECT "table" UNION ALL
+        SELECT t.relid FROM pg_partition_tree("table") t JOIN pg_class c ON c.oid = t.relid
+        WHERE t.relid <> "table" AND c.relkind IN ('r', 'p')
+    LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', part);
+        EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', part);
+    END LOOP;
+END
+$fn$;
+
+------------------------------------------------------------------------------
+-- The definition functions' front doors (src/frontdoor.c): each calls its body
+-- (the function of the same arguments named with a leading underscore, above)
+-- and re-raises the body's errors without PL/pgSQL's CONTEXT lines.
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.register_funnel(
+    stage_type      regtype,
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.create_funnel_in(
+    schema          name,
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.create_funnel(
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.allow_transition("from" anyenum, "to" anyenum) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.forbid_transition("from" anyenum, "to" anyenum) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.reset_transition("from" anyenum, "to" anyenum) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.set_stage(
+    stage       anyenum,
+    probability float8 DEFAULT NULL,
+    owner       text DEFAULT NULL,
+    entry       boolean DEFAULT NULL)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.rename_stage(stage anyenum, new_name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.track(
+    "table"         regclass,
+    stage_column    name DEFAULT 'stage',
+    key_column      name DEFAULT NULL,
+    history_table   text DEFAULT NULL,
+    stamp_column    name DEFAULT NULL,
+    backfill        boolean DEFAULT true,
+    key_columns     name[] DEFAULT NULL,
+    allow_null      boolean DEFAULT false)
+RETURNS regclass
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;

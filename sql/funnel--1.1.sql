@@ -236,7 +236,7 @@ CREATE FUNCTION @extschema@.transitions(stage_type regtype)
 ------------------------------------------------------------------------------
 
 -- register_funnel: adopt an existing enum type as a funnel.
-CREATE FUNCTION @extschema@.register_funnel(
+CREATE FUNCTION @extschema@._register_funnel(
     stage_type      regtype,
     won             text[] DEFAULT '{}',
     lost            text[] DEFAULT '{}',
@@ -267,7 +267,7 @@ BEGIN
             USING ERRCODE = '42809',
                   DETAIL = 'A funnel-stage type must be an enum whose sort order is the funnel order.';
     END IF;
-    IF EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = register_funnel.stage_type) THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.funnel_def d WHERE d.stage_type = _register_funnel.stage_type) THEN
         RAISE EXCEPTION 'type % is already a registered funnel', stage_type
             USING ERRCODE = '42710',
                   HINT = 'Change it with funnel.set_stage() and funnel.allow_transition(), or unregister it with funnel.drop_funnel() first.';
@@ -308,12 +308,12 @@ BEGIN
     END IF;
 
     INSERT INTO @extschema@.funnel_def (stage_type, allow_skip, allow_backward, allow_reopen)
-    VALUES (register_funnel.stage_type, register_funnel.allow_skip,
-            register_funnel.allow_backward, register_funnel.allow_reopen);
+    VALUES (_register_funnel.stage_type, _register_funnel.allow_skip,
+            _register_funnel.allow_backward, _register_funnel.allow_reopen);
     INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, entry, probability)
-    SELECT register_funnel.stage_type, s,
+    SELECT _register_funnel.stage_type, s,
            CASE WHEN s = ANY (won) THEN 'won' WHEN s = ANY (lost) THEN 'lost' ELSE 'open' END,
-           CASE WHEN register_funnel.entry IS NULL THEN NULL ELSE s = ANY (register_funnel.entry) END,
+           CASE WHEN _register_funnel.entry IS NULL THEN NULL ELSE s = ANY (_register_funnel.entry) END,
            CASE WHEN s = ANY (won) THEN 1.0 WHEN s = ANY (lost) THEN 0.0 END
     FROM unnest(labels) s;
     RETURN stage_type;
@@ -323,7 +323,7 @@ $fn$;
 -- create_funnel_in: create the enum type in schema `schema` (for an
 -- unqualified type_name) and register it.  Labels of won and lost that are
 -- not in stages are appended after them, won first.
-CREATE FUNCTION @extschema@.create_funnel_in(
+CREATE FUNCTION @extschema@._create_funnel_in(
     schema          name,
     type_name       text,
     stages          text[],
@@ -406,7 +406,7 @@ $fn$;
 -- create_funnel: create_funnel_in the caller's current schema.  A SQL
 -- function without its own search_path, so current_schema() is the caller's;
 -- everything it calls is schema-qualified.
-CREATE FUNCTION @extschema@.create_funnel(
+CREATE FUNCTION @extschema@._create_funnel(
     type_name       text,
     stages          text[],
     won             text[] DEFAULT '{}',
@@ -463,17 +463,17 @@ $fn$;
 
 -- allow_transition / forbid_transition: explicit edges that override the
 -- default rules; reset_transition returns a move to the default rules.
-CREATE FUNCTION @extschema@.allow_transition("from" anyenum, "to" anyenum) RETURNS void
+CREATE FUNCTION @extschema@._allow_transition("from" anyenum, "to" anyenum) RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", true) $fn$;
 
-CREATE FUNCTION @extschema@.forbid_transition("from" anyenum, "to" anyenum) RETURNS void
+CREATE FUNCTION @extschema@._forbid_transition("from" anyenum, "to" anyenum) RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", false) $fn$;
 
-CREATE FUNCTION @extschema@.reset_transition("from" anyenum, "to" anyenum) RETURNS void
+CREATE FUNCTION @extschema@._reset_transition("from" anyenum, "to" anyenum) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -492,7 +492,7 @@ $fn$;
 
 -- set_stage: a stage's win probability, owning team and entry flag; NULL
 -- leaves a setting as it is.
-CREATE FUNCTION @extschema@.set_stage(
+CREATE FUNCTION @extschema@._set_stage(
     stage       anyenum,
     probability float8 DEFAULT NULL,
     owner       text DEFAULT NULL,
@@ -523,7 +523,7 @@ $fn$;
 -- argument checks of the other definition functions.  Settings and explicit
 -- edges follow the label (event trigger funnel_follow_enum_rename), so a
 -- plain ALTER TYPE ... RENAME VALUE keeps them too.
-CREATE FUNCTION @extschema@.rename_stage(stage anyenum, new_name text) RETURNS void
+CREATE FUNCTION @extschema@._rename_stage(stage anyenum, new_name text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -550,7 +550,7 @@ $fn$;
 -- (a dump would hold values no restore can read).  Columns that may hold
 -- such values are read with the caller's rights: one the caller cannot read
 -- completely (no SELECT, or row security) makes the drop refused too.
-CREATE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
+CREATE FUNCTION @extschema@._drop_funnel(stage_type regtype) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -566,7 +566,7 @@ BEGIN
     IF stage_type IS NULL THEN
         RAISE EXCEPTION 'stage_type must not be NULL' USING ERRCODE = '22004';
     END IF;
-    SELECT * INTO def FROM @extschema@.funnel_def d WHERE d.stage_type = drop_funnel.stage_type;
+    SELECT * INTO def FROM @extschema@.funnel_def d WHERE d.stage_type = _drop_funnel.stage_type;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'type % is not a registered funnel', stage_type
             USING ERRCODE = '42704',
@@ -683,6 +683,76 @@ CREATE FUNCTION @extschema@.set_rules(
 RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_set_rules' LANGUAGE C;
 
+
+------------------------------------------------------------------------------
+-- The definition functions' front doors (src/frontdoor.c): each calls its body
+-- (the function of the same arguments named with a leading underscore, above)
+-- and re-raises the body's errors without PL/pgSQL's CONTEXT lines.
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.register_funnel(
+    stage_type      regtype,
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.create_funnel_in(
+    schema          name,
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.create_funnel(
+    type_name       text,
+    stages          text[],
+    won             text[] DEFAULT '{}',
+    lost            text[] DEFAULT '{}',
+    allow_skip      boolean DEFAULT true,
+    allow_backward  boolean DEFAULT false,
+    allow_reopen    boolean DEFAULT false,
+    entry           text[] DEFAULT NULL)
+RETURNS regtype
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.allow_transition("from" anyenum, "to" anyenum) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.forbid_transition("from" anyenum, "to" anyenum) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.reset_transition("from" anyenum, "to" anyenum) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.set_stage(
+    stage       anyenum,
+    probability float8 DEFAULT NULL,
+    owner       text DEFAULT NULL,
+    entry       boolean DEFAULT NULL)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.rename_stage(stage anyenum, new_name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.track(
+    "table"         regclass,
+    stage_column    name DEFAULT 'stage',
+    key_column      name DEFAULT NULL,
+    history_table   text DEFAULT NULL,
+    stamp_column    name DEFAULT NULL,
+    backfill        boolean DEFAULT true,
+    key_columns     name[] DEFAULT NULL,
+    allow_null      boolean DEFAULT false)
+RETURNS regclass
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+
 -- Forget the definitions of enum types dropped by DROP TYPE / SCHEMA / OWNED,
 -- so that no row outlives its type (and pg_dump never writes a dangling OID).
 CREATE FUNCTION @extschema@.forget_dropped_types() RETURNS event_trigger
@@ -761,7 +831,7 @@ CREATE FUNCTION @extschema@.record_transition() RETURNS trigger
 -- index or constraint exactly on its columns) and NOT NULL.  On a
 -- partitioned table the history triggers are made on every partition too,
 -- so statements addressed to a partition are recorded.
-CREATE FUNCTION @extschema@.track(
+CREATE FUNCTION @extschema@._track(
     "table"         regclass,
     stage_column    name DEFAULT 'stage',
     key_column      name DEFAULT NULL,
@@ -981,7 +1051,7 @@ $fn$;
 
 -- untrack: remove the triggers that track() made (on the table and its
 -- partitions); the history table stays.
-CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
+CREATE FUNCTION @extschema@._untrack("table" regclass) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
