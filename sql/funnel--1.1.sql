@@ -121,15 +121,28 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition_def',
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_def',
     'WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tracked) AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) history)');
 
--- PUBLIC reads, and may INSERT (a database owner restoring a dump of his
--- funnels; the guard limits a role to its own types and tables).  Nobody but
--- a superuser may UPDATE or DELETE, so nobody can lock the tables against
+-- PUBLIC reads.  Only the extension's owner (the role that ran CREATE
+-- EXTENSION: the database owner restoring a dump of his funnels) may also
+-- INSERT, row by row checked by the guard (his own types and tables).  Nobody
+-- but a superuser may UPDATE or DELETE, so nobody can lock the tables against
 -- others (LOCK TABLE beyond ROW EXCLUSIVE and SELECT ... FOR UPDATE need those).
+-- The definition functions write through the C functions def_*().
 GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
 REVOKE ALL ON @extschema@.funnel_def, @extschema@.stage_def, @extschema@.transition_def,
     @extschema@.tracked_def FROM PUBLIC;
-GRANT SELECT, INSERT ON @extschema@.funnel_def, @extschema@.stage_def,
+GRANT SELECT ON @extschema@.funnel_def, @extschema@.stage_def,
     @extschema@.transition_def, @extschema@.tracked_def TO PUBLIC;
+DO $grant$
+DECLARE
+    owner name := (SELECT pg_catalog.pg_get_userbyid(e.extowner) FROM pg_catalog.pg_extension e
+                   WHERE e.extname OPERATOR(pg_catalog.=) 'funnel');
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) owner) THEN
+        EXECUTE pg_catalog.format('GRANT INSERT ON %I.funnel_def, %I.stage_def, %I.transition_def, %I.tracked_def TO %I',
+                                  '@extschema@', '@extschema@', '@extschema@', '@extschema@', owner);
+    END IF;
+END
+$grant$;
 
 CREATE FUNCTION @extschema@.definition_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_definition_guard' LANGUAGE C;
@@ -165,6 +178,9 @@ CREATE FUNCTION @extschema@.def_check_rights(stage_type regtype) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_check_rights' LANGUAGE C STRICT;
 CREATE FUNCTION @extschema@.def_mark_created(stage_type regtype) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_mark_created' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.def_register(stage_type regtype, allow_skip boolean, allow_backward boolean,
+                                         allow_reopen boolean, won text[], lost text[], entry text[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_register' LANGUAGE C;
 CREATE FUNCTION @extschema@.def_put_stage(stage_type regtype, stage text, probability float8,
                                           owner text, entry boolean) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_put_stage' LANGUAGE C;
@@ -307,15 +323,9 @@ BEGIN
                   DETAIL = 'Every label is a won or lost outcome.';
     END IF;
 
-    INSERT INTO @extschema@.funnel_def (stage_type, allow_skip, allow_backward, allow_reopen)
-    VALUES (_register_funnel.stage_type, _register_funnel.allow_skip,
-            _register_funnel.allow_backward, _register_funnel.allow_reopen);
-    INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, entry, probability)
-    SELECT _register_funnel.stage_type, s,
-           CASE WHEN s = ANY (won) THEN 'won' WHEN s = ANY (lost) THEN 'lost' ELSE 'open' END,
-           CASE WHEN _register_funnel.entry IS NULL THEN NULL ELSE s = ANY (_register_funnel.entry) END,
-           CASE WHEN s = ANY (won) THEN 1.0 WHEN s = ANY (lost) THEN 0.0 END
-    FROM unnest(labels) s;
+    PERFORM @extschema@.def_register(_register_funnel.stage_type, _register_funnel.allow_skip,
+                                     _register_funnel.allow_backward, _register_funnel.allow_reopen,
+                                     won, lost, _register_funnel.entry);
     RETURN stage_type;
 END
 $fn$;

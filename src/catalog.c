@@ -48,6 +48,7 @@
 #include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -872,6 +873,111 @@ funnel_def_put_edge(PG_FUNCTION_ARGS)
 	table_close(rel, RowExclusiveLock);
 	funnel_registry_invalidate_type(typid);
 	PG_RETURN_BOOL(old != NULL);
+}
+
+static bool
+text_in_array(ArrayType *arr, const char *label)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	if (arr == NULL)
+		return false;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i] && strcmp(TextDatumGetCString(elems[i]), label) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * def_register(stage_type, allow_skip, allow_backward, allow_reopen, won,
+ * lost, entry): the catalog rows of a new funnel (register_funnel's body
+ * validates the arguments first): one funnel_def row, and a stage_def row
+ * per label with its outcome, entry flag (entry NULL: none set) and the
+ * outcome's probability (won 1, lost 0).  42710 when already registered.
+ */
+PG_FUNCTION_INFO_V1(funnel_def_register);
+
+Datum
+funnel_def_register(PG_FUNCTION_ARGS)
+{
+	Oid			typid;
+	ArrayType  *won;
+	ArrayType  *lost;
+	ArrayType  *entry;
+	Relation	rel;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
+	CatCList   *list;
+	int			i;
+
+	for (i = 0; i < 6; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("stage_type, the allow_* flags, won and lost must not be NULL")));
+	typid = PG_GETARG_OID(0);
+	won = PG_GETARG_ARRAYTYPE_P(4);
+	lost = PG_GETARG_ARRAYTYPE_P(5);
+	entry = PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6);
+	if (ARR_ELEMTYPE(won) != TEXTOID || ARR_ELEMTYPE(lost) != TEXTOID ||
+		(entry && ARR_ELEMTYPE(entry) != TEXTOID))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("won, lost and entry must be text[]")));
+	check_definition_rights(typid, true);
+	lock_definition(typid);
+	if (is_registered_row(typid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("type %s is already a registered funnel", format_type_be(typid))));
+
+	load_relids();
+	rel = table_open(cat_relid[CAT_FUNNEL], RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	init_row(CAT_FUNNEL, rel, values, nulls);
+	SETCOL(CAT_FUNNEL, FD_STAGE_TYPE, ObjectIdGetDatum(typid));
+	SETCOL(CAT_FUNNEL, FD_ALLOW_SKIP, PG_GETARG_DATUM(1));
+	SETCOL(CAT_FUNNEL, FD_ALLOW_BACKWARD, PG_GETARG_DATUM(2));
+	SETCOL(CAT_FUNNEL, FD_ALLOW_REOPEN, PG_GETARG_DATUM(3));
+	SETCOL(CAT_FUNNEL, FD_CREATED, BoolGetDatum(false));
+	SETCOL(CAT_FUNNEL, FD_BUILTIN, BoolGetDatum(false));
+	CatalogTupleInsert(rel, heap_form_tuple(desc, values, nulls));
+	table_close(rel, RowExclusiveLock);
+
+	rel = table_open(cat_relid[CAT_STAGE], RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	list = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(typid));
+	for (i = 0; i < list->n_members; i++)
+	{
+		Form_pg_enum e = (Form_pg_enum) GETSTRUCT(&list->members[i]->tuple);
+		const char *label = NameStr(e->enumlabel);
+		bool		is_won = text_in_array(won, label);
+		bool		is_lost = !is_won && text_in_array(lost, label);
+
+		init_row(CAT_STAGE, rel, values, nulls);
+		SETCOL(CAT_STAGE, SD_STAGE_TYPE, ObjectIdGetDatum(typid));
+		SETCOL(CAT_STAGE, SD_STAGE, CStringGetTextDatum(label));
+		SETCOL(CAT_STAGE, SD_OUTCOME, CStringGetTextDatum(is_won ? "won" : is_lost ? "lost" : "open"));
+		if (entry)
+			SETCOL(CAT_STAGE, SD_ENTRY, BoolGetDatum(text_in_array(entry, label)));
+		if (is_won || is_lost)
+			SETCOL(CAT_STAGE, SD_PROBABILITY, Float8GetDatum(is_won ? 1.0 : 0.0));
+		SETCOL(CAT_STAGE, SD_BUILTIN, BoolGetDatum(false));
+		CatalogTupleInsert(rel, heap_form_tuple(desc, values, nulls));
+	}
+	ReleaseSysCacheList(list);
+	table_close(rel, RowExclusiveLock);
+	funnel_registry_invalidate_type(typid);
+	PG_RETURN_VOID();
 }
 
 /* def_check_rights(stage_type): 42501 unless the caller may change the funnel. */

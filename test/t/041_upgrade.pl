@@ -355,8 +355,7 @@ SELECT string_agg(format('%s:%s', t, p), ' ' ORDER BY t, p)
 FROM unnest(ARRAY['funnel_def', 'stage_def', 'transition_def']) t,
      unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p
 WHERE has_table_privilege('temponly', 'funnel.' || t, p)}),
-	'funnel_def:INSERT stage_def:INSERT transition_def:INSERT',
-	'7 after the update: PUBLIC has no privilege on the catalog tables beyond SELECT and (guarded) INSERT');
+	'', '7 after the update: PUBLIC has no privilege on the catalog tables beyond SELECT');
 is(ok_as('temponly', 'SELECT count(*) > 0 FROM funnel.stage_def', '7 after the update: PUBLIC reads funnel.stage_def'),
 	't', '7 after the update: temponly sees the stage rows');
 
