@@ -7,11 +7,11 @@
 
 EXTENSION   = funnel
 MODULE_big  = funnel
-OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/arena.o src/state.o src/events.o src/window_funnel.o src/retention.o src/sequence.o
+OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/arena.o src/state.o src/events.o src/window_funnel.o src/retention.o src/sequence.o src/history.o
 DATA        = sql/funnel--1.0.sql sql/funnel--1.1.sql sql/funnel--1.0--1.1.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
-REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption
+REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption pipeline_history
 REGRESS_OPTS = --inputdir=.
 ISOLATION    = cache_invalidation concurrent_moves
 ISOLATION_OPTS = --inputdir=test --outputdir=test

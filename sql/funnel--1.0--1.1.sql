@@ -480,7 +480,12 @@ DROP FUNCTION @extschema@.track(regclass, name, name, text, name, boolean);
 -- The key defaults to the table's primary key; it must be unique (a unique
 -- index or constraint exactly on its columns) and NOT NULL.  On a
 -- partitioned table the history triggers are made on every partition too,
--- so statements addressed to a partition are recorded.
+-- so statements addressed to a partition are recorded.  With amount_column
+-- and/or close_date_column the history also records the old and new amount
+-- and expected close date (from_amount, amount, from_close_date, close_date),
+-- in a row of its own when only those change; an existing history table gets
+-- the missing columns and, with backfill, one row per deal carrying today's
+-- values.
 CREATE FUNCTION @extschema@.track(
     "table"         regclass,
     stage_column    name DEFAULT 'stage',
@@ -489,7 +494,9 @@ CREATE FUNCTION @extschema@.track(
     stamp_column    name DEFAULT NULL,
     backfill        boolean DEFAULT true,
     key_columns     name[] DEFAULT NULL,
-    allow_null      boolean DEFAULT false)
+    allow_null      boolean DEFAULT false,
+    amount_column   name DEFAULT NULL,
+    close_date_column name DEFAULT NULL)
 RETURNS regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -512,6 +519,10 @@ DECLARE
     missing     text;
     part        regclass;
     created     boolean := false;
+    amount_type regtype;
+    close_type  regtype;
+    valdefs     text := '';
+    added       boolean := false;
 BEGIN
     IF "table" IS NULL OR stage_column IS NULL OR backfill IS NULL OR allow_null IS NULL THEN
         RAISE EXCEPTION 'table, stage_column, backfill and allow_null must not be NULL'
@@ -629,6 +640,45 @@ BEGIN
         END IF;
     END IF;
 
+    -- values recorded beside the stage: the deal amount and the expected close date
+    IF amount_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO amount_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = amount_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'amount column "%" of relation "%" does not exist', amount_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF (SELECT t.typbasetype FROM pg_type t WHERE t.oid = amount_type) OPERATOR(pg_catalog.<>) 0::oid THEN
+            amount_type := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = amount_type);
+        END IF;
+        IF amount_type NOT IN ('numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                               'float4'::regtype, 'float8'::regtype) THEN
+            RAISE EXCEPTION 'amount column "%" of relation "%" must be of type numeric (or an integer or float type), not %',
+                amount_column, rel, amount_type USING ERRCODE = '42804';
+        END IF;
+        valdefs := valdefs || ', from_amount numeric, amount numeric';
+    END IF;
+    IF close_date_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO close_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = close_date_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'close date column "%" of relation "%" does not exist', close_date_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF (SELECT t.typbasetype FROM pg_type t WHERE t.oid = close_type) OPERATOR(pg_catalog.<>) 0::oid THEN
+            close_type := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = close_type);
+        END IF;
+        IF close_type NOT IN ('date'::regtype, 'timestamptz'::regtype, 'timestamp'::regtype) THEN
+            RAISE EXCEPTION 'close date column "%" of relation "%" must be of type date, timestamp or timestamptz, not %',
+                close_date_column, rel, close_type USING ERRCODE = '42804';
+        END IF;
+        valdefs := valdefs || format(', from_close_date %s, close_date %s', close_type, close_type);
+    END IF;
+    IF amount_column = stage_column OR close_date_column = stage_column OR amount_column = close_date_column THEN
+        RAISE EXCEPTION 'the stage, amount and close date columns must be three different columns'
+            USING ERRCODE = '22023';
+    END IF;
+
     IF history_table IS NULL THEN
         parts := ARRAY[nsp, left(rel || '_stage_history', 63)];
     ELSE
@@ -645,8 +695,8 @@ BEGIN
     IF hist IS NULL THEN
         EXECUTE format('CREATE TABLE %s (%s, from_stage %s, to_stage %s NOT NULL, '
                        'changed_at timestamptz NOT NULL DEFAULT now(), '
-                       'changed_by name NOT NULL DEFAULT CURRENT_USER)',
-                       qhist, keydefs, stage_type, stage_type);
+                       'changed_by name NOT NULL DEFAULT CURRENT_USER%s)',
+                       qhist, keydefs, stage_type, stage_type, valdefs);
         EXECUTE format('CREATE INDEX ON %s (%s, changed_at)', qhist, keylist);
         hist := qhist::regclass;
         created := true;
@@ -659,6 +709,30 @@ BEGIN
             RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
                 USING ERRCODE = '42703',
                       HINT = 'A history table has the key column(s), from_stage, to_stage, changed_at and changed_by; pass another history_table, or let funnel.track() create one.';
+        END IF;
+        -- a history made before values were recorded: add their columns
+        IF amount_column IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = 'amount'
+                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS from_amount numeric, ADD COLUMN amount numeric', qhist);
+            added := true;
+        END IF;
+        IF close_date_column IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = 'close_date'
+                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS from_close_date %s, ADD COLUMN close_date %s',
+                           qhist, close_type, close_type);
+            added := true;
+        END IF;
+        SELECT string_agg(quote_ident(c), ', ') INTO missing
+        FROM unnest(CASE WHEN amount_column IS NULL THEN '{}'::text[] ELSE ARRAY['from_amount', 'amount'] END ||
+                    CASE WHEN close_date_column IS NULL THEN '{}'::text[] ELSE ARRAY['from_close_date', 'close_date'] END) c
+        WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
+                USING ERRCODE = '42703',
+                      HINT = 'Recorded values go to from_amount and amount, from_close_date and close_date.';
         END IF;
     END IF;
 
@@ -675,24 +749,36 @@ BEGIN
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
                        'REFERENCING NEW TABLE AS funnel_new '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
-                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
         EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
                        'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
-                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
     END LOOP;
 
     -- record_transition writes this history with the rights of the owner of
     -- both tables (the caller): movers need no privilege on it
     PERFORM @extschema@.def_track("table", hist);
 
-    IF created AND backfill THEN
-        EXECUTE format('INSERT INTO %s (%s, from_stage, to_stage, changed_at) '
-                       'SELECT %s, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
-                       qhist, keylist, keylist, stage_column,
-                       CASE WHEN stamp_column IS NULL THEN 'now()'
+    IF (created OR added) AND backfill THEN
+        -- a new history: one entry row per row; a history that just got value
+        -- columns: one row per row with today's values (from_stage = to_stage),
+        -- so the values of every later change follow on from recorded ones
+        EXECUTE format('INSERT INTO %s (%s, from_stage, to_stage, changed_at%s%s) '
+                       'SELECT %s, %s, %I, %s%s%s FROM %s WHERE %I IS NOT NULL',
+                       qhist, keylist,
+                       CASE WHEN amount_column IS NULL THEN '' ELSE ', amount' END,
+                       CASE WHEN close_date_column IS NULL THEN '' ELSE ', close_date' END,
+                       keylist, CASE WHEN created THEN 'NULL' ELSE quote_ident(stage_column) END, stage_column,
+                       CASE WHEN stamp_column IS NULL OR NOT created THEN 'now()'
                             ELSE format('coalesce(%I, now())', stamp_column) END,
+                       CASE WHEN amount_column IS NULL THEN '' ELSE format(', %I', amount_column) END,
+                       CASE WHEN close_date_column IS NULL THEN '' ELSE format(', %I', close_date_column) END,
                        "table", stage_column);
     END IF;
     RETURN hist;
@@ -762,7 +848,7 @@ DROP FUNCTION @extschema@.reset_transition(anyenum, anyenum);
 DROP FUNCTION @extschema@.set_stage(anyenum, float8, text, boolean);
 DROP FUNCTION @extschema@.rename_stage(anyenum, text);
 DROP FUNCTION @extschema@.drop_funnel(regtype);
-DROP FUNCTION @extschema@.track(regclass, name, name, text, name, boolean, name[], boolean);
+DROP FUNCTION @extschema@.track(regclass, name, name, text, name, boolean, name[], boolean, name, name);
 DROP FUNCTION @extschema@.untrack(regclass);
 
 CREATE FUNCTION @extschema@._register_funnel(
@@ -1139,7 +1225,9 @@ CREATE FUNCTION @extschema@._track(
     stamp_column    name DEFAULT NULL,
     backfill        boolean DEFAULT true,
     key_columns     name[] DEFAULT NULL,
-    allow_null      boolean DEFAULT false)
+    allow_null      boolean DEFAULT false,
+    amount_column   name DEFAULT NULL,
+    close_date_column name DEFAULT NULL)
 RETURNS regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1162,6 +1250,10 @@ DECLARE
     missing     text;
     part        regclass;
     created     boolean := false;
+    amount_type regtype;
+    close_type  regtype;
+    valdefs     text := '';
+    added       boolean := false;
 BEGIN
     IF "table" IS NULL OR stage_column IS NULL OR backfill IS NULL OR allow_null IS NULL THEN
         RAISE EXCEPTION 'table, stage_column, backfill and allow_null must not be NULL'
@@ -1279,6 +1371,45 @@ BEGIN
         END IF;
     END IF;
 
+    -- values recorded beside the stage: the deal amount and the expected close date
+    IF amount_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO amount_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = amount_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'amount column "%" of relation "%" does not exist', amount_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF (SELECT t.typbasetype FROM pg_type t WHERE t.oid = amount_type) OPERATOR(pg_catalog.<>) 0::oid THEN
+            amount_type := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = amount_type);
+        END IF;
+        IF amount_type NOT IN ('numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                               'float4'::regtype, 'float8'::regtype) THEN
+            RAISE EXCEPTION 'amount column "%" of relation "%" must be of type numeric (or an integer or float type), not %',
+                amount_column, rel, amount_type USING ERRCODE = '42804';
+        END IF;
+        valdefs := valdefs || ', from_amount numeric, amount numeric';
+    END IF;
+    IF close_date_column IS NOT NULL THEN
+        SELECT a.atttypid::regtype INTO close_type FROM pg_attribute a
+        WHERE a.attrelid = "table" AND a.attname = close_date_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'close date column "%" of relation "%" does not exist', close_date_column, rel
+                USING ERRCODE = '42703';
+        END IF;
+        IF (SELECT t.typbasetype FROM pg_type t WHERE t.oid = close_type) OPERATOR(pg_catalog.<>) 0::oid THEN
+            close_type := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = close_type);
+        END IF;
+        IF close_type NOT IN ('date'::regtype, 'timestamptz'::regtype, 'timestamp'::regtype) THEN
+            RAISE EXCEPTION 'close date column "%" of relation "%" must be of type date, timestamp or timestamptz, not %',
+                close_date_column, rel, close_type USING ERRCODE = '42804';
+        END IF;
+        valdefs := valdefs || format(', from_close_date %s, close_date %s', close_type, close_type);
+    END IF;
+    IF amount_column = stage_column OR close_date_column = stage_column OR amount_column = close_date_column THEN
+        RAISE EXCEPTION 'the stage, amount and close date columns must be three different columns'
+            USING ERRCODE = '22023';
+    END IF;
+
     IF history_table IS NULL THEN
         parts := ARRAY[nsp, left(rel || '_stage_history', 63)];
     ELSE
@@ -1295,8 +1426,8 @@ BEGIN
     IF hist IS NULL THEN
         EXECUTE format('CREATE TABLE %s (%s, from_stage %s, to_stage %s NOT NULL, '
                        'changed_at timestamptz NOT NULL DEFAULT now(), '
-                       'changed_by name NOT NULL DEFAULT CURRENT_USER)',
-                       qhist, keydefs, stage_type, stage_type);
+                       'changed_by name NOT NULL DEFAULT CURRENT_USER%s)',
+                       qhist, keydefs, stage_type, stage_type, valdefs);
         EXECUTE format('CREATE INDEX ON %s (%s, changed_at)', qhist, keylist);
         hist := qhist::regclass;
         created := true;
@@ -1309,6 +1440,30 @@ BEGIN
             RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
                 USING ERRCODE = '42703',
                       HINT = 'A history table has the key column(s), from_stage, to_stage, changed_at and changed_by; pass another history_table, or let funnel.track() create one.';
+        END IF;
+        -- a history made before values were recorded: add their columns
+        IF amount_column IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = 'amount'
+                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS from_amount numeric, ADD COLUMN amount numeric', qhist);
+            added := true;
+        END IF;
+        IF close_date_column IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = 'close_date'
+                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS from_close_date %s, ADD COLUMN close_date %s',
+                           qhist, close_type, close_type);
+            added := true;
+        END IF;
+        SELECT string_agg(quote_ident(c), ', ') INTO missing
+        FROM unnest(CASE WHEN amount_column IS NULL THEN '{}'::text[] ELSE ARRAY['from_amount', 'amount'] END ||
+                    CASE WHEN close_date_column IS NULL THEN '{}'::text[] ELSE ARRAY['from_close_date', 'close_date'] END) c
+        WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
+                USING ERRCODE = '42703',
+                      HINT = 'Recorded values go to from_amount and amount, from_close_date and close_date.';
         END IF;
     END IF;
 
@@ -1325,24 +1480,36 @@ BEGIN
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_insert AFTER INSERT ON %s '
                        'REFERENCING NEW TABLE AS funnel_new '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
-                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
         EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
                        'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L)',
-                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''));
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
+                       part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
     END LOOP;
 
     -- record_transition writes this history with the rights of the owner of
     -- both tables (the caller): movers need no privilege on it
     PERFORM @extschema@.def_track("table", hist);
 
-    IF created AND backfill THEN
-        EXECUTE format('INSERT INTO %s (%s, from_stage, to_stage, changed_at) '
-                       'SELECT %s, NULL, %I, %s FROM %s WHERE %I IS NOT NULL',
-                       qhist, keylist, keylist, stage_column,
-                       CASE WHEN stamp_column IS NULL THEN 'now()'
+    IF (created OR added) AND backfill THEN
+        -- a new history: one entry row per row; a history that just got value
+        -- columns: one row per row with today's values (from_stage = to_stage),
+        -- so the values of every later change follow on from recorded ones
+        EXECUTE format('INSERT INTO %s (%s, from_stage, to_stage, changed_at%s%s) '
+                       'SELECT %s, %s, %I, %s%s%s FROM %s WHERE %I IS NOT NULL',
+                       qhist, keylist,
+                       CASE WHEN amount_column IS NULL THEN '' ELSE ', amount' END,
+                       CASE WHEN close_date_column IS NULL THEN '' ELSE ', close_date' END,
+                       keylist, CASE WHEN created THEN 'NULL' ELSE quote_ident(stage_column) END, stage_column,
+                       CASE WHEN stamp_column IS NULL OR NOT created THEN 'now()'
                             ELSE format('coalesce(%I, now())', stamp_column) END,
+                       CASE WHEN amount_column IS NULL THEN '' ELSE format(', %I', amount_column) END,
+                       CASE WHEN close_date_column IS NULL THEN '' ELSE format(', %I', close_date_column) END,
                        "table", stage_column);
     END IF;
     RETURN hist;
@@ -1435,8 +1602,182 @@ CREATE FUNCTION @extschema@.track(
     stamp_column    name DEFAULT NULL,
     backfill        boolean DEFAULT true,
     key_columns     name[] DEFAULT NULL,
-    allow_null      boolean DEFAULT false)
+    allow_null      boolean DEFAULT false,
+    amount_column   name DEFAULT NULL,
+    close_date_column name DEFAULT NULL)
 RETURNS regclass
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
 CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+------------------------------------------------------------------------------
+-- Pipeline over time: the open pipeline at a past moment and the waterfall
+-- between two moments, from stage history alone (src/history.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.pipeline_flow;
+CREATE FUNCTION @extschema@.pipeline_flow_in(cstring) RETURNS @extschema@.pipeline_flow
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_flow_out(@extschema@.pipeline_flow) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_flow_send(@extschema@.pipeline_flow) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_flow_recv(internal) RETURNS @extschema@.pipeline_flow
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.pipeline_flow (
+    INPUT = @extschema@.pipeline_flow_in,
+    OUTPUT = @extschema@.pipeline_flow_out,
+    SEND = @extschema@.pipeline_flow_send,
+    RECEIVE = @extschema@.pipeline_flow_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+
+-- transition functions (not STRICT: rows with NULL stages or times are skipped)
+CREATE FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum)
+    RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric)
+    RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz,
+        anyenum, anyenum, numeric, numeric)
+    RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz,
+        anyenum, anyenum, numeric, numeric, timestamptz, timestamptz, timestamptz, timestamptz)
+    RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pipeline_flow_combine(@extschema@.pipeline_flow, @extschema@.pipeline_flow)
+    RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+
+-- funnel.pipeline_as_of(as_of, changed_at, from_stage, to_stage [, from_amount, amount]):
+-- the open pipeline at as_of from history rows
+CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timestamptz,
+        from_stage anyenum, to_stage anyenum) (
+    SFUNC = @extschema@.pipeline_as_of_transfn,
+    STYPE = @extschema@.pipeline_flow,
+    COMBINEFUNC = @extschema@.pipeline_flow_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timestamptz,
+        from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric) (
+    SFUNC = @extschema@.pipeline_as_of_transfn,
+    STYPE = @extschema@.pipeline_flow,
+    COMBINEFUNC = @extschema@.pipeline_flow_combine,
+    PARALLEL = SAFE
+);
+
+-- funnel.pipeline_waterfall("from", "to", changed_at, from_stage, to_stage, from_amount, amount
+--     [, from_close_date, close_date, close_from, close_to]): what moved the pipeline
+CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timestamptz, changed_at timestamptz,
+        from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric) (
+    SFUNC = @extschema@.pipeline_waterfall_transfn,
+    STYPE = @extschema@.pipeline_flow,
+    COMBINEFUNC = @extschema@.pipeline_flow_combine,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timestamptz, changed_at timestamptz,
+        from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric,
+        from_close_date timestamptz, close_date timestamptz, close_from timestamptz, close_to timestamptz) (
+    SFUNC = @extschema@.pipeline_waterfall_transfn,
+    STYPE = @extschema@.pipeline_flow,
+    COMBINEFUNC = @extschema@.pipeline_flow_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline_flow) (
+    SFUNC = @extschema@.pipeline_flow_combine,
+    STYPE = @extschema@.pipeline_flow,
+    COMBINEFUNC = @extschema@.pipeline_flow_combine,
+    PARALLEL = SAFE
+);
+
+-- reports
+CREATE FUNCTION @extschema@.open_stages(f @extschema@.pipeline_flow)
+    RETURNS TABLE ("position" integer, stage text, deals bigint, amount numeric, weighted_amount numeric)
+    AS 'MODULE_PATHNAME', 'pipeline_flow_open_stages' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+CREATE FUNCTION @extschema@.waterfall(f @extschema@.pipeline_flow)
+    RETURNS TABLE (step integer, bucket text, changes bigint, deals bigint, amount numeric, weighted_amount numeric)
+    AS 'MODULE_PATHNAME', 'pipeline_flow_waterfall' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 12;
+CREATE FUNCTION @extschema@.open_count(f @extschema@.pipeline_flow) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pipeline_flow_open_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.open_value(f @extschema@.pipeline_flow) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'pipeline_flow_open_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.weighted_value(f @extschema@.pipeline_flow) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'pipeline_flow_weighted_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- The history table track() records a table's changes in, and whether it has
+-- the value columns; 55000 when the table is not tracked.
+CREATE FUNCTION @extschema@.tracked_history("table" regclass, OUT history regclass,
+        OUT has_amount boolean, OUT has_close_date boolean)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    SELECT t.history INTO history FROM @extschema@.tracked_def t WHERE t.tracked = "table";
+    IF history IS NULL THEN
+        RAISE EXCEPTION 'relation % is not tracked', "table"
+            USING ERRCODE = '55000',
+                  HINT = 'funnel.track() records its stage history; or aggregate your own history table with the aggregate of the same name.';
+    END IF;
+    has_amount := EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = history AND a.attname = 'from_amount'
+                          AND NOT a.attisdropped)
+              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = history AND a.attname = 'amount'
+                          AND NOT a.attisdropped);
+    has_close_date := EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = history AND a.attname = 'from_close_date'
+                              AND NOT a.attisdropped)
+                  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = history AND a.attname = 'close_date'
+                              AND NOT a.attisdropped);
+END
+$fn$;
+
+-- funnel.pipeline_as_of(table, as_of): the open pipeline of a tracked table at as_of
+CREATE FUNCTION @extschema@.pipeline_as_of("table" regclass, as_of timestamptz DEFAULT now())
+    RETURNS TABLE ("position" integer, stage text, deals bigint, amount numeric, weighted_amount numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    h record;
+BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    h := @extschema@.tracked_history("table");
+    RETURN QUERY EXECUTE format(
+        'SELECT s.* FROM (SELECT @extschema@.pipeline_as_of($1, changed_at, from_stage, to_stage%s) AS f FROM %s) q, '
+        '@extschema@.open_stages(q.f) s',
+        CASE WHEN h.has_amount THEN ', from_amount::numeric, amount::numeric' ELSE '' END, h.history)
+        USING as_of;
+END
+$fn$;
+
+-- funnel.pipeline_waterfall(table, from, to [, close_from, close_to]): the bridge of a tracked table
+CREATE FUNCTION @extschema@.pipeline_waterfall("table" regclass, "from" timestamptz, "to" timestamptz,
+        close_from timestamptz DEFAULT NULL, close_to timestamptz DEFAULT NULL)
+    RETURNS TABLE (step integer, bucket text, changes bigint, deals bigint, amount numeric, weighted_amount numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    h record;
+BEGIN
+    IF "from" IS NULL OR "to" IS NULL THEN
+        RAISE EXCEPTION 'from and to must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF (close_from IS NULL) <> (close_to IS NULL) THEN
+        RAISE EXCEPTION 'pass both close_from and close_to, or neither' USING ERRCODE = '22023';
+    END IF;
+    h := @extschema@.tracked_history("table");
+    IF close_from IS NOT NULL AND NOT h.has_close_date THEN
+        RAISE EXCEPTION 'history table % has no close dates', h.history
+            USING ERRCODE = '42703',
+                  HINT = 'Record them with funnel.track(..., close_date_column => ...).';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT w.* FROM (SELECT @extschema@.pipeline_waterfall($1, $2, changed_at, from_stage, to_stage, %s%s) AS f FROM %s) q, '
+        '@extschema@.waterfall(q.f) w',
+        CASE WHEN h.has_amount THEN 'from_amount::numeric, amount::numeric' ELSE 'NULL::numeric, NULL::numeric' END,
+        CASE WHEN close_from IS NULL THEN ''
+             ELSE ', from_close_date::timestamptz, close_date::timestamptz, $3, $4' END,
+        h.history)
+        USING "from", "to", close_from, close_to;
+END
+$fn$;

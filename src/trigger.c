@@ -687,6 +687,9 @@ typedef struct RecordPlan
 	int			nkeys;
 	Oid			keytypes[INDEX_MAX_KEYS];
 	Oid			stagetype;
+	int			nvals;
+	Oid			valtypes[2];
+	int			valkinds[2];
 	SPIPlanPtr	plan;			/* many rows: arrays, unnested in the SELECT list */
 	SPIPlanPtr	plan1;			/* one row: scalar parameters */
 } RecordPlan;
@@ -704,6 +707,28 @@ typedef struct RecordKey
 	char		align;
 } RecordKey;
 
+/*
+ * A value column recorded beside the stage (track's amount_column and
+ * close_date_column): the history gets its old and new value, in columns
+ * named after the kind, whenever the stage or any recorded value changes.
+ */
+#define RECORD_AMOUNT 0
+#define RECORD_CLOSE_DATE 1
+static const char *const record_value_cols[2][2] = {
+	{"from_amount", "amount"},
+	{"from_close_date", "close_date"}
+};
+
+typedef struct RecordValue
+{
+	int			kind;			/* RECORD_AMOUNT or RECORD_CLOSE_DATE */
+	int			attnum;
+	Oid			type;
+	int16		len;
+	bool		byval;
+	char		align;
+} RecordValue;
+
 /* What a trigger call needs, resolved once per statement (fn_extra). */
 typedef struct RecordState
 {
@@ -715,6 +740,8 @@ typedef struct RecordState
 	Oid			history;
 	int			stamp_attnum;	/* 0: none; changed_at is then the clock */
 	Oid			run_as;			/* insert as this role (the tables' owner), or InvalidOid */
+	int			nvals;			/* recorded value columns (0 to 2) */
+	RecordValue vals[2];
 	RecordPlan *rp;
 } RecordState;
 
@@ -767,16 +794,19 @@ record_plan(RecordState *rs)
 		rp->plan1 = NULL;
 	}
 	same = rp->plan != NULL && rp->history == rs->history &&
-		rp->stagetype == rs->stagetype && rp->nkeys == rs->nkeys;
+		rp->stagetype == rs->stagetype && rp->nkeys == rs->nkeys &&
+		rp->nvals == rs->nvals;
 	for (k = 0; same && k < rs->nkeys; k++)
 		same = rp->keytypes[k] == rs->keys[k].type;
+	for (k = 0; same && k < rs->nvals; k++)
+		same = rp->valtypes[k] == rs->vals[k].type && rp->valkinds[k] == rs->vals[k].kind;
 	if (!same)
 	{
 		StringInfoData sql;
 		StringInfoData cols;
 		StringInfoData sel;
 		StringInfoData vals;
-		int			nargs = rs->nkeys + 4;
+		int			nargs = rs->nkeys + 4 + 2 * rs->nvals;
 		Oid		   *argtypes = palloc(nargs * sizeof(Oid));
 		Oid		   *argtypes1 = palloc(nargs * sizeof(Oid));
 		Oid			stagearr = get_array_type(rs->stagetype);
@@ -819,6 +849,24 @@ record_plan(RecordState *rs)
 			appendStringInfo(&sel, "pg_catalog.unnest($%d), ", i);
 		appendStringInfo(&sel, "$%d", k + 4);
 		appendStringInfo(&vals, "$%d, $%d, $%d, $%d", k + 1, k + 2, k + 3, k + 4);
+		appendStringInfoString(&cols, "from_stage, to_stage, changed_at, changed_by");
+		for (i = 0; i < rs->nvals; i++)
+		{
+			RecordValue *v = &rs->vals[i];
+			Oid			valarr = get_array_type(v->type);
+			int			a = rs->nkeys + 4 + 2 * i;
+
+			if (!OidIsValid(valarr))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("funnel.record_transition() cannot record values of type %s",
+								format_type_be(v->type))));
+			argtypes[a] = argtypes[a + 1] = valarr;
+			argtypes1[a] = argtypes1[a + 1] = v->type;
+			appendStringInfo(&cols, ", %s, %s", record_value_cols[v->kind][0], record_value_cols[v->kind][1]);
+			appendStringInfo(&sel, ", pg_catalog.unnest($%d), pg_catalog.unnest($%d)", a + 1, a + 2);
+			appendStringInfo(&vals, ", $%d, $%d", a + 1, a + 2);
+		}
 
 		/*
 		 * unnest() in the SELECT list streams the arrays in lockstep
@@ -826,7 +874,7 @@ record_plan(RecordState *rs)
 		 */
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "INSERT INTO %s (%sfrom_stage, to_stage, changed_at, changed_by) SELECT %s",
+						 "INSERT INTO %s (%s) SELECT %s",
 						 quote_qualified_identifier(nspname, relname), cols.data, sel.data);
 		plan = SPI_prepare(sql.data, nargs, argtypes);
 		if (plan == NULL)
@@ -834,7 +882,7 @@ record_plan(RecordState *rs)
 				 SPI_result_code_string(SPI_result));
 		resetStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "INSERT INTO %s (%sfrom_stage, to_stage, changed_at, changed_by) VALUES (%s)",
+						 "INSERT INTO %s (%s) VALUES (%s)",
 						 quote_qualified_identifier(nspname, relname), cols.data, vals.data);
 		plan1 = SPI_prepare(sql.data, nargs, argtypes1);
 		if (plan1 == NULL)
@@ -853,6 +901,12 @@ record_plan(RecordState *rs)
 		rp->nkeys = rs->nkeys;
 		for (k = 0; k < rs->nkeys; k++)
 			rp->keytypes[k] = rs->keys[k].type;
+		rp->nvals = rs->nvals;
+		for (k = 0; k < rs->nvals; k++)
+		{
+			rp->valtypes[k] = rs->vals[k].type;
+			rp->valkinds[k] = rs->vals[k].kind;
+		}
 	}
 	return rp;
 }
@@ -937,10 +991,10 @@ record_setup(FunctionCallInfo fcinfo)
 
 	if (rs != NULL && rs->tgoid == tg->tgoid)
 		return rs;
-	if (tg->tgnargs < 1 || tg->tgnargs > 4)
+	if (tg->tgnargs < 1 || tg->tgnargs > 6)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s takes one to four arguments: history table, stage column, key column(s), stamp column", fname)));
+				 errmsg("%s takes one to six arguments: history table, stage column, key column(s), stamp column, amount column, close date column", fname)));
 
 	rs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RecordState));
 	rs->tgoid = tg->tgoid;
@@ -965,18 +1019,44 @@ record_setup(FunctionCallInfo fcinfo)
 	}
 	if (tg->tgnargs > 3 && tg->tgargs[3][0] != '\0')
 		rs->stamp_attnum = stamp_column_of(rel, tg->tgargs[3], fname);
+	for (k = RECORD_AMOUNT; k <= RECORD_CLOSE_DATE; k++)
+	{
+		RecordValue *v;
+		Oid			base;
+
+		if (tg->tgnargs <= 4 + k || tg->tgargs[4 + k][0] == '\0')
+			continue;
+		v = &rs->vals[rs->nvals++];
+		v->kind = k;
+		v->attnum = column_of(rel, tg->tgargs[4 + k], k == RECORD_AMOUNT ? "amount" : "close date", fname);
+		v->type = TupleDescAttr(RelationGetDescr(rel), v->attnum - 1)->atttypid;
+		base = getBaseType(v->type);
+		if (k == RECORD_AMOUNT ? (base != NUMERICOID && base != INT2OID && base != INT4OID &&
+								  base != INT8OID && base != FLOAT4OID && base != FLOAT8OID)
+			: (base != DATEOID && base != TIMESTAMPTZOID && base != TIMESTAMPOID))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s column \"%s\" of relation \"%s\" must be of type %s, not %s",
+							k == RECORD_AMOUNT ? "amount" : "close date", tg->tgargs[4 + k],
+							RelationGetRelationName(rel),
+							k == RECORD_AMOUNT ? "numeric (or an integer or float type)" : "date, timestamp or timestamptz",
+							format_type_be(v->type))));
+		get_typlenbyvalalign(v->type, &v->len, &v->byval, &v->align);
+	}
 	rs->history = resolve_history(tg->tgargs[0], rel);
 	rs->run_as = history_writer(rel, rs->history);
-	for (k = 0; k < rs->nkeys + 4; k++)
+	for (k = 0; k < rs->nkeys + 4 + 2 * rs->nvals; k++)
 	{
 		static const char *const fixed[4] = {"from_stage", "to_stage", "changed_at", "changed_by"};
-		const char *need = k < rs->nkeys ? rs->keys[k].name : fixed[k - rs->nkeys];
+		const char *need = k < rs->nkeys ? rs->keys[k].name :
+			k < rs->nkeys + 4 ? fixed[k - rs->nkeys] :
+			record_value_cols[rs->vals[(k - rs->nkeys - 4) / 2].kind][(k - rs->nkeys - 4) % 2];
 
 		if (get_attnum(rs->history, need) == InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("history table %s has no column \"%s\"", tg->tgargs[0], need),
-					 errdetail("%s inserts the key column(s) of relation \"%s\" under their own names, then from_stage, to_stage, changed_at and changed_by.",
+					 errdetail("%s inserts the key column(s) of relation \"%s\" under their own names, then from_stage, to_stage, changed_at and changed_by (and from_amount, amount, from_close_date, close_date for the values it records).",
 							   fname, RelationGetRelationName(rel))));
 	}
 
@@ -1000,6 +1080,8 @@ typedef struct RecordBatch
 	bool	   *fromnulls;
 	Datum	   *tos;
 	Datum	   *ats;
+	Datum	   *vals[4];		/* per recorded value: old, new */
+	bool	   *valnulls[4];
 } RecordBatch;
 
 static void *
@@ -1010,7 +1092,8 @@ grow(void *p, int cap, Size elem)
 
 static void
 batch_add(RecordBatch *b, RecordState *rs, const Datum *keys, const bool *keynulls,
-		  Datum from, bool fromnull, Datum to, Datum at)
+		  Datum from, bool fromnull, Datum to, Datum at,
+		  const Datum *vals, const bool *valnulls)
 {
 	int			k;
 
@@ -1027,6 +1110,11 @@ batch_add(RecordBatch *b, RecordState *rs, const Datum *keys, const bool *keynul
 		b->fromnulls = grow(b->fromnulls, cap, sizeof(bool));
 		b->tos = grow(b->tos, cap, sizeof(Datum));
 		b->ats = grow(b->ats, cap, sizeof(Datum));
+		for (k = 0; k < 2 * rs->nvals; k++)
+		{
+			b->vals[k] = grow(b->vals[k], cap, sizeof(Datum));
+			b->valnulls[k] = grow(b->valnulls[k], cap, sizeof(bool));
+		}
 		b->cap = cap;
 	}
 	for (k = 0; k < rs->nkeys; k++)
@@ -1039,6 +1127,13 @@ batch_add(RecordBatch *b, RecordState *rs, const Datum *keys, const bool *keynul
 	b->fromnulls[b->n] = fromnull;
 	b->tos[b->n] = to;
 	b->ats[b->n] = at;
+	for (k = 0; k < 2 * rs->nvals; k++)
+	{
+		RecordValue *v = &rs->vals[k / 2];
+
+		b->vals[k][b->n] = valnulls[k] ? (Datum) 0 : datumCopy(vals[k], v->byval, v->len);
+		b->valnulls[k][b->n] = valnulls[k];
+	}
 	b->n++;
 }
 
@@ -1048,8 +1143,8 @@ batch_flush(RecordBatch *b, RecordState *rs)
 	int			dims[1];
 	int			lbs[1] = {1};
 	int			nk = rs->nkeys;
-	Datum		args[INDEX_MAX_KEYS + 4];
-	char		nulls[INDEX_MAX_KEYS + 4];
+	Datum		args[INDEX_MAX_KEYS + 8];
+	char		nulls[INDEX_MAX_KEYS + 8];
 	int			ret;
 	int			k;
 	NameData	user;
@@ -1073,6 +1168,12 @@ batch_flush(RecordBatch *b, RecordState *rs)
 			nulls[nk] = 'n';
 		args[nk + 1] = b->tos[0];
 		args[nk + 2] = b->ats[0];
+		for (k = 0; k < 2 * rs->nvals; k++)
+		{
+			args[nk + 4 + k] = b->vals[k][0];
+			if (b->valnulls[k][0])
+				nulls[nk + 4 + k] = 'n';
+		}
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		ret = execute_as_writer(rs, rs->rp->plan1, args, nulls);
@@ -1093,6 +1194,13 @@ batch_flush(RecordBatch *b, RecordState *rs)
 													  rs->stagetype, sizeof(Oid), true, TYPALIGN_INT));
 	args[nk + 2] = PointerGetDatum(construct_md_array(b->ats, NULL, 1, dims, lbs,
 													  TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
+	for (k = 0; k < 2 * rs->nvals; k++)
+	{
+		RecordValue *v = &rs->vals[k / 2];
+
+		args[nk + 4 + k] = PointerGetDatum(construct_md_array(b->vals[k], b->valnulls[k], 1, dims, lbs,
+															  v->type, v->len, v->byval, v->align));
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -1118,6 +1226,45 @@ stage_change(Datum oldval, bool oldnull, Datum newval, bool newnull, bool insert
 	if (insert || oldnull)
 		return true;
 	return DatumGetObjectId(oldval) != DatumGetObjectId(newval);
+}
+
+/*
+ * The recorded values of a row pair (old, new per value column) and whether
+ * one of them changed: an UPDATE that leaves the stage alone but changes the
+ * amount or the close date is recorded too (from_stage = to_stage), so the
+ * history holds every change of the open pipeline's value.  A row whose new
+ * stage is NULL is never recorded.
+ */
+static bool
+value_change(RecordState *rs, TupleTableSlot *oldslot, TupleTableSlot *newslot,
+			 HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
+			 Datum *vals, bool *valnulls)
+{
+	bool		changed = false;
+	int			i;
+
+	for (i = 0; i < rs->nvals; i++)
+	{
+		RecordValue *v = &rs->vals[i];
+
+		if (oldslot != NULL)
+			vals[2 * i] = slot_getattr(oldslot, v->attnum, &valnulls[2 * i]);
+		else if (oldtup != NULL)
+			vals[2 * i] = heap_getattr(oldtup, v->attnum, desc, &valnulls[2 * i]);
+		else
+		{
+			vals[2 * i] = (Datum) 0;
+			valnulls[2 * i] = true;
+		}
+		if (newslot != NULL)
+			vals[2 * i + 1] = slot_getattr(newslot, v->attnum, &valnulls[2 * i + 1]);
+		else
+			vals[2 * i + 1] = heap_getattr(newtup, v->attnum, desc, &valnulls[2 * i + 1]);
+		if (valnulls[2 * i] != valnulls[2 * i + 1] ||
+			(!valnulls[2 * i] && !datum_image_eq(vals[2 * i], vals[2 * i + 1], v->byval, v->len)))
+			changed = true;
+	}
+	return changed;
 }
 
 /* changed_at of a row: its stamp when the trigger names a stamp column, else the clock */
@@ -1176,6 +1323,8 @@ record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 		Datum		oldval = (Datum) 0;
 		Datum		keys[INDEX_MAX_KEYS];
 		bool		keynulls[INDEX_MAX_KEYS];
+		Datum		vals[4];
+		bool		valnulls[4];
 		bool		stampnull = true;
 		Datum		stamp;
 		int			k;
@@ -1186,14 +1335,19 @@ record_statement(TriggerData *td, RecordState *rs, RecordBatch *b)
 				elog(ERROR, "transition tables of different lengths");
 			oldval = slot_getattr(oldslot, rs->stage_attnum, &oldnull);
 		}
-		if (!stage_change(oldval, oldnull, newval, newnull, insert))
+		if (!(value_change(rs, insert ? NULL : oldslot, newslot, NULL, NULL, NULL, vals, valnulls) &&
+			  !newnull) &&
+			!stage_change(oldval, oldnull, newval, newnull, insert))
 			continue;
 		for (k = 0; k < rs->nkeys; k++)
 			keys[k] = slot_getattr(newslot, rs->keys[k].attnum, &keynulls[k]);
 		stamp = rs->stamp_attnum > 0 ?
 			slot_getattr(newslot, rs->stamp_attnum, &stampnull) : (Datum) 0;
+		/* a change of values only is stamped by the clock: the stamp is the stage's */
+		if (!insert && !oldnull && DatumGetObjectId(oldval) == DatumGetObjectId(newval))
+			stampnull = true;
 		batch_add(b, rs, keys, keynulls, oldval, oldnull, newval,
-				  row_time(rs, stamp, stampnull, clock));
+				  row_time(rs, stamp, stampnull, clock), vals, valnulls);
 		if (b->n >= RECORD_BATCH)
 			batch_flush(b, rs);
 	}
@@ -1234,9 +1388,15 @@ funnel_record_transition(PG_FUNCTION_ARGS)
 		Datum		newval = heap_getattr(newtup, rs->stage_attnum, desc, &newnull);
 		Datum		oldval = (Datum) 0;
 
+		Datum		vals[4];
+		bool		valnulls[4];
+		bool		valchanged;
+
 		if (!insert)
 			oldval = heap_getattr(td->tg_trigtuple, rs->stage_attnum, desc, &oldnull);
-		if (stage_change(oldval, oldnull, newval, newnull, insert))
+		valchanged = value_change(rs, NULL, NULL, insert ? NULL : td->tg_trigtuple, newtup, desc,
+								  vals, valnulls);
+		if ((valchanged && !newnull) || stage_change(oldval, oldnull, newval, newnull, insert))
 		{
 			Datum		keys[INDEX_MAX_KEYS];
 			bool		keynulls[INDEX_MAX_KEYS];
@@ -1247,8 +1407,11 @@ funnel_record_transition(PG_FUNCTION_ARGS)
 
 			for (k = 0; k < rs->nkeys; k++)
 				keys[k] = heap_getattr(newtup, rs->keys[k].attnum, desc, &keynulls[k]);
+			/* a change of values only is stamped by the clock: the stamp is the stage's */
+			if (!insert && !oldnull && DatumGetObjectId(oldval) == DatumGetObjectId(newval))
+				stampnull = true;
 			batch_add(&batch, rs, keys, keynulls, oldval, oldnull, newval,
-					  row_time(rs, stamp, stampnull, GetCurrentTimestamp()));
+					  row_time(rs, stamp, stampnull, GetCurrentTimestamp()), vals, valnulls);
 			batch_flush(&batch, rs);
 		}
 		return PointerGetDatum(insert ? td->tg_trigtuple : td->tg_newtuple);
