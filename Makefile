@@ -11,7 +11,7 @@ OBJS        = src/funnel.o src/registry.o src/stage.o src/trigger.o src/numsum.o
 DATA        = sql/funnel--1.0.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
-REGRESS      = definitions stage_functions rules errors security invalidation triggers pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match stored_values
+REGRESS      = definitions stage_functions rules errors security invalidation triggers pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match stored_values fuzz_findings
 REGRESS_OPTS = --inputdir=.
 ISOLATION    = cache_invalidation concurrent_moves
 ISOLATION_OPTS = --inputdir=test --outputdir=test
