@@ -325,3 +325,154 @@ FROM (VALUES (timestamptz '2024-01-01', true, false)) v(ts, c1, c2);
 SELECT funnel.sequence_match('(?1)(?t>18446744073710)(?2)', ts, c1, c2)
 FROM (VALUES (1::bigint, true, false)) v(ts, c1, c2);
 SELECT '{"version": 1, "kind": "sequence", "clock": "bigint", "pattern": "(?1)(?t>18446744073710)(?2)", "conditions": 2, "events": [[0, 1]]}'::funnel.events::text;
+
+------------------------------------------------------------------------------
+-- 5. Every value the output writes re-enters; absurd values are refused
+------------------------------------------------------------------------------
+-- Extreme doubles in pipelines: subnormal amounts (the text output writes
+-- 1e-310; input used to refuse it as "must be a finite float8" while binary
+-- input took it, so a plain dump could not be restored), the smallest
+-- subnormal, the largest double, and sketches of them.  Text and binary
+-- (COPY ... FORMAT binary) both read back what the output wrote.
+CREATE TABLE sv_x (name text, p funnel.pipeline);
+INSERT INTO sv_x
+SELECT 'subnormal amount', funnel.pipeline('closed_won'::funnel.sales_stage, 1e-310, NULL, NULL)
+UNION ALL SELECT 'smallest subnormal', funnel.pipeline('closed_won'::funnel.sales_stage, 5e-324, NULL, NULL)
+UNION ALL SELECT 'largest double', funnel.pipeline('closed_won'::funnel.sales_stage, 1.7976931348623157e308, NULL, NULL)
+UNION ALL SELECT 'sketch of extremes', funnel.pipeline('closed_won'::funnel.sales_stage,
+                  CASE g % 3 WHEN 0 THEN 1e-310 WHEN 1 THEN 1e300 ELSE g END, NULL, NULL)
+          FROM generate_series(1, 2000) g
+UNION ALL SELECT 'longest cycle', funnel.pipeline('closed_won'::funnel.sales_stage, 1,
+                  timestamptz '4713-01-01 BC', timestamptz '280000-01-01');
+SELECT name, pg_temp.try(format('SELECT %L::funnel.pipeline', p::text)) AS text_input,
+       p::text::funnel.pipeline::text = p::text AS text_same
+FROM sv_x ORDER BY name;
+SELECT pg_temp.try(format('COPY sv_x TO %L WITH (FORMAT binary)',
+                          '/tmp/funnel_' || current_database() || '_stored_values.copy')) AS copy_out;
+CREATE TABLE sv_x_bin (LIKE sv_x);
+SELECT pg_temp.try(format('COPY sv_x_bin FROM %L WITH (FORMAT binary)',
+                          '/tmp/funnel_' || current_database() || '_stored_values.copy')) AS copy_in;
+SELECT s.name, b.p::text = s.p::text AS binary_same,
+       funnel.deal_size_quantile(b.p, 0.5) = funnel.deal_size_quantile(s.p, 0.5) AS median_same
+FROM sv_x s JOIN sv_x_bin b USING (name) ORDER BY name;
+-- -0 (which the binary form can carry as the quantile) reads back as 0
+SELECT '{"version":1,"type":null,"p":-0,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline::text;
+-- a value underflowing to 0 or overflowing is refused, as float8 input does
+SELECT pg_temp.try($$SELECT '{"version":1,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":1,"values":[1e-400]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline$$) AS underflow,
+       pg_temp.try($$SELECT '{"version":1,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":1,"values":[1e309]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline$$) AS overflow;
+
+-- Cycle lengths and times in stage are microseconds of an interval: at most
+-- 2^63, whole.  A summary with a cycle of 1e308 used to be accepted (and
+-- cycle_length_quantile returned a garbage interval); a pipeline's exact
+-- cycle of 1e19 was converted to bigint before being checked.
+CREATE FUNCTION pg_temp.summary_with(path text[], v jsonb) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.try(format('SELECT funnel.cycle_length_quantile(%L::funnel.summary, 0.5)',
+        jsonb_set('{"version":1,"type":"funnel.sales_stage","entities":1,"won":1,"lost":0,"stages":[{"stage":"lead","entered":1,"reached":1,"strict":1,"drop":[0,0,0],"time":{"n":1,"values":[5]}}],"cycle":{"n":1,"values":[7]}}'::jsonb, path, v)::text)) $$;
+SELECT pg_temp.summary_with('{cycle}', '{"n":1,"values":[7]}') AS fine,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[1e308]}') AS cycle_1e308,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[9223372036854775808]}') AS cycle_2_63,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[9223372036854777856]}') AS cycle_above_2_63,
+       pg_temp.summary_with('{cycle}', '{"n":1,"values":[1.5]}') AS cycle_fraction,
+       pg_temp.summary_with('{stages,0,time}', '{"n":1,"values":[1e308]}') AS time_1e308;
+CREATE FUNCTION pg_temp.pipeline_with(path text[], v jsonb) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.try(format('SELECT funnel.cycle_length_quantile(%L::funnel.pipeline, 0.5)',
+        jsonb_set('{"version":1,"type":"funnel.sales_stage","p":null,"stages":[["closed_won",1,"1:5"]],"won_cycle":[1,0,7],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":1,"values":[7]},"lost_cycles":{"n":0,"values":[]}}'::jsonb, path, v)::text)) $$;
+SELECT pg_temp.pipeline_with('{won_cycles}', '{"n":1,"values":[7]}') AS fine,
+       pg_temp.pipeline_with('{won_cycles}', '{"n":1,"values":[1e19]}') AS cycle_1e19,
+       pg_temp.pipeline_with('{won_cycles}', '{"n":1,"values":[1e308]}') AS cycle_1e308;
+-- no stages at all
+SELECT '{"version":1,"type":"funnel.sales_stage","p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}'::funnel.pipeline::text;
+
+-- Malformed text input of every state type is 22P02, also when the JSON
+-- parser would say 22003 (a number too large for numeric) or 22P05 (an
+-- escape it cannot convert)
+SELECT t, pg_temp.try(format('SELECT %L::%s', '{"version":1e1000000}', t)) AS huge_number,
+       pg_temp.try(format('SELECT %L::%s', '{"version":"\u0000"}', t)) AS nul_escape,
+       pg_temp.try(format('SELECT %L::%s', '{"version":', t)) AS truncated
+FROM unnest(ARRAY['funnel.pipeline', 'funnel.summary', 'funnel.journey', 'funnel.events', 'funnel.conversion']) t;
+
+------------------------------------------------------------------------------
+-- 6. Aggregate paths that keep expanded states in a shared arena
+------------------------------------------------------------------------------
+-- funnel.pipeline and funnel.summary states live in one memory context per
+-- aggregate context, found through a registry that no caller's fn_extra
+-- holds (src/arena.c).  The same answers whatever the plan: sorted groups,
+-- hash aggregation with many groups spilling to disk (work_mem 64kB),
+-- grouping sets (one aggregate context each), window aggregates (contexts
+-- reset per partition), parallel workers.
+CREATE TABLE sv_deals AS
+SELECT g AS id, g % 3000 AS grp, g % 7 AS region,
+       (ARRAY['lead', 'proposal', 'closed_won', 'closed_lost'])[1 + g % 4]::funnel.sales_stage AS stage,
+       (g * 37 % 1000)::numeric AS amount, timestamptz '2024-01-01' + g * interval '1 minute' AS created,
+       timestamptz '2024-02-01' + g * interval '7 minutes' AS closed
+FROM generate_series(1, 60000) g;
+ANALYZE sv_deals;
+CREATE FUNCTION pg_temp.pipelines(key text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+    EXECUTE format('SELECT md5(string_agg(k || %L || p::text, %L ORDER BY k)) FROM (SELECT %s AS k, funnel.pipeline(stage, amount, created, closed) AS p FROM sv_deals GROUP BY %s) s',
+                   ':', ';', key, key) INTO r;
+    RETURN r;
+END
+$$;
+SET enable_hashagg = off;
+SELECT pg_temp.pipelines('grp') AS sorted_groups \gset
+RESET enable_hashagg;
+SET enable_sort = off;
+SET work_mem = '64kB';
+EXPLAIN (COSTS OFF) SELECT grp, funnel.pipeline(stage, amount, created, closed) FROM sv_deals GROUP BY grp;
+SELECT pg_temp.pipelines('grp') = :'sorted_groups' AS hash_spilled_same;
+RESET work_mem;
+SELECT pg_temp.pipelines('grp') = :'sorted_groups' AS hash_same;
+RESET enable_sort;
+-- grouping sets: each set's states in its own aggregate context
+SELECT md5(string_agg(coalesce(grp::text, '-') || '/' || coalesce(region::text, '-') || ':' || p::text, ';' ORDER BY grp, region)) =
+       md5((SELECT string_agg(k, ';' ORDER BY g, r) FROM (
+            SELECT grp AS g, NULL::int AS r, grp || '/-:' || funnel.pipeline(stage, amount, created, closed)::text AS k FROM sv_deals WHERE grp < 10 GROUP BY grp
+            UNION ALL
+            SELECT NULL, region, '-/' || region || ':' || funnel.pipeline(stage, amount, created, closed)::text FROM sv_deals WHERE grp < 10 GROUP BY region) x))
+       AS grouping_sets_same
+FROM (SELECT grp, region, funnel.pipeline(stage, amount, created, closed) AS p
+      FROM sv_deals WHERE grp < 10 GROUP BY GROUPING SETS ((grp), (region))) s;
+-- window aggregates: a whole partition, and a running total at its last row
+SELECT count(*) FILTER (WHERE w::text = g::text) AS partition_same,
+       count(*) FILTER (WHERE r::text = g::text) AS running_same, count(*) AS groups
+FROM (SELECT DISTINCT ON (grp) grp,
+             funnel.pipeline(stage, amount, created, closed) OVER (PARTITION BY grp) AS w,
+             funnel.pipeline(stage, amount, created, closed) OVER (PARTITION BY grp ORDER BY id) AS r
+      FROM sv_deals WHERE grp < 300 ORDER BY grp, id DESC) x
+JOIN (SELECT grp, funnel.pipeline(stage, amount, created, closed) AS g FROM sv_deals WHERE grp < 300 GROUP BY grp) y USING (grp);
+-- summaries of journeys, hash-aggregated with spilling, against sorted
+CREATE TABLE sv_hist AS
+SELECT g % 5000 AS entity, g % 50 AS cohort,
+       (ARRAY['lead', 'qualified', 'proposal', 'closed_won'])[1 + (g / 5000) % 4]::funnel.sales_stage AS stage,
+       timestamptz '2024-01-01' + g * interval '1 minute' AS at
+FROM generate_series(1, 40000) g;
+CREATE FUNCTION pg_temp.summaries() RETURNS text LANGUAGE sql AS $$
+    SELECT md5(string_agg(cohort || ':' || s::text, ';' ORDER BY cohort))
+    FROM (SELECT cohort, funnel.summary(j) AS s
+          FROM (SELECT entity, entity % 50 AS cohort, funnel.journey(stage, at) AS j FROM sv_hist GROUP BY entity) x
+          GROUP BY cohort) y $$;
+SET enable_hashagg = off;
+SELECT pg_temp.summaries() AS sorted_summaries \gset
+RESET enable_hashagg;
+SET enable_sort = off;
+SET work_mem = '64kB';
+SELECT pg_temp.summaries() = :'sorted_summaries' AS summaries_hash_spilled_same;
+RESET work_mem;
+RESET enable_sort;
+-- parallel: partial states made by workers, combined by the leader
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT grp, funnel.pipeline(stage, amount, created, closed) FROM sv_deals GROUP BY grp;
+SELECT pg_temp.pipelines('grp') = :'sorted_groups' AS parallel_same;
+SELECT pg_temp.pipelines('region') = (SELECT md5(string_agg(region || ':' || p::text, ';' ORDER BY region))
+        FROM (SELECT region, funnel.pipeline(stage, amount, created, closed) AS p FROM sv_deals GROUP BY region) s)
+       AS parallel_few_groups_same;
+SELECT pg_temp.summaries() = :'sorted_summaries' AS parallel_summaries_same;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;

@@ -81,19 +81,6 @@ typedef struct FunnelDefCache
 	FunnelDef  *def;
 } FunnelDefCache;
 
-/*
- * arena.c: the memory context shared by the aggregate states a call site
- * creates under one aggregate context (kept in fn_extra).
- */
-typedef struct StateArenas
-{
-	int			n;
-	MemoryContext aggcxt[4];
-	MemoryContext arena[4];
-} StateArenas;
-
-extern MemoryContext funnel_state_arena(StateArenas *a, MemoryContext aggcxt);
-
 /* registry.c */
 extern void funnel_registry_init(void);
 extern FunnelDef *funnel_def_lookup(Oid typid);

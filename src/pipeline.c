@@ -261,7 +261,8 @@ canonical_slots(Pipeline *p)
 {
 	PipeStage  *sorted = palloc(sizeof(PipeStage) * Max(p->nslots, 1));
 
-	memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
+	if (p->nslots > 0)			/* (slots is NULL while there are none) */
+		memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
 	if (p->nslots > 1)
 		qsort(sorted, p->nslots, sizeof(PipeStage), pipestage_cmp);
 	return sorted;
@@ -332,8 +333,13 @@ check_cycles(const CycleSum *cs, QSketch *qs)
 		return (cs->days != 0 || cs->usecs != 0) ? "cycle sums without cycles" : NULL;
 	if (cs->usecs >= (int128) cs->count * USECS_PER_DAY || cs->days > (int128) cs->count * MAX_CYCLE_DAYS)
 		return "cycle sums out of range";
-	if (qs_min(qs) < 0)
-		return "negative cycle length";
+	/* each value in [0, 2^63] and whole: the cast below is defined */
+	{
+		const char *problem = funnel_duration_sketch_problem(qs, "cycle length");
+
+		if (problem != NULL)
+			return problem;
+	}
 	total = cs->days * USECS_PER_DAY + cs->usecs;
 	if (qs_is_exact(qs))
 	{
@@ -343,13 +349,7 @@ check_cycles(const CycleSum *cs, QSketch *qs)
 
 		qs_get_parts(qs, &parts);
 		for (i = 0; i < parts.nvalues; i++)
-		{
-			int64		us = (int64) parts.values[i];
-
-			if ((double) us != parts.values[i])
-				return "a cycle length is not a whole number of microseconds";
-			sum += us;
-		}
+			sum += parts.values[i] >= 9223372036854775807.0 ? (int128) PG_INT64_MAX + 1 : (int128) (int64) parts.values[i];
 		if (sum != total)
 			return "cycle sums disagree with the cycle lengths";
 	}
@@ -453,6 +453,8 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	/* "no quantile" is one value: any NaN reads as the NaN the text form gives */
 	if (isnan(p->p))
 		p->p = get_float8_nan();
+	if (p->p == 0)
+		p->p = 0;				/* -0 is 0, as the text form reads it */
 	n = wire_get_u32(&r, "stage count");
 	if (n > FUNNEL_MAX_STAGES)
 		wire_bad(&r, "too many stages");
@@ -502,7 +504,6 @@ pipeline_get(Datum d, MemoryContext cxt)
 }
 
 static FunnelDefCache *defcache_of(FunctionCallInfo fcinfo);
-static StateArenas *arenas_of(FunctionCallInfo fcinfo);
 
 /*
  * The transition state, writable: our read-write expanded object, or a new
@@ -519,13 +520,13 @@ pipeline_state(FunctionCallInfo fcinfo, const char *fname)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", fname)));
 	if (PG_ARGISNULL(0))
-		return pipeline_create(funnel_state_arena(arenas_of(fcinfo), aggcxt));
+		return pipeline_create(funnel_state_arena(aggcxt));
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
 		DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
 		return (Pipeline *) DatumGetEOHP(d);
 	{
-		Pipeline   *p = pipeline_create(funnel_state_arena(arenas_of(fcinfo), aggcxt));
+		Pipeline   *p = pipeline_create(funnel_state_arena(aggcxt));
 
 		pipeline_merge(p, pipeline_get(d, CurrentMemoryContext));
 		return p;
@@ -749,7 +750,6 @@ pipeline_recv(PG_FUNCTION_ARGS)
 typedef struct PipeFnCache
 {
 	FunnelDefCache defcache;
-	StateArenas arenas;
 	Oid			argtype;		/* the stage argument's declared type, once known */
 } PipeFnCache;
 
@@ -767,11 +767,6 @@ defcache_of(FunctionCallInfo fcinfo)
 	return &fncache_of(fcinfo)->defcache;
 }
 
-static StateArenas *
-arenas_of(FunctionCallInfo fcinfo)
-{
-	return &fncache_of(fcinfo)->arenas;
-}
 
 static void
 add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz closed)

@@ -175,11 +175,40 @@ jin_bad(const char *type, const char *problem)
 			 errmsg("invalid input syntax for type %s: %s", type, problem)));
 }
 
+/*
+ * The text form parsed by jsonb_in.  Its data exceptions -- a syntax error
+ * (22P02) but also a number too large for numeric (22003) or an escape it
+ * cannot convert (22P05) -- are malformed input of our type: 22P02, naming
+ * our type, with what jsonb_in found wrong.  jsonb_in only parses into memory, so
+ * nothing is left to clean up when its error is caught here; any other error
+ * (out of memory, cancel) goes on as it was.
+ */
 JsonbContainer *
 jin_parse(const char *str, const char *type)
 {
-	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	MemoryContext cxt = CurrentMemoryContext;
+	Jsonb	   *volatile j = NULL;
+	char	   *volatile problem = NULL;
 
+	PG_TRY();
+	{
+		j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		/* json's detail says what is wrong ("Token "x" is invalid.") */
+		problem = psprintf("not valid JSON: %s", edata->detail ? edata->detail : edata->message);
+	}
+	PG_END_TRY();
+	if (problem != NULL)
+		jin_bad(type, problem);
 	if (!JB_ROOT_IS_OBJECT(j))
 		jin_bad(type, "expected a JSON object");
 	return &j->root;
@@ -225,11 +254,16 @@ jin_float8(JsonbValue *v, const char *type, const char *field)
 
 	if (v == NULL || v->type != jbvNumeric)
 		jin_bad(type, psprintf("\"%s\" must be a number", field));
-	/* strtod rounds as float8in does; out of range is malformed input here */
+	/*
+	 * strtod rounds as float8in does.  Like float8in, accept a subnormal
+	 * value (strtod says ERANGE for one, but the output writes them and
+	 * binary input takes them) and refuse a value that overflows or
+	 * underflows to zero.  JSON "-0" is the numeric 0: +0.
+	 */
 	str = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
 	errno = 0;
 	d = strtod(str, &end);
-	if (*end != '\0' || errno == ERANGE || isnan(d) || isinf(d))
+	if (*end != '\0' || isnan(d) || isinf(d) || (errno == ERANGE && d == 0))
 		jin_bad(type, psprintf("\"%s\" must be a finite float8", field));
 	return d;
 }
@@ -402,6 +436,44 @@ funnel_usecs_interval(int64 us)
 	return iv;
 }
 
+/*
+ * A duration sketch's value as microseconds.  Durations come from int64
+ * microseconds, so validated sketches hold values in [0, 2^63] (2^63 - 1
+ * rounds up to 2^63 as a double): that is clamped; anything else is out of
+ * range (22008), never an undefined conversion.
+ */
+static int64
+duration_usecs(double us)
+{
+	us = rint(us);
+	if (!(us >= -9223372036854775808.0 && us <= 9223372036854775808.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	if (us >= 9223372036854775807.0)
+		return PG_INT64_MAX;
+	return (int64) us;
+}
+
+const char *
+funnel_duration_sketch_problem(QSketch *qs, const char *what)
+{
+	QSParts		parts;
+	uint32		i;
+
+	if (qs_count(qs) == 0)
+		return NULL;
+	if (qs_min(qs) < 0)
+		return psprintf("negative %s", what);
+	if (qs_max(qs) > 9223372036854775808.0)
+		return psprintf("%s out of range", what);
+	qs_get_parts(qs, &parts);
+	for (i = 0; parts.exact && i < parts.nvalues; i++)
+		if (parts.values[i] != rint(parts.values[i]))
+			return psprintf("a %s is not a whole number of microseconds", what);
+	return NULL;
+}
+
 Interval *
 funnel_duration_quantile(QSketch *qs, double q)
 {
@@ -415,10 +487,10 @@ funnel_duration_quantile(QSketch *qs, double q)
 	if (qs_count(qs) == 0)
 		return NULL;
 	funnel_qs_check(qs_quantile_neighbours(qs, q, &first, &second, &proportion), "durations");
-	lo = funnel_usecs_interval((int64) rint(first));
+	lo = funnel_usecs_interval(duration_usecs(first));
 	if (proportion == 0)
 		return lo;
-	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(funnel_usecs_interval((int64) rint(second))),
+	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(funnel_usecs_interval(duration_usecs(second))),
 							   IntervalPGetDatum(lo));
 	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
 	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));

@@ -42,6 +42,13 @@ extern Interval *funnel_usecs_interval(int64 us);
  */
 extern Interval *funnel_duration_quantile(QSketch *qs, double q);
 
+/*
+ * What makes a sketch of durations (microseconds) impossible -- a negative
+ * value, one beyond 2^63, an exact value that is not whole -- said of what
+ * ("cycle length"), or NULL.
+ */
+extern const char *funnel_duration_sketch_problem(QSketch *qs, const char *what);
+
 /* to - from in microseconds; 22008 "interval out of range" on overflow */
 extern int64 funnel_span_usecs(TimestampTz from, TimestampTz to);
 

@@ -32,4 +32,11 @@ extern void funnel_state_flatten_into(ExpandedObjectHeader *eohptr, void *result
 /* a flat copy in the current context (for input functions: constants are better flat) */
 extern Datum funnel_state_flat(FunnelState *st);
 
+/*
+ * arena.c: the memory context, a child of aggcxt, shared by the aggregate
+ * states created under aggcxt (found through a static registry, never
+ * through the caller's fn_extra).
+ */
+extern MemoryContext funnel_state_arena(MemoryContext aggcxt);
+
 #endif							/* FUNNEL_STATE_H */

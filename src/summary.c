@@ -266,8 +266,8 @@ summary_validate(Summary *s, bool binary)
 		problem = "stages without a funnel type";
 	else if ((int64) qs_count(&s->cycle) > s->entities)
 		problem = "cycle count exceeds the entities";
-	else if (qs_count(&s->cycle) > 0 && qs_min(&s->cycle) < 0)
-		problem = "negative cycle length";
+	else
+		problem = funnel_duration_sketch_problem(&s->cycle, "cycle length");
 	for (i = 0; i < s->nslots && problem == NULL; i++)
 	{
 		SumStage   *st = &s->slots[i];
@@ -278,8 +278,8 @@ summary_validate(Summary *s, bool binary)
 		for (k = 0; k < 3 && problem == NULL; k++)
 			if (st->drop[k] < 0 || st->drop[k] > s->entities)
 				problem = "drop-off counts are inconsistent";
-		if (problem == NULL && qs_count(&st->time) > 0 && qs_min(&st->time) < 0)
-			problem = "negative time in stage";
+		if (problem == NULL)
+			problem = funnel_duration_sketch_problem(&st->time, "time in stage");
 	}
 	if (problem == NULL)
 		return;
@@ -374,7 +374,6 @@ summary_get(Datum d, MemoryContext cxt)
 typedef struct SumFnCache
 {
 	FunnelDefCache defcache;
-	StateArenas arenas;
 } SumFnCache;
 
 static SumFnCache *
@@ -397,12 +396,12 @@ summary_state(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("funnel.summary called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
-		return summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
+		return summary_create(funnel_state_arena(aggcxt));
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
 		DatumGetEOHP(d)->eoh_methods == &summary_methods)
 		return (Summary *) DatumGetEOHP(d);
-	s = summary_create(funnel_state_arena(&fncache_of(fcinfo)->arenas, aggcxt));
+	s = summary_create(funnel_state_arena(aggcxt));
 	summary_merge(s, summary_get(d, CurrentMemoryContext));
 	return s;
 }

@@ -67,6 +67,7 @@
 
 #include "funnel.h"
 #include "pgshim.h"
+#include "state.h"
 
 /* ================================================================ memory */
 
@@ -2131,7 +2132,7 @@ funnel_outcome_name(FunnelOutcome outcome)
 }
 
 MemoryContext
-funnel_state_arena(StateArenas *a, MemoryContext aggcxt)
+funnel_state_arena(MemoryContext aggcxt)
 {
 	shim_unreachable("funnel_state_arena");
 }
