@@ -383,7 +383,7 @@ errmsg_internal(const char *fmt,...)
 	return 0;
 }
 
-/* details and hints are formatted (a bad argument would show) and dropped */
+/* hints and context are formatted (a bad argument would show) and dropped */
 #define SHIM_FORMAT_AND_DROP(name) \
 int \
 name(const char *fmt,...) \
@@ -394,9 +394,29 @@ name(const char *fmt,...) \
 	va_end(ap); \
 	return 0; \
 }
-SHIM_FORMAT_AND_DROP(errdetail)
-SHIM_FORMAT_AND_DROP(errdetail_internal)
 SHIM_FORMAT_AND_DROP(errhint)
+
+int
+errdetail(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cur.detail, sizeof(cur.detail), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int
+errdetail_internal(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cur.detail, sizeof(cur.detail), fmt, ap);
+	va_end(ap);
+	return 0;
+}
 SHIM_FORMAT_AND_DROP(errcontext_msg)
 
 int
@@ -436,6 +456,7 @@ CopyErrorData(void)
 	e->elevel = shim_last_error.elevel;
 	e->sqlerrcode = shim_last_error.sqlerrcode;
 	e->message = pstrdup(shim_last_error.message);
+	e->detail = shim_last_error.detail[0] ? pstrdup(shim_last_error.detail) : NULL;
 	e->filename = shim_last_error.filename;
 	e->lineno = shim_last_error.lineno;
 	return e;
@@ -1554,7 +1575,8 @@ jsonb_in(PG_FUNCTION_ARGS)
 					 errmsg("unsupported Unicode escape sequence")));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s", "json")));
+				 errmsg("invalid input syntax for type %s", "json"),
+				 errdetail("JSON parse error %d.", (int) rc)));
 	}
 	c = s->root->val.binary.data;
 	j = palloc(sizeof(*j));

@@ -29,6 +29,7 @@ typedef struct ShimError
 	int			elevel;
 	int			sqlerrcode;
 	char		message[1024];
+	char		detail[1024];
 	const char *filename;
 	int			lineno;
 } ShimError;

@@ -22,8 +22,9 @@
 #   FUZZ_NO_BUILD    set: use the binaries already in $FUZZ_WORK/bin (parallel runs)
 #   FUZZ_MUTATIONS   mutations per corpus file in replay mode (default 150; the sketch
 #                    harness: FUZZ_SKETCH_MUTATIONS, default 20000 in all)
-#   FUNNEL_FUZZ_ALLOW  SQLSTATEs to tolerate for now (known bugs not merged yet)
+#   FUNNEL_FUZZ_ALLOW  SQLSTATEs to tolerate for now (known bugs not fixed yet)
 #   CC               compiler for replay mode (default cc)
+#   FUZZ_REPLAY_SANITIZE  set: replay built with ASan and UBSan (make test-sanitize)
 # A crash: reproduce with  FUNNEL_FUZZ_TARGET=HARNESS $FUZZ_WORK/bin/fuzz_HARNESS FILE
 # or without clang:        test/fuzz/run.sh replay DIR_NAMED_AFTER_HARNESS
 set -euo pipefail
@@ -53,24 +54,29 @@ test/fuzz/pgshim.c test/fuzz/funnel_fuzz.c"
 SKETCH_SRC="test/fuzz/sketch_fuzz.c src/sketch.c"
 CFLAGS_COMMON="-g -I$INC -Isrc -Itest/fuzz -Wall -Wno-unused-parameter -Wno-missing-field-initializers"
 
-# Known bugs whose fixes (branch mem-safety) are not merged yet: text input raising
-# 22003/22P05 instead of 22P02, a subnormal double printed that input refuses, and a
-# memcpy from NULL (UBSan nonnull-attribute) for an empty stage list, huge cycle lengths
-# cast to integers before their range check (UBSan float-cast-overflow).  Remove these
-# defaults once the fixes are merged.
-export FUNNEL_FUZZ_ALLOW=${FUNNEL_FUZZ_ALLOW-22003 22P05}
-export FUNNEL_FUZZ_KNOWN=${FUNNEL_FUZZ_KNOWN-subnormal}
-FUZZ_UBSAN_SKIP=${FUZZ_UBSAN_SKIP-nonnull-attribute,float-cast-overflow}
+# Known bugs not fixed yet can be tolerated so that a run gets past them:
+# FUNNEL_FUZZ_ALLOW (SQLSTATEs), FUNNEL_FUZZ_KNOWN (funnel_fuzz.c), FUZZ_UBSAN_SKIP (UBSan
+# checks to leave out, e.g. nonnull-attribute,float-cast-overflow).  None by default.
+export FUNNEL_FUZZ_ALLOW=${FUNNEL_FUZZ_ALLOW-}
+export FUNNEL_FUZZ_KNOWN=${FUNNEL_FUZZ_KNOWN-}
+FUZZ_UBSAN_SKIP=${FUZZ_UBSAN_SKIP-}
 
 BUILD=$(mktemp -d /tmp/funnel-fuzz-build.XXXXXX)
 trap 'rm -rf "$BUILD"' EXIT
 
 build_replay() {
+	local san=""
 	: "${CC:=cc}"
+	# FUZZ_REPLAY_SANITIZE (make test-sanitize): the replay under ASan and UBSan
+	if [ -n "${FUZZ_REPLAY_SANITIZE:-}" ]; then
+		san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+		[ -n "$FUZZ_UBSAN_SKIP" ] && san="$san -fno-sanitize=$FUZZ_UBSAN_SKIP"
+		export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+	fi
 	# shellcheck disable=SC2086
-	$CC -O1 $CFLAGS_COMMON -Werror -DFUNNEL_FUZZ_MAIN -o "$BUILD/funnel_replay" $SRC $PGLIBS -lm
+	$CC -O1 $san $CFLAGS_COMMON -Werror -DFUNNEL_FUZZ_MAIN -o "$BUILD/funnel_replay" $SRC $PGLIBS -lm
 	# shellcheck disable=SC2086
-	$CC -std=c99 -O1 -g -Wall -Wextra -Werror -DQS_FUZZ_MAIN -o "$BUILD/sketch_replay" $SKETCH_SRC -lm
+	$CC -std=c99 -O1 -g $san -Wall -Wextra -Werror -DQS_FUZZ_MAIN -o "$BUILD/sketch_replay" $SKETCH_SRC -lm
 }
 
 if [ "$MODE" = replay ]; then
