@@ -3,6 +3,7 @@
 #   make && make install          build and install into the server found by pg_config
 #   make installcheck             run pg_regress, isolation and TAP suites against a running server
 #   make test                     everything, on a throwaway cluster (installs missing Debian packages)
+#   make test-sanitize            make test with the extension built with ASan + UBSan (test/sanitize)
 #   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
 
 EXTENSION   = funnel
@@ -36,9 +37,12 @@ endif
 # leaves a stale object behind.
 $(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
 
-.PHONY: test demo
+.PHONY: test test-sanitize demo
 test:
 	@bash test/run
+
+test-sanitize:
+	@bash test/sanitize
 
 demo:
 	@bash test/demo
