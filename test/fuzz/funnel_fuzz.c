@@ -349,13 +349,7 @@ binary_target(const TypeIO *io, const uint8 *data, size_t size)
 		expect_code(BINARY_CODES);
 		return;
 	}
-	if (left == 0)
-	{
-		/* a received value is canonical: send gives back the bytes */
-		bytea	   *b = DatumGetByteaPP(must_call("send", io->send, 1, v, 0, 0));
-
-		(void) b;
-	}
+	/* (bytes left unread are the server's 22P03, not the function's business) */
 	check_value(io, v);
 }
 
