@@ -3,6 +3,7 @@
 #   make && make install          build and install into the server found by pg_config
 #   make installcheck             run pg_regress, isolation and TAP suites against a running server
 #   make test                     everything, on a throwaway cluster (installs missing Debian packages)
+#   make test-sanitize            make test with the extension built with ASan + UBSan (test/sanitize)
 #   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
 
 EXTENSION   = funnel
@@ -11,7 +12,7 @@ OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stag
 DATA        = sql/funnel--1.0.sql sql/funnel--1.1.sql sql/funnel--1.0--1.1.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
-REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption pipeline_history
+REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption pipeline_history fuzz_findings
 REGRESS_OPTS = --inputdir=.
 ISOLATION    = cache_invalidation concurrent_moves
 ISOLATION_OPTS = --inputdir=test --outputdir=test
@@ -36,9 +37,12 @@ endif
 # leaves a stale object behind.
 $(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
 
-.PHONY: test demo
+.PHONY: test test-sanitize demo
 test:
 	@bash test/run
+
+test-sanitize:
+	@bash test/sanitize
 
 demo:
 	@bash test/demo

@@ -485,7 +485,8 @@ numsum_read(WireReader *r, NumSum *s, MemoryContext mcxt)
 		s->scale = wire_get_u8(r, "sum scale");
 		hi = wire_get_i64(r, "sum");
 		lo = (uint64) wire_get_i64(r, "sum");
-		s->acc = ((int128) hi << 64) | (int128) lo;
+		/* shifted as unsigned: a left shift of a negative value is undefined */
+		s->acc = (int128) (((uint128) (uint64) hi << 64) | (uint128) lo);
 		if (s->scale > NUMSUM_MAX_SCALE || s->acc >= ACC_LIMIT || s->acc <= -ACC_LIMIT)
 			wire_bad(r, "sum out of range");
 	}

@@ -238,7 +238,8 @@ get_i128(WireReader *r, const char *field)
 	int64		hi = wire_get_i64(r, field);
 	uint64		lo = (uint64) wire_get_i64(r, field);
 
-	return ((int128) hi << 64) | (int128) lo;
+	/* shifted as unsigned: a left shift of a negative value is undefined */
+	return (int128) (((uint128) (uint64) hi << 64) | (uint128) lo);
 }
 
 static int
@@ -449,6 +450,9 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 		wire_bad(&r, "unknown format version");
 	p->stage_type = wire_get_u32(&r, "stage type");
 	p->p = wire_get_f64(&r, "quantile");
+	/* "no quantile" is one value: any NaN reads as the NaN the text form gives */
+	if (isnan(p->p))
+		p->p = get_float8_nan();
 	if (p->p == 0)
 		p->p = 0;				/* -0 is 0, as the text form reads it */
 	n = wire_get_u32(&r, "stage count");

@@ -634,7 +634,8 @@ check_labels(Summary *s)
 	int			i;
 	int			j;
 
-	if (s->nslots > 0 && get_typtype(s->stage_type) != TYPTYPE_ENUM)
+	/* a type named without stages must exist too: the value is printed by name */
+	if (OidIsValid(s->stage_type) && get_typtype(s->stage_type) != TYPTYPE_ENUM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));

@@ -59,7 +59,8 @@ build_install() {
 as_owner() {
 	if [ "$(id -u)" = 0 ]; then
 		local vars=() v
-		for v in PATH PGHOST PGPORT PGDATABASE PGUSER PG_CONFIG PGOPTIONS FUNNEL_SHARED_DATA; do
+		for v in PATH PGHOST PGPORT PGDATABASE PGUSER PG_CONFIG PGOPTIONS FUNNEL_SHARED_DATA \
+				LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS; do
 			[ -n "${!v:-}" ] && vars+=("$v=${!v}")
 		done
 		runuser -u postgres -- env "${vars[@]}" "$@"
