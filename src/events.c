@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_proc.h"
+
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -388,6 +390,31 @@ check_state(const Events *e, int kind, int clock, const char *fn)
 }
 
 /*
+ * The type of argument argno: from the call's expression, else as declared
+ * (the event transition functions have concrete argument types, so a caller
+ * without fn_expr -- Citus calls through a fresh FmgrInfo -- gets the same).
+ */
+static Oid
+event_argtype(FmgrInfo *fl, int argno)
+{
+	Oid			t = get_fn_expr_argtype(fl, argno);
+	HeapTuple	tup;
+
+	if (OidIsValid(t))
+		return t;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fl->fn_oid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
+
+		if (argno < proc->pronargs)
+			t = proc->proargtypes.values[argno];
+		ReleaseSysCache(tup);
+	}
+	return t;
+}
+
+/*
  * The name of the aggregate a transition function works for: window_funnel
  * or window_funnel_times, sequence_match or sequence_count, or a user's
  * aggregate over the transition function.  nodeAgg tells (AggGetAggref;
@@ -482,11 +509,11 @@ arg_cache(FunctionCallInfo fcinfo, const char *family)
 		c->fn = aggregate_name(fcinfo, family);
 		c->must_read = aggregate_may_have_initcond(fcinfo);
 		c->has_mode = strcmp(family, "window_funnel") == 0 && PG_NARGS() >= 4 &&
-			get_fn_expr_argtype(fl, 2) == TEXTOID;
+			event_argtype(fl, 2) == TEXTOID;
 		c->tsarg = c->has_mode ? 3 : 2;
 		c->condarg = c->tsarg + 1;
-		c->cond_args = get_fn_expr_argtype(fl, last) == BOOLOID;
-		if (!c->cond_args && get_fn_expr_argtype(fl, last) != BOOLARRAYOID)
+		c->cond_args = event_argtype(fl, last) == BOOLOID;
+		if (!c->cond_args && event_argtype(fl, last) != BOOLARRAYOID)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("%s cannot tell its conditions' types", c->fn),
@@ -639,7 +666,7 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	if (!c->known)
-		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, tsarg));
+		c->clock = (uint8) clock_of_type(event_argtype(fcinfo->flinfo, tsarg));
 
 	/* the window: same as the cached one, or checked and cached */
 	if (c->clock == EVENTS_CLOCK_BIGINT)
@@ -768,7 +795,7 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	if (!c->known)
-		c->clock = (uint8) clock_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2));
+		c->clock = (uint8) clock_of_type(event_argtype(fcinfo->flinfo, 2));
 	pat = PG_GETARG_TEXT_PP(1);
 	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
 	{

@@ -307,7 +307,7 @@ journey_transfn(PG_FUNCTION_ARGS)
 				 errmsg("journey event times must be finite")));
 	c = fncache(fcinfo);
 	/* a call site's argument type never changes: look it up once */
-	argtype = OidIsValid(c->argtype) ? c->argtype : get_fn_expr_argtype(fcinfo->flinfo, 1);
+	argtype = OidIsValid(c->argtype) ? c->argtype : funnel_stage_argtype(fcinfo, 1);
 	if (argtype != c->argtype)
 	{
 		c->basetype = getBaseType(argtype);
@@ -821,7 +821,7 @@ accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 	a.label = InvalidOid;
 	if (stage_argno >= 0)
 	{
-		Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, stage_argno);
+		Oid			argtype = funnel_stage_argtype(fcinfo, stage_argno);
 
 		if (argtype != c->argtype)
 		{

@@ -809,7 +809,7 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 	PipeStage  *s;
 
 	if (!OidIsValid(c->argtype))
-		c->argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		c->argtype = funnel_stage_argtype(fcinfo, 1);
 	def = funnel_def_cached(dc, c->argtype);
 	idx = funnel_stage_index(dc, label);
 	def = dc->def;

@@ -571,6 +571,30 @@ lookup(Oid typid, bool missing_ok)
 	return entry->def;
 }
 
+/*
+ * The type of a stage (anyenum) argument: from the call's expression when
+ * the caller gave one, else from the value itself -- the enum type of its
+ * label -- so that a caller that calls through a fresh FmgrInfo without
+ * fn_expr (Citus's workers do) gets the same answer.  A domain over the enum
+ * gives the enum either way (the definition is looked up by base type).
+ */
+Oid
+funnel_stage_argtype(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	HeapTuple	tup;
+
+	if (OidIsValid(t) || argno >= PG_NARGS() || PG_ARGISNULL(argno))
+		return t;
+	tup = SearchSysCache1(ENUMOID, PG_GETARG_DATUM(argno));
+	if (HeapTupleIsValid(tup))
+	{
+		t = ((Form_pg_enum) GETSTRUCT(tup))->enumtypid;
+		ReleaseSysCache(tup);
+	}
+	return t;
+}
+
 /* The compiled definition of a registered funnel; 42704 if not registered. */
 FunnelDef *
 funnel_def_lookup(Oid typid)

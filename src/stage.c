@@ -22,7 +22,7 @@
 static inline int
 stage_arg(FunctionCallInfo fcinfo, int argno, FunnelDef **def)
 {
-	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			argtype = funnel_stage_argtype(fcinfo, argno);
 	int			idx;
 
 	funnel_def_for_fn(fcinfo->flinfo, argtype);

@@ -1184,7 +1184,7 @@ summary_cycle_length_quantile(PG_FUNCTION_ARGS)
 static Oid
 stage_arg(FunctionCallInfo fcinfo, Summary *s, int argno)
 {
-	Oid			argtype = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, argno));
+	Oid			argtype = getBaseType(funnel_stage_argtype(fcinfo, argno));
 
 	if (argtype != s->stage_type)
 		ereport(ERROR,
