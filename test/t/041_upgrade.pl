@@ -262,7 +262,9 @@ SELECT owner, p::text, funnel.weighted_value(p), win_rate, median_size, s::text,
        j1::text, funnel.path(j1), level
 FROM public.owner_board ORDER BY owner},
 	'materialized view report' => q{
-SELECT owner, r.* FROM public.owner_board, funnel.stage_report(s) r ORDER BY owner, r.position},
+SELECT owner, r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.conversion_from_top,
+       r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
+FROM public.owner_board, funnel.stage_report(s) r ORDER BY owner, r.position},
 	'events merged level' => 'SELECT public.merge_level(st ORDER BY u) FROM public.event_states',
 	'window_funnel' => q{
 SELECT u, funnel.window_funnel('1 hour', ts, e = 'visit', e = 'signup', e = 'trial') FROM public.clicks GROUP BY u ORDER BY u},

@@ -98,9 +98,15 @@ SELECT k, funnel.path(j), funnel.furthest_stage(j), funnel.outcome(j), funnel.cy
        funnel.time_in_stage(j, 'lead'::deal_stage, $as_of), funnel.stage_at(j, '2025-01-05 00:00+00')
 FROM public.journeys ORDER BY k},
 	'summary text' => 'SELECT grp, s::text FROM public.summaries ORDER BY grp',
-	'stage_report' => 'SELECT grp, r.* FROM public.summaries, funnel.stage_report(s) r ORDER BY grp, r.position',
+	# (1.1 splits 1.0's drop_off into drop_off and in_progress: their sum is 1.0's drop_off)
+	'stage_report' => q{
+SELECT grp, r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.conversion_from_top,
+       r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
+FROM public.summaries, funnel.stage_report(s) r ORDER BY grp, r.position},
 	'stage_report rollup' => q{
-SELECT r.* FROM (SELECT funnel.rollup(s) AS s FROM public.summaries) x, funnel.stage_report(x.s) r ORDER BY r.position},
+SELECT r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.conversion_from_top,
+       r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
+FROM (SELECT funnel.rollup(s) AS s FROM public.summaries) x, funnel.stage_report(x.s) r ORDER BY r.position},
 	'events text' => 'SELECT u, st::text FROM public.event_states ORDER BY u',
 	'events merged level' => 'SELECT public.merge_level(st ORDER BY u) FROM public.event_states',
 	'materialized view' => q{
