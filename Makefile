@@ -21,15 +21,16 @@ PROVE_TESTS  = test/t/*.pl
 
 PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
-# pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to Debian's PostgreSQL 15 location
-PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)
+# pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to the newest Debian
+# PostgreSQL (/usr/lib/postgresql/N/bin/pg_config, N = 15 ... 18)
+PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || ls -v /usr/lib/postgresql/*/bin/pg_config 2>/dev/null | tail -n 1)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(PGXS),)
 include $(PGXS)
 else
 all install installcheck:
-	@echo "pg_config not found (PG_CONFIG=$(PG_CONFIG)): install postgresql-server-dev-15, or run 'make test' as root to install it" >&2; exit 1
+	@echo "pg_config not found (PG_CONFIG=$(PG_CONFIG)): install postgresql-server-dev-N for your PostgreSQL N (15, 16, 17 or 18), or run 'make test' as root to install it" >&2; exit 1
 endif
 
 # PGXS tracks no header dependencies (PostgreSQL's --enable-depend is not

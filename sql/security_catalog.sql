@@ -39,6 +39,8 @@ GRANT USAGE ON SCHEMA regress_funnel_sec TO regress_funnel_mover, regress_funnel
 ------------------------------------------------------------------------------
 SELECT n.nspowner::regrole AS schema_owner, r.rolsuper
 FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'funnel';
+-- The owner's ACL reads arwdDxt up to PostgreSQL 16 and arwdDxtm from 17 on, which added
+-- the MAINTAIN privilege (m): expected/security_catalog_1.out is this file's output there.
 SELECT c.relname, c.relacl
 FROM pg_class c WHERE c.relnamespace = 'funnel'::regnamespace AND c.relkind = 'r' ORDER BY 1;
 

@@ -190,7 +190,7 @@ load_relids(void)
 					 errmsg("catalog table %s of extension funnel is missing", cat_names[t]),
 					 errhint("Reinstall the extension (DROP EXTENSION funnel; CREATE EXTENSION funnel), or restore it from a dump.")));
 		rel = table_open(relid, AccessShareLock);
-		cat_pkey[t] = RelationGetPrimaryKeyIndex(rel);
+		cat_pkey[t] = funnel_primary_key_index(rel);
 		for (c = 0; c < cat_ncols[t]; c++)
 		{
 			int			k;

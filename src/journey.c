@@ -40,6 +40,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "journey.h"
 #include "sketch_pg.h"
 
@@ -584,7 +585,7 @@ event_time_in(const char *ts)
 		 */
 		PG_TRY();
 		{
-			dterr = DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
+			dterr = funnel_decode_datetime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
 		}
 		PG_CATCH();
 		{

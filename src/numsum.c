@@ -19,6 +19,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
+#include "compat.h"
 #include "numsum.h"
 #include "wire.h"
 

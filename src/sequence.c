@@ -80,6 +80,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "events.h"
 
 /* what one pattern action does */
@@ -179,7 +180,7 @@ seq_syntax_error(SeqSyntax *err, const char *pattern, int len, int at, const cha
 	return -1;
 }
 
-static void seq_raise(const SeqSyntax *err) pg_attribute_noreturn();
+pg_noreturn static void seq_raise(const SeqSyntax *err) pg_attribute_noreturn();
 
 /* 22023: a bad pattern is a bad argument */
 static void

@@ -12,6 +12,7 @@
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
+#include "compat.h"
 #include "sketch.h"
 #include "wire.h"
 
@@ -61,7 +62,7 @@ extern char *funnel_label_name(Oid label);
  * was dropped after the value was made) -- funnel_missing_type().
  */
 extern char *funnel_type_name(Oid typid, bool qualified);
-extern void funnel_missing_type(Oid typid) pg_attribute_noreturn();
+pg_noreturn extern void funnel_missing_type(Oid typid) pg_attribute_noreturn();
 
 /* is the OID a label of enum type typid? */
 extern bool funnel_label_belongs(Oid label, Oid typid);

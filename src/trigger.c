@@ -753,7 +753,7 @@ typedef struct RecordState
 static Oid
 resolve_history(const char *name, Relation rel)
 {
-	List	   *names = stringToQualifiedNameList(name);
+	List	   *names = funnel_qualified_name_list(name);
 	RangeVar   *rv = makeRangeVarFromNameList(names);
 	Oid			relid;
 

@@ -6,11 +6,60 @@
 #   cluster_start DIR  initdb + start a throwaway server in DIR (unix socket only, no TCP),
 #                      as the postgres user when we are root; sets PGHOST/PGPORT/PGDATABASE
 #   cluster_stop       stop that server by its pid (registered on EXIT by cluster_start)
-
-PG_MAJOR=15
-PKGS="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl"
+#
+# The PostgreSQL major version (15, 16, 17, 18) is not fixed: PG_MAJOR if set, else the one
+# of PG_CONFIG if set, else the newest major whose server and headers are installed, else
+# the newest with a server installed, else (as root, after apt-get update) the one the
+# Debian release installs by default (its 'postgresql' package: 15 on Debian 12, 17 on 13).
 
 say() { printf '== %s\n' "$*"; }
+
+pg_config_major() {  # pg_config_major PG_CONFIG: "PostgreSQL 17.6 (Debian ...)" -> 17
+	"$1" --version 2>/dev/null | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p'
+}
+
+installed_major() {  # the newest major under /usr/lib/postgresql with a server (and headers, if any has them)
+	local d m with_dev="" with_server=""
+	for d in /usr/lib/postgresql/*/bin/postgres; do
+		[ -x "$d" ] || continue
+		m=${d#/usr/lib/postgresql/}; m=${m%%/*}
+		case $m in *[!0-9]*) continue ;; esac
+		{ [ -z "$with_server" ] || [ "$m" -gt "$with_server" ]; } && with_server=$m
+		if [ -x "/usr/lib/postgresql/$m/bin/pg_config" ] && [ -d "/usr/lib/postgresql/$m/lib/pgxs" ]; then
+			{ [ -z "$with_dev" ] || [ "$m" -gt "$with_dev" ]; } && with_dev=$m
+		fi
+	done
+	echo "${with_dev:-$with_server}"
+}
+
+archive_major() {  # the major of the release's default 'postgresql' package, from the apt cache
+	apt-cache depends postgresql 2>/dev/null | sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -1
+}
+
+detect_pg_major() {
+	[ -n "${PG_MAJOR:-}" ] && return 0
+	if [ -n "${PG_CONFIG:-}" ]; then
+		PG_MAJOR=$(pg_config_major "$PG_CONFIG")
+		[ -n "$PG_MAJOR" ] || { echo "PG_CONFIG=$PG_CONFIG does not run" >&2; exit 2; }
+		return 0
+	fi
+	PG_MAJOR=$(installed_major)
+	[ -n "$PG_MAJOR" ] && return 0
+	PG_MAJOR=$(archive_major)
+	if [ -z "$PG_MAJOR" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		say "no PostgreSQL installed: asking apt which version this Debian release has"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1
+		PG_MAJOR=$(archive_major)
+	fi
+	if [ -z "$PG_MAJOR" ]; then
+		echo "no PostgreSQL found: install postgresql-N, postgresql-server-dev-N and libipc-run-perl" \
+			"(N = 15, 16, 17 or 18), or set PG_CONFIG=/path/to/pg_config" >&2
+		exit 2
+	fi
+}
+
+detect_pg_major
+PKGS="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl"
 
 find_pg_config() {
 	if [ -n "${PG_CONFIG:-}" ]; then echo "$PG_CONFIG"; return; fi
@@ -45,7 +94,7 @@ build_install() {
 	export PG_CONFIG
 	PG_BINDIR=$("$PG_CONFIG" --bindir)
 	export PATH="$PG_BINDIR:$PATH"
-	say "build ($PG_CONFIG)"
+	say "build for PostgreSQL $(pg_config_major "$PG_CONFIG") ($PG_CONFIG)"
 	make -s PG_CONFIG="$PG_CONFIG" >/dev/null || { echo "build failed" >&2; exit 2; }
 	if [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
 		make -s PG_CONFIG="$PG_CONFIG" install >/dev/null || { echo "make install failed" >&2; exit 2; }

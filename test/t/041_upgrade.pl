@@ -1,20 +1,30 @@
 # 041_upgrade.pl: ALTER EXTENSION funnel UPDATE from 1.0 to the default version
-# keeps every figure, keeps enforcement and history working, and closes the
+# keeps every figure, keeps enforcement and history working, closes the
 # attacks of the security issue (findings 2, 3, 7, 9, 10) in the upgraded
-# database.
+# database, and leaves the same extension a fresh install of the default
+# version creates.
 #
 # A database at version 1.0 is filled as a user would: funnels with custom
 # rules (set_stage, allow/forbid_transition, register_funnel, customised
 # shipped funnels), a tracked table with history, stored pipeline, journey,
-# summary and events values.  Every figure is captured (accessors,
-# stage_report rows, text forms, catalog rows), the extension is updated, and
-# everything must read the same.
+# summary and events values in tables and in a materialized view (which also
+# pins the aggregates and types: an update script that dropped and re-created
+# one would fail here).  Every figure is captured (accessors, stage_report
+# rows, text forms, catalog rows), the extension is updated one step of
+# pg_extension_update_paths at a time, and after each step everything must
+# read the same.  Then the extension's catalog (\dx+ funnel, the definition
+# of every function, aggregate, type, table, trigger, event trigger; see
+# FunnelCatalog.pm) must equal that of a fresh install in another database.
 #
 # Skipped when no update script from 1.0 to the default version is installed.
 
 use strict;
 use warnings;
 
+use FindBin;
+use lib $FindBin::RealBin;
+
+use FunnelCatalog;
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -157,7 +167,14 @@ INSERT INTO public.clicks VALUES
   (2, '2024-01-02 08:00+00', 'visit'), (2, '2024-01-02 09:30+00', 'signup'), (3, '2024-01-03 00:00+00', 'other');
 CREATE TABLE public.event_states AS
 SELECT u, public.funnel_state('1 hour', ts, e = 'visit', e = 'signup', e = 'trial') AS st
-FROM public.clicks GROUP BY u;},
+FROM public.clicks GROUP BY u;
+CREATE MATERIALIZED VIEW public.owner_board AS
+SELECT d.owner, funnel.pipeline(d.stage, d.amount, d.created_at, d.closed_at) AS p,
+       funnel.win_rate(d.stage) AS win_rate, funnel.median_deal_size(d.stage, d.amount) AS median_size,
+       (SELECT funnel.summary(j.j) FROM public.journeys j) AS s,
+       (SELECT funnel.journey(e.stage, e.at) FROM public.events_log e WHERE e.k = 1) AS j1,
+       (SELECT public.merge_level(st ORDER BY u) FROM public.event_states) AS level
+FROM public.deal d GROUP BY d.owner;},
 	'1.0: dbowner defines funnels and stores pipeline, journey, summary and events values');
 
 ok_as(
@@ -240,6 +257,14 @@ SELECT r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.
        r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
 FROM (SELECT funnel.rollup(s) AS s FROM public.summaries) x, funnel.stage_report(x.s) r ORDER BY r.position},
 	'events text' => 'SELECT u, st::text FROM public.event_states ORDER BY u',
+	'materialized view' => q{
+SELECT owner, p::text, funnel.weighted_value(p), win_rate, median_size, s::text, funnel.entity_count(s),
+       j1::text, funnel.path(j1), level
+FROM public.owner_board ORDER BY owner},
+	'materialized view report' => q{
+SELECT owner, r.position, r.stage, r.reached, r.entered, r.conversion_from_previous, r.conversion_from_top,
+       r.drop_off + coalesce((to_jsonb(r) ->> 'in_progress')::bigint, 0), r.median_time_in_stage
+FROM public.owner_board, funnel.stage_report(s) r ORDER BY owner, r.position},
 	'events merged level' => 'SELECT public.merge_level(st ORDER BY u) FROM public.event_states',
 	'window_funnel' => q{
 SELECT u, funnel.window_funnel('1 hour', ts, e = 'visit', e = 'signup', e = 'trial') FROM public.clicks GROUP BY u ORDER BY u},
@@ -268,15 +293,43 @@ like($before->{'history'}, qr/^1\|a\|b\|/m, '1.0: the history has alice\'s move'
 # ---------------------------------------------------------------------------
 # The update
 # ---------------------------------------------------------------------------
-ok_as('dbowner', 'ALTER EXTENSION funnel UPDATE', "dbowner updates the extension to $default_version");
-is(su_sql(q{SELECT extversion FROM pg_extension WHERE extname = 'funnel'}), $default_version,
-	"the extension is at $default_version");
-
-my $after = figures('u');
-for my $k (sort keys %queries)
+# one step of the shortest update path at a time, every figure checked after each
+my $path = su_sql(qq{
+SELECT path FROM pg_extension_update_paths('funnel') WHERE source = '1.0' AND target = '$default_version'});
+my @steps = split /--/, $path;
+shift @steps;
+for my $step (@steps)
 {
-	is($after->{$k}, $before->{$k}, "after the update: same $k");
+	ok_as('dbowner', "ALTER EXTENSION funnel UPDATE TO '$step'", "dbowner updates the extension to $step");
+	is(su_sql(q{SELECT extversion FROM pg_extension WHERE extname = 'funnel'}), $step,
+		"the extension is at $step");
+	my $after = figures('u');
+	for my $k (sort keys %queries)
+	{
+		is($after->{$k}, $before->{$k}, "after the update to $step: same $k");
+	}
 }
+is(su_sql(q{SELECT extversion FROM pg_extension WHERE extname = 'funnel'}), $default_version,
+	"the extension is at the default version $default_version");
+ok_as('dbowner', 'REFRESH MATERIALIZED VIEW public.owner_board',
+	'after the update: the materialized view refreshes');
+my $refreshed = figures('u');
+is($refreshed->{$_}, $before->{$_}, "after the update and a refresh: same $_")
+  for ('materialized view', 'materialized view report');
+
+# ---------------------------------------------------------------------------
+# The updated extension is the one a fresh install creates
+# ---------------------------------------------------------------------------
+su_sql('CREATE DATABASE fresh OWNER dbowner', 'postgres');
+ok_as('dbowner', 'CREATE EXTENSION funnel', "dbowner installs $default_version in a fresh database", 'fresh');
+my $updated_catalog = catalog_lines($node, 'u');
+my $fresh_catalog = catalog_lines($node, 'fresh');
+cmp_ok(scalar(@$fresh_catalog), '>', 100, 'the catalog listing of a fresh install has its objects');
+is(catalog_diff($updated_catalog, $fresh_catalog), '',
+	'updated from 1.0 = fresh install: same members, functions, aggregates, types, tables, triggers '
+	  . '(- only after the update, + only in the fresh install)');
+my ($dx_u, $dx_fresh) = map { scalar $node->safe_psql($_, '\dx+ funnel') } ('u', 'fresh');
+is($dx_u, $dx_fresh, 'updated from 1.0 = fresh install: \dx+ funnel lists the same objects');
 
 # ---------------------------------------------------------------------------
 # Enforcement and history still work
