@@ -40,7 +40,8 @@ BEGIN
                                       pg_catalog.pg_get_userbyid(grantee));
         END IF;
     END LOOP;
-    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', '
+                                 ORDER BY pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid))
     INTO what
     FROM pg_catalog.pg_depend d
     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
