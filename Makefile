@@ -4,6 +4,8 @@
 #   make installcheck             run pg_regress, isolation and TAP suites against a running server
 #   make test                     everything, on a throwaway cluster (installs missing Debian packages)
 #   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
+#                                 (KEEP=1: leave that cluster running; DASHBOARD=file.html)
+#   make screenshot               regenerate doc/dashboard.png (the dashboard in headless Chromium)
 
 EXTENSION   = funnel
 MODULE_big  = funnel
@@ -36,9 +38,12 @@ endif
 # leaves a stale object behind.
 $(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
 
-.PHONY: test demo
+.PHONY: test demo screenshot
 test:
 	@bash test/run
 
 demo:
 	@bash test/demo
+
+screenshot:
+	@bash test/dashboard/screenshot.sh

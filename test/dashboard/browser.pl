@@ -54,7 +54,7 @@ sub chromium
 	my @cmd = ($chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 		'--no-first-run', '--disable-background-networking', '--disable-component-update',
 		'--disable-sync', '--disable-dev-shm-usage', "--user-data-dir=$profile",
-		'--hide-scrollbars', '--window-size=1280,2400', @args);
+		'--hide-scrollbars', @args);
 	my $pid = open(my $ph, '-|') // die "fork: $!";
 	if (!$pid)
 	{
@@ -117,7 +117,7 @@ ok(!@refs, 'the page refers to no other file, script, stylesheet, font or addres
 my $probe = <<'JS';
 <script>
 (function () {
-  var out = { charts: [], data: [] };
+  var out = { charts: [], data: [], height: document.documentElement.scrollHeight };
   document.querySelectorAll('section.chart').forEach(function (s) {
     var r = s.getBoundingClientRect(), svgs = s.querySelectorAll('svg'), drawn = 0;
     svgs.forEach(function (v) { var b = v.getBoundingClientRect(); if (b.width > 0 && b.height > 0) drawn++; });
@@ -148,7 +148,7 @@ JS
 open(my $pf, '>:encoding(UTF-8)', "$outdir/probe.html") or die;
 print $pf $probed;
 close $pf;
-my ($rc, $dom) = chromium('--dump-dom', "file://$outdir/probe.html");
+my ($rc, $dom) = chromium('--window-size=1280,2400', '--dump-dom', "file://$outdir/probe.html");
 my $data;
 if ($dom =~ m{<pre id="probe">(.*?)</pre>}s)
 {
@@ -221,7 +221,9 @@ for my $view (sort keys %charts)
 
 # 5. the screenshot (of the page as written, without the probe)
 unlink "$outdir/dashboard.png";
-($rc) = chromium("--screenshot=$outdir/dashboard.png", "file://$page");
+# as tall as the page was laid out (the probe's <pre> came after it)
+my $height = ($data->{height} && $data->{height} =~ /^\d+$/ && $data->{height} < 20000) ? $data->{height} : 2400;
+($rc) = chromium("--window-size=1280,$height", "--screenshot=$outdir/dashboard.png", "file://$page");
 my $magic = '';
 if (open(my $png, '<:raw', "$outdir/dashboard.png")) { read($png, $magic, 8); close $png; }
 ok($magic eq "\x89PNG\r\n\x1a\n" && -s "$outdir/dashboard.png" > 10000,

@@ -558,7 +558,7 @@ footer { padding: 0 24px 16px; color: #777; font-size: 12px; }
 <body>
 <header>
 <h1>Sales and marketing funnel — demo dashboard</h1>
-<p>Sample CRM: 3,000 deals created in 2025, as of 2025-12-31. Product events: 20,000 users in March 2025.
+<p>Sample CRM: the deals created in 2025, as of 2025-12-31. Product events: the users of March 2025.
 Every number is a row of a view in schema <code>dashboard</code> of database <code>@{[ esc($db) ]}</code>
 (test/dashboard/views.sql), built with the <code>funnel</code> extension.</p>
 </header>
