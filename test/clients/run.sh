@@ -12,9 +12,9 @@ cd "$(dirname "$0")/../.."
 . test/lib.sh
 . test/dashboard/lib.sh
 
-as_owner psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS funnel_clients' 2>/dev/null
-as_owner psql -X -q -d postgres -c 'CREATE DATABASE funnel_clients' || exit 1
-as_owner env PGOPTIONS='-c client_min_messages=warning' psql -X -q -d funnel_clients -v ON_ERROR_STOP=1 \
+owner_psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS funnel_clients' 2>/dev/null
+owner_psql -X -q -d postgres -c 'CREATE DATABASE funnel_clients' || exit 1
+PGOPTIONS='-c client_min_messages=warning' owner_psql -X -q -d funnel_clients -v ON_ERROR_STOP=1 \
 	-c 'CREATE EXTENSION funnel' -f - <test/clients/fixture.sql >/dev/null || exit 1
 export PGDATABASE=funnel_clients
 rc=0
@@ -40,5 +40,5 @@ if { command -v node && command -v npm; } >/dev/null || optional_install nodejs 
 else
 	echo "# SKIP node pg: ${SKIP_REASON:-no node or npm}"
 fi
-as_owner psql -X -q -d postgres -c 'DROP DATABASE funnel_clients'
+owner_psql -X -q -d postgres -c 'DROP DATABASE funnel_clients'
 exit $rc

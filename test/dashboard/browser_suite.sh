@@ -18,7 +18,7 @@ if ! find_chromium; then
 	echo "1..0 # SKIP no browser: $SKIP_REASON"
 	exit 0
 fi
-as_owner psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS funnel_dashboard' 2>/dev/null
+owner_psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS funnel_dashboard' 2>/dev/null
 dashboard_load funnel_dashboard "$PWD" || { echo "not ok 1 - loading the demo data and views"; exit 1; }
 export PGDATABASE=funnel_dashboard
 perl test/dashboard/render.pl "$OUT/dashboard.html" || { echo "not ok 1 - render.pl"; exit 1; }

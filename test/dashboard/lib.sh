@@ -5,6 +5,8 @@
 #                              SKIP_REASON) when we are not root or apt-get fails
 #   find_chromium              sets CHROMIUM to the browser binary, installing Debian's chromium
 #                              as root when missing; returns 1 with SKIP_REASON otherwise
+#   owner_psql ARGS...         psql as the cluster's owner, started in / (the owner may not be
+#                              allowed into the checkout: psql would say so on every call)
 #   dashboard_load DB ROOT     creates DB with the extension, the sample CRM and events and the
 #                              dashboard views, read from the checkout at ROOT
 
@@ -45,11 +47,15 @@ find_chromium() {
 	return 1
 }
 
+owner_psql() {
+	(cd / && as_owner psql "$@")
+}
+
 dashboard_load() {
 	local db=$1 root=$2
-	as_owner psql -X -q -d postgres -c "CREATE DATABASE $db" || return 1
+	owner_psql -X -q -d postgres -c "CREATE DATABASE $db" || return 1
 	# read by this process and piped, so the cluster's owner needs no access to the checkout
 	cat "$root/test/data/sample_crm.sql" "$root/test/data/sample_events.sql" "$root/test/dashboard/views.sql" \
-		| as_owner env PGOPTIONS='-c client_min_messages=warning' psql -X -q -d "$db" -v ON_ERROR_STOP=1 \
+		| PGOPTIONS='-c client_min_messages=warning' owner_psql -X -q -d "$db" -v ON_ERROR_STOP=1 \
 			-c 'CREATE EXTENSION funnel' -f - >/dev/null || return 1
 }

@@ -15,13 +15,13 @@ build_install
 WORK=$(mktemp -d /tmp/funnel-shot.XXXXXX)
 chmod 755 "$WORK"
 [ "$(id -u)" = 0 ] && chown -R postgres "$WORK"
-cluster_start "$WORK/cluster"
+cd "$WORK" && cluster_start "$WORK/cluster" && cd "$OLDPWD"   # started where its owner may be
 trap 'cluster_cleanup; rm -rf "$WORK"' EXIT
 dashboard_load funnel_demo "$PWD" || exit 1
 export PGDATABASE=funnel_demo
 mkdir -p "$WORK/out"
 perl test/dashboard/render.pl "$WORK/out/dashboard.html" || exit 1
-perl test/dashboard/browser.pl "$CHROMIUM" "$WORK/out/dashboard.html" "$WORK/out" | grep -vE '^ok ' \
+perl test/dashboard/browser.pl "$CHROMIUM" "$WORK/out/dashboard.html" "$WORK/out" | grep -vE '^(ok |1\.\.)' \
 	|| true
 [ -s "$WORK/out/dashboard.png" ] || { echo "no screenshot taken" >&2; exit 1; }
 mkdir -p doc
