@@ -5,6 +5,8 @@
 #   make test                     everything, on a throwaway cluster (installs missing Debian packages)
 #   make test-sanitize            make test with the extension built with ASan + UBSan (test/sanitize)
 #   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
+#                                 (KEEP=1: leave that cluster running; DASHBOARD=file.html)
+#   make screenshot               regenerate doc/dashboard.png (the dashboard in headless Chromium)
 
 EXTENSION   = funnel
 MODULE_big  = funnel
@@ -38,7 +40,7 @@ endif
 # leaves a stale object behind.
 $(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
 
-.PHONY: test test-sanitize demo
+.PHONY: test test-sanitize demo screenshot
 test:
 	@bash test/run
 
@@ -47,3 +49,6 @@ test-sanitize:
 
 demo:
 	@bash test/demo
+
+screenshot:
+	@bash test/dashboard/screenshot.sh

@@ -2,7 +2,7 @@
 -- 20,000 users arriving over March 2025 from three campaigns; each visits, and
 -- may sign up, start a trial and purchase, with pauses of minutes to hours
 -- between steps, pages viewed in between, and some users coming back later.
-SELECT setseed(0.42);
+SELECT setseed(0.42) \gset
 CREATE TABLE app_event (user_id int, campaign text, event text, at timestamptz);
 WITH users AS (
     SELECT u, (ARRAY['newsletter', 'search', 'social'])[1 + (u % 3)] AS campaign,
