@@ -1012,54 +1012,7 @@ tally(FunctionCallInfo fcinfo, Pipeline *p)
 	return t;
 }
 
-/*
- * The accessors' argument.  A query usually calls several accessors on the
- * same value (SELECT funnel.win_rate(p), funnel.avg_deal_size(p), ... FROM
- * (SELECT funnel.pipeline(...) p ... GROUP BY ...)), and nodeAgg hands each
- * of them the flat form, so each would parse it again: the accessors keep
- * the last value they parsed, keyed by its bytes (equal bytes are an equal
- * value), in a context of their own that holds that one value only.  With
- * six accessors at 20 deals per group the parses were 13% of the query
- * (test/bench/scaling.sh).  Readers only: nothing here is ever modified
- * except by value-preserving work (a sketch sorting its exact values).
- */
-static struct
-{
-	MemoryContext cxt;
-	Size		len;
-	char	   *bytes;
-	Pipeline   *p;
-}			accessor_cache;
-
-static Pipeline *
-pipeline_get_cached(Datum d)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-	Size		len;
-	MemoryContext old;
-
-	if (VARATT_IS_EXTERNAL_EXPANDED(v) && DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
-		return (Pipeline *) DatumGetEOHP(d);
-	v = PG_DETOAST_DATUM(d);
-	len = VARSIZE(v) - VARHDRSZ;
-	if (accessor_cache.p != NULL && accessor_cache.len == len &&
-		memcmp(accessor_cache.bytes, VARDATA(v), len) == 0)
-		return accessor_cache.p;
-	if (accessor_cache.cxt == NULL)
-		accessor_cache.cxt = AllocSetContextCreate(TopMemoryContext, "funnel pipeline accessor cache",
-												   ALLOCSET_DEFAULT_SIZES);
-	accessor_cache.p = NULL;	/* until the parse has succeeded */
-	MemoryContextReset(accessor_cache.cxt);
-	old = MemoryContextSwitchTo(accessor_cache.cxt);
-	accessor_cache.bytes = palloc(len);
-	memcpy(accessor_cache.bytes, VARDATA(v), len);
-	accessor_cache.len = len;
-	MemoryContextSwitchTo(old);
-	accessor_cache.p = pipeline_read(accessor_cache.bytes, len, accessor_cache.cxt, false);
-	return accessor_cache.p;
-}
-
-#define ARG_PIPELINE(n) pipeline_get_cached(PG_GETARG_DATUM(n))
+#define ARG_PIPELINE(n) pipeline_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
 
 PG_FUNCTION_INFO_V1(pipeline_deal_count);
 Datum
