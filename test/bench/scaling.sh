@@ -121,11 +121,18 @@ command -v gnuplot >/dev/null || {
 }
 
 T_START=$(date +%s)
+RUNS=$OUT/scaling-runs.tsv
+PG_VERSION=$("$("$PG_CONFIG" --bindir)/postgres" --version | awk '{ print $3 }')
+if [ -n "${BENCH_CHARTS_ONLY:-}" ]; then
+	# medians, checks and charts again from the runs already in $RUNS, no cluster
+	[ -s "$RUNS" ] || { echo "no $RUNS" >&2; exit 2; }
+	WORK=$(mktemp -d /tmp/funnel-bench-scaling.XXXXXX)
+	trap 'rm -rf "$WORK"' EXIT
+else
 bench_cluster scaling
 bench_restart "ALTER SYSTEM SET shared_buffers = '$SHARED_BUFFERS';"
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 
-RUNS=$OUT/scaling-runs.tsv
 [ -n "${BENCH_APPEND:-}" ] && [ -s "$RUNS" ] \
 	|| printf 'family\trows\tgroups\tmode\tquery\tround\twall_ms\tcpu_ms\tanswer\n' >"$RUNS"
 
@@ -534,6 +541,8 @@ SQL
 	done
 fi
 
+fi  # BENCH_CHARTS_ONLY
+
 # ---------------------------------------------------------------- medians, checks
 SUMMARY=$OUT/scaling.tsv
 say "medians and checks -> $SUMMARY"
@@ -618,10 +627,17 @@ if command -v gnuplot >/dev/null; then
 				case $q in floor) col=8 lc=1 ;; plain) col=9 lc=7 ;; funnel) col=10 lc=2 ;; esac
 				for rows in $(awk -F'\t' -v f="$fam" 'NR > 1 && $1 == f { print $2 }' "$SUMMARY" | sort -un); do
 					[ "$xcol" = 2 ] && [ "$rows" != "$(awk -F'\t' -v f="$fam" 'NR > 1 && $1 == f { print $2 }' "$SUMMARY" | sort -un | head -1)" ] && continue
-					awk -F'\t' -v f="$fam" -v r="$rows" -v m="$m" -v c="$col" -v x="$xcol" \
-						'NR > 1 && $1 == f && ($2 == r || x == 2) && $4 == m && $c != "NA" { print $x, $c }' "$SUMMARY" | sort -n >>"$dat"
-					printf '\n\n' >>"$dat"
-					case $q in floor) qn="floor: count(*)" ;; plain) qn="plain SQL" ;; funnel) qn="funnel" ;; esac
+					series=$(awk -F'\t' -v f="$fam" -v r="$rows" -v m="$m" -v c="$col" -v x="$xcol" \
+						'NR > 1 && $1 == f && ($2 == r || x == 2) && $4 == m && $c != "NA" { print $x, $c }' "$SUMMARY" | sort -n)
+					[ -n "$series" ] || continue    # not run (no empty data set: it would shift the indexes)
+					printf '%s\n\n\n' "$series" >>"$dat"
+					case $fam.$q in
+					triggers.floor) qn="floor: UPDATE, no trigger" ;; triggers.plain) qn="plain: PL/pgSQL pair" ;;
+					triggers.funnel) qn="funnel.track (enforce + record)" ;;
+					rollup.floor) qn="floor: count(*) of the summaries" ;; rollup.plain) qn="plain SQL: sum of stored counts" ;;
+					rollup.funnel) qn="funnel: stage_report(rollup(s))" ;;
+					*.floor) qn="floor: count(*)" ;; *.plain) qn="plain SQL" ;; *.funnel) qn="funnel" ;;
+					esac
 					if [ "$xcol" = 2 ]; then title="$qn"; dt=1; pt=7
 					else
 						title="$qn, $(awk -v r="$rows" 'BEGIN { printf (r >= 1e6 ? "%gM" : "%gk"), (r >= 1e6 ? r / 1e6 : r / 1e3) }') rows"
@@ -639,7 +655,7 @@ if command -v gnuplot >/dev/null; then
 		{
 			echo "set terminal pngcairo size 1400,560 font 'sans,10'"
 			echo "set output '$OUT/scaling-$fam.png'"
-			echo "set multiplot layout 1,2 title '$fam: cost per row, funnel vs floor vs plain SQL (PostgreSQL $(psql_q -At -c 'SHOW server_version' | cut -d' ' -f1), $(nproc) vCPUs)'"
+			echo "set multiplot layout 1,2 title '$fam: cost per row, funnel vs floor vs plain SQL (PostgreSQL $PG_VERSION, $(nproc) vCPUs)'"
 			echo "set logscale xy; set grid; set key outside right top vertical font ',8'"
 			echo "set xlabel '$xlabel'; set ylabel '$ylabel'"
 			echo "set title 'serial (backend on-CPU time)'"
@@ -654,7 +670,7 @@ if command -v gnuplot >/dev/null; then
 	done
 fi
 
-say "done in $(( $(date +%s) - T_START ))s; PostgreSQL $(psql_q -At -c 'SHOW server_version'), $(nproc) CPUs, funnel $(git rev-parse --short HEAD 2>/dev/null), load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+say "done in $(( $(date +%s) - T_START ))s; PostgreSQL $PG_VERSION, $(nproc) CPUs, funnel $(git rev-parse --short HEAD 2>/dev/null), load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$ndiff" -gt 0 ]; then
 	echo "   $ndiff grid points where funnel's answer differs from the plain SQL's (check column)" >&2
 	exit 1
