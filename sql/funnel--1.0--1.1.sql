@@ -1434,8 +1434,9 @@ BEGIN
         hist := qhist::regclass;
         created := true;
     ELSE
-        SELECT string_agg(quote_ident(c), ', ') INTO missing
-        FROM unnest(keys::text[] || ARRAY['from_stage', 'to_stage', 'changed_at', 'changed_by']) c
+        SELECT string_agg(quote_ident(c), ', ' ORDER BY i) INTO missing
+        FROM unnest(keys::text[] || ARRAY['from_stage', 'to_stage', 'changed_at', 'changed_by'])
+             WITH ORDINALITY AS u(c, i)
         WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = hist AND a.attname = c
                           AND a.attnum > 0 AND NOT a.attisdropped);
         IF missing IS NOT NULL THEN
