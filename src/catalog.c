@@ -57,7 +57,7 @@
 
 #include "catalog.h"
 #include "compat.h"
-#include "funnel.h"
+#include "registry.h"
 
 typedef enum CatalogTable
 {

@@ -25,8 +25,6 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "funnel.h"
-
 /* The body of front door fn_oid: same namespace and arguments, name "_" + name. */
 static Oid
 body_of(Oid fn_oid)

@@ -6,7 +6,7 @@
 
 #include "fmgr.h"
 
-#include "funnel.h"
+#include "registry.h"
 
 PG_MODULE_MAGIC;
 

@@ -55,7 +55,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "funnel.h"
+#include "registry.h"
 #include "numsum.h"
 #include "sketch_pg.h"
 #include "state.h"

@@ -18,7 +18,7 @@
 #include "datatype/timestamp.h"
 #include "utils/memutils.h"
 
-#include "funnel.h"
+#include "registry.h"
 
 #define JOURNEY_VERSION 1
 #define JOURNEY_SORTED 0x01

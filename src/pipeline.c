@@ -49,7 +49,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "funnel.h"
+#include "registry.h"
 #include "numsum.h"
 #include "sketch_pg.h"
 #include "state.h"

@@ -44,7 +44,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
-#include "funnel.h"
+#include "registry.h"
 #include "sketch_pg.h"
 
 typedef struct RegistryEntry

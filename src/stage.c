@@ -16,7 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "funnel.h"
+#include "registry.h"
 
 /* The funnel of argument argno and the stage index of its value. */
 static inline int

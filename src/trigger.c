@@ -62,7 +62,7 @@
 
 #include "catalog.h"
 #include "compat.h"
-#include "funnel.h"
+#include "registry.h"
 
 /* rows per INSERT when a statement changed very many rows */
 #define RECORD_BATCH 100000

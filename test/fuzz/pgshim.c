@@ -65,7 +65,7 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "funnel.h"
+#include "registry.h"
 #include "pgshim.h"
 #include "state.h"
 

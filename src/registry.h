@@ -1,6 +1,7 @@
 /*
- * funnel.h
- *		Shared declarations of the funnel extension.
+ * registry.h
+ *		The funnel registry: compiled funnel definitions and their cache
+ *		(registry.c), and the transition rules every caller applies to them.
  *
  * A funnel is an enum type registered in the extension's catalog tables
  * (funnel.funnel_def, funnel.stage_def, funnel.transition_def).  registry.c
@@ -9,8 +10,8 @@
  * function reaches it through funnel_def_for_fn(), which parks the pointer in
  * fn_extra so that the per-row cost is a pointer and a counter comparison.
  */
-#ifndef FUNNEL_H
-#define FUNNEL_H
+#ifndef FUNNEL_REGISTRY_H
+#define FUNNEL_REGISTRY_H
 
 #include "postgres.h"
 
@@ -142,4 +143,4 @@ extern char *funnel_allowed_targets(const FunnelDef *def, int from);
 extern void funnel_report_illegal_move(const FunnelDef *def, int from, int to,
 									   Relation rel, const char *column, const char *rowkey);
 
-#endif							/* FUNNEL_H */
+#endif							/* FUNNEL_REGISTRY_H */
