@@ -14,7 +14,7 @@
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
-#include "sketch_pg.h"
+#include "textform.h"
 
 typedef struct Conversion
 {

@@ -36,7 +36,7 @@
 #include "utils/timestamp.h"
 
 #include "events.h"
-#include "sketch_pg.h"
+#include "textform.h"
 
 /* per call site: the query-constant arguments, checked once */
 typedef struct EventsArgCache

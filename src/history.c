@@ -55,10 +55,11 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "registry.h"
 #include "numsum.h"
-#include "sketch_pg.h"
+#include "registry.h"
+#include "registry_names.h"
 #include "state.h"
+#include "textform.h"
 #include "wire.h"
 
 #define FLOW_VERSION 1

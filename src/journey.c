@@ -41,8 +41,10 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "duration.h"
 #include "journey.h"
-#include "sketch_pg.h"
+#include "registry_names.h"
+#include "textform.h"
 
 #define JOURNEY_TYPE "funnel.journey"
 

@@ -49,10 +49,13 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "registry.h"
+#include "duration.h"
 #include "numsum.h"
+#include "registry.h"
+#include "registry_names.h"
 #include "sketch_pg.h"
 #include "state.h"
+#include "textform.h"
 #include "wire.h"
 
 #define PIPELINE_VERSION 1

@@ -45,7 +45,7 @@
 
 #include "catalog.h"
 #include "registry.h"
-#include "sketch_pg.h"
+#include "registry_names.h"
 
 typedef struct RegistryEntry
 {

@@ -1,44 +1,27 @@
 /*
  * sketch_pg.c
- *		PostgreSQL glue for the quantile sketch: allocation in memory
- *		contexts, the binary and JSON forms, and the small JSON reading
- *		layer that the state types' input functions share.
+ *		PostgreSQL glue for the plain-C quantile sketch (sketch.c):
+ *		allocation in memory contexts, its errors as ereport, and its binary
+ *		and JSON forms inside the extension's stored values.
  *
- * Text forms are JSON so that users can look into a stored state with
- * ::text::jsonb, and so that parsing is PostgreSQL's own (jsonb_in); every
- * value read back is validated (the sketch by qs_from_parts) before it is
- * trusted.
+ * The sketch library knows nothing of PostgreSQL, so that it can be tested
+ * and fuzzed on its own; this file is the only place where it meets the
+ * server.  Every sketch read back, from either form, is validated by the
+ * library (qs_deserialize, qs_from_parts) before it is trusted.
  */
 #include "postgres.h"
 
-#include <math.h>
-
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_enum.h"
-#include "catalog/pg_type.h"
-#include "common/int.h"
-#include "common/shortest_dec.h"
-#include "utils/lsyscache.h"
-#include "utils/syscache.h"
-#include "utils/varlena.h"
-#include "datatype/timestamp.h"
-#include "utils/builtins.h"
-#include "utils/timestamp.h"
-#include "utils/fmgrprotos.h"
-#include "utils/json.h"
-#include "utils/jsonb.h"
-#include "utils/numeric.h"
-
-#include "compat.h"
 #include "sketch_pg.h"
+#include "textform.h"
 
+/* QSAllocator.alloc: memory from the context the allocator was made for */
 static void *
 pg_alloc(void *ctx, size_t size)
 {
 	return MemoryContextAlloc((MemoryContext) ctx, size);
 }
 
+/* QSAllocator.realloc: resize a chunk within its own context (or allocate one) */
 static void *
 pg_realloc(void *ctx, void *ptr, size_t size)
 {
@@ -47,6 +30,7 @@ pg_realloc(void *ctx, void *ptr, size_t size)
 	return repalloc(ptr, size);
 }
 
+/* QSAllocator.free: give a chunk back to its context */
 static void
 pg_free(void *ctx, void *ptr)
 {
@@ -54,6 +38,10 @@ pg_free(void *ctx, void *ptr)
 		pfree(ptr);
 }
 
+/*
+ * A QSAllocator whose memory comes from cxt, so that a sketch lives and dies
+ * with the state (or the query) that owns it.
+ */
 QSAllocator
 funnel_qs_allocator(MemoryContext cxt)
 {
@@ -66,6 +54,12 @@ funnel_qs_allocator(MemoryContext cxt)
 	return a;
 }
 
+/*
+ * Turn a sketch library result code into the error a user should see:
+ * 22023 for a non-finite value, 22003 for a bad percentile, 54000 when a
+ * count would overflow; anything else is an internal error.  what names the
+ * values ("deal sizes") in the message.
+ */
 void
 funnel_qs_check(int rc, const char *what)
 {
@@ -86,6 +80,7 @@ funnel_qs_check(int rc, const char *what)
 	elog(ERROR, "quantile sketch of %s: %s", what, qs_strerror(rc));
 }
 
+/* The binary form of a sketch inside a stored value: length, then qs_serialize's bytes. */
 void
 qs_wire_write(StringInfo buf, QSketch *qs)
 {
@@ -99,6 +94,10 @@ qs_wire_write(StringInfo buf, QSketch *qs)
 	buf->data[buf->len] = '\0';
 }
 
+/*
+ * Read a sketch written by qs_wire_write into qs (memory from cxt); a bad
+ * sketch or trailing bytes inside its length are 22P03.
+ */
 void
 qs_wire_read(WireReader *r, QSketch *qs, MemoryContext cxt)
 {
@@ -116,21 +115,10 @@ qs_wire_read(WireReader *r, QSketch *qs, MemoryContext cxt)
 		wire_bad(r, "trailing bytes after a quantile sketch");
 }
 
-void
-append_float8(StringInfo buf, double v)
-{
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	double_to_shortest_decimal_buf(v, tmp);
-	appendStringInfoString(buf, tmp);
-}
-
-void
-append_json_string(StringInfo buf, const char *s)
-{
-	escape_json(buf, s);
-}
-
+/*
+ * The JSON form of a sketch: {"n":..,"values":[..]} while exact, else
+ * {"n":..,"min":..,"max":..,"zero":..,"neg":[lo,[..]],"pos":[lo,[..]]}.
+ */
 void
 qs_json_write(StringInfo buf, QSketch *qs)
 {
@@ -168,174 +156,11 @@ qs_json_write(StringInfo buf, QSketch *qs)
 	appendStringInfoChar(buf, '}');
 }
 
-void
-jin_bad(const char *type, const char *problem)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type %s: %s", type, problem)));
-}
-
 /*
- * The text form parsed by jsonb_in.  Its data exceptions -- a syntax error
- * (22P02) but also a number too large for numeric (22003) or an escape it
- * cannot convert (22P05) -- are malformed input of our type: 22P02, naming
- * our type, with what jsonb_in found wrong.  jsonb_in only parses into memory, so
- * nothing is left to clean up when its error is caught here; any other error
- * (out of memory, cancel) goes on as it was.
+ * Read the JSON form of a sketch (the value of key field of a state of type
+ * `type`) into qs, memory from cxt; every count and bound is checked before
+ * allocation, and the sketch as a whole by qs_from_parts: 22P02 otherwise.
  */
-JsonbContainer *
-jin_parse(const char *str, const char *type)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	Jsonb	   *volatile j = NULL;
-	char	   *volatile problem = NULL;
-
-	PG_TRY();
-	{
-		j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
-			PG_RE_THROW();
-		FlushErrorState();
-		/* json's detail says what is wrong ("Token "x" is invalid.") */
-		problem = psprintf("not valid JSON: %s", edata->detail ? edata->detail : edata->message);
-	}
-	PG_END_TRY();
-	if (problem != NULL)
-		jin_bad(type, problem);
-	if (!JB_ROOT_IS_OBJECT(j))
-		jin_bad(type, "expected a JSON object");
-	return &j->root;
-}
-
-JsonbValue *
-jin_get(JsonbContainer *obj, const char *key, bool required, const char *type)
-{
-	JsonbValue *v = getKeyJsonValueFromContainer(obj, key, strlen(key), NULL);
-
-	if (v == NULL && required)
-		jin_bad(type, psprintf("key \"%s\" is missing", key));
-	if (v != NULL && v->type == jbvNull)
-		return NULL;
-	return v;
-}
-
-int64
-jin_int64(JsonbValue *v, const char *type, const char *field)
-{
-	char	   *str;
-	char	   *end;
-	long long	r;
-
-	if (v == NULL || v->type != jbvNumeric)
-		jin_bad(type, psprintf("\"%s\" must be a number", field));
-	str = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	errno = 0;
-	r = strtoll(str, &end, 10);
-	if (*end != '\0' || end == str)
-		jin_bad(type, psprintf("\"%s\" must be an integer", field));
-	if (errno == ERANGE)
-		jin_bad(type, psprintf("\"%s\" is out of range", field));
-	return (int64) r;
-}
-
-double
-jin_float8(JsonbValue *v, const char *type, const char *field)
-{
-	char	   *str;
-	char	   *end;
-	double		d;
-
-	if (v == NULL || v->type != jbvNumeric)
-		jin_bad(type, psprintf("\"%s\" must be a number", field));
-	/*
-	 * strtod rounds as float8in does.  Like float8in, accept a subnormal
-	 * value (strtod says ERANGE for one, but the output writes them and
-	 * binary input takes them) and refuse a value that overflows or
-	 * underflows to zero.  JSON "-0" is the numeric 0: +0.
-	 */
-	str = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	errno = 0;
-	d = strtod(str, &end);
-	if (*end != '\0' || isnan(d) || isinf(d) || (errno == ERANGE && d == 0))
-		jin_bad(type, psprintf("\"%s\" must be a finite float8", field));
-	return d;
-}
-
-/*
- * The OID of a stage type named in a text value ("schema"."name" as
- * format_type_be_qualified prints it), or 22P02 -- never a parser error.
- */
-Oid
-jin_enum_type(const char *name, const char *type)
-{
-	char	   *raw = pstrdup(name);
-	List	   *names;
-	Oid			typid = InvalidOid;
-
-	if (!SplitIdentifierString(raw, '.', &names) || list_length(names) < 1 || list_length(names) > 2)
-		jin_bad(type, psprintf("invalid type name \"%s\"", name));
-	if (list_length(names) == 1)
-		typid = TypenameGetTypid((char *) linitial(names));
-	else
-	{
-		Oid			nsp = LookupExplicitNamespace((char *) linitial(names), true);
-
-		if (OidIsValid(nsp))
-			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-									CStringGetDatum((char *) lsecond(names)),
-									ObjectIdGetDatum(nsp));
-	}
-	if (!OidIsValid(typid))
-		jin_bad(type, psprintf("type \"%s\" does not exist", name));
-	if (get_typtype(typid) != TYPTYPE_ENUM)
-		jin_bad(type, psprintf("type %s is not an enum", name));
-	return typid;
-}
-
-char *
-jin_string(JsonbValue *v, const char *type, const char *field)
-{
-	if (v == NULL || v->type != jbvString)
-		jin_bad(type, psprintf("\"%s\" must be a string", field));
-	return pnstrdup(v->val.string.val, v->val.string.len);
-}
-
-JsonbContainer *
-jin_array(JsonbValue *v, const char *type, const char *field)
-{
-	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		jin_bad(type, psprintf("\"%s\" must be an array", field));
-	return v->val.binary.data;
-}
-
-JsonbContainer *
-jin_object(JsonbValue *v, const char *type, const char *field)
-{
-	if (v == NULL || v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		jin_bad(type, psprintf("\"%s\" must be an object", field));
-	return v->val.binary.data;
-}
-
-uint32
-jin_len(JsonbContainer *c)
-{
-	return JsonContainerSize(c);
-}
-
-JsonbValue *
-jin_at(JsonbContainer *arr, uint32 i)
-{
-	return getIthJsonbValueFromContainer(arr, i);
-}
-
 void
 qs_json_read(JsonbValue *v, QSketch *qs, MemoryContext cxt, const char *type, const char *field)
 {
@@ -416,166 +241,4 @@ qs_json_read(JsonbValue *v, QSketch *qs, MemoryContext cxt, const char *type, co
 	for (side = 0; side < 2; side++)
 		if (counts[side])
 			pfree(counts[side]);
-}
-
-void
-funnel_check_percentile(double q)
-{
-	if (isnan(q) || q < 0 || q > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("percentile value %g is not between 0 and 1", q)));
-}
-
-/*
- * funnel.days(interval) -> float8: a duration as a number of days, for charts
- * and BI tools that cannot plot intervals.  A month counts 30 days (as
- * justify_days and extract(epoch) do); the result is exact to the
- * microsecond for every duration the extension returns (they have no months).
- */
-PG_FUNCTION_INFO_V1(funnel_days);
-Datum
-funnel_days(PG_FUNCTION_ARGS)
-{
-	Interval   *iv = PG_GETARG_INTERVAL_P(0);
-
-	if (INTERVAL_NOT_FINITE_COMPAT(iv))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("an infinite interval has no number of days")));
-	PG_RETURN_FLOAT8((float8) iv->month * DAYS_PER_MONTH + (float8) iv->day +
-					 (float8) iv->time / (float8) USECS_PER_DAY);
-}
-
-Interval *
-funnel_usecs_interval(int64 us)
-{
-	Interval   *iv = palloc0(sizeof(Interval));
-
-	iv->day = (int32) (us / USECS_PER_DAY);
-	iv->time = us % USECS_PER_DAY;
-	return iv;
-}
-
-/*
- * A duration sketch's value as microseconds.  Durations come from int64
- * microseconds, so validated sketches hold values in [0, 2^63] (2^63 - 1
- * rounds up to 2^63 as a double): that is clamped; anything else is out of
- * range (22008), never an undefined conversion.
- */
-static int64
-duration_usecs(double us)
-{
-	us = rint(us);
-	if (!(us >= -9223372036854775808.0 && us <= 9223372036854775808.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
-	if (us >= 9223372036854775807.0)
-		return PG_INT64_MAX;
-	return (int64) us;
-}
-
-const char *
-funnel_duration_sketch_problem(QSketch *qs, const char *what)
-{
-	QSParts		parts;
-	uint32		i;
-
-	if (qs_count(qs) == 0)
-		return NULL;
-	if (qs_min(qs) < 0)
-		return psprintf("negative %s", what);
-	if (qs_max(qs) > 9223372036854775808.0)
-		return psprintf("%s out of range", what);
-	qs_get_parts(qs, &parts);
-	for (i = 0; parts.exact && i < parts.nvalues; i++)
-		if (parts.values[i] != rint(parts.values[i]))
-			return psprintf("a %s is not a whole number of microseconds", what);
-	return NULL;
-}
-
-Interval *
-funnel_duration_quantile(QSketch *qs, double q)
-{
-	double		first;
-	double		second;
-	double		proportion;
-	Interval   *lo;
-	Datum		diff;
-
-	funnel_check_percentile(q);
-	if (qs_count(qs) == 0)
-		return NULL;
-	funnel_qs_check(qs_quantile_neighbours(qs, q, &first, &second, &proportion), "durations");
-	lo = funnel_usecs_interval(duration_usecs(first));
-	if (proportion == 0)
-		return lo;
-	diff = DirectFunctionCall2(interval_mi, IntervalPGetDatum(funnel_usecs_interval(duration_usecs(second))),
-							   IntervalPGetDatum(lo));
-	diff = DirectFunctionCall2(interval_mul, diff, Float8GetDatum(proportion));
-	return DatumGetIntervalP(DirectFunctionCall2(interval_pl, diff, IntervalPGetDatum(lo)));
-}
-
-int64
-funnel_span_usecs(TimestampTz from, TimestampTz to)
-{
-	int64		d;
-
-	if (pg_sub_s64_overflow(to, from, &d))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
-	return d;
-}
-
-char *
-funnel_label_name(Oid label)
-{
-	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(label));
-	char	   *name;
-
-	if (!HeapTupleIsValid(tup))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid internal value for enum: %u", label)));
-	name = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
-	ReleaseSysCache(tup);
-	return name;
-}
-
-void
-funnel_missing_type(Oid typid)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("funnel type with OID %u does not exist", typid),
-			 errdetail("The value was made with a funnel whose enum type has since been dropped."),
-			 errhint("A value of a dropped funnel can no longer be read; delete it.")));
-}
-
-/* no catalog lookup beyond the one format_type makes anyway */
-char *
-funnel_type_name(Oid typid, bool qualified)
-{
-	char	   *name = format_type_extended(typid, -1,
-											FORMAT_TYPE_INVALID_AS_NULL |
-											(qualified ? FORMAT_TYPE_FORCE_QUALIFY : 0));
-
-	if (name == NULL)
-		funnel_missing_type(typid);
-	return name;
-}
-
-bool
-funnel_label_belongs(Oid label, Oid typid)
-{
-	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(label));
-	bool		ok;
-
-	if (!HeapTupleIsValid(tup))
-		return false;
-	ok = ((Form_pg_enum) GETSTRUCT(tup))->enumtypid == typid;
-	ReleaseSysCache(tup);
-	return ok;
 }

@@ -70,9 +70,12 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "duration.h"
 #include "journey.h"
+#include "registry_names.h"
 #include "sketch_pg.h"
 #include "state.h"
+#include "textform.h"
 #include "wire.h"
 
 #define SUMMARY_VERSION 2

@@ -41,8 +41,8 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "duration.h"
 #include "events.h"
-#include "sketch_pg.h"
 
 #define WF_MAX EVENTS_MAX_CONDITIONS
 #define WF_MAX_CHAINS (256 * 1024)	/* strict_once: partial chains alive at one instant */
