@@ -733,6 +733,7 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	Side		a;
 	Side	   *sides[2] = {&b, &a};
 	FunnelDefCache *dc = NULL;
+	FunnelDef  *def = NULL;		/* the definition of the last stage index taken */
 	int			k;
 
 	if (PG_ARGISNULL(args[0]))
@@ -761,8 +762,8 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 			else
 				(void) funnel_def_cached(dc, dc->argtype);
 		}
-		s->idx = funnel_stage_index(dc, s->label);
-		s->outcome = dc->def->stages[s->idx].outcome;
+		s->idx = funnel_stage_index(dc, s->label, &def);
+		s->outcome = def->stages[s->idx].outcome;
 		if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
 		{
 			s->has_amount = true;
@@ -808,7 +809,7 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	{
 		if (b.idx != a.idx)
 		{
-			int			bucket = dc->def->stages[a.idx].open_index > dc->def->stages[b.idx].open_index
+			int			bucket = def->stages[a.idx].open_index > def->stages[b.idx].open_index
 				? B_ADVANCED : B_REGRESSED;
 
 			/* the deal moves with its old amount; a new amount follows below */
@@ -1022,8 +1023,7 @@ flow_figures(FunctionCallInfo fcinfo, Flow *f, int b0, int b1, Figures *per_stag
 
 		if (s->bucket < b0 || s->bucket > b1)
 			continue;
-		idx = funnel_stage_index(dc, s->label);
-		def = dc->def;
+		idx = funnel_stage_index(dc, s->label, &def);
 		a = slot_amount(s);
 		w = def->stages[idx].has_probability
 			? DirectFunctionCall2(numeric_mul, a,

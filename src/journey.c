@@ -158,14 +158,15 @@ FunnelDef *
 journey_stage_indexes(Journey *j, FunnelDefCache *dc, int *idx)
 {
 	FunnelDef  *def;
+	FunnelDef  *used = dc->def;
 	int			i;
 
 	do
 	{
-		def = dc->def;
+		def = used;
 		for (i = 0; i < j->n; i++)
-			idx[i] = funnel_stage_index(dc, j->ev[i].label);
-	} while (dc->def != def);
+			idx[i] = funnel_stage_index(dc, j->ev[i].label, &used);
+	} while (used != def);
 	return def;
 }
 
@@ -838,7 +839,7 @@ accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 							format_type_be(c->basetype), funnel_type_name(a.j->stage_type, false))));
 		/* a stage of the funnel (a label it did not know rebuilds it first) */
 		a.label = PG_GETARG_OID(stage_argno);
-		(void) funnel_stage_index(a.dc, a.label);
+		(void) funnel_stage_index(a.dc, a.label, NULL);
 	}
 	return a;
 }
@@ -1063,10 +1064,10 @@ journey_stage_at(PG_FUNCTION_ARGS)
 	for (i = a.j->n - 1; i >= 0; i--)
 		if (a.j->ev[i].at <= ts)
 		{
-			int			idx = funnel_stage_index(a.dc, a.j->ev[i].label);
+			FunnelDef  *def;
+			int			idx = funnel_stage_index(a.dc, a.j->ev[i].label, &def);
 
-			/* dc->def read after the lookup, which may have rebuilt it */
-			PG_RETURN_TEXT_P(cstring_to_text(a.dc->def->stages[idx].label));
+			PG_RETURN_TEXT_P(cstring_to_text(def->stages[idx].label));
 		}
 	PG_RETURN_NULL();
 }

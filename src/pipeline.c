@@ -813,9 +813,8 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 
 	if (!OidIsValid(c->argtype))
 		c->argtype = funnel_stage_argtype(fcinfo, 1);
-	def = funnel_def_cached(dc, c->argtype);
-	idx = funnel_stage_index(dc, label);
-	def = dc->def;
+	(void) funnel_def_cached(dc, c->argtype);
+	idx = funnel_stage_index(dc, label, &def);
 	outcome = def->stages[idx].outcome;
 	if (!OidIsValid(p->stage_type))
 	{
@@ -981,13 +980,16 @@ def_for_state(FunctionCallInfo fcinfo, Pipeline *p)
 }
 
 static FunnelOutcome
-slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx)
+slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx, FunnelDef **def)
 {
 	FunnelDefCache *dc = defcache_of(fcinfo);
+	FunnelDef  *used;
 
 	funnel_def_cached(dc, p->stage_type);
-	*idx = funnel_stage_index(dc, s->label);
-	return dc->def->stages[*idx].outcome;
+	*idx = funnel_stage_index(dc, s->label, &used);
+	if (def != NULL)
+		*def = used;
+	return used->stages[*idx].outcome;
 }
 
 static Tally
@@ -1002,7 +1004,7 @@ tally(FunctionCallInfo fcinfo, Pipeline *p)
 	for (i = 0; i < p->nslots; i++)
 	{
 		int			idx;
-		FunnelOutcome o = slot_outcome(fcinfo, p, &p->slots[i], &idx);
+		FunnelOutcome o = slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL);
 
 		t.deals += p->slots[i].deals;
 		if (o == FUNNEL_WON)
@@ -1081,7 +1083,7 @@ amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 	{
 		int			idx;
 
-		if (slot_outcome(fcinfo, p, &p->slots[i], &idx) == want)
+		if (slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL) == want)
 			numsum_merge(&sum, &p->slots[i].amount, CurrentMemoryContext);
 	}
 	return sum;
@@ -1229,9 +1231,8 @@ pipeline_weighted_value(PG_FUNCTION_ARGS)
 			int			idx;
 			Numeric		sum;
 
-			if (slot_outcome(fcinfo, p, &p->slots[i], &idx) != FUNNEL_OPEN)
+			if (slot_outcome(fcinfo, p, &p->slots[i], &idx, &def) != FUNNEL_OPEN)
 				continue;
-			def = defcache_of(fcinfo)->def;
 			sum = numsum_total(&p->slots[i].amount);
 			if (sum == NULL || !def->stages[idx].has_probability)
 				continue;

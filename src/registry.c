@@ -674,12 +674,15 @@ funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype)
 }
 
 /*
- * Stage index of an enum value.  A label the cached definition does not know
- * (added in this transaction before the invalidation arrived) forces one
- * rebuild before it is an error.
+ * Stage index of an enum value, and in *def (unless def is NULL) the
+ * definition the index refers to.  A label the cached definition does not
+ * know (added in this transaction before the invalidation arrived) forces one
+ * rebuild before it is an error, so the definition may be a newer one than
+ * c->def was before the call: callers index *def, never a definition they
+ * read earlier.
  */
 int
-funnel_stage_index(FunnelDefCache *c, Oid label)
+funnel_stage_index(FunnelDefCache *c, Oid label, FunnelDef **def)
 {
 	int			idx = funnel_label_index(c->def, label);
 
@@ -698,6 +701,8 @@ funnel_stage_index(FunnelDefCache *c, Oid label)
 					 errmsg("enum value with OID %u is not a stage of funnel %s",
 							label, c->def->type_name)));
 	}
+	if (def != NULL)
+		*def = c->def;
 	return idx;
 }
 

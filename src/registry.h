@@ -91,7 +91,7 @@ extern FunnelDef *funnel_def_lookup(Oid typid);
 extern FunnelDef *funnel_def_cached(FunnelDefCache *cache, Oid argtype);
 extern FunnelDef *funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype);
 extern Oid	funnel_stage_argtype(FunctionCallInfo fcinfo, int argno);
-extern int	funnel_stage_index(FunnelDefCache *cache, Oid label);
+extern int	funnel_stage_index(FunnelDefCache *cache, Oid label, FunnelDef **def);
 extern int	funnel_label_index(const FunnelDef *def, Oid label);
 extern int	funnel_label_index_by_name(const FunnelDef *def, const char *label);
 extern bool funnel_is_registered(Oid typid);

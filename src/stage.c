@@ -23,12 +23,9 @@ static inline int
 stage_arg(FunctionCallInfo fcinfo, int argno, FunnelDef **def)
 {
 	Oid			argtype = funnel_stage_argtype(fcinfo, argno);
-	int			idx;
 
 	funnel_def_for_fn(fcinfo->flinfo, argtype);
-	idx = funnel_stage_index((FunnelDefCache *) fcinfo->flinfo->fn_extra, PG_GETARG_OID(argno));
-	*def = ((FunnelDefCache *) fcinfo->flinfo->fn_extra)->def;
-	return idx;
+	return funnel_stage_index((FunnelDefCache *) fcinfo->flinfo->fn_extra, PG_GETARG_OID(argno), def);
 }
 
 PG_FUNCTION_INFO_V1(funnel_stage_position);

@@ -557,8 +557,7 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 				report_null_stage(rel, st, newtup);
 			return PointerGetDatum(newtup);
 		}
-		nidx = funnel_stage_index(&st->defcache, DatumGetObjectId(newval));
-		def = st->defcache.def;
+		nidx = funnel_stage_index(&st->defcache, DatumGetObjectId(newval), &def);
 		if (!def->stages[nidx].entry)
 			report_not_entry(rel, st, def, nidx, newtup);
 		/*
@@ -599,8 +598,7 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			nidx = funnel_stage_index(&st->defcache, DatumGetObjectId(newval));
-			def = st->defcache.def;
+			nidx = funnel_stage_index(&st->defcache, DatumGetObjectId(newval), &def);
 			if (oldnull)
 			{
 				/* a row without a stage enters the funnel */
@@ -609,9 +607,8 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 			}
 			else
 			{
-				int			oidx = funnel_stage_index(&st->defcache, DatumGetObjectId(oldval));
+				int			oidx = funnel_stage_index(&st->defcache, DatumGetObjectId(oldval), &def);
 
-				def = st->defcache.def;
 				if (!funnel_move_allowed(def, oidx, nidx))
 					funnel_report_illegal_move(def, oidx, nidx, rel, st->stage_name,
 											   row_key_description(rel, st->keys, st->nkeys, oldtup));

@@ -2157,7 +2157,7 @@ funnel_label_index(const FunnelDef *def, Oid label)
 }
 
 int
-funnel_stage_index(FunnelDefCache *c, Oid label)
+funnel_stage_index(FunnelDefCache *c, Oid label, FunnelDef **def)
 {
 	int			idx = funnel_label_index(c->def, label);
 
@@ -2166,6 +2166,8 @@ funnel_stage_index(FunnelDefCache *c, Oid label)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("enum value with OID %u is not a stage of funnel %s",
 						label, c->def->type_name)));
+	if (def != NULL)
+		*def = c->def;
 	return idx;
 }
 
