@@ -14,6 +14,7 @@
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
+#include "metrics.h"
 #include "textform.h"
 
 typedef struct Conversion
@@ -158,5 +159,5 @@ conversion_final(PG_FUNCTION_ARGS)
 	c = (Conversion *) PG_GETARG_POINTER(0);
 	if (c->from == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((float8) c->converted / (float8) c->from);
+	PG_RETURN_FLOAT8(funnel_conversion_rate(c->converted, c->from));
 }

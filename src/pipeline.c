@@ -50,6 +50,7 @@
 #include "utils/timestamp.h"
 
 #include "duration.h"
+#include "metrics.h"
 #include "numsum.h"
 #include "registry.h"
 #include "registry_names.h"
@@ -1052,10 +1053,7 @@ win_rate_of(FunctionCallInfo fcinfo, Pipeline *p, float8 *rate)
 {
 	Tally		t = tally(fcinfo, p);
 
-	if (t.won + t.lost == 0)
-		return false;
-	*rate = (float8) t.won / (float8) (t.won + t.lost);
-	return true;
+	return funnel_win_rate(t.won, t.lost, rate);
 }
 
 PG_FUNCTION_INFO_V1(pipeline_win_rate);
@@ -1263,12 +1261,13 @@ pipeline_sales_velocity(PG_FUNCTION_ARGS)
 	if (!win_rate_of(fcinfo, p, &rate) || (avg = avg_deal_size_of(fcinfo, p)) == NULL ||
 		p->won_cycle.count == 0)
 		PG_RETURN_NULL();
-	days = ((float8) p->won_cycle.days + (float8) p->won_cycle.usecs / USECS_PER_DAY) /
-		(float8) p->won_cycle.count;
+	days = funnel_avg_days((float8) p->won_cycle.days, (float8) p->won_cycle.usecs,
+						   p->won_cycle.count);
 	if (days <= 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((float8) t.open * rate *
-					 DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(avg))) / days);
+	PG_RETURN_FLOAT8(funnel_sales_velocity(t.open, rate,
+										   DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(avg))),
+										   days));
 }
 
 /* deals whose closed_at is before created_at: left out of the cycle figures */

@@ -72,6 +72,7 @@
 
 #include "duration.h"
 #include "journey.h"
+#include "metrics.h"
 #include "registry_names.h"
 #include "sketch_pg.h"
 #include "state.h"
@@ -87,6 +88,7 @@ enum
 	POL_ENTERED = 1,
 	POL_STRICT = 2
 };
+StaticAssertDecl(POL_STRICT + 1 == FUNNEL_NPOLICIES, "FUNNEL_NPOLICIES counts the POL_* policies");
 
 typedef struct SumStage
 {
@@ -94,8 +96,8 @@ typedef struct SumStage
 	int64		entered;
 	int64		reached;		/* linear */
 	int64		strict;
-	int64		drop[3];		/* counted at this stage: left without converting, or in progress */
-	int64		open_drop[3];	/* of drop[]: entities whose journey is still open */
+	int64		drop[FUNNEL_NPOLICIES];	/* counted at this stage: left without converting, or in progress */
+	int64		open_drop[FUNNEL_NPOLICIES];	/* of drop[]: entities whose journey is still open */
 	int64		current_open;	/* entities still open whose last event is this stage */
 	QSketch		time;			/* completed visits, microseconds */
 } SumStage;
@@ -483,7 +485,7 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 		add_count(&d->entered, o->entered);
 		add_count(&d->reached, o->reached);
 		add_count(&d->strict, o->strict);
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < FUNNEL_NPOLICIES; k++)
 		{
 			add_count(&d->drop[k], o->drop[k]);
 			add_count(&d->open_drop[k], o->open_drop[k]);
@@ -546,9 +548,9 @@ summary_write(StringInfo buf, Summary *s)
 		wire_put_i64(buf, st->entered);
 		wire_put_i64(buf, st->reached);
 		wire_put_i64(buf, st->strict);
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < FUNNEL_NPOLICIES; k++)
 			wire_put_i64(buf, st->drop[k]);
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < FUNNEL_NPOLICIES; k++)
 			wire_put_i64(buf, st->open_drop[k]);
 		wire_put_i64(buf, st->current_open);
 		qs_wire_write(buf, &st->time);
@@ -613,7 +615,7 @@ summary_validate(Summary *s, bool binary)
 		if (st->entered < 0 || st->reached < 0 || st->strict < 0 ||
 			st->entered > s->entities || st->reached > s->entities || st->strict > s->entities)
 			problem = "stage counts are inconsistent";
-		for (k = 0; k < 3 && problem == NULL; k++)
+		for (k = 0; k < FUNNEL_NPOLICIES && problem == NULL; k++)
 			if (st->drop[k] < 0 || st->drop[k] > s->entities ||
 				st->open_drop[k] < 0 || st->open_drop[k] > st->drop[k])
 				problem = "drop-off counts are inconsistent";
@@ -713,11 +715,11 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		st->entered = wire_get_i64(&r, "entered");
 		st->reached = wire_get_i64(&r, "reached");
 		st->strict = wire_get_i64(&r, "strict");
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < FUNNEL_NPOLICIES; k++)
 			st->drop[k] = wire_get_i64(&r, "drop-off");
 		if (version >= 2)
 		{
-			for (k = 0; k < 3; k++)
+			for (k = 0; k < FUNNEL_NPOLICIES; k++)
 				st->open_drop[k] = wire_get_i64(&r, "in progress");
 			st->current_open = wire_get_i64(&r, "current");
 		}
@@ -921,16 +923,16 @@ summary_in(PG_FUNCTION_ARGS)
 		st->reached = jin_int64(jin_get(e, "reached", true, SUMMARY_TYPE), SUMMARY_TYPE, "reached");
 		st->strict = jin_int64(jin_get(e, "strict", true, SUMMARY_TYPE), SUMMARY_TYPE, "strict");
 		drop = jin_array(jin_get(e, "drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "drop");
-		if (jin_len(drop) != 3)
+		if (jin_len(drop) != FUNNEL_NPOLICIES)
 			jin_bad(SUMMARY_TYPE, "\"drop\" must be [linear, entered, strict]");
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < FUNNEL_NPOLICIES; k++)
 			st->drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "drop");
 		if (version >= 2)
 		{
 			drop = jin_array(jin_get(e, "open_drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "open_drop");
-			if (jin_len(drop) != 3)
+			if (jin_len(drop) != FUNNEL_NPOLICIES)
 				jin_bad(SUMMARY_TYPE, "\"open_drop\" must be [linear, entered, strict]");
-			for (k = 0; k < 3; k++)
+			for (k = 0; k < FUNNEL_NPOLICIES; k++)
 				st->open_drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "open_drop");
 			st->current_open = jin_int64(jin_get(e, "current_open", true, SUMMARY_TYPE), SUMMARY_TYPE, "current_open");
 		}
@@ -1166,10 +1168,11 @@ Datum
 summary_win_rate(PG_FUNCTION_ARGS)
 {
 	Summary    *s = ARG_SUMMARY(0);
+	float8		rate;
 
-	if (s->won + s->lost == 0)
+	if (!funnel_win_rate(s->won, s->lost, &rate))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((float8) s->won / (float8) (s->won + s->lost));
+	PG_RETURN_FLOAT8(rate);
 }
 
 PG_FUNCTION_INFO_V1(summary_cycle_length_quantile);
@@ -1237,7 +1240,7 @@ summary_conversion_rate(PG_FUNCTION_ARGS)
 	from = reached_of(s, stage_arg(fcinfo, s, 1));
 	if (from == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((float8) reached_of(s, stage_arg(fcinfo, s, 2)) / (float8) from);
+	PG_RETURN_FLOAT8(funnel_conversion_rate(reached_of(s, stage_arg(fcinfo, s, 2)), from));
 }
 
 static int
@@ -1318,11 +1321,11 @@ summary_stage_report(PG_FUNCTION_ARGS)
 		else
 			base = -1;			/* outcomes are not steps: won and lost come from any stage */
 		if (base > 0)
-			values[4] = Float8GetDatum((float8) reached / (float8) base);
+			values[4] = Float8GetDatum(funnel_conversion_rate(reached, base));
 		else
 			nulls[4] = true;
 		if (top > 0)
-			values[5] = Float8GetDatum((float8) reached / (float8) top);
+			values[5] = Float8GetDatum(funnel_conversion_rate(reached, top));
 		else
 			nulls[5] = true;
 		if (fs->outcome == FUNNEL_OPEN)
