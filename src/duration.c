@@ -23,7 +23,6 @@
 #include "duration.h"
 #include "sketch_pg.h"
 
-
 /*
  * Refuse a percentile outside [0, 1] (or NaN) with 22003 and the message
  * percentile_cont gives, before any state is looked at.

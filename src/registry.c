@@ -67,6 +67,10 @@ static uint64 enum_generation = 1;
 /* memory contexts of superseded definitions, freed at transaction end */
 static List *retired_contexts = NIL;
 
+/*
+ * Mark every compiled definition stale (a relcache reset, or a TRUNCATE of
+ * a catalog table): each is checked again at its next use.
+ */
 void
 funnel_registry_invalidate_all(void)
 {
@@ -107,6 +111,11 @@ funnel_registry_invalidate_type(Oid typid)
 	}
 }
 
+/*
+ * Relcache callback: a reset (InvalidOid) may have lost any invalidation,
+ * so forget the catalog tables' OIDs and every definition; a change to one
+ * of the catalog tables only makes us find the tables again.
+ */
 static void
 relcache_callback(Datum arg, Oid relid)
 {
@@ -147,6 +156,10 @@ type_callback(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/*
+ * Free the definitions superseded during the transaction once it ends,
+ * when no executor state can point at them any more.
+ */
 static void
 xact_callback(XactEvent event, void *arg)
 {
@@ -171,6 +184,7 @@ xact_callback(XactEvent event, void *arg)
 	}
 }
 
+/* Register the cache's invalidation and end-of-transaction callbacks (_PG_init). */
 void
 funnel_registry_init(void)
 {
@@ -180,6 +194,7 @@ funnel_registry_init(void)
 	RegisterXactCallback(xact_callback, NULL);
 }
 
+/* The SQL name of an outcome: "open", "won" or "lost". */
 const char *
 funnel_outcome_name(FunnelOutcome outcome)
 {
@@ -194,16 +209,43 @@ funnel_outcome_name(FunnelOutcome outcome)
 	}
 }
 
+/*
+ * The two open-addressing tables of a FunnelDef (label OID -> stage index,
+ * edge -> rule) hash by multiplication with Knuth's constant (2^32 divided
+ * by the golden ratio), are at most half full, and probe linearly.
+ */
+#define HASH_MULTIPLIER		2654435761u
+#define HASH_MIN_CAPACITY	8
+
+/*
+ * the edge_keys value of a slot that holds no edge (edge_key() never gives
+ * it); zero, so that a zeroed table is empty
+ */
+#define EDGE_SLOT_EMPTY		0
+
+/* The home slot hash of a key (a label OID, or an edge_key()). */
 static inline uint32
-oid_hash(Oid oid)
+mult_hash(uint32 key)
 {
-	return (uint32) oid * 2654435761u;
+	return key * HASH_MULTIPLIER;
 }
 
+/* A power-of-two table size that keeps n keys at most half full. */
+static uint32
+hash_capacity(uint32 n)
+{
+	uint32		cap = HASH_MIN_CAPACITY;
+
+	while (cap < 2 * n)
+		cap <<= 1;
+	return cap;
+}
+
+/* The stage index of a label OID in a definition, or -1 if it has none. */
 int
 funnel_label_index(const FunnelDef *def, Oid label)
 {
-	uint32		slot = oid_hash(label) & def->hash_mask;
+	uint32		slot = mult_hash((uint32) label) & def->hash_mask;
 
 	for (;;)
 	{
@@ -217,6 +259,10 @@ funnel_label_index(const FunnelDef *def, Oid label)
 	}
 }
 
+/*
+ * The stage index of a label given by name, or -1: a linear scan, for the
+ * callers that hold a name (text input, definition changes), not rows.
+ */
 int
 funnel_label_index_by_name(const FunnelDef *def, const char *label)
 {
@@ -228,10 +274,11 @@ funnel_label_index_by_name(const FunnelDef *def, const char *label)
 	return -1;
 }
 
+/* The edge_keys value of the edge from -> to (stage indexes below 2^16). */
 static inline uint32
 edge_key(int from, int to)
 {
-	return ((uint32) from << 16 | (uint32) to) + 1;	/* 0 marks an empty slot */
+	return ((uint32) from << 16 | (uint32) to) + 1;	/* never EDGE_SLOT_EMPTY */
 }
 
 /* An explicit edge's rule: EDGE_NONE, EDGE_ALLOW or EDGE_FORBID. */
@@ -239,7 +286,7 @@ int
 funnel_explicit_rule(const FunnelDef *def, int from, int to)
 {
 	uint32		key = edge_key(from, to);
-	uint32		slot = (key * 2654435761u) & def->edge_mask;
+	uint32		slot = mult_hash(key) & def->edge_mask;
 
 	for (;;)
 	{
@@ -247,7 +294,7 @@ funnel_explicit_rule(const FunnelDef *def, int from, int to)
 
 		if (k == key)
 			return def->edge_vals[slot];
-		if (k == 0)
+		if (k == EDGE_SLOT_EMPTY)
 			return FUNNEL_EDGE_NONE;
 		slot = (slot + 1) & def->edge_mask;
 	}
@@ -261,6 +308,7 @@ typedef struct EnumLabel
 	const char *label;
 } EnumLabel;
 
+/* qsort comparator: enum labels by sort order. */
 static int
 cmp_label(const void *a, const void *b)
 {
@@ -270,6 +318,7 @@ cmp_label(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/* The n labels of an enum type, sorted by their sort order (the funnel order). */
 static EnumLabel *
 enum_labels(Oid typid, int *n)
 {
@@ -456,15 +505,13 @@ compile_funnel(Oid typid, bool missing_ok)
 	}
 
 	/* label OID -> index */
-	cap = 8;
-	while (cap < 2 * (uint32) n)
-		cap <<= 1;
+	cap = hash_capacity((uint32) n);
 	def->hash_mask = cap - 1;
 	def->hash_keys = MemoryContextAllocZero(cxt, sizeof(Oid) * cap);
 	def->hash_vals = MemoryContextAllocZero(cxt, sizeof(int16) * cap);
 	for (i = 0; i < n; i++)
 	{
-		uint32		slot = oid_hash(def->stages[i].label_oid) & def->hash_mask;
+		uint32		slot = mult_hash((uint32) def->stages[i].label_oid) & def->hash_mask;
 
 		while (def->hash_keys[slot] != InvalidOid)
 			slot = (slot + 1) & def->hash_mask;
@@ -474,10 +521,9 @@ compile_funnel(Oid typid, bool missing_ok)
 
 	/* explicit edges: (from, to) -> allow/forbid, open addressing */
 	rows = funnel_catalog_read_edges(typid);
-	cap = 8;
-	while (cap < 2 * (uint32) list_length(rows))
-		cap <<= 1;
+	cap = hash_capacity((uint32) list_length(rows));
 	def->edge_mask = cap - 1;
+	/* zeroed: every slot EDGE_SLOT_EMPTY */
 	def->edge_keys = MemoryContextAllocZero(cxt, sizeof(uint32) * cap);
 	def->edge_vals = MemoryContextAllocZero(cxt, sizeof(uint8) * cap);
 	foreach(lc, rows)
@@ -494,10 +540,10 @@ compile_funnel(Oid typid, bool missing_ok)
 		if (f == NULL || t == NULL || f->index == t->index)
 			continue;
 		key = edge_key(f->index, t->index);
-		slot = (key * 2654435761u) & def->edge_mask;
-		while (def->edge_keys[slot] != 0 && def->edge_keys[slot] != key)
+		slot = mult_hash(key) & def->edge_mask;
+		while (def->edge_keys[slot] != EDGE_SLOT_EMPTY && def->edge_keys[slot] != key)
 			slot = (slot + 1) & def->edge_mask;
-		if (def->edge_keys[slot] == 0)
+		if (def->edge_keys[slot] == EDGE_SLOT_EMPTY)
 			def->n_edges++;
 		def->edge_keys[slot] = key;
 		def->edge_vals[slot] = e->allowed ? FUNNEL_EDGE_ALLOW : FUNNEL_EDGE_FORBID;
@@ -511,6 +557,11 @@ compile_funnel(Oid typid, bool missing_ok)
 	return def;
 }
 
+/*
+ * The compiled definition of typid from the backend's registry, compiled
+ * or re-checked as the invalidations since its last use require; NULL when
+ * the type is not registered and missing_ok, else 42704.
+ */
 static FunnelDef *
 lookup(Oid typid, bool missing_ok)
 {
@@ -602,6 +653,7 @@ funnel_def_lookup(Oid typid)
 	return lookup(typid, false);
 }
 
+/* Is typid a registered funnel (compiling it if need be)? */
 bool
 funnel_is_registered(Oid typid)
 {

@@ -21,7 +21,6 @@
 
 #include "registry_names.h"
 
-
 /*
  * The text of an enum label, from pg_enum by OID; 22P03 when the OID is no
  * enum label, which only a damaged stored value can carry.

@@ -23,7 +23,6 @@
 #include "registry_names.h"
 #include "textform.h"
 
-
 /*
  * Append the shortest decimal that reads back as exactly v (float8out's
  * digits with extra_float_digits = 1), so that a text form round-trips.
@@ -135,7 +134,10 @@ jin_int64(JsonbValue *v, const char *type, const char *field)
 	return (int64) r;
 }
 
-/* A JSON number that must be a finite float8 (see the comment inside). */
+/*
+ * A JSON number that must be a finite float8, rounded as float8in rounds
+ * (field names it in the message).
+ */
 double
 jin_float8(JsonbValue *v, const char *type, const char *field)
 {
