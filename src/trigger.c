@@ -607,8 +607,20 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 			}
 			else
 			{
-				int			oidx = funnel_stage_index(&st->defcache, DatumGetObjectId(oldval), &def);
+				FunnelDef  *odef;
+				int			oidx = funnel_stage_index(&st->defcache, DatumGetObjectId(oldval), &odef);
 
+				/*
+				 * The second lookup may have rebuilt the definition (a label
+				 * it did not know yet): then both indexes are taken again
+				 * from the one definition the check reads.
+				 */
+				if (odef != def)
+				{
+					def = odef;
+					nidx = funnel_stage_index(&st->defcache, DatumGetObjectId(newval), &def);
+					Assert(def == odef);
+				}
 				if (!funnel_move_allowed(def, oidx, nidx))
 					funnel_report_illegal_move(def, oidx, nidx, rel, st->stage_name,
 											   row_key_description(rel, st->keys, st->nkeys, oldtup));
