@@ -130,7 +130,7 @@ extern void funnel_check_state(const FunnelStateType *type, const void *state);
 
 #define FUNNEL_CHECK_STATE(type, state) funnel_check_state((type), (state))
 #else
-#define FUNNEL_CHECK_STATE(type, state) ((void) 0)
+#define FUNNEL_CHECK_STATE(type, state) ((void) (type), (void) (state))
 #endif
 
 /*
