@@ -48,18 +48,6 @@ static const FunnelStateType conversion_type = {
 	.check = FUNNEL_CHECKER(conversion_problem)
 };
 
-/* Refuse a value read with an impossible pair (22P03 binary, 22P02 text). */
-static void
-conversion_check(const Conversion *c, bool binary)
-{
-	const char *problem = conversion_problem(c);
-
-	if (problem == NULL)
-		return;
-	if (binary)
-		wire_fail(CONVERSION_TYPE, problem);
-	jin_bad(CONVERSION_TYPE, problem);
-}
 
 /* text input: {"from":N,"converted":M} */
 PG_FUNCTION_INFO_V1(conversion_in);
@@ -71,7 +59,7 @@ conversion_in(PG_FUNCTION_ARGS)
 
 	c->from = jin_int64(jin_get(obj, "from", true, CONVERSION_TYPE), CONVERSION_TYPE, "from");
 	c->converted = jin_int64(jin_get(obj, "converted", true, CONVERSION_TYPE), CONVERSION_TYPE, "converted");
-	conversion_check(c, false);
+	funnel_state_refuse(CONVERSION_TYPE, false, conversion_problem(c));
 	PG_RETURN_POINTER(c);
 }
 
@@ -114,7 +102,7 @@ conversion_recv(PG_FUNCTION_ARGS)
 	c->from = wire_get_i64(&r, "from");
 	c->converted = wire_get_i64(&r, "converted");
 	wire_done_msg(&r, buf);
-	conversion_check(c, true);
+	funnel_state_refuse(CONVERSION_TYPE, true, conversion_problem(c));
 	FUNNEL_CHECK_STATE(&conversion_type, c);
 	PG_RETURN_POINTER(c);
 }

@@ -119,24 +119,8 @@ typedef struct Flow
 	int		   *map;
 } Flow;
 
-static FunnelState *flow_create_state(MemoryContext cxt);
-static void flow_write_state(StringInfo buf, FunnelState *st);
-static FunnelState *flow_read_state(const char *data, Size len, MemoryContext cxt, bool check_catalog);
-static void flow_merge_state(FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo);
-#ifdef FUNNEL_CHECK_INVARIANTS
-static const char *flow_check(const void *state);
-#endif
-
-/* funnel.pipeline_flow in the state skeleton (state.h) */
-static const FunnelStateType flow_type = {
-	FUNNEL_EXPANDED_METHODS,
-	FLOW_TYPE,
-	flow_create_state,
-	flow_write_state,
-	flow_read_state,
-	flow_merge_state,
-	FUNNEL_CHECKER(flow_check)
-};
+/* funnel.pipeline_flow in the state skeleton (state.h), defined below its functions */
+static const FunnelStateType flow_type;
 
 /* a pipeline_flow argument, read-only (state.h) */
 #define PG_GETARG_FLOW(n) ((Flow *) funnel_state_get(&flow_type, PG_GETARG_DATUM(n)))
@@ -144,21 +128,14 @@ static const FunnelStateType flow_type = {
 #define PG_RETURN_FLOW(f) return funnel_state_result(&(f)->st)
 
 /* A new, empty state in cxt (the aggregate's arena, or the current context). */
-static Flow *
+static FunnelState *
 flow_create(MemoryContext cxt)
 {
 	Flow	   *f = MemoryContextAllocZero(cxt, sizeof(Flow));
 
 	funnel_state_init(&f->st, &flow_type, cxt);
 	f->cxt = cxt;
-	return f;
-}
-
-/* flow_create for the state table */
-static FunnelState *
-flow_create_state(MemoryContext cxt)
-{
-	return &flow_create(cxt)->st;
+	return &f->st;
 }
 
 /* 22003 for a count that would pass 2^63 - 1 */
@@ -226,15 +203,6 @@ flow_slot(Flow *f, int bucket, Oid label, int stageidx)
 	return &f->slots[i];
 }
 
-/* Refuse a value read: 22P03 from binary, 22P02 from text. */
-static void
-flow_bad(bool binary, const char *problem)
-{
-	if (binary)
-		wire_fail(FLOW_TYPE, problem);
-	jin_bad(FLOW_TYPE, problem);
-}
-
 /* the moments and window of a state, or of a row, must be those of the state */
 static void
 flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
@@ -262,8 +230,10 @@ flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
 
 /* dst += src (src read-only): same moments and window, same funnel */
 static void
-flow_merge(Flow *dst, Flow *src)
+flow_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 {
+	Flow	   *dst = (Flow *) dstst;
+	Flow	   *src = (Flow *) srcst;
 	int			i;
 
 	if (src->kind == 0)
@@ -294,13 +264,6 @@ flow_merge(Flow *dst, Flow *src)
 		numsum_merge(&d->minus, &s->minus, dst->cxt);
 	}
 	funnel_state_touch(&dst->st);
-}
-
-/* flow_merge for the state table */
-static void
-flow_merge_state(FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo)
-{
-	flow_merge((Flow *) dst, (Flow *) src);
 }
 
 /* ------------------------------------------------------------------------
@@ -345,8 +308,9 @@ canonical_slots(Flow *f, int *n)
 
 /* The flat body (see the header comment); f is only read. */
 static void
-flow_write(StringInfo buf, Flow *f)
+flow_write(StringInfo buf, FunnelState *st)
 {
+	Flow	   *f = (Flow *) st;
 	FlowSlot   *sorted;
 	int			n;
 	int			i;
@@ -372,13 +336,6 @@ flow_write(StringInfo buf, Flow *f)
 		numsum_write(buf, &sorted[i].minus);
 	}
 	pfree(sorted);
-}
-
-/* flow_write for the state table */
-static void
-flow_write_state(StringInfo buf, FunnelState *st)
-{
-	flow_write(buf, (Flow *) st);
 }
 
 /*
@@ -425,18 +382,16 @@ flow_problem(const Flow *f)
 static void
 flow_validate(Flow *f, bool binary, bool check_catalog)
 {
-	const char *problem = flow_problem(f);
 	int			i;
 
-	if (problem != NULL)
-		flow_bad(binary, problem);
+	funnel_state_refuse(FLOW_TYPE, binary, flow_problem(f));
 	if (check_catalog && OidIsValid(f->stage_type))
 	{
 		if (get_typtype(f->stage_type) != TYPTYPE_ENUM)
-			flow_bad(binary, "the stage type is not an enum");
+			funnel_state_refuse(FLOW_TYPE, binary, "the stage type is not an enum");
 		for (i = 0; i < f->nslots; i++)
 			if (!funnel_label_belongs(f->slots[i].label, f->stage_type))
-				flow_bad(binary, "a stage is not a label of the funnel type");
+				funnel_state_refuse(FLOW_TYPE, binary, "a stage is not a label of the funnel type");
 	}
 }
 
@@ -457,10 +412,10 @@ flow_check(const void *state)
  * A flat body read into a new state in cxt and validated (22P03); with
  * check_catalog (recv) its type and labels are checked against the catalog.
  */
-static Flow *
+static FunnelState *
 flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
 {
-	Flow	   *f = flow_create(cxt);
+	Flow	   *f = (Flow *) flow_create(cxt);
 	WireReader	r = {data, len, 0, FLOW_TYPE};
 	uint32		n;
 	uint32		i;
@@ -498,15 +453,19 @@ flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
 	}
 	wire_end(&r);
 	flow_validate(f, true, check_catalog);
-	return f;
+	return &f->st;
 }
 
-/* flow_read for the state table */
-static FunnelState *
-flow_read_state(const char *data, Size len, MemoryContext cxt, bool check_catalog)
-{
-	return &flow_read(data, len, cxt, check_catalog)->st;
-}
+/* funnel.pipeline_flow in the state skeleton (state.h) */
+static const FunnelStateType flow_type = {
+	FUNNEL_EXPANDED_METHODS,
+	FLOW_TYPE,
+	flow_create,
+	flow_write,
+	flow_read,
+	flow_merge,
+	FUNNEL_CHECKER(flow_check)
+};
 
 /* ------------------------------------------------------------------------
  * Text form
@@ -562,7 +521,7 @@ pipeline_flow_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	JsonbContainer *obj = jin_parse(str, FLOW_TYPE);
-	Flow	   *f = flow_create(CurrentMemoryContext);
+	Flow	   *f = (Flow *) flow_create(CurrentMemoryContext);
 	JsonbValue *v;
 	JsonbContainer *arr;
 	char	   *kind;

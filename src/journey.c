@@ -118,25 +118,13 @@ journey_from_datum(Datum d)
 
 /*
  * The state argument (argument 0, not NULL) of the transition and combine
- * functions, to append to in place.  Under nodeAgg or nodeWindowAgg (the
- * callers have checked AggCheckCallContext) the transition value is the
- * aggregate's own copy in its memory context -- nodeAgg and nodeWindowAgg
- * copy every new pass-by-reference state and initial condition there -- but
- * not necessarily one this file made: a user's aggregate may use another
- * function beside ours (a moving-aggregate inverse function, say) that
- * returns a value read from a table, compressed or with a 1-byte header.
- * Only a plain in-line value is used in place, after its header is checked;
- * any other form is detoasted into a new copy, which the caller appends to
- * and returns (nodeAgg then copies it into its context and frees the old).
+ * functions, to append to in place (funnel_flat_state_arg says when that is
+ * a copy), its header checked.
  */
 static Journey *
 journey_state_arg(FunctionCallInfo fcinfo)
 {
-	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
-
-	if (VARATT_IS_4B_U(v))
-		return journey_checked(v);
-	return journey_checked(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
+	return journey_checked(funnel_flat_state_arg(fcinfo));
 }
 
 #ifdef FUNNEL_CHECK_INVARIANTS
@@ -546,9 +534,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 			}
 			if (problem == NULL)
 				continue;
-			if (binary)
-				wire_fail(JOURNEY_TYPE, problem);
-			jin_bad(JOURNEY_TYPE, problem);
+			funnel_state_refuse(JOURNEY_TYPE, binary, problem);
 		}
 		pos = tie_rank(def, idx[i]);
 		if (problem == NULL && i > 0)
@@ -561,9 +547,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 		prev = pos;
 		if (problem == NULL)
 			continue;
-		if (binary)
-			wire_fail(JOURNEY_TYPE, problem);
-		jin_bad(JOURNEY_TYPE, problem);
+		funnel_state_refuse(JOURNEY_TYPE, binary, problem);
 	}
 	if (idx)
 		pfree(idx);

@@ -89,24 +89,8 @@ typedef struct Pipeline
 	QSketch		lost_cycles;
 } Pipeline;
 
-static FunnelState *pipeline_create_state(MemoryContext cxt);
-static void pipeline_write_state(StringInfo buf, FunnelState *st);
-static FunnelState *pipeline_read_state(const char *data, Size len, MemoryContext cxt, bool check_catalog);
-static void pipeline_merge_state(FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo);
-#ifdef FUNNEL_CHECK_INVARIANTS
-static const char *pipeline_check(const void *state);
-#endif
-
-/* funnel.pipeline in the state skeleton (state.h) */
-static const FunnelStateType pipeline_type = {
-	FUNNEL_EXPANDED_METHODS,
-	PIPELINE_TYPE,
-	pipeline_create_state,
-	pipeline_write_state,
-	pipeline_read_state,
-	pipeline_merge_state,
-	FUNNEL_CHECKER(pipeline_check)
-};
+/* funnel.pipeline in the state skeleton (state.h), defined below its functions */
+static const FunnelStateType pipeline_type;
 
 /* a pipeline argument, read-only (state.h) */
 #define ARG_PIPELINE(n) ((Pipeline *) funnel_state_get(&pipeline_type, PG_GETARG_DATUM(n)))
@@ -123,7 +107,7 @@ static const FunnelStateType pipeline_type = {
  * state.c) for transition states, the current context for a value read to
  * be looked at.  It has no memory context of its own.
  */
-static Pipeline *
+static FunnelState *
 pipeline_create(MemoryContext cxt)
 {
 	Pipeline   *p = MemoryContextAllocZero(cxt, sizeof(Pipeline));
@@ -135,14 +119,7 @@ pipeline_create(MemoryContext cxt)
 	qs_init(&p->won_amounts, &a);
 	qs_init(&p->won_cycles, &a);
 	qs_init(&p->lost_cycles, &a);
-	return p;
-}
-
-/* pipeline_create for the state table */
-static FunnelState *
-pipeline_create_state(MemoryContext cxt)
-{
-	return &pipeline_create(cxt)->st;
+	return &p->st;
 }
 
 /*
@@ -213,8 +190,10 @@ merge_p(Pipeline *dst, double p)
 
 /* dst += src (src unchanged) */
 static void
-pipeline_merge(Pipeline *dst, Pipeline *src)
+pipeline_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 {
+	Pipeline   *dst = (Pipeline *) dstst;
+	Pipeline   *src = (Pipeline *) srcst;
 	int			i;
 
 	if (!OidIsValid(src->stage_type))
@@ -248,13 +227,6 @@ pipeline_merge(Pipeline *dst, Pipeline *src)
 	funnel_state_touch(&dst->st);
 }
 
-/* pipeline_merge for the state table (no caches needed) */
-static void
-pipeline_merge_state(FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo)
-{
-	pipeline_merge((Pipeline *) dst, (Pipeline *) src);
-}
-
 /* ------------------------------------------------------------------------
  * Flat form
  * ------------------------------------------------------------------------
@@ -279,16 +251,6 @@ get_i128(WireReader *r, const char *field)
 	return (int128) (((uint128) (uint64) hi << 64) | (uint128) lo);
 }
 
-/* qsort order of slots: by label OID */
-static int
-pipestage_cmp(const void *a, const void *b)
-{
-	Oid			x = ((const PipeStage *) a)->label;
-	Oid			y = ((const PipeStage *) b)->label;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /*
  * Write stages in label-OID order, so that equal states have equal bytes and
  * text whatever order they were merged in.  (Only the copy written is
@@ -297,19 +259,15 @@ pipestage_cmp(const void *a, const void *b)
 static PipeStage *
 canonical_slots(Pipeline *p)
 {
-	PipeStage  *sorted = palloc(sizeof(PipeStage) * Max(p->nslots, 1));
-
-	if (p->nslots > 0)			/* (slots is NULL while there are none) */
-		memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
-	if (p->nslots > 1)
-		qsort(sorted, p->nslots, sizeof(PipeStage), pipestage_cmp);
-	return sorted;
+	StaticAssertStmt(offsetof(PipeStage, label) == 0, "funnel_label_cmp sorts by the first field");
+	return funnel_sorted_copy(p->slots, p->nslots, sizeof(PipeStage), funnel_label_cmp);
 }
 
 /* The flat body (see the header comment); p is only read. */
 static void
-pipeline_write(StringInfo buf, Pipeline *p)
+pipeline_write(StringInfo buf, FunnelState *st)
 {
+	Pipeline   *p = (Pipeline *) st;
 	int			i;
 	int			used = 0;
 	const CycleSum *cs[2];
@@ -348,13 +306,6 @@ pipeline_write(StringInfo buf, Pipeline *p)
 	qs_wire_write(buf, funnel_sketch_view(&p->won_amounts, &copy));
 	qs_wire_write(buf, funnel_sketch_view(&p->won_cycles, &copy));
 	qs_wire_write(buf, funnel_sketch_view(&p->lost_cycles, &copy));
-}
-
-/* pipeline_write for the state table */
-static void
-pipeline_write_state(StringInfo buf, FunnelState *st)
-{
-	pipeline_write(buf, (Pipeline *) st);
 }
 
 /* largest cycle a timestamp difference can give, in days (2^63 us) */
@@ -452,19 +403,6 @@ pipeline_problem(Pipeline *p, bool live)
 	return problem;
 }
 
-/* Cross-checks shared by the binary and text readers (22P03, 22P02). */
-static void
-pipeline_validate(Pipeline *p, bool binary)
-{
-	const char *problem = pipeline_problem(p, false);
-
-	if (problem == NULL)
-		return;
-	if (binary)
-		wire_fail(PIPELINE_TYPE, problem);
-	jin_bad(PIPELINE_TYPE, problem);
-}
-
 #ifdef FUNNEL_CHECK_INVARIANTS
 /* The invariants of a live pipeline (state.h). */
 static const char *
@@ -509,10 +447,10 @@ check_labels(Pipeline *p, bool binary)
  * A flat body read into a new state in parent and validated (22P03); with
  * check_catalog (recv) its type and labels are checked against the catalog.
  */
-static Pipeline *
+static FunnelState *
 pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
 {
-	Pipeline   *p = pipeline_create(parent);
+	Pipeline   *p = (Pipeline *) pipeline_create(parent);
 	WireReader	r = {data, len, 0, PIPELINE_TYPE};
 	uint32		n;
 	uint32		i;
@@ -552,18 +490,22 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	qs_wire_read(&r, &p->won_cycles, p->cxt);
 	qs_wire_read(&r, &p->lost_cycles, p->cxt);
 	wire_end(&r);
-	pipeline_validate(p, true);
+	funnel_state_refuse(PIPELINE_TYPE, true, pipeline_problem(p, false));
 	if (check_catalog)
 		check_labels(p, true);
-	return p;
+	return &p->st;
 }
 
-/* pipeline_read for the state table */
-static FunnelState *
-pipeline_read_state(const char *data, Size len, MemoryContext cxt, bool check_catalog)
-{
-	return &pipeline_read(data, len, cxt, check_catalog)->st;
-}
+/* funnel.pipeline in the state skeleton (state.h) */
+static const FunnelStateType pipeline_type = {
+	FUNNEL_EXPANDED_METHODS,
+	PIPELINE_TYPE,
+	pipeline_create,
+	pipeline_write,
+	pipeline_read,
+	pipeline_merge,
+	FUNNEL_CHECKER(pipeline_check)
+};
 
 /* a transition function's result: the state, checked (state.h) */
 #define PG_RETURN_PIPELINE(p) return funnel_state_result(&(p)->st)
@@ -695,7 +637,7 @@ pipeline_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	JsonbContainer *obj = jin_parse(str, PIPELINE_TYPE);
-	Pipeline   *p = pipeline_create(CurrentMemoryContext);
+	Pipeline   *p = (Pipeline *) pipeline_create(CurrentMemoryContext);
 	JsonbValue *v;
 	JsonbContainer *stages;
 	uint32		i;
@@ -749,7 +691,7 @@ pipeline_in(PG_FUNCTION_ARGS)
 				 PIPELINE_TYPE, "won_cycles");
 	qs_json_read(jin_get(obj, "lost_cycles", true, PIPELINE_TYPE), &p->lost_cycles, p->cxt,
 				 PIPELINE_TYPE, "lost_cycles");
-	pipeline_validate(p, false);
+	funnel_state_refuse(PIPELINE_TYPE, false, pipeline_problem(p, false));
 	PG_RETURN_DATUM(funnel_state_flat(&p->st));
 }
 

@@ -143,6 +143,30 @@ funnel_state_copy(FunnelState *st, MemoryContext cxt)
 	return copy;
 }
 
+/*
+ * The state argument (argument 0, not NULL) of a flat type's transition or
+ * combine function, to change in place.  Under nodeAgg or nodeWindowAgg
+ * (the callers have checked AggCheckCallContext) the transition value is
+ * the aggregate's own copy in its memory context -- they copy every new
+ * pass-by-reference state and initial condition there -- but not
+ * necessarily one the type's functions made: a user's aggregate may use
+ * another function beside ours (a moving-aggregate inverse function, say)
+ * that returns a value read from a table, compressed or with a 1-byte
+ * header.  Only a plain in-line value is used in place; any other form is
+ * detoasted into a new copy, which the caller changes and returns (nodeAgg
+ * then copies it into its context and frees the old).  The caller checks
+ * the header against the size.
+ */
+struct varlena *
+funnel_flat_state_arg(FunctionCallInfo fcinfo)
+{
+	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
+
+	if (VARATT_IS_4B_U(v))
+		return v;
+	return PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+}
+
 /* ------------------------------------------------------------------------
  * Aggregate support
  * ------------------------------------------------------------------------
@@ -219,9 +243,50 @@ funnel_fn_cache(FunctionCallInfo fcinfo, Size size)
 }
 
 /* ------------------------------------------------------------------------
- * Binary I/O
+ * Output
  * ------------------------------------------------------------------------
  */
+
+/*
+ * A sorted copy, in the current context, of n items of size bytes: output
+ * writes a state's slots in a canonical order (equal states, equal bytes
+ * and text) without reordering the state's own.
+ */
+void *
+funnel_sorted_copy(const void *items, int n, Size size, int (*cmp) (const void *, const void *))
+{
+	void	   *copy = palloc(size * Max(n, 1));
+
+	if (n > 0)					/* (items may be NULL when there are none) */
+		memcpy(copy, items, size * n);
+	if (n > 1)
+		qsort(copy, n, size, cmp);
+	return copy;
+}
+
+/* qsort order of structs that begin with a label OID: by that OID */
+int
+funnel_label_cmp(const void *a, const void *b)
+{
+	Oid			x = *(const Oid *) a;
+	Oid			y = *(const Oid *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Refuse a value read by recv (22P03) or input (22P02) when problem is not
+ * NULL: "invalid <type> value: <problem>" either way.
+ */
+void
+funnel_state_refuse(const char *type, bool binary, const char *problem)
+{
+	if (problem == NULL)
+		return;
+	if (binary)
+		wire_fail(type, problem);
+	jin_bad(type, problem);
+}
 
 /* The send function of an expanded type: its flat body as a bytea. */
 Datum

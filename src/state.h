@@ -92,6 +92,7 @@ funnel_state_touch(FunnelState *st)
 /* reading a state argument */
 extern FunnelState *funnel_state_get(const FunnelStateType *type, Datum d);
 extern FunnelState *funnel_state_copy(FunnelState *st, MemoryContext cxt);
+extern struct varlena *funnel_flat_state_arg(FunctionCallInfo fcinfo);
 
 /* aggregate support */
 extern MemoryContext funnel_agg_context(FunctionCallInfo fcinfo, const char *fname);
@@ -116,7 +117,11 @@ funnel_state_unchanged(FunctionCallInfo fcinfo)
 }
 
 /* I/O */
+extern void *funnel_sorted_copy(const void *items, int n, Size size,
+								int (*cmp) (const void *, const void *));
+extern int	funnel_label_cmp(const void *a, const void *b);
 extern Datum funnel_state_flat(FunnelState *st);
+extern void funnel_state_refuse(const char *type, bool binary, const char *problem);
 extern Datum funnel_state_send(const FunnelStateType *type, Datum d);
 extern Datum funnel_state_recv(const FunnelStateType *type, StringInfo msg);
 

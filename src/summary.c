@@ -117,24 +117,8 @@ typedef struct Summary
 	uint8	   *def_outcome;	/* FunnelOutcome */
 } Summary;
 
-static FunnelState *summary_create_state(MemoryContext cxt);
-static void summary_write_state(StringInfo buf, FunnelState *st);
-static FunnelState *summary_read_state(const char *data, Size len, MemoryContext cxt, bool check_catalog);
-static void summary_merge_state(FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo);
-#ifdef FUNNEL_CHECK_INVARIANTS
-static const char *summary_check(const void *state);
-#endif
-
-/* funnel.summary in the state skeleton (state.h) */
-static const FunnelStateType summary_type = {
-	FUNNEL_EXPANDED_METHODS,
-	SUMMARY_TYPE,
-	summary_create_state,
-	summary_write_state,
-	summary_read_state,
-	summary_merge_state,
-	FUNNEL_CHECKER(summary_check)
-};
+/* funnel.summary in the state skeleton (state.h), defined below its functions */
+static const FunnelStateType summary_type;
 
 /* a summary argument, read-only (state.h) */
 #define ARG_SUMMARY(n) ((Summary *) funnel_state_get(&summary_type, PG_GETARG_DATUM(n)))
@@ -153,7 +137,7 @@ defcache_of(FunctionCallInfo fcinfo)
 }
 
 /* a new state allocated in cxt (an aggregate's arena, or the current context) */
-static Summary *
+static FunnelState *
 summary_create(MemoryContext cxt)
 {
 	Summary    *s = MemoryContextAllocZero(cxt, sizeof(Summary));
@@ -162,14 +146,7 @@ summary_create(MemoryContext cxt)
 	funnel_state_init(&s->st, &summary_type, cxt);
 	s->cxt = cxt;
 	qs_init(&s->cycle, &a);
-	return s;
-}
-
-/* summary_create for the state table */
-static FunnelState *
-summary_create_state(MemoryContext cxt)
-{
-	return &summary_create(cxt)->st;
+	return &s->st;
 }
 
 /* The slot of label, made (empty) if missing. */
@@ -494,8 +471,11 @@ summary_current(Summary *s, FunnelDefCache *dc)
  * first carried over to the current one, which dc gives.
  */
 static void
-summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
+summary_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 {
+	Summary    *dst = (Summary *) dstst;
+	Summary    *src = (Summary *) srcst;
+	FunnelDefCache *dc = fcinfo ? defcache_of(fcinfo) : NULL;
 	int			i;
 	int			k;
 
@@ -555,27 +535,10 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 	funnel_state_touch(&dst->st);
 }
 
-/* summary_merge for the state table (no caches: a copy into an empty state) */
-static void
-summary_merge_state(FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo)
-{
-	summary_merge((Summary *) dst, (Summary *) src, fcinfo ? defcache_of(fcinfo) : NULL);
-}
-
 /* ------------------------------------------------------------------------
  * Flat form
  * ------------------------------------------------------------------------
  */
-
-/* qsort order of slots: by label OID */
-static int
-sumstage_cmp(const void *a, const void *b)
-{
-	Oid			x = ((const SumStage *) a)->label;
-	Oid			y = ((const SumStage *) b)->label;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
 
 /*
  * The stages in label-OID order, so equal summaries have equal bytes and
@@ -584,19 +547,15 @@ sumstage_cmp(const void *a, const void *b)
 static SumStage *
 canonical_slots(Summary *s)
 {
-	SumStage   *sorted = palloc(sizeof(SumStage) * Max(s->nslots, 1));
-
-	if (s->nslots > 0)			/* (slots is NULL while there are none) */
-		memcpy(sorted, s->slots, sizeof(SumStage) * s->nslots);
-	if (s->nslots > 1)
-		qsort(sorted, s->nslots, sizeof(SumStage), sumstage_cmp);
-	return sorted;
+	StaticAssertStmt(offsetof(SumStage, label) == 0, "funnel_label_cmp sorts by the first field");
+	return funnel_sorted_copy(s->slots, s->nslots, sizeof(SumStage), funnel_label_cmp);
 }
 
 /* The flat body (see the header comment); s is only read. */
 static void
-summary_write(StringInfo buf, Summary *s)
+summary_write(StringInfo buf, FunnelState *st)
 {
+	Summary    *s = (Summary *) st;
 	int			i;
 	int			k;
 	SumStage   *sorted = canonical_slots(s);
@@ -632,13 +591,6 @@ summary_write(StringInfo buf, Summary *s)
 	}
 	qs_wire_write(buf, funnel_sketch_view(&s->cycle, &copy));
 	pfree(sorted);
-}
-
-/* summary_write for the state table */
-static void
-summary_write_state(StringInfo buf, FunnelState *st)
-{
-	summary_write(buf, (Summary *) st);
 }
 
 /*
@@ -711,19 +663,6 @@ summary_problem(Summary *s, bool live)
 	return problem;
 }
 
-/* Cross-checks shared by the binary and text readers (22P03, 22P02). */
-static void
-summary_validate(Summary *s, bool binary)
-{
-	const char *problem = summary_problem(s, false);
-
-	if (problem == NULL)
-		return;
-	if (binary)
-		wire_fail(SUMMARY_TYPE, problem);
-	jin_bad(SUMMARY_TYPE, problem);
-}
-
 #ifdef FUNNEL_CHECK_INVARIANTS
 /* The invariants of a live summary (state.h). */
 static const char *
@@ -764,10 +703,10 @@ check_labels(Summary *s)
  * validated (22P03); with check_catalog (recv) its type and labels are
  * checked against the catalog.
  */
-static Summary *
+static FunnelState *
 summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
 {
-	Summary    *s = summary_create(parent);
+	Summary    *s = (Summary *) summary_create(parent);
 	WireReader	r = {data, len, 0, SUMMARY_TYPE};
 	uint32		n;
 	uint32		i;
@@ -825,18 +764,22 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	qs_free(&s->cycle);
 	qs_wire_read(&r, &s->cycle, s->cxt);
 	wire_end(&r);
-	summary_validate(s, true);
+	funnel_state_refuse(SUMMARY_TYPE, true, summary_problem(s, false));
 	if (check_catalog)
 		check_labels(s);
-	return s;
+	return &s->st;
 }
 
-/* summary_read for the state table */
-static FunnelState *
-summary_read_state(const char *data, Size len, MemoryContext cxt, bool check_catalog)
-{
-	return &summary_read(data, len, cxt, check_catalog)->st;
-}
+/* funnel.summary in the state skeleton (state.h) */
+static const FunnelStateType summary_type = {
+	FUNNEL_EXPANDED_METHODS,
+	SUMMARY_TYPE,
+	summary_create,
+	summary_write,
+	summary_read,
+	summary_merge,
+	FUNNEL_CHECKER(summary_check)
+};
 
 
 /* ------------------------------------------------------------------------
@@ -905,7 +848,7 @@ Datum
 summary_in(PG_FUNCTION_ARGS)
 {
 	JsonbContainer *obj = jin_parse(PG_GETARG_CSTRING(0), SUMMARY_TYPE);
-	Summary    *s = summary_create(CurrentMemoryContext);
+	Summary    *s = (Summary *) summary_create(CurrentMemoryContext);
 	JsonbValue *v;
 	JsonbContainer *stages;
 	uint32		i;
@@ -1000,7 +943,7 @@ summary_in(PG_FUNCTION_ARGS)
 	}
 	qs_free(&s->cycle);
 	qs_json_read(jin_get(obj, "cycle", true, SUMMARY_TYPE), &s->cycle, s->cxt, SUMMARY_TYPE, "cycle");
-	summary_validate(s, false);
+	funnel_state_refuse(SUMMARY_TYPE, false, summary_problem(s, false));
 	PG_RETURN_DATUM(funnel_state_flat(&s->st));
 }
 
