@@ -824,6 +824,7 @@ typedef struct Acc
 	Oid			label;			/* the stage argument */
 } Acc;
 
+/* The journey (in journey order) and stage argument of an accessor, checked. */
 static Acc
 accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 {
@@ -875,6 +876,7 @@ journey_reached(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(st->open_index <= f.furthest_open);
 }
 
+/* entered(j, stage): did the entity ever enter the stage? */
 PG_FUNCTION_INFO_V1(journey_entered);
 Datum
 journey_entered(PG_FUNCTION_ARGS)
@@ -888,6 +890,7 @@ journey_entered(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(false);
 }
 
+/* entries(j, stage): how many times it entered the stage */
 PG_FUNCTION_INFO_V1(journey_entries);
 Datum
 journey_entries(PG_FUNCTION_ARGS)
@@ -950,6 +953,7 @@ visit_usecs(Journey *j, int i, TimestampTz as_of)
 	return funnel_span_usecs(j->ev[i].at, end);
 }
 
+/* An as_of argument: finite (22008 otherwise). */
 static TimestampTz
 as_of_arg(FunctionCallInfo fcinfo, int argno)
 {
@@ -1017,6 +1021,7 @@ journey_cycle_length(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(funnel_usecs_interval(funnel_span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
 }
 
+/* outcome(j): won, lost or open (NULL for an empty journey) */
 PG_FUNCTION_INFO_V1(journey_outcome);
 Datum
 journey_outcome(PG_FUNCTION_ARGS)
@@ -1048,6 +1053,7 @@ journey_furthest_stage(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+/* path(j): the stage labels in journey order */
 PG_FUNCTION_INFO_V1(journey_path);
 Datum
 journey_path(PG_FUNCTION_ARGS)

@@ -922,6 +922,7 @@ def_for_state(FunctionCallInfo fcinfo, Pipeline *p)
 	return funnel_def_cached(defcache_of(fcinfo), p->stage_type);
 }
 
+/* The outcome of a slot's stage, and its stage index (*idx), under the current definition. */
 static FunnelOutcome
 slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx)
 {
@@ -932,6 +933,7 @@ slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx)
 	return dc->def->stages[*idx].outcome;
 }
 
+/* Deals in all, won, lost and open, by the current definition's outcomes. */
 static Tally
 tally(FunctionCallInfo fcinfo, Pipeline *p)
 {
@@ -957,6 +959,7 @@ tally(FunctionCallInfo fcinfo, Pipeline *p)
 	return t;
 }
 
+/* deal_count(p): every deal counted */
 PG_FUNCTION_INFO_V1(pipeline_deal_count);
 Datum
 pipeline_deal_count(PG_FUNCTION_ARGS)
@@ -964,6 +967,7 @@ pipeline_deal_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).deals);
 }
 
+/* won_count(p): deals in a won stage */
 PG_FUNCTION_INFO_V1(pipeline_won_count);
 Datum
 pipeline_won_count(PG_FUNCTION_ARGS)
@@ -971,6 +975,7 @@ pipeline_won_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).won);
 }
 
+/* lost_count(p): deals in a lost stage */
 PG_FUNCTION_INFO_V1(pipeline_lost_count);
 Datum
 pipeline_lost_count(PG_FUNCTION_ARGS)
@@ -978,6 +983,7 @@ pipeline_lost_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).lost);
 }
 
+/* open_count(p): deals in an open stage */
 PG_FUNCTION_INFO_V1(pipeline_open_count);
 Datum
 pipeline_open_count(PG_FUNCTION_ARGS)
@@ -1027,6 +1033,7 @@ amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 	return sum;
 }
 
+/* avg(amount) of won deals, as avg(numeric) gives it; NULL when none */
 static Numeric
 avg_deal_size_of(FunctionCallInfo fcinfo, Pipeline *p)
 {
@@ -1035,6 +1042,7 @@ avg_deal_size_of(FunctionCallInfo fcinfo, Pipeline *p)
 	return numsum_avg(&won);
 }
 
+/* avg_deal_size(p) */
 PG_FUNCTION_INFO_V1(pipeline_avg_deal_size);
 Datum
 pipeline_avg_deal_size(PG_FUNCTION_ARGS)
@@ -1059,6 +1067,7 @@ deal_size_quantile_of(Pipeline *p, float8 q, float8 *result)
 	return true;
 }
 
+/* deal_size_quantile(p, q): percentile_cont(q) of won deal sizes */
 PG_FUNCTION_INFO_V1(pipeline_deal_size_quantile);
 Datum
 pipeline_deal_size_quantile(PG_FUNCTION_ARGS)
@@ -1070,6 +1079,7 @@ pipeline_deal_size_quantile(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(r);
 }
 
+/* avg(closed_at - created_at) of won (or all closed) deals, as avg(interval); NULL when none */
 static Interval *
 avg_cycle_of(Pipeline *p, bool won_only)
 {
@@ -1098,6 +1108,7 @@ avg_cycle_of(Pipeline *p, bool won_only)
 	}
 }
 
+/* avg_cycle_length(p, won_only) */
 PG_FUNCTION_INFO_V1(pipeline_avg_cycle_length);
 Datum
 pipeline_avg_cycle_length(PG_FUNCTION_ARGS)
@@ -1127,6 +1138,7 @@ cycle_quantile_of(Pipeline *p, float8 q, bool won_only)
 	return funnel_duration_quantile(&all, q);
 }
 
+/* cycle_length_quantile(p, q, won_only) */
 PG_FUNCTION_INFO_V1(pipeline_cycle_length_quantile);
 Datum
 pipeline_cycle_length_quantile(PG_FUNCTION_ARGS)
@@ -1138,12 +1150,14 @@ pipeline_cycle_length_quantile(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(iv);
 }
 
+/* numeric 0 */
 static Numeric
 numeric_zero(void)
 {
 	return DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(0)));
 }
 
+/* open_value(p): the amounts of open deals (0 when none) */
 PG_FUNCTION_INFO_V1(pipeline_open_value);
 Datum
 pipeline_open_value(PG_FUNCTION_ARGS)
@@ -1223,6 +1237,7 @@ pipeline_negative_cycles(PG_FUNCTION_ARGS)
 
 /* final functions of the direct aggregates */
 
+/* final function of median_deal_size(stage, amount) */
 PG_FUNCTION_INFO_V1(pipeline_median_deal_size);
 Datum
 pipeline_median_deal_size(PG_FUNCTION_ARGS)
@@ -1234,6 +1249,7 @@ pipeline_median_deal_size(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(r);
 }
 
+/* final function of deal_size_quantile(stage, amount, q) */
 PG_FUNCTION_INFO_V1(pipeline_deal_size_quantile_final);
 Datum
 pipeline_deal_size_quantile_final(PG_FUNCTION_ARGS)
@@ -1246,6 +1262,7 @@ pipeline_deal_size_quantile_final(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(r);
 }
 
+/* final function of avg_cycle_length(stage, created_at, closed_at) */
 PG_FUNCTION_INFO_V1(pipeline_avg_cycle_length_final);
 Datum
 pipeline_avg_cycle_length_final(PG_FUNCTION_ARGS)
@@ -1257,6 +1274,7 @@ pipeline_avg_cycle_length_final(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(iv);
 }
 
+/* final function of median_cycle_length(stage, created_at, closed_at) */
 PG_FUNCTION_INFO_V1(pipeline_median_cycle_length);
 Datum
 pipeline_median_cycle_length(PG_FUNCTION_ARGS)

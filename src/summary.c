@@ -1124,6 +1124,7 @@ summary_combine(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
+/* entity_count(s): entities summarized */
 PG_FUNCTION_INFO_V1(summary_entity_count);
 Datum
 summary_entity_count(PG_FUNCTION_ARGS)
@@ -1131,6 +1132,7 @@ summary_entity_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(ARG_SUMMARY(0)->entities);
 }
 
+/* skipped_count(s): NULL journeys skipped */
 PG_FUNCTION_INFO_V1(summary_skipped_count);
 Datum
 summary_skipped_count(PG_FUNCTION_ARGS)
@@ -1149,6 +1151,7 @@ summary_win_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8((float8) s->won / (float8) (s->won + s->lost));
 }
 
+/* cycle_length_quantile(s, q): first entry to first outcome */
 PG_FUNCTION_INFO_V1(summary_cycle_length_quantile);
 Datum
 summary_cycle_length_quantile(PG_FUNCTION_ARGS)
@@ -1176,6 +1179,7 @@ stage_arg(FunctionCallInfo fcinfo, Summary *s, int argno)
 	return PG_GETARG_OID(argno);
 }
 
+/* time_in_stage_quantile(s, stage, q): completed visits of the stage */
 PG_FUNCTION_INFO_V1(summary_time_in_stage_quantile);
 Datum
 summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
@@ -1221,6 +1225,7 @@ summary_conversion_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8((float8) reached_of(s, stage_arg(fcinfo, s, 2)) / (float8) from);
 }
 
+/* A stage_report policy name as its POL_ number (22023 when unknown). */
 static int
 policy_of(text *t)
 {
@@ -1239,6 +1244,7 @@ policy_of(text *t)
 	return POL_LINEAR;			/* keep compiler quiet */
 }
 
+/* The entities a stage counts under a policy (0 for no slot). */
 static int64
 counted(SumStage *st, int policy)
 {
