@@ -271,7 +271,6 @@ pipeline_write(StringInfo buf, FunnelState *st)
 	int			i;
 	int			used = 0;
 	const CycleSum *cs[2];
-	QSketch		copy;
 
 	wire_put_u8(buf, PIPELINE_VERSION);
 	wire_put_u32(buf, p->stage_type);
@@ -303,9 +302,9 @@ pipeline_write(StringInfo buf, FunnelState *st)
 		put_i128(buf, cs[i]->usecs);
 	}
 	wire_put_i64(buf, p->negative_cycles);
-	qs_wire_write(buf, funnel_sketch_view(&p->won_amounts, &copy));
-	qs_wire_write(buf, funnel_sketch_view(&p->won_cycles, &copy));
-	qs_wire_write(buf, funnel_sketch_view(&p->lost_cycles, &copy));
+	funnel_sketch_wire_write(buf, &p->won_amounts);
+	funnel_sketch_wire_write(buf, &p->won_cycles);
+	funnel_sketch_wire_write(buf, &p->lost_cycles);
 }
 
 /* largest cycle a timestamp difference can give, in days (2^63 us) */
@@ -575,7 +574,6 @@ pipeline_out(PG_FUNCTION_ARGS)
 	int			i;
 	bool		first = true;
 	PipeStage  *slots;
-	QSketch		copy;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", PIPELINE_VERSION);
@@ -608,11 +606,11 @@ pipeline_out(PG_FUNCTION_ARGS)
 	cycle_json(&buf, "lost_cycle", &p->lost_cycle);
 	appendStringInfo(&buf, ",\"negative_cycles\":" INT64_FORMAT, p->negative_cycles);
 	appendStringInfoString(&buf, ",\"won_amounts\":");
-	qs_json_write(&buf, funnel_sketch_view(&p->won_amounts, &copy));
+	funnel_sketch_json_write(&buf, &p->won_amounts);
 	appendStringInfoString(&buf, ",\"won_cycles\":");
-	qs_json_write(&buf, funnel_sketch_view(&p->won_cycles, &copy));
+	funnel_sketch_json_write(&buf, &p->won_cycles);
 	appendStringInfoString(&buf, ",\"lost_cycles\":");
-	qs_json_write(&buf, funnel_sketch_view(&p->lost_cycles, &copy));
+	funnel_sketch_json_write(&buf, &p->lost_cycles);
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }

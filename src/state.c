@@ -331,11 +331,35 @@ funnel_sketch_view(QSketch *qs, QSketch *copy)
 {
 	QSAllocator a;
 
-	if (!qs->exact || qs->sorted || qs->count < 2)
+	if (!qs->exact || qs->sorted)
 		return qs;
 	a = funnel_qs_allocator(CurrentMemoryContext);
 	funnel_qs_check(qs_copy(copy, &a, qs), "quantile sketch");
 	return copy;
+}
+
+/* A state's sketch in the binary form (sketch_pg.h), the state unchanged. */
+void
+funnel_sketch_wire_write(StringInfo buf, QSketch *qs)
+{
+	QSketch		copy;
+	QSketch    *view = funnel_sketch_view(qs, &copy);
+
+	qs_wire_write(buf, view);
+	if (view == &copy)
+		qs_free(&copy);
+}
+
+/* A state's sketch in the JSON text form (sketch_pg.h), the state unchanged. */
+void
+funnel_sketch_json_write(StringInfo buf, QSketch *qs)
+{
+	QSketch		copy;
+	QSketch    *view = funnel_sketch_view(qs, &copy);
+
+	qs_json_write(buf, view);
+	if (view == &copy)
+		qs_free(&copy);
 }
 
 /*

@@ -127,6 +127,8 @@ extern Datum funnel_state_recv(const FunnelStateType *type, StringInfo msg);
 
 /* sketches inside states: read without sorting, checked without changing */
 extern QSketch *funnel_sketch_view(QSketch *qs, QSketch *copy);
+extern void funnel_sketch_wire_write(StringInfo buf, QSketch *qs);
+extern void funnel_sketch_json_write(StringInfo buf, QSketch *qs);
 extern const char *funnel_sketch_problem(const QSketch *qs);
 
 /* invariant checks (XX000), a no-op unless FUNNEL_CHECK_INVARIANTS */

@@ -559,7 +559,6 @@ summary_write(StringInfo buf, FunnelState *st)
 	int			i;
 	int			k;
 	SumStage   *sorted = canonical_slots(s);
-	QSketch		copy;
 
 	wire_put_u8(buf, SUMMARY_VERSION);
 	wire_put_u32(buf, s->stage_type);
@@ -587,9 +586,9 @@ summary_write(StringInfo buf, FunnelState *st)
 		for (k = 0; k < POL_COUNT; k++)
 			wire_put_i64(buf, st->open_drop[k]);
 		wire_put_i64(buf, st->current_open);
-		qs_wire_write(buf, funnel_sketch_view(&st->time, &copy));
+		funnel_sketch_wire_write(buf, &st->time);
 	}
-	qs_wire_write(buf, funnel_sketch_view(&s->cycle, &copy));
+	funnel_sketch_wire_write(buf, &s->cycle);
 	pfree(sorted);
 }
 
@@ -796,7 +795,6 @@ summary_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			i;
 	SumStage   *sorted = canonical_slots(s);
-	QSketch		copy;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", SUMMARY_VERSION);
@@ -833,11 +831,11 @@ summary_out(PG_FUNCTION_ARGS)
 						 "],\"current_open\":" INT64_FORMAT ",\"time\":",
 						 st->entered, st->reached, st->strict, st->drop[0], st->drop[1], st->drop[2],
 						 st->open_drop[0], st->open_drop[1], st->open_drop[2], st->current_open);
-		qs_json_write(&buf, funnel_sketch_view(&st->time, &copy));
+		funnel_sketch_json_write(&buf, &st->time);
 		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoString(&buf, "],\"cycle\":");
-	qs_json_write(&buf, funnel_sketch_view(&s->cycle, &copy));
+	funnel_sketch_json_write(&buf, &s->cycle);
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
