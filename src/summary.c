@@ -75,6 +75,7 @@
 #include "wire.h"
 
 #define SUMMARY_VERSION 2
+#define SUMMARY_VERSION_1 1		/* 1.0's: no definition, skipped count or in-progress counts */
 #define SUMMARY_TYPE "funnel.summary"
 
 /* the stage_report policies, also the index of SumStage.drop and open_drop */
@@ -713,15 +714,15 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	int			version;
 
 	version = wire_get_u8(&r, "version");
-	if (version != 1 && version != SUMMARY_VERSION)
+	if (version != SUMMARY_VERSION_1 && version != SUMMARY_VERSION)
 		wire_bad(&r, "unknown format version");
 	s->stage_type = wire_get_u32(&r, "stage type");
 	s->entities = wire_get_i64(&r, "entities");
 	s->won = wire_get_i64(&r, "won");
 	s->lost = wire_get_i64(&r, "lost");
-	if (version >= 2)
+	if (version > SUMMARY_VERSION_1)
 		s->skipped = wire_get_i64(&r, "skipped");
-	if (version >= 2)
+	if (version > SUMMARY_VERSION_1)
 	{
 		n = wire_get_u32(&r, "definition length");
 		if (n > FUNNEL_MAX_STAGES)
@@ -751,7 +752,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		st->strict = wire_get_i64(&r, "strict");
 		for (k = 0; k < POL_COUNT; k++)
 			st->drop[k] = wire_get_i64(&r, "drop-off");
-		if (version >= 2)
+		if (version > SUMMARY_VERSION_1)
 		{
 			for (k = 0; k < POL_COUNT; k++)
 				st->open_drop[k] = wire_get_i64(&r, "in progress");
@@ -853,7 +854,7 @@ summary_in(PG_FUNCTION_ARGS)
 	int64		version;
 
 	version = jin_int64(jin_get(obj, "version", true, SUMMARY_TYPE), SUMMARY_TYPE, "version");
-	if (version != 1 && version != SUMMARY_VERSION)
+	if (version != SUMMARY_VERSION_1 && version != SUMMARY_VERSION)
 		jin_bad(SUMMARY_TYPE, "unknown version");
 	v = jin_get(obj, "type", false, SUMMARY_TYPE);
 	if (v != NULL)
@@ -864,7 +865,7 @@ summary_in(PG_FUNCTION_ARGS)
 	v = jin_get(obj, "skipped", false, SUMMARY_TYPE);
 	if (v != NULL)
 		s->skipped = jin_int64(v, SUMMARY_TYPE, "skipped");
-	v = version >= 2 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
+	v = version > SUMMARY_VERSION_1 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
 	if (v != NULL)
 	{
 		JsonbContainer *order = jin_array(v, SUMMARY_TYPE, "order");
@@ -927,7 +928,7 @@ summary_in(PG_FUNCTION_ARGS)
 			jin_bad(SUMMARY_TYPE, "\"drop\" must be [linear, entered, strict]");
 		for (k = 0; k < POL_COUNT; k++)
 			st->drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "drop");
-		if (version >= 2)
+		if (version > SUMMARY_VERSION_1)
 		{
 			drop = jin_array(jin_get(e, "open_drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "open_drop");
 			if (jin_len(drop) != POL_COUNT)
