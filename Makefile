@@ -2,7 +2,10 @@
 #
 #   make && make install          build and install into the server found by pg_config
 #   make installcheck             run pg_regress, isolation and TAP suites against a running server
-#   make test                     everything, on a throwaway cluster (installs missing Debian packages)
+#   make test                     everything, on a throwaway cluster (installs missing Debian packages),
+#                                 with the invariant checks below built in
+#   make FUNNEL_CHECKS=1          a build that checks every aggregate state's invariants after each
+#                                 transition, combine and recv (src/state.h; never for benchmarks)
 #   make test-sanitize            make test with the extension built with ASan + UBSan (test/sanitize)
 #   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
 #                                 (KEEP=1: leave that cluster running; DASHBOARD=file.html)
@@ -10,7 +13,7 @@
 
 EXTENSION   = funnel
 MODULE_big  = funnel
-OBJS        = src/funnel.o src/registry.o src/registry_names.o src/registry_rights.o src/registry_edit.o src/registry_triggers.o src/catalog.o src/frontdoor.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/textform.o src/duration.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/arena.o src/state.o src/events.o src/window_funnel.o src/retention.o src/sequence.o src/history.o
+OBJS        = src/funnel.o src/registry.o src/registry_names.o src/registry_rights.o src/registry_edit.o src/registry_triggers.o src/catalog.o src/frontdoor.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/textform.o src/duration.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/state.o src/events.o src/window_funnel.o src/retention.o src/sequence.o src/history.o
 DATA        = sql/funnel--1.0.sql sql/funnel--1.1.sql sql/funnel--1.0--1.1.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
@@ -22,6 +25,15 @@ TAP_TESTS    = 1
 PROVE_TESTS  = test/t/*.pl
 
 PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+# FUNNEL_CHECKS=1 defines FUNNEL_CHECK_INVARIANTS.  The objects depend on a stamp
+# named after the setting, so switching it rebuilds them all.
+FUNNEL_CHECKS ?= 0
+ifeq ($(FUNNEL_CHECKS),1)
+PG_CPPFLAGS += -DFUNNEL_CHECK_INVARIANTS
+endif
+CHECKS_STAMP = src/.funnel-checks-$(FUNNEL_CHECKS)
+EXTRA_CLEAN = src/.funnel-checks-*
 
 # pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to the newest Debian
 # PostgreSQL (/usr/lib/postgresql/N/bin/pg_config, N = 15 ... 18)
@@ -38,7 +50,11 @@ endif
 # PGXS tracks no header dependencies (PostgreSQL's --enable-depend is not
 # Debian's): every object depends on every header, so a changed struct never
 # leaves a stale object behind.
-$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h) $(CHECKS_STAMP)
+
+$(CHECKS_STAMP):
+	rm -f src/.funnel-checks-*
+	touch $@
 
 .PHONY: test test-sanitize demo screenshot
 test:

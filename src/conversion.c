@@ -5,17 +5,21 @@
  *		reached_from that also have reached_to.
  *
  * Two int64 counters, updated in place in the aggregate context (the state
- * is allocated once per group, as int4_avg_accum does with its array).
- * Text form: {"from":N,"converted":M}; binary: two int64.
+ * is allocated once per group, as int4_avg_accum does with its array): a
+ * fixed-size value, the cheapest state there is, so it stays flat and shares
+ * only the aggregate entry, the row-skip prologue, the binary codec and the
+ * invariant check of the state skeleton (state.h).
+ * Text form: {"from":N,"converted":M}; binary: two int64 (wire.h).
  */
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
 #include "metrics.h"
+#include "state.h"
 #include "textform.h"
+#include "wire.h"
 
 typedef struct Conversion
 {
@@ -25,18 +29,28 @@ typedef struct Conversion
 
 #define CONVERSION_TYPE "funnel.conversion"
 
-static void
-conversion_check(const Conversion *c, bool binary)
+/* the binary form: from, converted, two int64 */
+#define CONVERSION_WIRE_SIZE (2 * sizeof(int64))
+
+/* What is wrong with a conversion state, or NULL. */
+static const char *
+conversion_problem(const void *state)
 {
+	const Conversion *c = (const Conversion *) state;
+
 	if (c->from >= 0 && c->converted >= 0 && c->converted <= c->from)
-		return;
-	if (binary)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: need 0 <= converted <= from", CONVERSION_TYPE)));
-	jin_bad(CONVERSION_TYPE, "need 0 <= converted <= from");
+		return NULL;
+	return "need 0 <= converted <= from";
 }
 
+/* funnel.conversion in the state skeleton: a flat type (state.h) */
+static const FunnelStateType conversion_type = {
+	.name = CONVERSION_TYPE,
+	.check = FUNNEL_CHECKER(conversion_problem)
+};
+
+
+/* text input: {"from":N,"converted":M} */
 PG_FUNCTION_INFO_V1(conversion_in);
 Datum
 conversion_in(PG_FUNCTION_ARGS)
@@ -46,10 +60,11 @@ conversion_in(PG_FUNCTION_ARGS)
 
 	c->from = jin_int64(jin_get(obj, "from", true, CONVERSION_TYPE), CONVERSION_TYPE, "from");
 	c->converted = jin_int64(jin_get(obj, "converted", true, CONVERSION_TYPE), CONVERSION_TYPE, "converted");
-	conversion_check(c, false);
+	funnel_state_refuse(CONVERSION_TYPE, false, conversion_problem(c));
 	PG_RETURN_POINTER(c);
 }
 
+/* text output */
 PG_FUNCTION_INFO_V1(conversion_out);
 Datum
 conversion_out(PG_FUNCTION_ARGS)
@@ -60,6 +75,7 @@ conversion_out(PG_FUNCTION_ARGS)
 							   c->from, c->converted));
 }
 
+/* binary output: from, converted */
 PG_FUNCTION_INFO_V1(conversion_send);
 Datum
 conversion_send(PG_FUNCTION_ARGS)
@@ -67,38 +83,37 @@ conversion_send(PG_FUNCTION_ARGS)
 	Conversion *c = (Conversion *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, c->from);
-	pq_sendint64(&buf, c->converted);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	wire_begin_send(&buf);
+	wire_put_i64(&buf, c->from);
+	wire_put_i64(&buf, c->converted);
+	PG_RETURN_BYTEA_P(wire_end_send(&buf));
 }
 
+/* binary input: exactly from and converted, validated */
 PG_FUNCTION_INFO_V1(conversion_recv);
 Datum
 conversion_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	WireReader	r = wire_reader_msg(buf, CONVERSION_TYPE);
 	Conversion *c = palloc(sizeof(Conversion));
 
-	if (buf->len - buf->cursor != 2 * sizeof(int64))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: expected 16 bytes", CONVERSION_TYPE)));
-	c->from = pq_getmsgint64(buf);
-	c->converted = pq_getmsgint64(buf);
-	conversion_check(c, true);
+	if (wire_left(&r) != CONVERSION_WIRE_SIZE)
+		wire_error(CONVERSION_TYPE, "expected %d bytes", (int) CONVERSION_WIRE_SIZE);
+	c->from = wire_get_i64(&r, "from");
+	c->converted = wire_get_i64(&r, "converted");
+	wire_done_msg(&r, buf);
+	funnel_state_refuse(CONVERSION_TYPE, true, conversion_problem(c));
+	FUNNEL_CHECK_STATE(&conversion_type, c);
 	PG_RETURN_POINTER(c);
 }
 
+/* The transition state: argument 0, or a new one in the aggregate context. */
 static Conversion *
 conversion_state(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = funnel_agg_context(fcinfo, "funnel.conversion_rate");
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.conversion_rate called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
 		return MemoryContextAllocZero(aggcxt, sizeof(Conversion));
 	return (Conversion *) PG_GETARG_POINTER(0);
@@ -116,18 +131,16 @@ conversion_transfn(PG_FUNCTION_ARGS)
 	Conversion *c;
 
 	if (PG_ARGISNULL(1) || !PG_GETARG_BOOL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
+		return funnel_state_unchanged(fcinfo);
 	c = conversion_state(fcinfo);
 	c->from++;
 	if (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
 		c->converted++;
+	FUNNEL_CHECK_STATE(&conversion_type, c);
 	PG_RETURN_POINTER(c);
 }
 
+/* combine function: state 1 += state 2 */
 PG_FUNCTION_INFO_V1(conversion_combine);
 Datum
 conversion_combine(PG_FUNCTION_ARGS)
@@ -136,18 +149,16 @@ conversion_combine(PG_FUNCTION_ARGS)
 	Conversion *other;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
+		return funnel_state_unchanged(fcinfo);
 	c = conversion_state(fcinfo);
 	other = (Conversion *) PG_GETARG_POINTER(1);
 	c->from += other->from;
 	c->converted += other->converted;
+	FUNNEL_CHECK_STATE(&conversion_type, c);
 	PG_RETURN_POINTER(c);
 }
 
+/* final function: converted / from (NULL when no row counted) */
 PG_FUNCTION_INFO_V1(conversion_final);
 Datum
 conversion_final(PG_FUNCTION_ARGS)

@@ -44,7 +44,6 @@
 #include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
 #include "utils/fmgrprotos.h"
@@ -121,23 +120,26 @@ typedef struct Flow
 	int		   *map;
 } Flow;
 
-static void flow_write_state(StringInfo buf, FunnelState *st);
+/* funnel.pipeline_flow in the state skeleton (state.h), defined below its functions */
+static const FunnelStateType flow_type;
 
-static const ExpandedObjectMethods flow_methods = {
-	funnel_state_get_flat_size,
-	funnel_state_flatten_into
-};
+/* a pipeline_flow argument, read-only (state.h) */
+#define PG_GETARG_FLOW(n) ((Flow *) funnel_state_get(&flow_type, PG_GETARG_DATUM(n)))
+/* a transition function's result: the state, checked */
+#define PG_RETURN_FLOW(f) return funnel_state_result(&(f)->st)
 
-static Flow *
+/* A new, empty state in cxt (the aggregate's arena, or the current context). */
+static FunnelState *
 flow_create(MemoryContext cxt)
 {
 	Flow	   *f = MemoryContextAllocZero(cxt, sizeof(Flow));
 
-	funnel_state_init(&f->st, &flow_methods, cxt, flow_write_state);
+	funnel_state_init(&f->st, &flow_type, cxt);
 	f->cxt = cxt;
-	return f;
+	return &f->st;
 }
 
+/* 22003 for a count that would pass 2^63 - 1 */
 static void
 count_overflow(void)
 {
@@ -202,22 +204,6 @@ flow_slot(Flow *f, int bucket, Oid label, int stageidx)
 	return &f->slots[i];
 }
 
-static void
-touch(Flow *f)
-{
-	f->st.flat = NULL;
-}
-
-static void
-flow_bad(bool binary, const char *problem)
-{
-	if (binary)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: %s", FLOW_TYPE, problem)));
-	jin_bad(FLOW_TYPE, problem);
-}
-
 /* the moments and window of a state, or of a row, must be those of the state */
 static void
 flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
@@ -243,9 +229,12 @@ flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
 	f->flags |= flags & FLOW_AMOUNTS;
 }
 
+/* dst += src (src read-only): same moments and window, same funnel */
 static void
-flow_merge(Flow *dst, Flow *src)
+flow_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 {
+	Flow	   *dst = (Flow *) dstst;
+	Flow	   *src = (Flow *) srcst;
 	int			i;
 
 	if (src->kind == 0)
@@ -275,7 +264,7 @@ flow_merge(Flow *dst, Flow *src)
 		numsum_merge(&d->plus, &s->plus, dst->cxt);
 		numsum_merge(&d->minus, &s->minus, dst->cxt);
 	}
-	touch(dst);
+	funnel_state_touch(&dst->st);
 }
 
 /* ------------------------------------------------------------------------
@@ -283,6 +272,7 @@ flow_merge(Flow *dst, Flow *src)
  * ------------------------------------------------------------------------
  */
 
+/* qsort order of slots: by bucket, then label OID */
 static int
 slot_cmp(const void *a, const void *b)
 {
@@ -294,6 +284,7 @@ slot_cmp(const void *a, const void *b)
 	return x->label < y->label ? -1 : x->label > y->label ? 1 : 0;
 }
 
+/* Does the slot say nothing (no deals, no amounts)? */
 static bool
 slot_empty(const FlowSlot *s)
 {
@@ -316,9 +307,11 @@ canonical_slots(Flow *f, int *n)
 	return sorted;
 }
 
+/* The flat body (see the header comment); f is only read. */
 static void
-flow_write(StringInfo buf, Flow *f)
+flow_write(StringInfo buf, FunnelState *st)
 {
+	Flow	   *f = (Flow *) st;
 	FlowSlot   *sorted;
 	int			n;
 	int			i;
@@ -346,60 +339,84 @@ flow_write(StringInfo buf, Flow *f)
 	pfree(sorted);
 }
 
-static void
-flow_write_state(StringInfo buf, FunnelState *st)
-{
-	flow_write(buf, (Flow *) st);
-}
-
-/* What every reader checks, whatever it read. */
-static void
-flow_validate(Flow *f, bool binary, bool check_catalog)
+/*
+ * The first inconsistency of a flow, or NULL: what every reader checks,
+ * whatever it read, and the invariants of a live state.
+ */
+static const char *
+flow_problem(const Flow *f)
 {
 	int			i;
 	int			j;
 
 	if (f->kind != FLOW_AS_OF && f->kind != FLOW_WATERFALL)
-		flow_bad(binary, "unknown kind");
+		return "unknown kind";
 	if (f->flags & ~(FLOW_AMOUNTS | FLOW_WINDOW))
-		flow_bad(binary, "unknown flags");
+		return "unknown flags";
 	if (f->from > f->to || (f->kind == FLOW_AS_OF && f->from != f->to))
-		flow_bad(binary, "the moments are out of order");
+		return "the moments are out of order";
 	if ((f->flags & FLOW_WINDOW) ? f->close_from > f->close_to : (f->close_from != 0 || f->close_to != 0))
-		flow_bad(binary, "bad close-date window");
+		return "bad close-date window";
 	for (i = 0; i < FLOW_NB; i++)
 		if (f->moves[i] < 0 || (f->kind == FLOW_AS_OF && f->moves[i] != 0))
-			flow_bad(binary, "bad change counts");
+			return "bad change counts";
 	if (f->nslots > FLOW_NB * FUNNEL_MAX_STAGES)
-		flow_bad(binary, "too many entries");
+		return "too many entries";
 	if (!OidIsValid(f->stage_type) && f->nslots > 0)
-		flow_bad(binary, "stages without a funnel type");
+		return "stages without a funnel type";
 	for (i = 0; i < f->nslots; i++)
 	{
-		FlowSlot   *s = &f->slots[i];
+		const FlowSlot *s = &f->slots[i];
 
 		if (s->bucket < 0 || s->bucket >= FLOW_NB || (f->kind == FLOW_AS_OF && s->bucket != B_START))
-			flow_bad(binary, "unknown bucket");
+			return "unknown bucket";
 		if (!(f->flags & FLOW_AMOUNTS) && (s->plus.count != 0 || s->minus.count != 0))
-			flow_bad(binary, "amounts in a state without amounts");
+			return "amounts in a state without amounts";
 		for (j = 0; j < i; j++)
 			if (f->slots[j].bucket == s->bucket && f->slots[j].label == s->label)
-				flow_bad(binary, "an entry appears twice");
+				return "an entry appears twice";
 	}
+	return NULL;
+}
+
+/* What every reader checks: flow_problem, then the catalog if asked. */
+static void
+flow_validate(Flow *f, bool binary, bool check_catalog)
+{
+	int			i;
+
+	funnel_state_refuse(FLOW_TYPE, binary, flow_problem(f));
 	if (check_catalog && OidIsValid(f->stage_type))
 	{
 		if (get_typtype(f->stage_type) != TYPTYPE_ENUM)
-			flow_bad(binary, "the stage type is not an enum");
+			funnel_state_refuse(FLOW_TYPE, binary, "the stage type is not an enum");
 		for (i = 0; i < f->nslots; i++)
 			if (!funnel_label_belongs(f->slots[i].label, f->stage_type))
-				flow_bad(binary, "a stage is not a label of the funnel type");
+				funnel_state_refuse(FLOW_TYPE, binary, "a stage is not a label of the funnel type");
 	}
 }
 
-static Flow *
+#ifdef FUNNEL_CHECK_INVARIANTS
+/* The invariants of a live flow (state.h): those of a value read, and the slots in their array. */
+static const char *
+flow_check(const void *state)
+{
+	const Flow *f = (const Flow *) state;
+
+	if (f->nslots < 0 || f->nslots > f->cap)
+		return "slot count beyond the slots";
+	return flow_problem(f);
+}
+#endif
+
+/*
+ * A flat body read into a new state in cxt and validated (22P03); with
+ * check_catalog (recv) its type and labels are checked against the catalog.
+ */
+static FunnelState *
 flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
 {
-	Flow	   *f = flow_create(cxt);
+	Flow	   *f = (Flow *) flow_create(cxt);
 	WireReader	r = {data, len, 0, FLOW_TYPE};
 	uint32		n;
 	uint32		i;
@@ -435,55 +452,28 @@ flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
 		if (slot_empty(s))
 			wire_bad(&r, "an empty entry");
 	}
-	if (r.pos != r.len)
-		wire_bad(&r, "trailing bytes");
+	wire_end(&r);
 	flow_validate(f, true, check_catalog);
-	return f;
+	return &f->st;
 }
 
-/* A flow to read: our expanded object itself, or the flat value parsed. */
-static Flow *
-flow_get(Datum d, MemoryContext cxt)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	if (VARATT_IS_EXTERNAL_EXPANDED(v) && DatumGetEOHP(d)->eoh_methods == &flow_methods)
-		return (Flow *) DatumGetEOHP(d);
-	v = PG_DETOAST_DATUM(d);
-	return flow_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
-}
-
-#define PG_GETARG_FLOW(n) flow_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
-#define PG_RETURN_FLOW(f) PG_RETURN_DATUM(EOHPGetRWDatum(&(f)->st.hdr))
-
-/* The transition state, writable (AggCheckCallContext, in the aggregate's arena). */
-static Flow *
-flow_state(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-	Datum		d;
-	Flow	   *f;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
-	if (PG_ARGISNULL(0))
-		return flow_create(funnel_state_arena(aggcxt));
-	d = PG_GETARG_DATUM(0);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &flow_methods)
-		return (Flow *) DatumGetEOHP(d);
-	f = flow_create(funnel_state_arena(aggcxt));
-	flow_merge(f, flow_get(d, CurrentMemoryContext));
-	return f;
-}
+/* funnel.pipeline_flow in the state skeleton (state.h) */
+static const FunnelStateType flow_type = {
+	FUNNEL_EXPANDED_METHODS,
+	FLOW_TYPE,
+	flow_create,
+	flow_write,
+	flow_read,
+	flow_merge,
+	FUNNEL_CHECKER(flow_check)
+};
 
 /* ------------------------------------------------------------------------
  * Text form
  * ------------------------------------------------------------------------
  */
 
+/* text output: the JSON form, entries in (bucket, label) order */
 PG_FUNCTION_INFO_V1(pipeline_flow_out);
 Datum
 pipeline_flow_out(PG_FUNCTION_ARGS)
@@ -525,13 +515,14 @@ pipeline_flow_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/* text input: the JSON form, validated (22P02) */
 PG_FUNCTION_INFO_V1(pipeline_flow_in);
 Datum
 pipeline_flow_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	JsonbContainer *obj = jin_parse(str, FLOW_TYPE);
-	Flow	   *f = flow_create(CurrentMemoryContext);
+	Flow	   *f = (Flow *) flow_create(CurrentMemoryContext);
 	JsonbValue *v;
 	JsonbContainer *arr;
 	char	   *kind;
@@ -608,31 +599,20 @@ pipeline_flow_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(funnel_state_flat(&f->st));
 }
 
+/* binary output: the flat body */
 PG_FUNCTION_INFO_V1(pipeline_flow_send);
 Datum
 pipeline_flow_send(PG_FUNCTION_ARGS)
 {
-	Flow	   *f = PG_GETARG_FLOW(0);
-	StringInfoData body;
-	StringInfoData buf;
-
-	initStringInfo(&body);
-	flow_write(&body, f);
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, body.data, body.len);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return funnel_state_send(&flow_type, PG_GETARG_DATUM(0));
 }
 
+/* binary input: the flat body, validated against the catalog too */
 PG_FUNCTION_INFO_V1(pipeline_flow_recv);
 Datum
 pipeline_flow_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	Flow	   *f = flow_read(buf->data + buf->cursor, buf->len - buf->cursor,
-							  CurrentMemoryContext, true);
-
-	buf->cursor = buf->len;
-	PG_RETURN_DATUM(funnel_state_flat(&f->st));
+	return funnel_state_recv(&flow_type, (StringInfo) PG_GETARG_POINTER(0));
 }
 
 /* ------------------------------------------------------------------------
@@ -650,21 +630,18 @@ typedef struct FlowFnCache
 	FunnelDefCache dc;
 } FlowFnCache;
 
+/* this call site's definition cache, loaded with typid when valid */
 static FunnelDefCache *
 flow_defcache(FunctionCallInfo fcinfo, Oid typid)
 {
-	FlowFnCache *c = (FlowFnCache *) fcinfo->flinfo->fn_extra;
+	FlowFnCache *c = (FlowFnCache *) funnel_fn_cache(fcinfo, sizeof(FlowFnCache));
 
-	if (c == NULL)
-	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FlowFnCache));
-		fcinfo->flinfo->fn_extra = c;
-	}
 	if (OidIsValid(typid))
 		(void) funnel_def_cached(&c->dc, typid);
 	return &c->dc;
 }
 
+/* The enum type of a label OID (22023 when it is none). */
 static Oid
 label_type(Oid label)
 {
@@ -692,6 +669,7 @@ typedef struct Side
 	bool		in;				/* in the pipeline: open (and closing in the window) */
 } Side;
 
+/* 22023 for a NaN or infinite amount */
 static void
 check_amount(Datum amount)
 {
@@ -702,6 +680,7 @@ check_amount(Datum amount)
 				 errdetail("An amount is NaN or infinite.")));
 }
 
+/* One change of a side's stage within a bucket: deals, amount added, taken. */
 static void
 add(Flow *f, int bucket, Side *side, int64 deals, Datum *plus, Datum *minus)
 {
@@ -793,7 +772,7 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine pipeline flows of funnels %s and %s",
 						funnel_type_name(f->stage_type, false), format_type_be(dc->typid))));
-	touch(f);
+	funnel_state_touch(&f->st);
 
 	if (at <= f->from)
 	{
@@ -860,6 +839,7 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	}
 }
 
+/* A moment argument: neither NULL (22004) nor infinite (22023). */
 static TimestampTz
 moment_arg(FunctionCallInfo fcinfo, int n, const char *what, const char *fname)
 {
@@ -886,7 +866,7 @@ Datum
 pipeline_as_of_transfn(PG_FUNCTION_ARGS)
 {
 	const char *fname = "funnel.pipeline_as_of";
-	Flow	   *f = flow_state(fcinfo, fname);
+	Flow	   *f = (Flow *) funnel_state_transition(&flow_type, fcinfo, fname);
 	TimestampTz as_of = moment_arg(fcinfo, 1, "as_of", fname);
 	bool		amounts = PG_NARGS() > 5;
 	int			args[7] = {2, 3, 4, amounts ? 5 : -1, amounts ? 6 : -1, -1, -1};
@@ -905,7 +885,7 @@ Datum
 pipeline_waterfall_transfn(PG_FUNCTION_ARGS)
 {
 	const char *fname = "funnel.pipeline_waterfall";
-	Flow	   *f = flow_state(fcinfo, fname);
+	Flow	   *f = (Flow *) funnel_state_transition(&flow_type, fcinfo, fname);
 	TimestampTz from = moment_arg(fcinfo, 1, "from", fname);
 	TimestampTz to = moment_arg(fcinfo, 2, "to", fname);
 	bool		window = PG_NARGS() > 10;
@@ -937,17 +917,7 @@ PG_FUNCTION_INFO_V1(pipeline_flow_combine);
 Datum
 pipeline_flow_combine(PG_FUNCTION_ARGS)
 {
-	Flow	   *f;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	f = flow_state(fcinfo, "funnel.rollup");
-	flow_merge(f, PG_GETARG_FLOW(1));
-	PG_RETURN_FLOW(f);
+	return funnel_state_combine(&flow_type, fcinfo, "funnel.rollup");
 }
 
 /* ------------------------------------------------------------------------
@@ -963,12 +933,14 @@ typedef struct Figures
 	Datum		weighted;		/* numeric */
 } Figures;
 
+/* numeric 0 */
 static Datum
 zero(void)
 {
 	return NumericGetDatum(int64_to_numeric(0));
 }
 
+/* A slot's net amount: added - taken away. */
 static Datum
 slot_amount(FlowSlot *s)
 {
@@ -981,6 +953,7 @@ slot_amount(FlowSlot *s)
 	return r;
 }
 
+/* The current definition of the flow's funnel. */
 static FunnelDef *
 flow_def(FunctionCallInfo fcinfo, Flow *f)
 {
@@ -1115,7 +1088,7 @@ pipeline_flow_waterfall(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/* the closing pipeline's totals */
+/* the closing pipeline's deal count */
 PG_FUNCTION_INFO_V1(pipeline_flow_open_count);
 Datum
 pipeline_flow_open_count(PG_FUNCTION_ARGS)
@@ -1127,6 +1100,7 @@ pipeline_flow_open_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(fig.deals);
 }
 
+/* the closing pipeline's amount (NULL without amounts) */
 PG_FUNCTION_INFO_V1(pipeline_flow_open_value);
 Datum
 pipeline_flow_open_value(PG_FUNCTION_ARGS)
@@ -1140,6 +1114,7 @@ pipeline_flow_open_value(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(fig.amount);
 }
 
+/* the closing pipeline's probability-weighted amount (NULL without amounts) */
 PG_FUNCTION_INFO_V1(pipeline_flow_weighted_value);
 Datum
 pipeline_flow_weighted_value(PG_FUNCTION_ARGS)

@@ -21,6 +21,11 @@
  * Stays.  A visit of a stage lasts from its event to the next event; the
  * last visit is the entity's current stay, open until as_of.  Accessors that
  * take as_of (default now()) count only time before as_of, in every visit.
+ *
+ * The state skeleton (state.h).  A journey stays a flat value: appending to
+ * one array, copied O(log n) times, is all its aggregate does, and its
+ * stored form is that array.  It shares the aggregate entry, the row-skip
+ * prologue, the binary codec (wire.h) and an invariant check.
  */
 #include "postgres.h"
 
@@ -31,7 +36,6 @@
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
-#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -44,15 +48,32 @@
 #include "duration.h"
 #include "journey.h"
 #include "registry_names.h"
+#include "state.h"
 #include "textform.h"
+#include "wire.h"
 
 #define JOURNEY_TYPE "funnel.journey"
+
+/* binary form: u8 version | u32 stage type | u32 n | n x (u32 label | i64 time) */
+#define JOURNEY_WIRE_HEADER (1 + 4 + 4)
+#define JOURNEY_WIRE_EVENT (4 + 8)
+
+#ifdef FUNNEL_CHECK_INVARIANTS
+static const char *journey_check(const void *state);
+#endif
+
+/* funnel.journey in the state skeleton: a flat type (state.h) */
+static const FunnelStateType journey_type = {
+	.name = JOURNEY_TYPE,
+	.check = FUNNEL_CHECKER(journey_check)
+};
 
 /* ------------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------------
  */
 
+/* A new, empty journey with room for cap events, in cxt. */
 static Journey *
 journey_alloc(MemoryContext cxt, Oid stage_type, int cap)
 {
@@ -99,26 +120,41 @@ journey_from_datum(Datum d)
 
 /*
  * The state argument (argument 0, not NULL) of the transition and combine
- * functions, to append to in place.  Under nodeAgg or nodeWindowAgg (the
- * callers have checked AggCheckCallContext) the transition value is the
- * aggregate's own copy in its memory context -- nodeAgg and nodeWindowAgg
- * copy every new pass-by-reference state and initial condition there -- but
- * not necessarily one this file made: a user's aggregate may use another
- * function beside ours (a moving-aggregate inverse function, say) that
- * returns a value read from a table, compressed or with a 1-byte header.
- * Only a plain in-line value is used in place, after its header is checked;
- * any other form is detoasted into a new copy, which the caller appends to
- * and returns (nodeAgg then copies it into its context and frees the old).
+ * functions, to append to in place (funnel_flat_state_arg says when that is
+ * a copy), its header checked.
  */
 static Journey *
 journey_state_arg(FunctionCallInfo fcinfo)
 {
-	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
-
-	if (VARATT_IS_4B_U(v))
-		return journey_checked(v);
-	return journey_checked(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
+	return journey_checked(funnel_flat_state_arg(fcinfo));
 }
+
+#ifdef FUNNEL_CHECK_INVARIANTS
+/*
+ * The invariants of a live journey, in constant time (a transition state
+ * may hold 67 million events and is checked after every row): the header
+ * against the size, and the newest event -- finite, zero padding, and not
+ * before the one before it while the journey says it is in time order.
+ */
+static const char *
+journey_check(const void *state)
+{
+	const Journey *j = (const Journey *) state;
+	const JourneyEvent *last;
+
+	if (j->version != JOURNEY_VERSION || j->n < 0 || j->cap < j->n || j->cap > JOURNEY_MAX_EVENTS ||
+		VARSIZE(j) != JOURNEY_SIZE(j->cap))
+		return "the header disagrees with the size";
+	if (j->n == 0)
+		return NULL;
+	last = &j->ev[j->n - 1];
+	if (TIMESTAMP_NOT_FINITE(last->at) || last->pad != 0)
+		return "the newest event is malformed";
+	if ((j->flags & JOURNEY_SORTED) && j->n > 1 && last->at < j->ev[j->n - 2].at)
+		return "a journey marked sorted is out of order";
+	return NULL;
+}
+#endif
 
 StaticAssertDecl(JOURNEY_SIZE(JOURNEY_MAX_EVENTS) <= MaxAllocSize &&
 				 JOURNEY_SIZE((Size) JOURNEY_MAX_EVENTS + 1) > MaxAllocSize,
@@ -187,6 +223,7 @@ typedef struct SortEv
 	Oid			label;
 } SortEv;
 
+/* qsort order of events: time, then tie rank */
 static int
 sortev_cmp(const void *a, const void *b)
 {
@@ -263,6 +300,7 @@ journey_normalize(Journey *j, FunnelDefCache *dc)
 	return out;
 }
 
+/* Per-call-site cache (fn_extra): the definition and the stage argument's type. */
 typedef struct JourneyFnCache
 {
 	FunnelDefCache defcache;
@@ -270,12 +308,11 @@ typedef struct JourneyFnCache
 	Oid			basetype;
 } JourneyFnCache;
 
+/* this call site's cache */
 static JourneyFnCache *
 fncache(FunctionCallInfo fcinfo)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(JourneyFnCache));
-	return (JourneyFnCache *) fcinfo->flinfo->fn_extra;
+	return (JourneyFnCache *) funnel_fn_cache(fcinfo, sizeof(JourneyFnCache));
 }
 
 /* ------------------------------------------------------------------------
@@ -288,22 +325,14 @@ PG_FUNCTION_INFO_V1(journey_transfn);
 Datum
 journey_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	JourneyFnCache *c;
 	Journey    *j;
 	TimestampTz at;
 	Oid			argtype;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.journey called in non-aggregate context")));
+	(void) funnel_agg_context(fcinfo, "funnel.journey");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return funnel_state_unchanged(fcinfo);
 	at = PG_GETARG_TIMESTAMPTZ(2);
 	if (TIMESTAMP_NOT_FINITE(at))
 		ereport(ERROR,
@@ -361,28 +390,22 @@ journey_transfn(PG_FUNCTION_ARGS)
 	j->ev[j->n].at = at;
 	j->ev[j->n].label = PG_GETARG_OID(1);
 	j->n++;
+	FUNNEL_CHECK_STATE(&journey_type, j);
 	PG_RETURN_POINTER(j);
 }
 
+/* combine function: the events of state 2 appended to state 1 (unsorted) */
 PG_FUNCTION_INFO_V1(journey_combine);
 Datum
 journey_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	Journey    *a;
 	Journey    *b;
 	Journey    *r;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.journey combine called in non-aggregate context")));
+	(void) funnel_agg_context(fcinfo, "funnel.journey combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return funnel_state_unchanged(fcinfo);
 	b = journey_from_datum(PG_GETARG_DATUM(1));
 	if (PG_ARGISNULL(0))
 	{
@@ -390,6 +413,7 @@ journey_combine(PG_FUNCTION_ARGS)
 		r = journey_alloc(CurrentMemoryContext, b->stage_type, Max(b->n, 6));
 		memcpy(r->ev, b->ev, sizeof(JourneyEvent) * b->n);
 		r->n = b->n;
+		FUNNEL_CHECK_STATE(&journey_type, r);
 		PG_RETURN_POINTER(r);
 	}
 	a = journey_state_arg(fcinfo);
@@ -408,9 +432,11 @@ journey_combine(PG_FUNCTION_ARGS)
 	memcpy(a->ev + a->n, b->ev, sizeof(JourneyEvent) * b->n);
 	a->n += b->n;
 	a->flags &= ~JOURNEY_SORTED;
+	FUNNEL_CHECK_STATE(&journey_type, a);
 	PG_RETURN_POINTER(a);
 }
 
+/* final function: the events sorted, repeats dropped, compact (a copy) */
 PG_FUNCTION_INFO_V1(journey_final);
 Datum
 journey_final(PG_FUNCTION_ARGS)
@@ -426,6 +452,7 @@ journey_final(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
+/* a time as a JSON string in UTC, as "YYYY-MM-DD HH:MI:SS.US+00[ BC]" */
 static void
 append_timestamp_utc(StringInfo buf, TimestampTz t)
 {
@@ -442,6 +469,7 @@ append_timestamp_utc(StringInfo buf, TimestampTz t)
 					 tm.tm_year > 0 ? "" : " BC");
 }
 
+/* text output: {"version":1,"type":...,"events":[[stage, time], ...]} in journey order */
 PG_FUNCTION_INFO_V1(journey_out);
 Datum
 journey_out(PG_FUNCTION_ARGS)
@@ -509,11 +537,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 			}
 			if (problem == NULL)
 				continue;
-			if (binary)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-						 errmsg("invalid %s value: %s", JOURNEY_TYPE, problem)));
-			jin_bad(JOURNEY_TYPE, problem);
+			funnel_state_refuse(JOURNEY_TYPE, binary, problem);
 		}
 		pos = tie_rank(def, idx[i]);
 		if (problem == NULL && i > 0)
@@ -526,11 +550,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 		prev = pos;
 		if (problem == NULL)
 			continue;
-		if (binary)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid %s value: %s", JOURNEY_TYPE, problem)));
-		jin_bad(JOURNEY_TYPE, problem);
+		funnel_state_refuse(JOURNEY_TYPE, binary, problem);
 	}
 	if (idx)
 		pfree(idx);
@@ -627,6 +647,7 @@ event_time_in(const char *ts)
 	return result;
 }
 
+/* text input: the JSON form, validated (22P02) */
 PG_FUNCTION_INFO_V1(journey_in);
 Datum
 journey_in(PG_FUNCTION_ARGS)
@@ -672,7 +693,7 @@ journey_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(j);
 }
 
-/* binary: version, type OID, n, then n x (label OID, time); same cluster only */
+/* binary output: version, type OID, n, then n x (label OID, time); same cluster only */
 PG_FUNCTION_INFO_V1(journey_send);
 Datum
 journey_send(PG_FUNCTION_ARGS)
@@ -681,60 +702,53 @@ journey_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			i;
 
-	pq_begintypsend(&buf);
-	pq_sendint8(&buf, JOURNEY_VERSION);
-	pq_sendint32(&buf, j->stage_type);
-	pq_sendint32(&buf, (uint32) j->n);
+	wire_begin_send(&buf);
+	wire_put_u8(&buf, JOURNEY_VERSION);
+	wire_put_u32(&buf, j->stage_type);
+	wire_put_u32(&buf, (uint32) j->n);
 	for (i = 0; i < j->n; i++)
 	{
-		pq_sendint32(&buf, j->ev[i].label);
-		pq_sendint64(&buf, j->ev[i].at);
+		wire_put_u32(&buf, j->ev[i].label);
+		wire_put_i64(&buf, j->ev[i].at);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(wire_end_send(&buf));
 }
 
+/* binary input: the form journey_send writes, validated like input */
 PG_FUNCTION_INFO_V1(journey_recv);
 Datum
 journey_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	WireReader	r = wire_reader_msg(buf, JOURNEY_TYPE);
 	Oid			typid;
 	int64		n;
 	Journey    *j;
 	int			i;
 
-	if (buf->len - buf->cursor < 9 || pq_getmsgint(buf, 1) != JOURNEY_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: bad header", JOURNEY_TYPE)));
-	typid = pq_getmsgint(buf, 4);
-	n = pq_getmsgint(buf, 4);
+	if (wire_left(&r) < JOURNEY_WIRE_HEADER || wire_get_u8(&r, "version") != JOURNEY_VERSION)
+		wire_bad(&r, "bad header");
+	typid = wire_get_u32(&r, "stage type");
+	n = wire_get_u32(&r, "event count");
 	if (get_typtype(typid) != TYPTYPE_ENUM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: type %u is not an enum", JOURNEY_TYPE, typid)));
+		wire_error(JOURNEY_TYPE, "type %u is not an enum", typid);
 	if (n > JOURNEY_MAX_EVENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: more than %d events", JOURNEY_TYPE, JOURNEY_MAX_EVENTS)));
-	if ((buf->len - buf->cursor) != n * 12)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: bad event count", JOURNEY_TYPE)));
+		wire_error(JOURNEY_TYPE, "more than %d events", JOURNEY_MAX_EVENTS);
+	if (wire_left(&r) != (Size) n * JOURNEY_WIRE_EVENT)
+		wire_bad(&r, "bad event count");
 	j = journey_alloc(CurrentMemoryContext, typid, (int) n);
 	for (i = 0; i < n; i++)
 	{
-		j->ev[i].label = pq_getmsgint(buf, 4);
-		j->ev[i].at = pq_getmsgint64(buf);
+		j->ev[i].label = wire_get_u32(&r, "event label");
+		j->ev[i].at = wire_get_i64(&r, "event time");
 		if (!funnel_label_belongs(j->ev[i].label, typid))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid %s value: %u is not a stage of %s",
-							JOURNEY_TYPE, j->ev[i].label, format_type_be(typid))));
+			wire_error(JOURNEY_TYPE, "%u is not a stage of %s", j->ev[i].label, format_type_be(typid));
 	}
+	wire_done_msg(&r, buf);
 	j->n = (int32) n;
 	j->flags = JOURNEY_SORTED;
 	check_sorted(j, &fncache(fcinfo)->defcache, true);
+	FUNNEL_CHECK_STATE(&journey_type, j);
 	PG_RETURN_POINTER(j);
 }
 
@@ -813,6 +827,7 @@ typedef struct Acc
 	Oid			label;			/* the stage argument */
 } Acc;
 
+/* The journey (in journey order) and stage argument of an accessor, checked. */
 static Acc
 accessor_args(FunctionCallInfo fcinfo, int stage_argno)
 {
@@ -864,6 +879,7 @@ journey_reached(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(st->open_index <= f.furthest_open);
 }
 
+/* entered(j, stage): did the entity ever enter the stage? */
 PG_FUNCTION_INFO_V1(journey_entered);
 Datum
 journey_entered(PG_FUNCTION_ARGS)
@@ -877,6 +893,7 @@ journey_entered(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(false);
 }
 
+/* entries(j, stage): how many times it entered the stage */
 PG_FUNCTION_INFO_V1(journey_entries);
 Datum
 journey_entries(PG_FUNCTION_ARGS)
@@ -939,6 +956,7 @@ visit_usecs(Journey *j, int i, TimestampTz as_of)
 	return funnel_span_usecs(j->ev[i].at, end);
 }
 
+/* An as_of argument: finite (22008 otherwise). */
 static TimestampTz
 as_of_arg(FunctionCallInfo fcinfo, int argno)
 {
@@ -1006,6 +1024,7 @@ journey_cycle_length(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(funnel_usecs_interval(funnel_span_usecs(a.j->ev[0].at, a.j->ev[f.first_outcome_event].at)));
 }
 
+/* outcome(j): won, lost or open (NULL for an empty journey) */
 PG_FUNCTION_INFO_V1(journey_outcome);
 Datum
 journey_outcome(PG_FUNCTION_ARGS)
@@ -1037,6 +1056,7 @@ journey_furthest_stage(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+/* path(j): the stage labels in journey order */
 PG_FUNCTION_INFO_V1(journey_path);
 Datum
 journey_path(PG_FUNCTION_ARGS)

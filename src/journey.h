@@ -8,7 +8,7 @@
  * outcomes (journey.c, "Ties") -- with repeated stages removed.  During
  * aggregation the same layout holds the events unsorted, with spare
  * capacity (cap > n); the final function sorts and compacts it.  send/recv
- * use pq_send*, never this memory image.
+ * use wire.h, never this memory image.
  */
 #ifndef FUNNEL_JOURNEY_H
 #define FUNNEL_JOURNEY_H

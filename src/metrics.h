@@ -18,12 +18,6 @@
 #include "datatype/timestamp.h"
 
 /*
- * The counting policies of funnel.stage_report -- linear, entered, strict
- * (summary.c's POL_*) -- for the per-policy counts a summary stores.
- */
-#define FUNNEL_NPOLICIES 3
-
-/*
  * Win rate: won / (won + lost), the share of closed deals that were won.
  * False (SQL NULL) when nothing is closed yet.
  */

@@ -39,6 +39,7 @@
 static int128 pow10_128[39];
 static bool pow10_ready = false;
 
+/* Fill pow10_128 (once per backend). */
 static void
 init_pow10(void)
 {
@@ -53,6 +54,7 @@ init_pow10(void)
 /* |v| < 10^38 keeps every int128 operation below in range */
 #define ACC_LIMIT (pow10_128[38])
 
+/* An empty sum. */
 void
 numsum_init(NumSum *s)
 {
@@ -153,6 +155,7 @@ decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
 	return true;
 }
 
+/* Is the numeric NaN or infinite?  (see numsum.h) */
 bool
 numeric_datum_is_special(Datum value)
 {
@@ -260,6 +263,7 @@ go_big(NumSum *s, MemoryContext mcxt)
 	s->acc = 0;
 }
 
+/* s += value in numeric arithmetic (s is big). */
 static void
 add_big(NumSum *s, Numeric value, MemoryContext mcxt)
 {
@@ -295,6 +299,7 @@ rescale(NumSum *s, int scale)
 	return true;
 }
 
+/* s += value: fixed point while it fits, else numeric for good. */
 void
 numsum_add(NumSum *s, Datum value, MemoryContext mcxt)
 {
@@ -333,6 +338,7 @@ numsum_add(NumSum *s, Datum value, MemoryContext mcxt)
 	add_big(s, DatumGetNumeric(value), mcxt);
 }
 
+/* dst += src (src unchanged). */
 void
 numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt)
 {
@@ -365,6 +371,7 @@ numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt)
 	dst->scale = Max(dst->scale, src->scale);
 }
 
+/* The sum as a numeric with the sum's display scale; NULL when empty. */
 Numeric
 numsum_total(const NumSum *s)
 {
@@ -387,6 +394,7 @@ numsum_avg(const NumSum *s)
 											   DirectFunctionCall1(int8_numeric, Int64GetDatum(s->count))));
 }
 
+/* Text form: "<count>:<sum>", or "0" for an empty sum. */
 void
 numsum_out(StringInfo buf, const NumSum *s)
 {
@@ -464,6 +472,7 @@ numsum_write(StringInfo buf, const NumSum *s)
 	}
 }
 
+/* The binary form numsum_write writes, validated (22P03). */
 void
 numsum_read(WireReader *r, NumSum *s, MemoryContext mcxt)
 {

@@ -36,7 +36,6 @@
 #include "common/int.h"
 #include "common/int128.h"
 #include "fmgr.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/expandeddatum.h"
@@ -94,12 +93,13 @@ typedef struct Pipeline
 	QSketch		lost_cycles;
 } Pipeline;
 
-static void pipeline_write_state(StringInfo buf, FunnelState *st);
+/* funnel.pipeline in the state skeleton (state.h), defined below its functions */
+static const FunnelStateType pipeline_type;
 
-static const ExpandedObjectMethods pipeline_methods = {
-	funnel_state_get_flat_size,
-	funnel_state_flatten_into
-};
+/* a pipeline argument, read-only (state.h) */
+#define ARG_PIPELINE(n) ((Pipeline *) funnel_state_get(&pipeline_type, PG_GETARG_DATUM(n)))
+/* the transition state, writable */
+#define PIPELINE_STATE(fcinfo, fname) ((Pipeline *) funnel_state_transition(&pipeline_type, (fcinfo), (fname)))
 
 /* ------------------------------------------------------------------------
  * Construction, slots, merging
@@ -108,24 +108,29 @@ static const ExpandedObjectMethods pipeline_methods = {
 
 /*
  * A new, empty state allocated in cxt: the aggregate's shared arena (see
- * arena.c) for transition states, the current context for a value read to
+ * state.c) for transition states, the current context for a value read to
  * be looked at.  It has no memory context of its own.
  */
-static Pipeline *
+static FunnelState *
 pipeline_create(MemoryContext cxt)
 {
 	Pipeline   *p = MemoryContextAllocZero(cxt, sizeof(Pipeline));
 	QSAllocator a = funnel_qs_allocator(cxt);
 
-	funnel_state_init(&p->st, &pipeline_methods, cxt, pipeline_write_state);
+	funnel_state_init(&p->st, &pipeline_type, cxt);
 	p->cxt = cxt;
 	p->p = get_float8_nan();
 	qs_init(&p->won_amounts, &a);
 	qs_init(&p->won_cycles, &a);
 	qs_init(&p->lost_cycles, &a);
-	return p;
+	return &p->st;
 }
 
+/*
+ * The slot of label, made if missing; hint is where the slot probably is
+ * (the stage index: transition states keep one slot per stage in funnel
+ * order), -1 when unknown.
+ */
 static PipeStage *
 slot_for(Pipeline *p, Oid label, int hint)
 {
@@ -150,6 +155,7 @@ slot_for(Pipeline *p, Oid label, int hint)
 	return &p->slots[p->nslots++];
 }
 
+/* 22003 for a count that would pass 2^63 - 1 */
 static void
 count_overflow(void)
 {
@@ -159,6 +165,7 @@ count_overflow(void)
 			 errdetail("A count of a funnel.pipeline exceeds 2^63 - 1.")));
 }
 
+/* dst += src */
 static void
 cycle_merge(CycleSum *dst, const CycleSum *src)
 {
@@ -168,12 +175,10 @@ cycle_merge(CycleSum *dst, const CycleSum *src)
 	dst->usecs += src->usecs;
 }
 
-static void
-touch(Pipeline *p)
-{
-	p->st.flat = NULL;				/* the cached flat form is stale */
-}
-
+/*
+ * The quantile a direct aggregate asked for, merged: NaN (none) takes the
+ * other, and two different quantiles in one group are refused.
+ */
 static void
 merge_p(Pipeline *dst, double p)
 {
@@ -189,8 +194,10 @@ merge_p(Pipeline *dst, double p)
 
 /* dst += src (src unchanged) */
 static void
-pipeline_merge(Pipeline *dst, Pipeline *src)
+pipeline_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 {
+	Pipeline   *dst = (Pipeline *) dstst;
+	Pipeline   *src = (Pipeline *) srcst;
 	int			i;
 
 	if (!OidIsValid(src->stage_type))
@@ -221,7 +228,7 @@ pipeline_merge(Pipeline *dst, Pipeline *src)
 	funnel_qs_check(qs_merge(&dst->won_amounts, &src->won_amounts), "deal sizes");
 	funnel_qs_check(qs_merge(&dst->won_cycles, &src->won_cycles), "cycle lengths");
 	funnel_qs_check(qs_merge(&dst->lost_cycles, &src->lost_cycles), "cycle lengths");
-	touch(dst);
+	funnel_state_touch(&dst->st);
 }
 
 /* ------------------------------------------------------------------------
@@ -229,6 +236,7 @@ pipeline_merge(Pipeline *dst, Pipeline *src)
  * ------------------------------------------------------------------------
  */
 
+/* an int128 as two int64, high first */
 static void
 put_i128(StringInfo buf, int128 v)
 {
@@ -236,6 +244,7 @@ put_i128(StringInfo buf, int128 v)
 	wire_put_i64(buf, (int64) (uint64) v);
 }
 
+/* an int128 written by put_i128 */
 static int128
 get_i128(WireReader *r, const char *field)
 {
@@ -246,15 +255,6 @@ get_i128(WireReader *r, const char *field)
 	return (int128) (((uint128) (uint64) hi << 64) | (uint128) lo);
 }
 
-static int
-pipestage_cmp(const void *a, const void *b)
-{
-	Oid			x = ((const PipeStage *) a)->label;
-	Oid			y = ((const PipeStage *) b)->label;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /*
  * Write stages in label-OID order, so that equal states have equal bytes and
  * text whatever order they were merged in.  (Only the copy written is
@@ -263,18 +263,15 @@ pipestage_cmp(const void *a, const void *b)
 static PipeStage *
 canonical_slots(Pipeline *p)
 {
-	PipeStage  *sorted = palloc(sizeof(PipeStage) * Max(p->nslots, 1));
-
-	if (p->nslots > 0)			/* (slots is NULL while there are none) */
-		memcpy(sorted, p->slots, sizeof(PipeStage) * p->nslots);
-	if (p->nslots > 1)
-		qsort(sorted, p->nslots, sizeof(PipeStage), pipestage_cmp);
-	return sorted;
+	StaticAssertStmt(offsetof(PipeStage, label) == 0, "funnel_label_cmp sorts by the first field");
+	return funnel_sorted_copy(p->slots, p->nslots, sizeof(PipeStage), funnel_label_cmp);
 }
 
+/* The flat body (see the header comment); p is only read. */
 static void
-pipeline_write(StringInfo buf, Pipeline *p)
+pipeline_write(StringInfo buf, FunnelState *st)
 {
+	Pipeline   *p = (Pipeline *) st;
 	int			i;
 	int			used = 0;
 	const CycleSum *cs[2];
@@ -309,25 +306,24 @@ pipeline_write(StringInfo buf, Pipeline *p)
 		put_i128(buf, cs[i]->usecs);
 	}
 	wire_put_i64(buf, p->negative_cycles);
-	qs_wire_write(buf, &p->won_amounts);
-	qs_wire_write(buf, &p->won_cycles);
-	qs_wire_write(buf, &p->lost_cycles);
-}
-
-static void
-pipeline_write_state(StringInfo buf, FunnelState *st)
-{
-	pipeline_write(buf, (Pipeline *) st);
+	funnel_sketch_wire_write(buf, &p->won_amounts);
+	funnel_sketch_wire_write(buf, &p->won_cycles);
+	funnel_sketch_wire_write(buf, &p->lost_cycles);
 }
 
 /* largest cycle a timestamp difference can give, in days (2^63 us) */
 #define MAX_CYCLE_DAYS INT64CONST(106751991)
 
-/* One cycle sum against its sketch: plausible totals, and exact in exact mode. */
+/*
+ * One cycle sum against its sketch: plausible totals, and exact in exact
+ * mode.  live: a transition state's, whose sketch is checked without being
+ * sorted (funnel_sketch_problem) instead of as a stored value's.
+ */
 static const char *
-check_cycles(const CycleSum *cs, QSketch *qs)
+check_cycles(const CycleSum *cs, QSketch *qs, bool live)
 {
 	int128		total;
+	const char *problem;
 
 	if (cs->count < 0 || cs->days < 0 || cs->usecs < 0)
 		return "negative cycle figures";
@@ -338,22 +334,18 @@ check_cycles(const CycleSum *cs, QSketch *qs)
 	if (cs->usecs >= (int128) cs->count * USECS_PER_DAY || cs->days > (int128) cs->count * MAX_CYCLE_DAYS)
 		return "cycle sums out of range";
 	/* each value in [0, 2^63] and whole: the cast below is defined */
-	{
-		const char *problem = funnel_duration_sketch_problem(qs, "cycle length");
-
-		if (problem != NULL)
-			return problem;
-	}
+	problem = live ? funnel_sketch_problem(qs) : funnel_duration_sketch_problem(qs, "cycle length");
+	if (problem != NULL)
+		return problem;
 	total = cs->days * USECS_PER_DAY + cs->usecs;
 	if (qs_is_exact(qs))
 	{
-		QSParts		parts;
 		int128		sum = 0;
 		uint32		i;
 
-		qs_get_parts(qs, &parts);
-		for (i = 0; i < parts.nvalues; i++)
-			sum += parts.values[i] >= 9223372036854775807.0 ? (int128) PG_INT64_MAX + 1 : (int128) (int64) parts.values[i];
+		/* in whatever order they are: a sum needs no sorting */
+		for (i = 0; i < qs->nvalues; i++)
+			sum += qs->values[i] >= 9223372036854775807.0 ? (int128) PG_INT64_MAX + 1 : (int128) (int64) qs->values[i];
 		if (sum != total)
 			return "cycle sums disagree with the cycle lengths";
 	}
@@ -363,48 +355,65 @@ check_cycles(const CycleSum *cs, QSketch *qs)
 	return NULL;
 }
 
-/* Cross-checks shared by the binary and text readers. */
-static void
-pipeline_validate(Pipeline *p, bool binary)
+/*
+ * The first inconsistency of a pipeline, or NULL: the cross-checks of the
+ * binary and text readers (live = false), and the invariants of a live
+ * state (live = true: slots made for every stage may still be empty, and
+ * sketches are checked without being sorted).
+ */
+static const char *
+pipeline_problem(Pipeline *p, bool live)
 {
 	int64		deals = 0;
 	int64		amounts = 0;
 	int64		cycles;
 	int			i;
+	int			j;
 	const char *problem = NULL;
 
+	if (live && (p->nslots < 0 || p->nslots > p->capslots))
+		return "slot count beyond the slots";
 	for (i = 0; i < p->nslots && problem == NULL; i++)
 	{
-		if (p->slots[i].deals <= 0 || p->slots[i].amount.count > p->slots[i].deals)
+		if ((live ? p->slots[i].deals < 0 : p->slots[i].deals <= 0) ||
+			p->slots[i].amount.count > p->slots[i].deals)
 			problem = "a stage's counts are inconsistent";
 		else if (pg_add_s64_overflow(deals, p->slots[i].deals, &deals) ||
 				 pg_add_s64_overflow(amounts, p->slots[i].amount.count, &amounts))
 			problem = "deal count out of range";
+		for (j = 0; live && j < i && problem == NULL; j++)
+			if (p->slots[j].label == p->slots[i].label)
+				problem = "a stage appears twice";
 	}
 	if (problem == NULL && p->negative_cycles < 0)
 		problem = "negative cycle figures";
 	if (problem == NULL)
-		problem = check_cycles(&p->won_cycle, &p->won_cycles);
+		problem = check_cycles(&p->won_cycle, &p->won_cycles, live);
 	if (problem == NULL)
-		problem = check_cycles(&p->lost_cycle, &p->lost_cycles);
+		problem = check_cycles(&p->lost_cycle, &p->lost_cycles, live);
 	if (problem == NULL &&
 		(pg_add_s64_overflow(p->won_cycle.count, p->lost_cycle.count, &cycles) ||
 		 pg_add_s64_overflow(cycles, p->negative_cycles, &cycles) || cycles > deals))
 		problem = "more cycles than deals";
 	if (problem == NULL && (int64) qs_count(&p->won_amounts) > amounts)
 		problem = "more won amounts than amounts";
+	if (problem == NULL && live)
+		problem = funnel_sketch_problem(&p->won_amounts);
 	if (problem == NULL && !isnan(p->p) && (p->p < 0 || p->p > 1))
 		problem = "quantile out of range";
 	if (problem == NULL && !OidIsValid(p->stage_type) && p->nslots > 0)
 		problem = "stages without a funnel type";
-	if (problem == NULL)
-		return;
-	if (binary)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: %s", PIPELINE_TYPE, problem)));
-	jin_bad(PIPELINE_TYPE, problem);
+	return problem;
 }
+
+#ifdef FUNNEL_CHECK_INVARIANTS
+/* The invariants of a live pipeline (state.h). */
+static const char *
+pipeline_check(const void *state)
+{
+	return pipeline_problem((Pipeline *) state, true);
+}
+#endif
 
 /* The type OID must be a registered-able enum and every label one of its labels. */
 static void
@@ -418,9 +427,7 @@ check_labels(Pipeline *p, bool binary)
 	if (get_typtype(p->stage_type) != TYPTYPE_ENUM)
 	{
 		if (binary)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid %s value: type %u is not an enum", PIPELINE_TYPE, p->stage_type)));
+			wire_error(PIPELINE_TYPE, "type %u is not an enum", p->stage_type);
 		jin_bad(PIPELINE_TYPE, "the stage type is not an enum");
 	}
 	for (i = 0; i < p->nslots; i++)
@@ -432,19 +439,21 @@ check_labels(Pipeline *p, bool binary)
 		if (!ok)
 		{
 			if (binary)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-						 errmsg("invalid %s value: stage %u is not a distinct label of %s",
-								PIPELINE_TYPE, p->slots[i].label, format_type_be(p->stage_type))));
+				wire_error(PIPELINE_TYPE, "stage %u is not a distinct label of %s",
+						   p->slots[i].label, format_type_be(p->stage_type));
 			jin_bad(PIPELINE_TYPE, "a stage appears twice");
 		}
 	}
 }
 
-static Pipeline *
+/*
+ * A flat body read into a new state in parent and validated (22P03); with
+ * check_catalog (recv) its type and labels are checked against the catalog.
+ */
+static FunnelState *
 pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
 {
-	Pipeline   *p = pipeline_create(parent);
+	Pipeline   *p = (Pipeline *) pipeline_create(parent);
 	WireReader	r = {data, len, 0, PIPELINE_TYPE};
 	uint32		n;
 	uint32		i;
@@ -483,67 +492,33 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	qs_wire_read(&r, &p->won_amounts, p->cxt);
 	qs_wire_read(&r, &p->won_cycles, p->cxt);
 	qs_wire_read(&r, &p->lost_cycles, p->cxt);
-	if (r.pos != r.len)
-		wire_bad(&r, "trailing bytes");
-	pipeline_validate(p, true);
+	wire_end(&r);
+	funnel_state_refuse(PIPELINE_TYPE, true, pipeline_problem(p, false));
 	if (check_catalog)
 		check_labels(p, true);
-	return p;
+	return &p->st;
 }
 
+/* funnel.pipeline in the state skeleton (state.h) */
+static const FunnelStateType pipeline_type = {
+	FUNNEL_EXPANDED_METHODS,
+	PIPELINE_TYPE,
+	pipeline_create,
+	pipeline_write,
+	pipeline_read,
+	pipeline_merge,
+	FUNNEL_CHECKER(pipeline_check)
+};
 
-/*
- * A pipeline to read: the expanded object itself when the datum is one of
- * ours, else the flat value parsed into cxt.
- */
-static Pipeline *
-pipeline_get(Datum d, MemoryContext cxt)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	if (VARATT_IS_EXTERNAL_EXPANDED(v) && DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
-		return (Pipeline *) DatumGetEOHP(d);
-	v = PG_DETOAST_DATUM(d);
-	return pipeline_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
-}
-
-static FunnelDefCache *defcache_of(FunctionCallInfo fcinfo);
-
-/*
- * The transition state, writable: our read-write expanded object, or a new
- * one in the aggregate's arena (copied from a flat or read-only state).
- */
-static Pipeline *
-pipeline_state(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-	Datum		d;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
-	if (PG_ARGISNULL(0))
-		return pipeline_create(funnel_state_arena(aggcxt));
-	d = PG_GETARG_DATUM(0);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &pipeline_methods)
-		return (Pipeline *) DatumGetEOHP(d);
-	{
-		Pipeline   *p = pipeline_create(funnel_state_arena(aggcxt));
-
-		pipeline_merge(p, pipeline_get(d, CurrentMemoryContext));
-		return p;
-	}
-}
-
-#define PG_RETURN_PIPELINE(p) PG_RETURN_DATUM(EOHPGetRWDatum(&(p)->st.hdr))
+/* a transition function's result: the state, checked (state.h) */
+#define PG_RETURN_PIPELINE(p) return funnel_state_result(&(p)->st)
 
 /* ------------------------------------------------------------------------
  * I/O
  * ------------------------------------------------------------------------
  */
 
+/* an int128 in decimal */
 static void
 append_int128(StringInfo buf, int128 v)
 {
@@ -562,6 +537,7 @@ append_int128(StringInfo buf, int128 v)
 		appendStringInfoChar(buf, digits[--n]);
 }
 
+/* ,"key":[count,days,usecs] */
 static void
 cycle_json(StringInfo buf, const char *key, const CycleSum *cs)
 {
@@ -592,11 +568,12 @@ json_int128(JsonbValue *v, const char *field)
 	return r;
 }
 
+/* text output: the JSON form, stages in label-OID order */
 PG_FUNCTION_INFO_V1(pipeline_out);
 Datum
 pipeline_out(PG_FUNCTION_ARGS)
 {
-	Pipeline   *p = pipeline_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	Pipeline   *p = ARG_PIPELINE(0);
 	StringInfoData buf;
 	int			i;
 	bool		first = true;
@@ -633,15 +610,16 @@ pipeline_out(PG_FUNCTION_ARGS)
 	cycle_json(&buf, "lost_cycle", &p->lost_cycle);
 	appendStringInfo(&buf, ",\"negative_cycles\":" INT64_FORMAT, p->negative_cycles);
 	appendStringInfoString(&buf, ",\"won_amounts\":");
-	qs_json_write(&buf, &p->won_amounts);
+	funnel_sketch_json_write(&buf, &p->won_amounts);
 	appendStringInfoString(&buf, ",\"won_cycles\":");
-	qs_json_write(&buf, &p->won_cycles);
+	funnel_sketch_json_write(&buf, &p->won_cycles);
 	appendStringInfoString(&buf, ",\"lost_cycles\":");
-	qs_json_write(&buf, &p->lost_cycles);
+	funnel_sketch_json_write(&buf, &p->lost_cycles);
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/* a cycle sum of the text form: [count, days, microseconds] */
 static void
 cycle_from_json(JsonbContainer *obj, const char *key, CycleSum *cs)
 {
@@ -654,13 +632,14 @@ cycle_from_json(JsonbContainer *obj, const char *key, CycleSum *cs)
 	cs->usecs = json_int128(jin_at(arr, 2), key);
 }
 
+/* text input: the JSON form, validated (22P02) */
 PG_FUNCTION_INFO_V1(pipeline_in);
 Datum
 pipeline_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	JsonbContainer *obj = jin_parse(str, PIPELINE_TYPE);
-	Pipeline   *p = pipeline_create(CurrentMemoryContext);
+	Pipeline   *p = (Pipeline *) pipeline_create(CurrentMemoryContext);
 	JsonbValue *v;
 	JsonbContainer *stages;
 	uint32		i;
@@ -714,35 +693,24 @@ pipeline_in(PG_FUNCTION_ARGS)
 				 PIPELINE_TYPE, "won_cycles");
 	qs_json_read(jin_get(obj, "lost_cycles", true, PIPELINE_TYPE), &p->lost_cycles, p->cxt,
 				 PIPELINE_TYPE, "lost_cycles");
-	pipeline_validate(p, false);
+	funnel_state_refuse(PIPELINE_TYPE, false, pipeline_problem(p, false));
 	PG_RETURN_DATUM(funnel_state_flat(&p->st));
 }
 
+/* binary output: the flat body */
 PG_FUNCTION_INFO_V1(pipeline_send);
 Datum
 pipeline_send(PG_FUNCTION_ARGS)
 {
-	Pipeline   *p = pipeline_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
-	StringInfoData body;
-	StringInfoData buf;
-
-	initStringInfo(&body);
-	pipeline_write(&body, p);
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, body.data, body.len);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return funnel_state_send(&pipeline_type, PG_GETARG_DATUM(0));
 }
 
+/* binary input: the flat body, validated against the catalog too */
 PG_FUNCTION_INFO_V1(pipeline_recv);
 Datum
 pipeline_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	Pipeline   *p = pipeline_read(buf->data + buf->cursor, buf->len - buf->cursor,
-								  CurrentMemoryContext, true);
-
-	buf->cursor = buf->len;
-	PG_RETURN_DATUM(funnel_state_flat(&p->st));
+	return funnel_state_recv(&pipeline_type, (StringInfo) PG_GETARG_POINTER(0));
 }
 
 /* ------------------------------------------------------------------------
@@ -757,14 +725,14 @@ typedef struct PipeFnCache
 	Oid			argtype;		/* the stage argument's declared type, once known */
 } PipeFnCache;
 
+/* this call site's cache */
 static PipeFnCache *
 fncache_of(FunctionCallInfo fcinfo)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PipeFnCache));
-	return (PipeFnCache *) fcinfo->flinfo->fn_extra;
+	return (PipeFnCache *) funnel_fn_cache(fcinfo, sizeof(PipeFnCache));
 }
 
+/* this call site's funnel definition cache */
 static FunnelDefCache *
 defcache_of(FunctionCallInfo fcinfo)
 {
@@ -772,6 +740,7 @@ defcache_of(FunctionCallInfo fcinfo)
 }
 
 
+/* One closed deal's cycle (closed - created) into its outcome's figures. */
 static void
 add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz closed)
 {
@@ -848,7 +817,7 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 	}
 	if (has_times && outcome != FUNNEL_OPEN)
 		add_cycle(p, outcome, created, closed);
-	touch(p);
+	funnel_state_touch(&p->st);
 }
 
 /* funnel.pipeline(stage, amount, created_at, closed_at) */
@@ -859,12 +828,8 @@ pipeline_transfn(PG_FUNCTION_ARGS)
 	Pipeline   *p;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	p = pipeline_state(fcinfo, "funnel.pipeline");
+		return funnel_state_unchanged(fcinfo);
+	p = PIPELINE_STATE(fcinfo, "funnel.pipeline");
 	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
 				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
 				   !PG_ARGISNULL(3) && !PG_ARGISNULL(4),
@@ -881,12 +846,8 @@ pipeline_stage_transfn(PG_FUNCTION_ARGS)
 	Pipeline   *p;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	p = pipeline_state(fcinfo, "funnel.win_rate");
+		return funnel_state_unchanged(fcinfo);
+	p = PIPELINE_STATE(fcinfo, "funnel.win_rate");
 	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0, false, 0, 0);
 	PG_RETURN_PIPELINE(p);
 }
@@ -899,12 +860,8 @@ pipeline_amount_transfn(PG_FUNCTION_ARGS)
 	Pipeline   *p;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	p = pipeline_state(fcinfo, "funnel.avg_deal_size");
+		return funnel_state_unchanged(fcinfo);
+	p = PIPELINE_STATE(fcinfo, "funnel.avg_deal_size");
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 	{
 		float8		q = PG_GETARG_FLOAT8(3);
@@ -929,12 +886,8 @@ pipeline_cycle_transfn(PG_FUNCTION_ARGS)
 	Pipeline   *p;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	p = pipeline_state(fcinfo, "funnel.avg_cycle_length");
+		return funnel_state_unchanged(fcinfo);
+	p = PIPELINE_STATE(fcinfo, "funnel.avg_cycle_length");
 	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
 				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
 				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
@@ -947,17 +900,7 @@ PG_FUNCTION_INFO_V1(pipeline_combine);
 Datum
 pipeline_combine(PG_FUNCTION_ARGS)
 {
-	Pipeline   *p;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	p = pipeline_state(fcinfo, "funnel.rollup");
-	pipeline_merge(p, pipeline_get(PG_GETARG_DATUM(1), CurrentMemoryContext));
-	PG_RETURN_PIPELINE(p);
+	return funnel_state_combine(&pipeline_type, fcinfo, "funnel.rollup");
 }
 
 /* ------------------------------------------------------------------------
@@ -980,6 +923,7 @@ def_for_state(FunctionCallInfo fcinfo, Pipeline *p)
 	return funnel_def_cached(defcache_of(fcinfo), p->stage_type);
 }
 
+/* The outcome of a slot's stage, and its stage index (*idx), under the current definition. */
 static FunnelOutcome
 slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx, FunnelDef **def)
 {
@@ -993,6 +937,7 @@ slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx, Funne
 	return used->stages[*idx].outcome;
 }
 
+/* Deals in all, won, lost and open, by the current definition's outcomes. */
 static Tally
 tally(FunctionCallInfo fcinfo, Pipeline *p)
 {
@@ -1018,8 +963,7 @@ tally(FunctionCallInfo fcinfo, Pipeline *p)
 	return t;
 }
 
-#define ARG_PIPELINE(n) pipeline_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
-
+/* deal_count(p): every deal counted */
 PG_FUNCTION_INFO_V1(pipeline_deal_count);
 Datum
 pipeline_deal_count(PG_FUNCTION_ARGS)
@@ -1027,6 +971,7 @@ pipeline_deal_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).deals);
 }
 
+/* won_count(p): deals in a won stage */
 PG_FUNCTION_INFO_V1(pipeline_won_count);
 Datum
 pipeline_won_count(PG_FUNCTION_ARGS)
@@ -1034,6 +979,7 @@ pipeline_won_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).won);
 }
 
+/* lost_count(p): deals in a lost stage */
 PG_FUNCTION_INFO_V1(pipeline_lost_count);
 Datum
 pipeline_lost_count(PG_FUNCTION_ARGS)
@@ -1041,6 +987,7 @@ pipeline_lost_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tally(fcinfo, ARG_PIPELINE(0)).lost);
 }
 
+/* open_count(p): deals in an open stage */
 PG_FUNCTION_INFO_V1(pipeline_open_count);
 Datum
 pipeline_open_count(PG_FUNCTION_ARGS)
@@ -1087,6 +1034,7 @@ amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 	return sum;
 }
 
+/* avg(amount) of won deals, as avg(numeric) gives it; NULL when none */
 static Numeric
 avg_deal_size_of(FunctionCallInfo fcinfo, Pipeline *p)
 {
@@ -1095,6 +1043,7 @@ avg_deal_size_of(FunctionCallInfo fcinfo, Pipeline *p)
 	return numsum_avg(&won);
 }
 
+/* avg_deal_size(p) */
 PG_FUNCTION_INFO_V1(pipeline_avg_deal_size);
 Datum
 pipeline_avg_deal_size(PG_FUNCTION_ARGS)
@@ -1106,16 +1055,20 @@ pipeline_avg_deal_size(PG_FUNCTION_ARGS)
 	PG_RETURN_NUMERIC(avg);
 }
 
+/* percentile_cont(q) of won deal sizes (false: none); p is only read */
 static bool
 deal_size_quantile_of(Pipeline *p, float8 q, float8 *result)
 {
+	QSketch		copy;
+
 	funnel_check_percentile(q);
 	if (qs_count(&p->won_amounts) == 0)
 		return false;
-	funnel_qs_check(qs_quantile(&p->won_amounts, q, result), "deal sizes");
+	funnel_qs_check(qs_quantile(funnel_sketch_view(&p->won_amounts, &copy), q, result), "deal sizes");
 	return true;
 }
 
+/* deal_size_quantile(p, q): percentile_cont(q) of won deal sizes */
 PG_FUNCTION_INFO_V1(pipeline_deal_size_quantile);
 Datum
 pipeline_deal_size_quantile(PG_FUNCTION_ARGS)
@@ -1127,6 +1080,7 @@ pipeline_deal_size_quantile(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(r);
 }
 
+/* avg(closed_at - created_at) of won (or all closed) deals, as avg(interval); NULL when none */
 static Interval *
 avg_cycle_of(Pipeline *p, bool won_only)
 {
@@ -1155,6 +1109,7 @@ avg_cycle_of(Pipeline *p, bool won_only)
 	}
 }
 
+/* avg_cycle_length(p, won_only) */
 PG_FUNCTION_INFO_V1(pipeline_avg_cycle_length);
 Datum
 pipeline_avg_cycle_length(PG_FUNCTION_ARGS)
@@ -1184,6 +1139,7 @@ cycle_quantile_of(Pipeline *p, float8 q, bool won_only)
 	return funnel_duration_quantile(&all, q);
 }
 
+/* cycle_length_quantile(p, q, won_only) */
 PG_FUNCTION_INFO_V1(pipeline_cycle_length_quantile);
 Datum
 pipeline_cycle_length_quantile(PG_FUNCTION_ARGS)
@@ -1195,12 +1151,14 @@ pipeline_cycle_length_quantile(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(iv);
 }
 
+/* numeric 0 */
 static Numeric
 numeric_zero(void)
 {
 	return DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(0)));
 }
 
+/* open_value(p): the amounts of open deals (0 when none) */
 PG_FUNCTION_INFO_V1(pipeline_open_value);
 Datum
 pipeline_open_value(PG_FUNCTION_ARGS)
@@ -1280,6 +1238,7 @@ pipeline_negative_cycles(PG_FUNCTION_ARGS)
 
 /* final functions of the direct aggregates */
 
+/* final function of median_deal_size(stage, amount) */
 PG_FUNCTION_INFO_V1(pipeline_median_deal_size);
 Datum
 pipeline_median_deal_size(PG_FUNCTION_ARGS)
@@ -1291,6 +1250,7 @@ pipeline_median_deal_size(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(r);
 }
 
+/* final function of deal_size_quantile(stage, amount, q) */
 PG_FUNCTION_INFO_V1(pipeline_deal_size_quantile_final);
 Datum
 pipeline_deal_size_quantile_final(PG_FUNCTION_ARGS)
@@ -1303,6 +1263,7 @@ pipeline_deal_size_quantile_final(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(r);
 }
 
+/* final function of avg_cycle_length(stage, created_at, closed_at) */
 PG_FUNCTION_INFO_V1(pipeline_avg_cycle_length_final);
 Datum
 pipeline_avg_cycle_length_final(PG_FUNCTION_ARGS)
@@ -1314,6 +1275,7 @@ pipeline_avg_cycle_length_final(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(iv);
 }
 
+/* final function of median_cycle_length(stage, created_at, closed_at) */
 PG_FUNCTION_INFO_V1(pipeline_median_cycle_length);
 Datum
 pipeline_median_cycle_length(PG_FUNCTION_ARGS)

@@ -61,7 +61,6 @@
 #include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/expandeddatum.h"
@@ -80,15 +79,17 @@
 #include "wire.h"
 
 #define SUMMARY_VERSION 2
+#define SUMMARY_VERSION_1 1		/* 1.0's: no definition, skipped count or in-progress counts */
 #define SUMMARY_TYPE "funnel.summary"
 
+/* the stage_report policies, also the index of SumStage.drop and open_drop */
 enum
 {
 	POL_LINEAR = 0,
 	POL_ENTERED = 1,
-	POL_STRICT = 2
+	POL_STRICT = 2,
+	POL_COUNT					/* how many policies there are */
 };
-StaticAssertDecl(POL_STRICT + 1 == FUNNEL_NPOLICIES, "FUNNEL_NPOLICIES counts the POL_* policies");
 
 typedef struct SumStage
 {
@@ -96,8 +97,8 @@ typedef struct SumStage
 	int64		entered;
 	int64		reached;		/* linear */
 	int64		strict;
-	int64		drop[FUNNEL_NPOLICIES];	/* counted at this stage: left without converting, or in progress */
-	int64		open_drop[FUNNEL_NPOLICIES];	/* of drop[]: entities whose journey is still open */
+	int64		drop[POL_COUNT];	/* counted at this stage: left without converting, or in progress */
+	int64		open_drop[POL_COUNT];	/* of drop[]: entities whose journey is still open */
 	int64		current_open;	/* entities still open whose last event is this stage */
 	QSketch		time;			/* completed visits, microseconds */
 } SumStage;
@@ -121,26 +122,39 @@ typedef struct Summary
 	uint8	   *def_outcome;	/* FunnelOutcome */
 } Summary;
 
-static void summary_write_state(StringInfo buf, FunnelState *st);
+/* funnel.summary in the state skeleton (state.h), defined below its functions */
+static const FunnelStateType summary_type;
 
-static const ExpandedObjectMethods summary_methods = {
-	funnel_state_get_flat_size,
-	funnel_state_flatten_into
-};
+/* a summary argument, read-only (state.h) */
+#define ARG_SUMMARY(n) ((Summary *) funnel_state_get(&summary_type, PG_GETARG_DATUM(n)))
+
+/* Per-call-site cache (fn_extra): the funnel definition. */
+typedef struct SumFnCache
+{
+	FunnelDefCache defcache;
+} SumFnCache;
+
+/* this call site's funnel definition cache */
+static FunnelDefCache *
+defcache_of(FunctionCallInfo fcinfo)
+{
+	return &((SumFnCache *) funnel_fn_cache(fcinfo, sizeof(SumFnCache)))->defcache;
+}
 
 /* a new state allocated in cxt (an aggregate's arena, or the current context) */
-static Summary *
+static FunnelState *
 summary_create(MemoryContext cxt)
 {
 	Summary    *s = MemoryContextAllocZero(cxt, sizeof(Summary));
 	QSAllocator a = funnel_qs_allocator(cxt);
 
-	funnel_state_init(&s->st, &summary_methods, cxt, summary_write_state);
+	funnel_state_init(&s->st, &summary_type, cxt);
 	s->cxt = cxt;
 	qs_init(&s->cycle, &a);
-	return s;
+	return &s->st;
 }
 
+/* The slot of label, made (empty) if missing. */
 static SumStage *
 slot_for(Summary *s, Oid label)
 {
@@ -165,6 +179,7 @@ slot_for(Summary *s, Oid label)
 	return &s->slots[s->nslots++];
 }
 
+/* The slot of label, or NULL. */
 static SumStage *
 find_slot(Summary *s, Oid label)
 {
@@ -176,6 +191,7 @@ find_slot(Summary *s, Oid label)
 	return NULL;
 }
 
+/* *dst += v, 22003 past 2^63 - 1 */
 static void
 add_count(int64 *dst, int64 v)
 {
@@ -207,9 +223,10 @@ summary_set_def(Summary *s, const FunnelDef *def)
 		s->def_label[i] = def->stages[i].label_oid;
 		s->def_outcome[i] = (uint8) def->stages[i].outcome;
 	}
-	s->st.flat = NULL;
+	funnel_state_touch(&s->st);
 }
 
+/* Were s's counts made under def (labels in order, and outcomes)? */
 static bool
 summary_def_is(const Summary *s, const FunnelDef *def)
 {
@@ -224,6 +241,7 @@ summary_def_is(const Summary *s, const FunnelDef *def)
 	return true;
 }
 
+/* Were a's and b's counts made under the same definition? */
 static bool
 summary_same_def(const Summary *a, const Summary *b)
 {
@@ -233,6 +251,7 @@ summary_same_def(const Summary *a, const Summary *b)
 		  memcmp(a->def_outcome, b->def_outcome, a->ndef) == 0));
 }
 
+/* 55000: the counts cannot be carried over to def (detail says why). */
 static void
 refuse_old_definition(Summary *s, const FunnelDef *def, const char *detail)
 {
@@ -427,22 +446,46 @@ summary_normalize(Summary *s, const FunnelDef *def)
 	pfree(open_s);
 }
 
-/* The summary's counts under the funnel's current definition. */
-static void
-summary_current(Summary *s, FunnelDefCache *dc)
+/*
+ * s (read-only) with its counts under def: s itself when they were made
+ * under def, else a normalized copy in the current context.
+ */
+static Summary *
+summary_under(Summary *s, const FunnelDef *def)
 {
-	if (OidIsValid(s->stage_type))
-		summary_normalize(s, funnel_def_cached(dc, s->stage_type));
+	Summary    *own;
+
+	if (summary_def_is(s, def))
+		return s;
+	own = (Summary *) funnel_state_copy(&s->st, CurrentMemoryContext);
+	summary_normalize(own, def);
+	return own;
 }
 
-static void
-summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
+/* An argument's counts under the funnel's current definition (read-only). */
+static Summary *
+summary_current(Summary *s, FunnelDefCache *dc)
 {
+	if (!OidIsValid(s->stage_type))
+		return s;
+	return summary_under(s, funnel_def_cached(dc, s->stage_type));
+}
+
+/*
+ * dst += src (src read-only); counts made under different definitions are
+ * first carried over to the current one, which dc gives.
+ */
+static void
+summary_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
+{
+	Summary    *dst = (Summary *) dstst;
+	Summary    *src = (Summary *) srcst;
+	FunnelDefCache *dc = fcinfo ? defcache_of(fcinfo) : NULL;
 	int			i;
 	int			k;
 
 	add_count(&dst->skipped, src->skipped);
-	dst->st.flat = NULL;
+	funnel_state_touch(&dst->st);
 	if (!OidIsValid(src->stage_type))
 		return;
 	if (!OidIsValid(dst->stage_type))
@@ -472,7 +515,7 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 			elog(ERROR, "summaries of different definitions merged without a definition cache");
 		def = funnel_def_cached(dc, dst->stage_type);
 		summary_normalize(dst, def);
-		summary_normalize(src, def);
+		src = summary_under(src, def);
 	}
 	add_count(&dst->entities, src->entities);
 	add_count(&dst->won, src->won);
@@ -485,7 +528,7 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 		add_count(&d->entered, o->entered);
 		add_count(&d->reached, o->reached);
 		add_count(&d->strict, o->strict);
-		for (k = 0; k < FUNNEL_NPOLICIES; k++)
+		for (k = 0; k < POL_COUNT; k++)
 		{
 			add_count(&d->drop[k], o->drop[k]);
 			add_count(&d->open_drop[k], o->open_drop[k]);
@@ -494,7 +537,7 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
 		funnel_qs_check(qs_merge(&d->time, &o->time), "times in stage");
 	}
 	funnel_qs_check(qs_merge(&dst->cycle, &src->cycle), "cycle lengths");
-	dst->st.flat = NULL;
+	funnel_state_touch(&dst->st);
 }
 
 /* ------------------------------------------------------------------------
@@ -502,30 +545,25 @@ summary_merge(Summary *dst, Summary *src, FunnelDefCache *dc)
  * ------------------------------------------------------------------------
  */
 
-static int
-sumstage_cmp(const void *a, const void *b)
+/*
+ * The stages in label-OID order, so equal summaries have equal bytes and
+ * text: a sorted copy of the slots (the state itself is only read).
+ */
+static SumStage *
+canonical_slots(Summary *s)
 {
-	Oid			x = ((const SumStage *) a)->label;
-	Oid			y = ((const SumStage *) b)->label;
-
-	return x < y ? -1 : x > y ? 1 : 0;
+	StaticAssertStmt(offsetof(SumStage, label) == 0, "funnel_label_cmp sorts by the first field");
+	return funnel_sorted_copy(s->slots, s->nslots, sizeof(SumStage), funnel_label_cmp);
 }
 
-/* stages in label-OID order, so equal summaries have equal bytes and text */
+/* The flat body (see the header comment); s is only read. */
 static void
-summary_canonical(Summary *s)
+summary_write(StringInfo buf, FunnelState *st)
 {
-	if (s->nslots > 1)
-		qsort(s->slots, s->nslots, sizeof(SumStage), sumstage_cmp);
-}
-
-static void
-summary_write(StringInfo buf, Summary *s)
-{
+	Summary    *s = (Summary *) st;
 	int			i;
 	int			k;
-
-	summary_canonical(s);
+	SumStage   *sorted = canonical_slots(s);
 
 	wire_put_u8(buf, SUMMARY_VERSION);
 	wire_put_u32(buf, s->stage_type);
@@ -542,36 +580,38 @@ summary_write(StringInfo buf, Summary *s)
 	wire_put_u32(buf, (uint32) s->nslots);
 	for (i = 0; i < s->nslots; i++)
 	{
-		SumStage   *st = &s->slots[i];
+		SumStage   *st = &sorted[i];
 
 		wire_put_u32(buf, st->label);
 		wire_put_i64(buf, st->entered);
 		wire_put_i64(buf, st->reached);
 		wire_put_i64(buf, st->strict);
-		for (k = 0; k < FUNNEL_NPOLICIES; k++)
+		for (k = 0; k < POL_COUNT; k++)
 			wire_put_i64(buf, st->drop[k]);
-		for (k = 0; k < FUNNEL_NPOLICIES; k++)
+		for (k = 0; k < POL_COUNT; k++)
 			wire_put_i64(buf, st->open_drop[k]);
 		wire_put_i64(buf, st->current_open);
-		qs_wire_write(buf, &st->time);
+		funnel_sketch_wire_write(buf, &st->time);
 	}
-	qs_wire_write(buf, &s->cycle);
+	funnel_sketch_wire_write(buf, &s->cycle);
+	pfree(sorted);
 }
 
-static void
-summary_write_state(StringInfo buf, FunnelState *st)
-{
-	summary_write(buf, (Summary *) st);
-}
-
-static void
-summary_validate(Summary *s, bool binary)
+/*
+ * The first inconsistency of a summary, or NULL: the cross-checks of the
+ * binary and text readers (live = false), and the invariants of a live
+ * state (live = true: sketches are checked without being sorted).
+ */
+static const char *
+summary_problem(Summary *s, bool live)
 {
 	const char *problem = NULL;
 	int			i;
 	int			k;
 
-	if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->skipped < 0 || s->won > s->entities ||
+	if (live && (s->nslots < 0 || s->nslots > s->capslots))
+		problem = "slot count beyond the slots";
+	else if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->skipped < 0 || s->won > s->entities ||
 		s->lost > s->entities - s->won)
 		problem = "entity counts are inconsistent";
 	else if ((s->entities > 0 || s->nslots > 0 || s->ndef > 0) && !OidIsValid(s->stage_type))
@@ -607,7 +647,7 @@ summary_validate(Summary *s, bool binary)
 	else if ((int64) qs_count(&s->cycle) > s->entities)
 		problem = "cycle count exceeds the entities";
 	else
-		problem = funnel_duration_sketch_problem(&s->cycle, "cycle length");
+		problem = live ? funnel_sketch_problem(&s->cycle) : funnel_duration_sketch_problem(&s->cycle, "cycle length");
 	for (i = 0; i < s->nslots && problem == NULL; i++)
 	{
 		SumStage   *st = &s->slots[i];
@@ -615,24 +655,28 @@ summary_validate(Summary *s, bool binary)
 		if (st->entered < 0 || st->reached < 0 || st->strict < 0 ||
 			st->entered > s->entities || st->reached > s->entities || st->strict > s->entities)
 			problem = "stage counts are inconsistent";
-		for (k = 0; k < FUNNEL_NPOLICIES && problem == NULL; k++)
+		for (k = 0; k < POL_COUNT && problem == NULL; k++)
 			if (st->drop[k] < 0 || st->drop[k] > s->entities ||
 				st->open_drop[k] < 0 || st->open_drop[k] > st->drop[k])
 				problem = "drop-off counts are inconsistent";
 		if (problem == NULL && (st->current_open < 0 || st->current_open > st->entered))
 			problem = "in-progress counts are inconsistent";
 		if (problem == NULL)
-			problem = funnel_duration_sketch_problem(&st->time, "time in stage");
+			problem = live ? funnel_sketch_problem(&st->time) : funnel_duration_sketch_problem(&st->time, "time in stage");
 	}
-	if (problem == NULL)
-		return;
-	if (binary)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: %s", SUMMARY_TYPE, problem)));
-	jin_bad(SUMMARY_TYPE, problem);
+	return problem;
 }
 
+#ifdef FUNNEL_CHECK_INVARIANTS
+/* The invariants of a live summary (state.h). */
+static const char *
+summary_check(const void *state)
+{
+	return summary_problem((Summary *) state, true);
+}
+#endif
+
+/* The type must be an enum and every label one of its labels (recv). */
 static void
 check_labels(Summary *s)
 {
@@ -641,19 +685,12 @@ check_labels(Summary *s)
 
 	/* a type named without stages must exist too: the value is printed by name */
 	if (OidIsValid(s->stage_type) && get_typtype(s->stage_type) != TYPTYPE_ENUM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));
+		wire_error(SUMMARY_TYPE, "type %u is not an enum", s->stage_type);
 	if (s->ndef > 0 && get_typtype(s->stage_type) != TYPTYPE_ENUM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: type %u is not an enum", SUMMARY_TYPE, s->stage_type)));
+		wire_error(SUMMARY_TYPE, "type %u is not an enum", s->stage_type);
 	for (i = 0; i < s->ndef; i++)
 		if (!funnel_label_belongs(s->def_label[i], s->stage_type))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid %s value: stage %u is not a label of its funnel",
-							SUMMARY_TYPE, s->def_label[i])));
+			wire_error(SUMMARY_TYPE, "stage %u is not a label of its funnel", s->def_label[i]);
 	for (i = 0; i < s->nslots; i++)
 	{
 		bool		ok = funnel_label_belongs(s->slots[i].label, s->stage_type);
@@ -661,17 +698,19 @@ check_labels(Summary *s)
 		for (j = 0; ok && j < i; j++)
 			ok = s->slots[j].label != s->slots[i].label;
 		if (!ok)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid %s value: stage %u is not a distinct label of its funnel",
-							SUMMARY_TYPE, s->slots[i].label)));
+			wire_error(SUMMARY_TYPE, "stage %u is not a distinct label of its funnel", s->slots[i].label);
 	}
 }
 
-static Summary *
+/*
+ * A flat body (version 1 or 2) read into a new state in parent and
+ * validated (22P03); with check_catalog (recv) its type and labels are
+ * checked against the catalog.
+ */
+static FunnelState *
 summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
 {
-	Summary    *s = summary_create(parent);
+	Summary    *s = (Summary *) summary_create(parent);
 	WireReader	r = {data, len, 0, SUMMARY_TYPE};
 	uint32		n;
 	uint32		i;
@@ -679,15 +718,15 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	int			version;
 
 	version = wire_get_u8(&r, "version");
-	if (version != 1 && version != SUMMARY_VERSION)
+	if (version != SUMMARY_VERSION_1 && version != SUMMARY_VERSION)
 		wire_bad(&r, "unknown format version");
 	s->stage_type = wire_get_u32(&r, "stage type");
 	s->entities = wire_get_i64(&r, "entities");
 	s->won = wire_get_i64(&r, "won");
 	s->lost = wire_get_i64(&r, "lost");
-	if (version >= 2)
+	if (version > SUMMARY_VERSION_1)
 		s->skipped = wire_get_i64(&r, "skipped");
-	if (version >= 2)
+	if (version > SUMMARY_VERSION_1)
 	{
 		n = wire_get_u32(&r, "definition length");
 		if (n > FUNNEL_MAX_STAGES)
@@ -715,11 +754,11 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		st->entered = wire_get_i64(&r, "entered");
 		st->reached = wire_get_i64(&r, "reached");
 		st->strict = wire_get_i64(&r, "strict");
-		for (k = 0; k < FUNNEL_NPOLICIES; k++)
+		for (k = 0; k < POL_COUNT; k++)
 			st->drop[k] = wire_get_i64(&r, "drop-off");
-		if (version >= 2)
+		if (version > SUMMARY_VERSION_1)
 		{
-			for (k = 0; k < FUNNEL_NPOLICIES; k++)
+			for (k = 0; k < POL_COUNT; k++)
 				st->open_drop[k] = wire_get_i64(&r, "in progress");
 			st->current_open = wire_get_i64(&r, "current");
 		}
@@ -728,73 +767,39 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	}
 	qs_free(&s->cycle);
 	qs_wire_read(&r, &s->cycle, s->cxt);
-	if (r.pos != r.len)
-		wire_bad(&r, "trailing bytes");
-	summary_validate(s, true);
+	wire_end(&r);
+	funnel_state_refuse(SUMMARY_TYPE, true, summary_problem(s, false));
 	if (check_catalog)
 		check_labels(s);
-	return s;
+	return &s->st;
 }
 
+/* funnel.summary in the state skeleton (state.h) */
+static const FunnelStateType summary_type = {
+	FUNNEL_EXPANDED_METHODS,
+	SUMMARY_TYPE,
+	summary_create,
+	summary_write,
+	summary_read,
+	summary_merge,
+	FUNNEL_CHECKER(summary_check)
+};
 
-static Summary *
-summary_get(Datum d, MemoryContext cxt)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	if (VARATT_IS_EXTERNAL_EXPANDED(v) && DatumGetEOHP(d)->eoh_methods == &summary_methods)
-		return (Summary *) DatumGetEOHP(d);
-	v = PG_DETOAST_DATUM(d);
-	return summary_read(VARDATA(v), VARSIZE(v) - VARHDRSZ, cxt, false);
-}
-
-typedef struct SumFnCache
-{
-	FunnelDefCache defcache;
-} SumFnCache;
-
-static SumFnCache *
-fncache_of(FunctionCallInfo fcinfo)
-{
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SumFnCache));
-	return (SumFnCache *) fcinfo->flinfo->fn_extra;
-}
-
-static Summary *
-summary_state(FunctionCallInfo fcinfo)
-{
-	MemoryContext aggcxt;
-	Datum		d;
-	Summary    *s;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.summary called in non-aggregate context")));
-	if (PG_ARGISNULL(0))
-		return summary_create(funnel_state_arena(aggcxt));
-	d = PG_GETARG_DATUM(0);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &summary_methods)
-		return (Summary *) DatumGetEOHP(d);
-	s = summary_create(funnel_state_arena(aggcxt));
-	summary_merge(s, summary_get(d, CurrentMemoryContext), &fncache_of(fcinfo)->defcache);
-	return s;
-}
 
 /* ------------------------------------------------------------------------
  * I/O
  * ------------------------------------------------------------------------
  */
 
+/* text output: the JSON form, stages in label-OID order */
 PG_FUNCTION_INFO_V1(summary_out);
 Datum
 summary_out(PG_FUNCTION_ARGS)
 {
-	Summary    *s = summary_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	Summary    *s = ARG_SUMMARY(0);
 	StringInfoData buf;
 	int			i;
+	SumStage   *sorted = canonical_slots(s);
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":", SUMMARY_VERSION);
@@ -802,7 +807,6 @@ summary_out(PG_FUNCTION_ARGS)
 		append_json_string(&buf, funnel_type_name(s->stage_type, true));
 	else
 		appendStringInfoString(&buf, "null");
-	summary_canonical(s);
 	appendStringInfo(&buf, ",\"entities\":" INT64_FORMAT ",\"won\":" INT64_FORMAT ",\"lost\":" INT64_FORMAT,
 					 s->entities, s->won, s->lost);
 	if (s->skipped != 0)
@@ -822,7 +826,7 @@ summary_out(PG_FUNCTION_ARGS)
 	appendStringInfoString(&buf, ",\"stages\":[");
 	for (i = 0; i < s->nslots; i++)
 	{
-		SumStage   *st = &s->slots[i];
+		SumStage   *st = &sorted[i];
 
 		appendStringInfoString(&buf, i ? ",{\"stage\":" : "{\"stage\":");
 		append_json_string(&buf, funnel_label_name(st->label));
@@ -832,28 +836,29 @@ summary_out(PG_FUNCTION_ARGS)
 						 "],\"current_open\":" INT64_FORMAT ",\"time\":",
 						 st->entered, st->reached, st->strict, st->drop[0], st->drop[1], st->drop[2],
 						 st->open_drop[0], st->open_drop[1], st->open_drop[2], st->current_open);
-		qs_json_write(&buf, &st->time);
+		funnel_sketch_json_write(&buf, &st->time);
 		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoString(&buf, "],\"cycle\":");
-	qs_json_write(&buf, &s->cycle);
+	funnel_sketch_json_write(&buf, &s->cycle);
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/* text input: the JSON form (version 1 or 2), validated (22P02) */
 PG_FUNCTION_INFO_V1(summary_in);
 Datum
 summary_in(PG_FUNCTION_ARGS)
 {
 	JsonbContainer *obj = jin_parse(PG_GETARG_CSTRING(0), SUMMARY_TYPE);
-	Summary    *s = summary_create(CurrentMemoryContext);
+	Summary    *s = (Summary *) summary_create(CurrentMemoryContext);
 	JsonbValue *v;
 	JsonbContainer *stages;
 	uint32		i;
 	int64		version;
 
 	version = jin_int64(jin_get(obj, "version", true, SUMMARY_TYPE), SUMMARY_TYPE, "version");
-	if (version != 1 && version != SUMMARY_VERSION)
+	if (version != SUMMARY_VERSION_1 && version != SUMMARY_VERSION)
 		jin_bad(SUMMARY_TYPE, "unknown version");
 	v = jin_get(obj, "type", false, SUMMARY_TYPE);
 	if (v != NULL)
@@ -864,7 +869,7 @@ summary_in(PG_FUNCTION_ARGS)
 	v = jin_get(obj, "skipped", false, SUMMARY_TYPE);
 	if (v != NULL)
 		s->skipped = jin_int64(v, SUMMARY_TYPE, "skipped");
-	v = version >= 2 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
+	v = version > SUMMARY_VERSION_1 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
 	if (v != NULL)
 	{
 		JsonbContainer *order = jin_array(v, SUMMARY_TYPE, "order");
@@ -923,16 +928,16 @@ summary_in(PG_FUNCTION_ARGS)
 		st->reached = jin_int64(jin_get(e, "reached", true, SUMMARY_TYPE), SUMMARY_TYPE, "reached");
 		st->strict = jin_int64(jin_get(e, "strict", true, SUMMARY_TYPE), SUMMARY_TYPE, "strict");
 		drop = jin_array(jin_get(e, "drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "drop");
-		if (jin_len(drop) != FUNNEL_NPOLICIES)
+		if (jin_len(drop) != POL_COUNT)
 			jin_bad(SUMMARY_TYPE, "\"drop\" must be [linear, entered, strict]");
-		for (k = 0; k < FUNNEL_NPOLICIES; k++)
+		for (k = 0; k < POL_COUNT; k++)
 			st->drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "drop");
-		if (version >= 2)
+		if (version > SUMMARY_VERSION_1)
 		{
 			drop = jin_array(jin_get(e, "open_drop", true, SUMMARY_TYPE), SUMMARY_TYPE, "open_drop");
-			if (jin_len(drop) != FUNNEL_NPOLICIES)
+			if (jin_len(drop) != POL_COUNT)
 				jin_bad(SUMMARY_TYPE, "\"open_drop\" must be [linear, entered, strict]");
-			for (k = 0; k < FUNNEL_NPOLICIES; k++)
+			for (k = 0; k < POL_COUNT; k++)
 				st->open_drop[k] = jin_int64(jin_at(drop, k), SUMMARY_TYPE, "open_drop");
 			st->current_open = jin_int64(jin_get(e, "current_open", true, SUMMARY_TYPE), SUMMARY_TYPE, "current_open");
 		}
@@ -941,46 +946,30 @@ summary_in(PG_FUNCTION_ARGS)
 	}
 	qs_free(&s->cycle);
 	qs_json_read(jin_get(obj, "cycle", true, SUMMARY_TYPE), &s->cycle, s->cxt, SUMMARY_TYPE, "cycle");
-	summary_validate(s, false);
+	funnel_state_refuse(SUMMARY_TYPE, false, summary_problem(s, false));
 	PG_RETURN_DATUM(funnel_state_flat(&s->st));
 }
 
+/* binary output: the flat body */
 PG_FUNCTION_INFO_V1(summary_send);
 Datum
 summary_send(PG_FUNCTION_ARGS)
 {
-	Summary    *s = summary_get(PG_GETARG_DATUM(0), CurrentMemoryContext);
-	StringInfoData body;
-	StringInfoData buf;
-
-	initStringInfo(&body);
-	summary_write(&body, s);
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, body.data, body.len);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return funnel_state_send(&summary_type, PG_GETARG_DATUM(0));
 }
 
+/* binary input: the flat body, validated against the catalog too */
 PG_FUNCTION_INFO_V1(summary_recv);
 Datum
 summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	Summary    *s = summary_read(buf->data + buf->cursor, buf->len - buf->cursor, CurrentMemoryContext, true);
-
-	buf->cursor = buf->len;
-	PG_RETURN_DATUM(funnel_state_flat(&s->st));
+	return funnel_state_recv(&summary_type, (StringInfo) PG_GETARG_POINTER(0));
 }
 
 /* ------------------------------------------------------------------------
  * Aggregates
  * ------------------------------------------------------------------------
  */
-
-static FunnelDefCache *
-defcache_of(FunctionCallInfo fcinfo)
-{
-	return &fncache_of(fcinfo)->defcache;
-}
 
 /* one journey into the cohort */
 static void
@@ -1098,7 +1087,7 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 						"cycle lengths");
 	pfree(f.entries);
 	pfree(f.event_stage);
-	s->st.flat = NULL;
+	funnel_state_touch(&s->st);
 }
 
 /* funnel.summary(j funnel.journey): NULL journeys are skipped */
@@ -1109,37 +1098,28 @@ summary_transfn(PG_FUNCTION_ARGS)
 	Summary    *s;
 	Journey    *j;
 
-	s = summary_state(fcinfo);
+	s = (Summary *) funnel_state_transition(&summary_type, fcinfo, "funnel.summary");
 	if (PG_ARGISNULL(1))
 	{
 		/* an entity without a usable history row: not in the cohort, but counted */
 		add_count(&s->skipped, 1);
-		s->st.flat = NULL;
-		PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
+		funnel_state_touch(&s->st);
+		return funnel_state_result(&s->st);
 	}
 	j = journey_from_datum(PG_GETARG_DATUM(1));
 	/* a journey read before its funnel was registered (a restore) is sorted now */
 	if (!(j->flags & JOURNEY_SORTED))
 		j = journey_sorted(j, defcache_of(fcinfo));
 	summary_accum(s, j, defcache_of(fcinfo));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
+	return funnel_state_result(&s->st);
 }
 
+/* combine function of funnel.summary, and transition function of rollup(summary) */
 PG_FUNCTION_INFO_V1(summary_combine);
 Datum
 summary_combine(PG_FUNCTION_ARGS)
 {
-	Summary    *s;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	s = summary_state(fcinfo);
-	summary_merge(s, summary_get(PG_GETARG_DATUM(1), CurrentMemoryContext), defcache_of(fcinfo));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&s->st.hdr));
+	return funnel_state_combine(&summary_type, fcinfo, "funnel.summary");
 }
 
 /* ------------------------------------------------------------------------
@@ -1147,8 +1127,7 @@ summary_combine(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
-#define ARG_SUMMARY(n) summary_get(PG_GETARG_DATUM(n), CurrentMemoryContext)
-
+/* entity_count(s): entities summarized */
 PG_FUNCTION_INFO_V1(summary_entity_count);
 Datum
 summary_entity_count(PG_FUNCTION_ARGS)
@@ -1156,6 +1135,7 @@ summary_entity_count(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(ARG_SUMMARY(0)->entities);
 }
 
+/* skipped_count(s): NULL journeys skipped */
 PG_FUNCTION_INFO_V1(summary_skipped_count);
 Datum
 summary_skipped_count(PG_FUNCTION_ARGS)
@@ -1175,11 +1155,14 @@ summary_win_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(rate);
 }
 
+/* cycle_length_quantile(s, q): first entry to first outcome */
 PG_FUNCTION_INFO_V1(summary_cycle_length_quantile);
 Datum
 summary_cycle_length_quantile(PG_FUNCTION_ARGS)
 {
-	Interval   *iv = funnel_duration_quantile(&ARG_SUMMARY(0)->cycle, PG_GETARG_FLOAT8(1));
+	QSketch		copy;
+	Interval   *iv = funnel_duration_quantile(funnel_sketch_view(&ARG_SUMMARY(0)->cycle, &copy),
+											  PG_GETARG_FLOAT8(1));
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
@@ -1200,6 +1183,7 @@ stage_arg(FunctionCallInfo fcinfo, Summary *s, int argno)
 	return PG_GETARG_OID(argno);
 }
 
+/* time_in_stage_quantile(s, stage, q): completed visits of the stage */
 PG_FUNCTION_INFO_V1(summary_time_in_stage_quantile);
 Datum
 summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
@@ -1207,13 +1191,15 @@ summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
 	Summary    *s = ARG_SUMMARY(0);
 	SumStage   *st;
 	Interval   *iv;
+	QSketch		copy;
 
 	if (!OidIsValid(s->stage_type))
 		PG_RETURN_NULL();
-	summary_current(s, defcache_of(fcinfo));
+	s = summary_current(s, defcache_of(fcinfo));
 	st = find_slot(s, stage_arg(fcinfo, s, 1));
 	funnel_check_percentile(PG_GETARG_FLOAT8(2));
-	if (st == NULL || (iv = funnel_duration_quantile(&st->time, PG_GETARG_FLOAT8(2))) == NULL)
+	if (st == NULL ||
+		(iv = funnel_duration_quantile(funnel_sketch_view(&st->time, &copy), PG_GETARG_FLOAT8(2))) == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INTERVAL_P(iv);
 }
@@ -1236,13 +1222,14 @@ summary_conversion_rate(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(s->stage_type))
 		PG_RETURN_NULL();
-	summary_current(s, defcache_of(fcinfo));
+	s = summary_current(s, defcache_of(fcinfo));
 	from = reached_of(s, stage_arg(fcinfo, s, 1));
 	if (from == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(funnel_conversion_rate(reached_of(s, stage_arg(fcinfo, s, 2)), from));
 }
 
+/* A stage_report policy name as its POL_ number (22023 when unknown). */
 static int
 policy_of(text *t)
 {
@@ -1261,6 +1248,7 @@ policy_of(text *t)
 	return POL_LINEAR;			/* keep compiler quiet */
 }
 
+/* The entities a stage counts under a policy (0 for no slot). */
 static int64
 counted(SumStage *st, int policy)
 {
@@ -1292,7 +1280,7 @@ summary_stage_report(PG_FUNCTION_ARGS)
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;
 	def = funnel_def_cached(defcache_of(fcinfo), s->stage_type);
-	summary_normalize(s, def);
+	s = summary_under(s, def);
 	for (i = 0; i < def->nstages && top < 0; i++)
 		if (def->stages[i].outcome == FUNNEL_OPEN)
 			top = counted(find_slot(s, def->stages[i].label_oid), policy);
@@ -1304,7 +1292,8 @@ summary_stage_report(PG_FUNCTION_ARGS)
 		int64		reached = counted(st, policy);
 		Datum		values[9];
 		bool		nulls[9] = {false};
-		Interval   *median = st ? funnel_duration_quantile(&st->time, 0.5) : NULL;
+		QSketch		copy;
+		Interval   *median = st ? funnel_duration_quantile(funnel_sketch_view(&st->time, &copy), 0.5) : NULL;
 		int64		base;
 
 		if (fs->outcome != FUNNEL_OPEN)

@@ -3,10 +3,16 @@
  *		Byte-order-independent writing and bounds-checked reading of the
  *		extension's stored formats (flat state values, send/recv).
  *
- * Writers append big-endian fields to a StringInfo.  Readers walk a buffer
- * with a cursor and raise 22P03 (invalid_binary_representation) with the
- * name of the field on any truncation, so a crafted value can never make us
- * read past its end.
+ * Writers append big-endian fields to a StringInfo (the same bytes as
+ * pq_sendint8/32/64 and pq_sendfloat8).  Readers walk a buffer with a cursor
+ * and raise 22P03 (invalid_binary_representation) with the name of the
+ * field on any truncation, so a crafted value can never make us read past
+ * its end.  Every 22P03 of the extension says "invalid <type> value:
+ * <problem>" (wire_bad, wire_error).
+ *
+ * A send function: wire_begin_send, wire_put_*, wire_end_send.  A recv
+ * function: wire_reader_msg, wire_get_*, wire_end (no trailing bytes),
+ * wire_done_msg (the message consumed).
  */
 #ifndef FUNNEL_WIRE_H
 #define FUNNEL_WIRE_H
@@ -16,6 +22,7 @@
 #include "lib/stringinfo.h"
 #include "port/pg_bswap.h"
 
+/* a cursor over a binary value being read */
 typedef struct WireReader
 {
 	const char *data;
@@ -24,12 +31,30 @@ typedef struct WireReader
 	const char *what;			/* type name for messages */
 } WireReader;
 
+/* Start a send function's bytea: room for the varlena header. */
+static inline void
+wire_begin_send(StringInfo buf)
+{
+	initStringInfo(buf);
+	appendStringInfoSpaces(buf, VARHDRSZ);
+}
+
+/* The bytea begun by wire_begin_send, with its length set. */
+static inline bytea *
+wire_end_send(StringInfo buf)
+{
+	SET_VARSIZE(buf->data, buf->len);
+	return (bytea *) buf->data;
+}
+
+/* Append one byte. */
 static inline void
 wire_put_u8(StringInfo buf, uint8 v)
 {
 	appendBinaryStringInfo(buf, (const char *) &v, 1);
 }
 
+/* Append a big-endian 32-bit integer. */
 static inline void
 wire_put_u32(StringInfo buf, uint32 v)
 {
@@ -38,6 +63,7 @@ wire_put_u32(StringInfo buf, uint32 v)
 	appendBinaryStringInfo(buf, (const char *) &n, 4);
 }
 
+/* Append a big-endian 64-bit integer. */
 static inline void
 wire_put_i64(StringInfo buf, int64 v)
 {
@@ -46,6 +72,7 @@ wire_put_i64(StringInfo buf, int64 v)
 	appendBinaryStringInfo(buf, (const char *) &n, 8);
 }
 
+/* Append a double as its IEEE bits, big-endian (as pq_sendfloat8). */
 static inline void
 wire_put_f64(StringInfo buf, float8 v)
 {
@@ -59,6 +86,14 @@ wire_put_f64(StringInfo buf, float8 v)
 	wire_put_i64(buf, (int64) u.i);
 }
 
+/* Append n bytes as they are, without a length. */
+static inline void
+wire_put_raw(StringInfo buf, const void *p, Size n)
+{
+	appendBinaryStringInfo(buf, (const char *) p, (int) n);
+}
+
+/* Append a byte string prefixed with its 32-bit length. */
 static inline void
 wire_put_bytes(StringInfo buf, const void *p, Size n)
 {
@@ -66,15 +101,62 @@ wire_put_bytes(StringInfo buf, const void *p, Size n)
 	appendBinaryStringInfo(buf, (const char *) p, (int) n);
 }
 
+/* Raise 22P03 "invalid <what> value: <problem>". */
+static inline void
+wire_fail(const char *what, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid %s value: %s", what, problem)));
+}
+
+/* The same with a formatted problem: wire_error(type name, format, args...). */
+#define wire_error(what, ...) wire_fail((what), psprintf(__VA_ARGS__))
+
+/* A reader over the rest of a recv function's message. */
+static inline WireReader
+wire_reader_msg(StringInfo msg, const char *what)
+{
+	WireReader	r;
+
+	r.data = msg->data + msg->cursor;
+	r.len = (Size) (msg->len - msg->cursor);
+	r.pos = 0;
+	r.what = what;
+	return r;
+}
+
+/* Bytes not read yet. */
+static inline Size
+wire_left(const WireReader *r)
+{
+	return r->len - r->pos;
+}
+
+/* Raise 22P03 when the reader has not reached the end. */
+static inline void
+wire_end(WireReader *r)
+{
+	if (r->pos != r->len)
+		wire_fail(r->what, "trailing bytes");
+}
+
+/* Advance the recv message past what the reader read. */
+static inline void
+wire_done_msg(const WireReader *r, StringInfo msg)
+{
+	msg->cursor += (int) r->pos;
+}
+
+/* 22P03 unless n more bytes are left; field names what was cut. */
 static inline void
 wire_need(WireReader *r, Size n, const char *field)
 {
 	if (r->len - r->pos < n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value: truncated at %s", r->what, field)));
+		wire_error(r->what, "truncated at %s", field);
 }
 
+/* Read one byte. */
 static inline uint8
 wire_get_u8(WireReader *r, const char *field)
 {
@@ -86,6 +168,7 @@ wire_get_u8(WireReader *r, const char *field)
 	return v;
 }
 
+/* Read a big-endian 32-bit integer. */
 static inline uint32
 wire_get_u32(WireReader *r, const char *field)
 {
@@ -97,6 +180,7 @@ wire_get_u32(WireReader *r, const char *field)
 	return pg_ntoh32(n);
 }
 
+/* Read a big-endian 64-bit integer. */
 static inline int64
 wire_get_i64(WireReader *r, const char *field)
 {
@@ -108,6 +192,7 @@ wire_get_i64(WireReader *r, const char *field)
 	return (int64) pg_ntoh64(n);
 }
 
+/* Read a double written by wire_put_f64. */
 static inline float8
 wire_get_f64(WireReader *r, const char *field)
 {
@@ -119,6 +204,18 @@ wire_get_f64(WireReader *r, const char *field)
 
 	u.i = (uint64) wire_get_i64(r, field);
 	return u.f;
+}
+
+/* n bytes without a length; returns a pointer into the buffer. */
+static inline const char *
+wire_get_raw(WireReader *r, Size n, const char *field)
+{
+	const char *p;
+
+	wire_need(r, n, field);
+	p = r->data + r->pos;
+	r->pos += n;
+	return p;
 }
 
 /* A length-prefixed byte string; returns a pointer into the buffer. */
@@ -134,12 +231,11 @@ wire_get_bytes(WireReader *r, Size *n, const char *field)
 	return p;
 }
 
+/* Raise 22P03 "invalid <type> value: <problem>" for the value being read. */
 static inline void
 wire_bad(WireReader *r, const char *problem)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid %s value: %s", r->what, problem)));
+	wire_fail(r->what, problem);
 }
 
 #endif							/* FUNNEL_WIRE_H */

@@ -2,7 +2,8 @@
 #
 #   ensure_deps        install the Debian packages the build and tests need (as root),
 #                      or name them and stop (as another user)
-#   build_install      make && make install
+#   build_install [VAR=VALUE...]  make && make install, with those make variables
+#                      (test/run: FUNNEL_CHECKS=1, the invariant checks)
 #   cluster_start DIR  initdb + start a throwaway server in DIR (unix socket only, no TCP),
 #                      as the postgres user when we are root; sets PGHOST/PGPORT/PGDATABASE
 #   cluster_stop       stop that server by its pid (registered on EXIT by cluster_start)
@@ -95,9 +96,9 @@ build_install() {
 	PG_BINDIR=$("$PG_CONFIG" --bindir)
 	export PATH="$PG_BINDIR:$PATH"
 	say "build for PostgreSQL $(pg_config_major "$PG_CONFIG") ($PG_CONFIG)"
-	make -s PG_CONFIG="$PG_CONFIG" >/dev/null || { echo "build failed" >&2; exit 2; }
+	make -s PG_CONFIG="$PG_CONFIG" "$@" >/dev/null || { echo "build failed" >&2; exit 2; }
 	if [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
-		make -s PG_CONFIG="$PG_CONFIG" install >/dev/null || { echo "make install failed" >&2; exit 2; }
+		make -s PG_CONFIG="$PG_CONFIG" "$@" install >/dev/null || { echo "make install failed" >&2; exit 2; }
 	else
 		echo "cannot write to $("$PG_CONFIG" --pkglibdir): run 'sudo make install' first, or run as root" >&2
 		exit 2
