@@ -36,6 +36,7 @@
 #include "utils/timestamp.h"
 
 #include "events.h"
+#include "events_pattern.h"
 #include "sketch_pg.h"
 
 /* per call site: the query-constant arguments, checked once */
@@ -805,7 +806,8 @@ events_sequence_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a sequence pattern can be at most %d bytes long", EVENTS_MAX_PATTERN)));
-		sequence_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->nconds, c->clock);
+		events_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->nconds,
+							 c->clock != EVENTS_CLOCK_BIGINT);
 		if (c->param)
 			pfree(c->param);
 		c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(pat));
@@ -1051,7 +1053,8 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 		if (e->mode != 0 || e->window != 0)
 			bad(arg, "a sequence state has no window or mode");
 		/* a bad stored pattern is bad input (22P02/22P03), not a bad argument */
-		problem = sequence_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds, e->clock);
+		problem = events_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds,
+										 e->clock != EVENTS_CLOCK_BIGINT);
 		if (problem)
 			bad(arg, problem);
 	}

@@ -128,10 +128,4 @@ events_span(int64 a, int64 b)
 	return (uint64) b - (uint64) a;
 }
 
-/* sequence.c: check a pattern for a clock (EVENTS_CLOCK_*), raise 22023 saying where it is wrong */
-extern void sequence_pattern_check(const char *pattern, int len, int nconds, int clock);
-
-/* sequence.c: what is wrong with a pattern (palloc'd message), NULL if nothing */
-extern const char *sequence_pattern_problem(const char *pattern, int len, int nconds, int clock);
-
 #endif							/* FUNNEL_EVENTS_H */

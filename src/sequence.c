@@ -1,23 +1,9 @@
 /*
  * sequence.c
  *		sequence_match and sequence_count: ClickHouse's sequenceMatch and
- *		sequenceCount over a funnel.events state, and the pattern parser
- *		(sequence_pattern_check, which the transition function calls once per
- *		query).
- *
- * Patterns (ClickHouse's syntax, no spaces anywhere):
- *	(?N)		one event where condition N holds (N = 1 .. number of conditions)
- *	.			any one event
- *	.*			any run of events, possibly empty
- *	(?t op N)	op is <, <=, >, >= or ==: a time condition on the next event of
- *				the match, N seconds (timestamp clocks; compared exactly, in
- *				microseconds) or clock units (bigint clock)
- * Numbers are decimal digits, optionally after one "+" (ClickHouse reads them
- * with its integer reader, which takes a "+").  A time condition cannot
- * directly follow another one.  ClickHouse accepts one at the very start of
- * the pattern or right after ".*" (it checks only that the preceding action
- * is an event, "." or ".*", and the pattern starts with an implicit ".*"), so
- * we accept those too; what they then measure is described below.
+ *		sequenceCount over a funnel.events state: the compiled pattern and
+ *		the matcher.  The pattern grammar and its parser are in
+ *		events_pattern.h.
  *
  * Events are the state's rows (only rows where some condition held), in
  * EventRow order: time, then lowest true condition, then the set of
@@ -82,31 +68,7 @@
 
 #include "compat.h"
 #include "events.h"
-
-/* what one pattern action does */
-typedef enum SeqOp
-{
-	SEQ_EVENT,					/* (?N) */
-	SEQ_ANY,					/* . */
-	SEQ_STAR,					/* .* */
-	SEQ_LT,						/* (?t<N) */
-	SEQ_LE,						/* (?t<=N) */
-	SEQ_GT,						/* (?t>N) */
-	SEQ_GE,						/* (?t>=N) */
-	SEQ_EQ						/* (?t==N) */
-} SeqOp;
-
-#define SEQ_IS_TIME(op) ((op) >= SEQ_LT)
-
-typedef struct SeqAction
-{
-	uint8		op;				/* SeqOp */
-	uint8		shift;			/* time: base is event e - shift (1 after an event, 0 after .*) */
-	int			cond;			/* SEQ_EVENT: condition number - 1 */
-	int			pos;			/* 1-based position in the pattern text */
-	uint64		n;				/* time: N as written */
-	uint64		span;			/* time: N in clock units */
-} SeqAction;
+#include "events_pattern.h"
 
 /* a compiled pattern, cached per call site with its scratch space */
 typedef struct SeqCache
@@ -139,219 +101,6 @@ typedef struct SeqCache
 /* the bit rows of one run: at most this many bytes */
 #define SEQ_MAX_BITS_BYTES ((Size) 1024 * 1024 * 1024)
 
-#define SEQ_SYNTAX_HINT \
-	"A pattern is a sequence of (?N) (an event where condition N holds), . (any event), " \
-	".* (any events) and time conditions (?t<N), (?t<=N), (?t>N), (?t>=N), (?t==N) " \
-	"(N seconds, or clock units for a bigint clock, after the previous event), without spaces."
-
-/* ---------------------------------------------------------------- parser */
-
-/*
- * A pattern error, as the parser reports it: it raises nothing itself, so
- * that events_validate can turn a bad stored pattern into 22P02/22P03
- * without catching errors (sequence_pattern_problem) and the aggregates can
- * raise 22023 (sequence_pattern_check, seq_compiled).
- */
-typedef struct SeqSyntax
-{
-	char	   *msg;			/* "invalid sequence pattern at position N: ..." */
-	char	   *detail;
-	const char *hint;			/* or NULL */
-} SeqSyntax;
-
-/* a syntax error at the 0-based position at, showing the pattern; returns -1 */
-static int
-seq_syntax_error(SeqSyntax *err, const char *pattern, int len, int at, const char *problem,
-				 bool say_found)
-{
-	char		found[32];
-
-	if (!say_found)
-		found[0] = '\0';
-	else if (at >= len)
-		snprintf(found, sizeof(found), ", found the end of the pattern");
-	else if (pattern[at] >= ' ' && pattern[at] < 127)
-		snprintf(found, sizeof(found), ", found \"%c\"", pattern[at]);
-	else
-		found[0] = '\0';
-	err->msg = psprintf("invalid sequence pattern at position %d: %s%s", at + 1, problem, found);
-	err->detail = psprintf("The pattern is \"%s\".", pnstrdup(pattern, len));
-	err->hint = SEQ_SYNTAX_HINT;
-	return -1;
-}
-
-pg_noreturn static void seq_raise(const SeqSyntax *err) pg_attribute_noreturn();
-
-/* 22023: a bad pattern is a bad argument */
-static void
-seq_raise(const SeqSyntax *err)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s", err->msg),
-			 errdetail("%s", err->detail),
-			 err->hint ? errhint("%s", err->hint) : 0));
-}
-
-/* what seq_number found */
-#define SEQ_NUMBER_OK 0
-#define SEQ_NUMBER_OVERFLOW 1	/* more than uint64 */
-#define SEQ_NUMBER_NONE 2		/* no digit */
-
-/*
- * Read a number at *i: an optional "+", then digits.  *digits is set to
- * where the digits start, *i past them.
- */
-static int
-seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
-{
-	uint64		v = 0;
-	bool		ok = true;
-
-	if (*i < len && p[*i] == '+')
-		(*i)++;
-	*digits = *i;
-	if (*i >= len || p[*i] < '0' || p[*i] > '9')
-		return SEQ_NUMBER_NONE;
-	while (*i < len && p[*i] >= '0' && p[*i] <= '9')
-	{
-		uint64		d = (uint64) (p[*i] - '0');
-
-		if (v > (PG_UINT64_MAX - d) / 10)
-			ok = false;
-		else
-			v = v * 10 + d;
-		(*i)++;
-	}
-	*value = v;
-	return ok ? SEQ_NUMBER_OK : SEQ_NUMBER_OVERFLOW;
-}
-
-/*
- * Parse a pattern.  Fills acts (room for len + 1) when not NULL; returns the
- * number of actions, the implicit leading .* included, or -1 with *err set.
- */
-static int
-seq_parse(const char *p, int len, int nconds, int clock, SeqAction *acts, SeqSyntax *err)
-{
-	int			i = 0;
-	int			nact = 1;
-	uint8		prev = SEQ_STAR;	/* the implicit leading .* */
-
-	if (acts)
-	{
-		memset(&acts[0], 0, sizeof(SeqAction));
-		acts[0].op = SEQ_STAR;
-	}
-	while (i < len)
-	{
-		SeqAction	a;
-		int			start = i;
-
-		memset(&a, 0, sizeof(a));
-		a.pos = start + 1;
-		if (i + 1 < len && p[i] == '(' && p[i + 1] == '?')
-		{
-			int			digits;
-			uint64		v = 0;
-			int			got;
-
-			i += 2;
-			if (i < len && p[i] == 't')
-			{
-				i++;
-				if (i + 1 < len && p[i] == '<' && p[i + 1] == '=')
-					a.op = SEQ_LE, i += 2;
-				else if (i < len && p[i] == '<')
-					a.op = SEQ_LT, i += 1;
-				else if (i + 1 < len && p[i] == '>' && p[i + 1] == '=')
-					a.op = SEQ_GE, i += 2;
-				else if (i < len && p[i] == '>')
-					a.op = SEQ_GT, i += 1;
-				else if (i + 1 < len && p[i] == '=' && p[i + 1] == '=')
-					a.op = SEQ_EQ, i += 2;
-				else
-					return seq_syntax_error(err, p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"", true);
-				got = seq_number(p, len, &i, &v, &digits);
-				if (got == SEQ_NUMBER_NONE)
-					return seq_syntax_error(err, p, len, i, "expected a number", true);
-				if (got == SEQ_NUMBER_OVERFLOW)
-					return seq_syntax_error(err, p, len, digits, "number out of range", false);
-				if (SEQ_IS_TIME(prev))
-					return seq_syntax_error(err, p, len, start, "a time condition cannot follow another time condition", false);
-				/* timestamp clocks: N seconds must fit in 64 bits as microseconds */
-				if (clock != EVENTS_CLOCK_BIGINT && v > PG_UINT64_MAX / USECS_PER_SEC)
-				{
-					err->msg = psprintf("invalid sequence pattern at position %d: " UINT64_FORMAT " seconds is out of range",
-										start + 1, v);
-					err->detail = psprintf("The pattern is \"%s\"; a time condition on a timestamp clock can be at most "
-										   UINT64_FORMAT " seconds.", pnstrdup(p, len), PG_UINT64_MAX / USECS_PER_SEC);
-					err->hint = NULL;
-					return -1;
-				}
-				a.n = v;
-				a.shift = prev == SEQ_STAR ? 0 : 1;
-			}
-			else
-			{
-				got = seq_number(p, len, &i, &v, &digits);
-				if (got == SEQ_NUMBER_NONE)
-					return seq_syntax_error(err, p, len, i, "expected a number", true);
-				if (got == SEQ_NUMBER_OVERFLOW || v < 1 || v > (uint64) nconds)
-				{
-					err->msg = psprintf("invalid sequence pattern at position %d: condition number %s is out of range",
-										digits + 1, pnstrdup(p + digits, i - digits));
-					err->detail = psprintf("The pattern is \"%s\"; the conditions are numbered 1 to %d.",
-										   pnstrdup(p, len), nconds);
-					err->hint = "(?N) refers to the N-th condition after the time argument.";
-					return -1;
-				}
-				a.op = SEQ_EVENT;
-				a.cond = (int) v - 1;
-			}
-			if (i >= len || p[i] != ')')
-				return seq_syntax_error(err, p, len, i, "expected \")\"", true);
-			i++;
-		}
-		else if (i + 1 < len && p[i] == '.' && p[i + 1] == '*')
-		{
-			a.op = SEQ_STAR;
-			i += 2;
-		}
-		else if (p[i] == '.')
-		{
-			a.op = SEQ_ANY;
-			i += 1;
-		}
-		else
-			return seq_syntax_error(err, p, len, i, "expected \"(?\", \".\" or \".*\"", true);
-		if (acts)
-			acts[nact] = a;
-		nact++;
-		prev = a.op;
-	}
-	return nact;
-}
-
-void
-sequence_pattern_check(const char *pattern, int len, int nconds, int clock)
-{
-	SeqSyntax	err;
-
-	if (seq_parse(pattern, len, nconds, clock, NULL, &err) < 0)
-		seq_raise(&err);
-}
-
-const char *
-sequence_pattern_problem(const char *pattern, int len, int nconds, int clock)
-{
-	SeqSyntax	err;
-
-	if (seq_parse(pattern, len, nconds, clock, NULL, &err) < 0)
-		return err.msg;
-	return NULL;
-}
-
 /* can the action match nothing once the events have run out? (ClickHouse's list) */
 static bool
 seq_skippable(const SeqAction *a)
@@ -378,24 +127,15 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 		return c;
 
 	/*
-	 * Parse (the parser refuses a time condition too long for the clock, so
-	 * the conversion below cannot overflow) and convert the times to clock
-	 * units before touching the cache: an error leaves the cache as it was.
+	 * Parse (the parser converts the times to clock units; it refuses a time
+	 * condition too long for the clock) before touching the cache: an error
+	 * leaves the cache as it was.
 	 */
-	nact = seq_parse(p, len, e->nconds, e->clock, NULL, &err);
+	nact = events_pattern_parse(p, len, e->nconds, e->clock != EVENTS_CLOCK_BIGINT, NULL, &err);
 	if (nact < 0)
-		seq_raise(&err);
+		events_pattern_raise(&err);
 	acts = MemoryContextAlloc(mcxt, sizeof(SeqAction) * nact);
-	(void) seq_parse(p, len, e->nconds, e->clock, acts, &err);
-	for (a = 0; a < nact; a++)
-	{
-		SeqAction  *x = &acts[a];
-
-		if (!SEQ_IS_TIME(x->op))
-			continue;
-		Assert(e->clock == EVENTS_CLOCK_BIGINT || x->n <= PG_UINT64_MAX / USECS_PER_SEC);
-		x->span = e->clock == EVENTS_CLOCK_BIGINT ? x->n : x->n * USECS_PER_SEC;
-	}
+	(void) events_pattern_parse(p, len, e->nconds, e->clock != EVENTS_CLOCK_BIGINT, acts, &err);
 
 	if (c == NULL)
 		c = MemoryContextAllocZero(mcxt, sizeof(SeqCache));

@@ -44,6 +44,7 @@
 #include "datatype/timestamp.h"
 
 #include "events.h"
+#include "events_pattern.h"
 #include "pgshim.h"
 
 int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);
@@ -679,10 +680,10 @@ pattern_target(const uint8 *data, size_t size)
 	b.p += patlen;
 	b.n -= patlen;
 
-	problem = sequence_pattern_problem(pat, patlen, nconds, clock);
+	problem = events_pattern_problem(pat, patlen, nconds, clock != EVENTS_CLOCK_BIGINT);
 	PG_TRY();
 	{
-		sequence_pattern_check(pat, patlen, nconds, clock);
+		events_pattern_check(pat, patlen, nconds, clock != EVENTS_CLOCK_BIGINT);
 		raised = false;
 	}
 	PG_CATCH();
