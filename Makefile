@@ -10,7 +10,7 @@
 
 EXTENSION   = funnel
 MODULE_big  = funnel
-OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/arena.o src/state.o src/events.o src/events_pattern.o src/window_funnel.o src/retention.o src/sequence.o src/history.o
+OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/arena.o src/state.o src/events.o src/events_mode.o src/events_pattern.o src/window_funnel.o src/retention.o src/sequence.o src/history.o
 DATA        = sql/funnel--1.0.sql sql/funnel--1.1.sql sql/funnel--1.0--1.1.sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 

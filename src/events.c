@@ -36,6 +36,7 @@
 #include "utils/timestamp.h"
 
 #include "events.h"
+#include "events_mode.h"
 #include "events_pattern.h"
 #include "sketch_pg.h"
 
@@ -61,21 +62,6 @@ typedef struct EventsArgCache
 	int			checked_nconds;	/* the pattern in param was checked for this many */
 	text	   *param;			/* mode or pattern text as given, or NULL */
 } EventsArgCache;
-
-static const struct
-{
-	const char *name;
-	uint8		bit;
-}			wf_modes[] =
-{
-	{"strict_deduplication", WF_STRICT_DEDUPLICATION},
-	{"strict_order", WF_STRICT_ORDER},
-	{"strict_increase", WF_STRICT_INCREASE},
-	{"strict_once", WF_STRICT_ONCE},
-	{"allow_reentry", WF_ALLOW_REENTRY},
-};
-
-#define WF_MODE_HINT "Modes are strict_deduplication, strict_order, strict_increase, strict_once and allow_reentry (with strict_order), separated by commas."
 
 /*
  * The header of an uncompressed, in-line state with a 4-byte header, checked
@@ -200,97 +186,6 @@ window_usecs(Interval *iv, const char *fn)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s window is out of range", fn)));
 	return us;
-}
-
-/*
- * "strict_order, allow_reentry" -> bits; code (22023 for an argument, 22P02
- * for a state's text form) on an unknown or contradictory mode
- */
-static uint8
-parse_mode(text *t, int code, const char *fn)
-{
-	char	   *s = text_to_cstring(t);
-	char	   *p = s;
-	uint8		mode = 0;
-
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '\0')
-		return 0;				/* '' or blanks: no mode */
-	for (;;)
-	{
-		char	   *start;
-		char	   *end;
-		int			len;
-		int			i;
-		bool		found = false;
-
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		start = p;
-		while (*p && *p != ',')
-			p++;
-		end = p;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-			end--;
-		len = (int) (end - start);
-		if (len == 0)
-			ereport(ERROR,
-					(errcode(code),
-					 errmsg("%s mode \"%s\" has an empty entry", fn, s),
-					 errhint(WF_MODE_HINT)));
-		for (i = 0; i < (int) lengthof(wf_modes); i++)
-		{
-			if (strlen(wf_modes[i].name) == (size_t) len && strncmp(start, wf_modes[i].name, len) == 0)
-			{
-				mode |= wf_modes[i].bit;
-				found = true;
-				break;
-			}
-		}
-		if (!found)
-		{
-			char	   *word = pnstrdup(start, len);
-
-			if (strcmp(word, "strict") == 0)
-				ereport(ERROR,
-						(errcode(code),
-						 errmsg("%s mode \"strict\" is now called \"strict_deduplication\"", fn),
-						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
-			ereport(ERROR,
-					(errcode(code),
-					 errmsg("unknown %s mode \"%s\"", fn, word),
-					 errhint(WF_MODE_HINT)));
-		}
-		if (*p == '\0')
-			break;
-		p++;					/* the comma */
-	}
-	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
-		ereport(ERROR,
-				(errcode(code),
-				 errmsg("%s mode allow_reentry requires strict_order", fn),
-				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
-				 errhint("Write 'strict_order, allow_reentry'.")));
-	pfree(s);
-	return mode;
-}
-
-/* the canonical text of a mode: names in a fixed order, ", " between */
-static void
-append_mode(StringInfo buf, uint8 mode)
-{
-	bool		first = true;
-	int			i;
-
-	for (i = 0; i < (int) lengthof(wf_modes); i++)
-	{
-		if (mode & wf_modes[i].bit)
-		{
-			appendStringInfo(buf, "%s%s", first ? "" : ", ", wf_modes[i].name);
-			first = false;
-		}
-	}
 }
 
 static bool
@@ -708,7 +603,10 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 			mode = c->mode;
 		else
 		{
-			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE, c->fn);
+			char	   *s = text_to_cstring(t);
+
+			mode = events_mode_parse(s, ERRCODE_INVALID_PARAMETER_VALUE, c->fn);
+			pfree(s);
 			if (c->param)
 				pfree(c->param);
 			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
@@ -725,16 +623,17 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 	ts = row_clock(fcinfo, tsarg, c->clock, c->fn);
 
 	/*
-	 * A row where no step holds matters only to strict_order.  When every
-	 * row of this call site so far had this row's window, mode and number of
-	 * conditions and there is no initial condition, the group's state was
-	 * made with them: there is nothing to check, so it is returned without
-	 * reading it.  In a time-ordered table most rows go to a state far from
-	 * the last one touched: reading its header would cost a cache miss per
-	 * row for nothing.  (The first row of a group still makes a state, so
-	 * that a group without a step has an empty state, not NULL, as before.)
+	 * A row where no step holds matters only to the modes that read every
+	 * row (strict_order).  When every row of this call site so far had this
+	 * row's window, mode and number of conditions and there is no initial
+	 * condition, the group's state was made with them: there is nothing to
+	 * check, so it is returned without reading it.  In a time-ordered table
+	 * most rows go to a state far from the last one touched: reading its
+	 * header would cost a cache miss per row for nothing.  (The first row of
+	 * a group still makes a state, so that a group without a step has an
+	 * empty state, not NULL, as before.)
 	 */
-	if (mask == 0 && !(mode & WF_STRICT_ORDER) && !c->must_read && !PG_ARGISNULL(0))
+	if (mask == 0 && !(mode & WF_ALL_ROWS_MODES) && !c->must_read && !PG_ARGISNULL(0))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 
 	if (PG_ARGISNULL(0))
@@ -757,8 +656,8 @@ events_funnel_transfn(PG_FUNCTION_ARGS)
 					 errmsg("%s window and mode must be the same for every row of a group", c->fn)));
 		check_nconds(e, c->nconds, c->fn);
 	}
-	/* rows where no step holds matter only to strict_order */
-	if (mask == 0 && !(mode & WF_STRICT_ORDER))
+	/* rows where no step holds matter only to the modes that read every row */
+	if (mask == 0 && !(mode & WF_ALL_ROWS_MODES))
 		PG_RETURN_POINTER(e);
 	PG_RETURN_POINTER(events_append(e, ts, mask));
 }
@@ -1037,12 +936,13 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 		bad(arg, "the number of conditions must be 1 to 32");
 	if (e->kind == EVENTS_KIND_FUNNEL)
 	{
+		const char *problem;
+
 		if (e->patlen != 0)
 			bad(arg, "a window_funnel state has no pattern");
-		if (e->mode & ~WF_ALL_MODES)
-			bad(arg, "unknown mode");
-		if ((e->mode & WF_ALLOW_REENTRY) && !(e->mode & WF_STRICT_ORDER))
-			bad(arg, "allow_reentry requires strict_order");
+		problem = events_mode_problem(e->mode);
+		if (problem)
+			bad(arg, problem);
 		if (e->window < 0)
 			bad(arg, "negative window");
 	}
@@ -1063,7 +963,7 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 	{
 		if (rows[i].mask & ~allowed)
 			bad(arg, "an event has a condition beyond the number of conditions");
-		if (rows[i].mask == 0 && !(e->kind == EVENTS_KIND_FUNNEL && (e->mode & WF_STRICT_ORDER)))
+		if (rows[i].mask == 0 && !(e->kind == EVENTS_KIND_FUNNEL && (e->mode & WF_ALL_ROWS_MODES)))
 			bad(arg, "an event where no condition holds");
 		if (e->clock != EVENTS_CLOCK_BIGINT && TIMESTAMP_NOT_FINITE(rows[i].ts))
 			bad(arg, "an infinite event time");
@@ -1106,7 +1006,7 @@ events_out(PG_FUNCTION_ARGS)
 		StringInfoData m;
 
 		initStringInfo(&m);
-		append_mode(&m, e->mode);
+		events_mode_append(&m, e->mode);
 		appendStringInfo(&buf, "\"window\": " INT64_FORMAT ", \"mode\": ", e->window);
 		append_json_string(&buf, m.data);
 	}
@@ -1162,8 +1062,8 @@ events_in(PG_FUNCTION_ARGS)
 	if (kindv == EVENTS_KIND_FUNNEL)
 	{
 		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
-		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")),
-						  ERRCODE_INVALID_TEXT_REPRESENTATION, "window_funnel");
+		mode = events_mode_parse(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode"),
+								 ERRCODE_INVALID_TEXT_REPRESENTATION, "window_funnel");
 		if (jin_get(obj, "pattern", false, EVENTS_TYPE))
 			jin_bad(EVENTS_TYPE, "a window_funnel state has no pattern");
 	}

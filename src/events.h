@@ -9,8 +9,9 @@
  * pattern's text (sequence aggregates only), then one EventRow per input row
  * that can matter for the answer: its clock value and the bit set of the
  * conditions that held on it (bit i-1 = condition i).  Rows where no
- * condition held are kept only by window_funnel's strict_order mode, which
- * must know where unrelated events fell.
+ * condition held are kept only under a window_funnel mode that reads every
+ * row (WF_ALL_ROWS_MODES: strict_order, which must know where unrelated
+ * events fell).
  *
  * During aggregation the rows are in input order with spare capacity
  * (cap > n); EVENTS_SORTED says they happen to be in EventRow order
@@ -46,14 +47,6 @@
 /* flags */
 #define EVENTS_SORTED 0x01
 
-/* window_funnel modes (ClickHouse windowFunnel options) */
-#define WF_STRICT_DEDUPLICATION 0x01
-#define WF_STRICT_ORDER 0x02
-#define WF_STRICT_INCREASE 0x04
-#define WF_STRICT_ONCE 0x08
-#define WF_ALLOW_REENTRY 0x10
-#define WF_ALL_MODES 0x1f
-
 #define EVENTS_MAX_CONDITIONS 32
 #define EVENTS_MAX_PATTERN 65535
 
@@ -72,7 +65,7 @@ typedef struct Events
 	uint8		clock;			/* EVENTS_CLOCK_* */
 	uint8		flags;			/* EVENTS_SORTED */
 	uint8		nconds;			/* 1 .. 32 */
-	uint8		mode;			/* WF_* (funnel kind), 0 otherwise */
+	uint8		mode;			/* WF_* flags (funnel kind, events_mode.h), 0 otherwise */
 	uint16		patlen;			/* bytes of pattern text (sequence kind), no NUL */
 	int32		n;				/* rows held (at most EVENTS_MAX_ROWS) */
 	int32		cap;			/* rows allocated */

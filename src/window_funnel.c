@@ -42,6 +42,7 @@
 #include "utils/timestamp.h"
 
 #include "events.h"
+#include "events_mode.h"
 #include "sketch_pg.h"
 
 #define WF_MAX EVENTS_MAX_CONDITIONS
