@@ -1,7 +1,9 @@
 /*
  * sequence.c
  *		sequence_match and sequence_count: ClickHouse's sequenceMatch and
- *		sequenceCount over a funnel.events state: the compiled pattern and
+ *		sequenceCount.  The transition function that collects a group's
+ *		events into a funnel.events state (events.h), checking the pattern
+ *		once per query, and the final functions: the compiled pattern and
  *		the matcher.  The pattern grammar and its parser are in
  *		events_pattern.h.
  *
@@ -70,6 +72,107 @@
 #include "events.h"
 #include "events_pattern.h"
 
+/* ---------------------------------------------------------------- collecting rows */
+
+/* the transition function's arguments: (state, pattern, ts, conds) */
+#define SEQ_ARG_PATTERN 1
+#define SEQ_ARG_TIME 2
+
+/* the transition function's call site cache (events.h) */
+typedef struct SequenceArgCache
+{
+	EventsArgCache ev;			/* first: events_arg_cache fills it */
+	int			checked_nconds; /* the pattern in ev.param was checked for this many */
+} SequenceArgCache;
+
+/* the call site's cache; on the first row, the layout (state, pattern, ts, conds) */
+static SequenceArgCache *
+sequence_arg_cache(FunctionCallInfo fcinfo)
+{
+	SequenceArgCache *c = (SequenceArgCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+		c = (SequenceArgCache *) events_arg_cache(fcinfo, "sequence_match", sizeof(SequenceArgCache),
+												  SEQ_ARG_TIME);
+	return c;
+}
+
+/*
+ * The row's pattern: checked (22023 saying where it is wrong) the first
+ * time and whenever it or the number of conditions differs from the last
+ * row's.  A pattern that changes at a call site means a group's state may
+ * hold another one: from then on every state is read and compared.
+ */
+static text *
+sequence_pattern(FunctionCallInfo fcinfo, SequenceArgCache *c)
+{
+	text	   *pat = PG_GETARG_TEXT_PP(SEQ_ARG_PATTERN);
+
+	if (!events_param_is(&c->ev, pat) || c->checked_nconds != c->ev.nconds)
+	{
+		if (c->ev.param != NULL)
+			c->ev.must_read = true;
+		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a sequence pattern can be at most %d bytes long", EVENTS_MAX_PATTERN)));
+		events_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->ev.nconds,
+							 c->ev.clock != EVENTS_CLOCK_BIGINT);
+		events_keep_param(fcinfo, &c->ev, pat);
+		c->checked_nconds = c->ev.nconds;
+	}
+	return pat;
+}
+
+/*
+ * events_sequence_transfn(state, pattern, ts, conds[])
+ *		sequence_match and sequence_count: only rows where some condition
+ *		holds are events.
+ */
+PG_FUNCTION_INFO_V1(events_sequence_transfn);
+Datum
+events_sequence_transfn(PG_FUNCTION_ARGS)
+{
+	SequenceArgCache *c;
+	text	   *pat;
+	EventMask	mask = 0;
+	int64		ts;
+	Events	   *e;
+
+	events_require_aggregate(fcinfo, "funnel.events_sequence_transfn");
+	c = sequence_arg_cache(fcinfo);
+	if (!events_read_row(fcinfo, &c->ev, &mask))
+		return events_state_unchanged(fcinfo);
+	pat = sequence_pattern(fcinfo, c);
+	c->ev.known = true;
+	ts = events_row_time(fcinfo, &c->ev);
+	/* a row where no condition holds: as in events_funnel_transfn */
+	if (mask == 0 && !c->ev.must_read && !PG_ARGISNULL(0))
+		return events_state_unchanged(fcinfo);
+
+	if (PG_ARGISNULL(0))
+	{
+		int			len = (int) VARSIZE_ANY_EXHDR(pat);
+
+		e = events_start(EVENTS_KIND_SEQUENCE, c->ev.clock, c->ev.nconds, len);
+		memcpy(EVENTS_PATTERN(e), VARDATA_ANY(pat), len);
+	}
+	else
+	{
+		e = events_own_state(fcinfo, EVENTS_KIND_SEQUENCE, c->ev.clock, c->ev.fn);
+		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the sequence pattern must be the same for every row of a group")));
+		events_check_nconds(e, c->ev.nconds, c->ev.fn);
+	}
+	if (mask == 0)
+		PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(events_append(e, ts, mask));
+}
+
+/* ---------------------------------------------------------------- compiled patterns */
+
 /* a compiled pattern, cached per call site with its scratch space */
 typedef struct SeqCache
 {
@@ -81,7 +184,7 @@ typedef struct SeqCache
 
 	/* the pattern */
 	int			nact;			/* actions, acts[0] being the implicit .* */
-	uint32		needs;			/* conditions some (?N) needs */
+	EventMask	needs;			/* conditions some (?N) needs */
 	SeqAction  *acts;
 	bool	   *skip;			/* skip[a]: actions a.. may match nothing at the end (nact + 1) */
 	bool	   *kept;			/* kept[r]: reach(r, .) is needed as a bit row (count) */
@@ -182,7 +285,7 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 	for (a = 0; a < nact; a++)
 	{
 		if (acts[a].op == SEQ_EVENT)
-			c->needs |= (uint32) 1 << acts[a].cond;
+			c->needs |= (EventMask) 1 << acts[a].cond;
 		/* the rows the replay of sequence_count reads (row nact is all true) */
 		if ((acts[a].op == SEQ_STAR || SEQ_IS_TIME(acts[a].op)) && a + 1 < nact)
 			c->kept[a + 1] = true;
@@ -195,6 +298,7 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 
 /* ---------------------------------------------------------------- matcher */
 
+/* one run of the matcher over a group's events */
 typedef struct SeqRun
 {
 	SeqCache   *c;
@@ -203,7 +307,15 @@ typedef struct SeqRun
 	uint64	  **bits;			/* bits[r]: reach(r, q) for q < n, or NULL */
 } SeqRun;
 
-#define BIT_TEST(w, q) (((w)[(q) >> 6] >> ((q) & 63)) & 1)
+/* a bit row: bit q of word SEQ_WORD(q), at SEQ_BIT(q) */
+#define SEQ_WORD_SHIFT 6
+#define SEQ_WORD_BITS (1 << SEQ_WORD_SHIFT)	/* bits in a uint64 */
+#define SEQ_WORD(q) ((q) >> SEQ_WORD_SHIFT)
+#define SEQ_BIT(q) ((q) & (SEQ_WORD_BITS - 1))
+StaticAssertDecl(SEQ_WORD_BITS == sizeof(uint64) * BITS_PER_BYTE, "a bit row word is a uint64");
+
+/* the backward pass checks for interrupts after this many (action, event) steps */
+#define SEQ_INTERRUPT_STEPS 65536
 
 /* the first q in [from, to) with reach(r, q), or -1 */
 static int64
@@ -218,18 +330,18 @@ seq_next(const SeqRun *run, int r, int64 from, int64 to)
 	if (r == run->c->nact)
 		return from;			/* every action done: reachable everywhere */
 	Assert(w != NULL);
-	i = from >> 6;
-	word = w[i] & (~(uint64) 0 << (from & 63));
+	i = SEQ_WORD(from);
+	word = w[i] & (~(uint64) 0 << SEQ_BIT(from));
 	for (;;)
 	{
 		if (word != 0)
 		{
-			int64		q = (i << 6) + __builtin_ctzll(word);
+			int64		q = (i << SEQ_WORD_SHIFT) + __builtin_ctzll(word);
 
 			return q < to ? q : -1;
 		}
 		i++;
-		if ((i << 6) >= to)
+		if ((i << SEQ_WORD_SHIFT) >= to)
 			return -1;
 		word = w[i];
 	}
@@ -265,11 +377,11 @@ seq_backward(SeqRun *run, const bool *kept, bool stop_at_match)
 	}
 	for (e = n - 1; e >= 0; e--)
 	{
-		uint32		mask = ev[e].mask;
+		EventMask	mask = ev[e].mask;
 		bool	   *t;
 
 		work += nact + 1;
-		if (work >= 65536)
+		if (work >= SEQ_INTERRUPT_STEPS)
 		{
 			CHECK_FOR_INTERRUPTS();
 			work = 0;
@@ -353,7 +465,7 @@ seq_backward(SeqRun *run, const bool *kept, bool stop_at_match)
 				if (c->maxq[a] < 0)
 					c->maxq[a] = e;
 				if (kept[a])
-					run->bits[a][e >> 6] |= (uint64) 1 << (e & 63);
+					run->bits[a][SEQ_WORD(e)] |= (uint64) 1 << SEQ_BIT(e);
 			}
 		}
 		if (stop_at_match && cur[1])
@@ -370,7 +482,7 @@ static void
 seq_alloc_bits(SeqRun *run, const bool *kept)
 {
 	SeqCache   *c = run->c;
-	Size		words = (Size) ((run->n + 63) / 64);
+	Size		words = (Size) ((run->n + SEQ_WORD_BITS - 1) / SEQ_WORD_BITS);
 	int			rows = 0;
 	int			r;
 
@@ -391,6 +503,7 @@ seq_alloc_bits(SeqRun *run, const bool *kept)
 			run->bits[r] = palloc0(words * sizeof(uint64));
 }
 
+/* free a run's bit rows */
 static void
 seq_free_bits(SeqRun *run)
 {
@@ -508,7 +621,7 @@ static bool
 seq_conditions_met(const SeqCache *c, const Events *e)
 {
 	const EventRow *ev = EVENTS_ROWS(e);
-	uint32		met = 0;
+	EventMask	met = 0;
 	int64		i;
 
 	if (c->needs == 0)
@@ -522,6 +635,7 @@ seq_conditions_met(const SeqCache *c, const Events *e)
 	return false;
 }
 
+/* sequence_match's final function: does the pattern match the group's events? */
 PG_FUNCTION_INFO_V1(sequence_match_final);
 Datum
 sequence_match_final(PG_FUNCTION_ARGS)
@@ -547,6 +661,7 @@ sequence_match_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(match);
 }
 
+/* sequence_count's final function: how many non-overlapping matches, as ClickHouse counts them */
 PG_FUNCTION_INFO_V1(sequence_count_final);
 Datum
 sequence_count_final(PG_FUNCTION_ARGS)
