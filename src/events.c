@@ -34,6 +34,7 @@
 #include "events_mode.h"
 #include "events_pattern.h"
 #include "sketch_pg.h"
+#include "wire.h"
 
 /*
  * The first allocation of a group: as many rows as fill the smallest
@@ -48,6 +49,15 @@
  */
 #define EVENTS_FIRST_CHUNK 128
 #define EVENTS_FIRST_ROWS 4
+
+/*
+ * The binary form: version, kind, clock, nconds and mode (a byte each),
+ * window (8), pattern length (4) and bytes, number of rows (8), then per
+ * row its time (8) and conditions (4); big-endian (wire.h).
+ */
+#define EVENTS_WIRE_HEADER (5 * sizeof(uint8) + sizeof(int64) + sizeof(uint32))
+#define EVENTS_WIRE_COUNT sizeof(int64)
+#define EVENTS_WIRE_ROW (sizeof(int64) + sizeof(uint32))
 
 /* the text form's event: [time, conditions] */
 #define EVENTS_JSON_EVENT_FIELDS 2
@@ -820,7 +830,7 @@ events_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(e);
 }
 
-/* binary: version, kind, clock, nconds, mode, window, pattern, n, n x (ts, mask) */
+/* binary form (EVENTS_WIRE_HEADER): header, pattern, number of rows, rows */
 PG_FUNCTION_INFO_V1(events_send);
 Datum
 events_send(PG_FUNCTION_ARGS)
@@ -831,38 +841,27 @@ events_send(PG_FUNCTION_ARGS)
 	int64		i;
 
 	pq_begintypsend(&buf);
-	pq_sendint8(&buf, EVENTS_VERSION);
-	pq_sendint8(&buf, e->kind);
-	pq_sendint8(&buf, e->clock);
-	pq_sendint8(&buf, e->nconds);
-	pq_sendint8(&buf, e->mode);
-	pq_sendint64(&buf, e->window);
-	pq_sendint32(&buf, e->patlen);
-	pq_sendbytes(&buf, EVENTS_PATTERN(e), e->patlen);
-	pq_sendint64(&buf, e->n);
+	wire_put_u8(&buf, EVENTS_VERSION);
+	wire_put_u8(&buf, e->kind);
+	wire_put_u8(&buf, e->clock);
+	wire_put_u8(&buf, e->nconds);
+	wire_put_u8(&buf, e->mode);
+	wire_put_i64(&buf, e->window);
+	wire_put_bytes(&buf, EVENTS_PATTERN(e), e->patlen);
+	wire_put_i64(&buf, e->n);
 	for (i = 0; i < e->n; i++)
 	{
-		pq_sendint64(&buf, rows[i].ts);
-		pq_sendint32(&buf, rows[i].mask);
+		wire_put_i64(&buf, rows[i].ts);
+		wire_put_u32(&buf, rows[i].mask);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* events_validate's bad() for the binary form: 22P03 */
+/* events_validate's bad() for the binary form: 22P03 (arg: the WireReader) */
 static void
 binary_bad(void *arg, const char *problem)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary %s value: %s", EVENTS_TYPE, problem)));
-}
-
-/* 22P03 unless n more bytes are left to read */
-static void
-recv_need(StringInfo buf, int n)
-{
-	if (buf->len - buf->cursor < n)
-		binary_bad(NULL, "truncated");
+	wire_bad((WireReader *) arg, problem);
 }
 
 /* the binary form (see events_send), validated as events_in validates (22P03) */
@@ -871,42 +870,41 @@ Datum
 events_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	WireReader	r = {buf->data + buf->cursor, (Size) (buf->len - buf->cursor), 0, EVENTS_TYPE};
 	uint8		version;
 	uint8		kind;
 	uint8		clock;
 	uint8		nconds;
 	uint8		mode;
 	int64		window;
-	int32		patlen;
+	uint32		patlen;
+	const char *pattern;
 	int64		n;
 	int64		i;
 	Events	   *e;
 
-	recv_need(buf, 5 + 8 + 4);
-	version = (uint8) pq_getmsgint(buf, 1);
+	wire_need(&r, EVENTS_WIRE_HEADER, "header");
+	version = wire_get_u8(&r, "version");
 	if (version != EVENTS_VERSION)
-		binary_bad(NULL, "unknown version");
-	kind = (uint8) pq_getmsgint(buf, 1);
-	clock = (uint8) pq_getmsgint(buf, 1);
-	nconds = (uint8) pq_getmsgint(buf, 1);
-	mode = (uint8) pq_getmsgint(buf, 1);
-	window = pq_getmsgint64(buf);
-	patlen = (int32) pq_getmsgint(buf, 4);
-	if (patlen < 0 || patlen > EVENTS_MAX_PATTERN)
-		binary_bad(NULL, "bad pattern length");
-	recv_need(buf, patlen + 8);
-	e = NULL;
-	{
-		const char *pat = pq_getmsgbytes(buf, patlen);
-
-		n = pq_getmsgint64(buf);
-		if (n < 0 || n > EVENTS_MAX_ROWS || n > (int64) (buf->len - buf->cursor) / 12)
-			binary_bad(NULL, "bad number of events");
-		if ((int64) (buf->len - buf->cursor) != n * 12)
-			binary_bad(NULL, "wrong length");
-		e = events_alloc(CurrentMemoryContext, patlen, n);
-		memcpy(EVENTS_PATTERN(e), pat, patlen);
-	}
+		wire_bad(&r, "unknown version");
+	kind = wire_get_u8(&r, "kind");
+	clock = wire_get_u8(&r, "clock");
+	nconds = wire_get_u8(&r, "conditions");
+	mode = wire_get_u8(&r, "mode");
+	window = wire_get_i64(&r, "window");
+	patlen = wire_get_u32(&r, "pattern length");
+	if (patlen > EVENTS_MAX_PATTERN)
+		wire_bad(&r, "bad pattern length");
+	wire_need(&r, patlen + EVENTS_WIRE_COUNT, "pattern");
+	pattern = r.data + r.pos;
+	r.pos += patlen;
+	n = wire_get_i64(&r, "number of events");
+	if (n < 0 || n > EVENTS_MAX_ROWS || n > (int64) ((r.len - r.pos) / EVENTS_WIRE_ROW))
+		wire_bad(&r, "bad number of events");
+	if (r.len - r.pos != (Size) n * EVENTS_WIRE_ROW)
+		wire_bad(&r, "wrong length");
+	e = events_alloc(CurrentMemoryContext, (int) patlen, n);
+	memcpy(EVENTS_PATTERN(e), pattern, patlen);
 	e->kind = kind;
 	e->clock = clock;
 	e->nconds = nconds;
@@ -914,10 +912,11 @@ events_recv(PG_FUNCTION_ARGS)
 	e->window = window;
 	for (i = 0; i < n; i++)
 	{
-		EVENTS_ROWS(e)[i].ts = pq_getmsgint64(buf);
-		EVENTS_ROWS(e)[i].mask = (EventMask) pq_getmsgint(buf, 4);
+		EVENTS_ROWS(e)[i].ts = wire_get_i64(&r, "event time");
+		EVENTS_ROWS(e)[i].mask = wire_get_u32(&r, "event conditions");
 	}
 	e->n = (int32) n;
-	events_validate(e, binary_bad, NULL);
+	events_validate(e, binary_bad, &r);
+	buf->cursor = buf->len;
 	PG_RETURN_POINTER(e);
 }

@@ -21,8 +21,8 @@
  * does not depend on row order) and a private copy of any other argument
  * (events_final_arg).  The output and received forms have cap == n and
  * sorted rows; a state stored straight from an aggregate without a final
- * function keeps its working image.  send/recv use pq_send*, never this
- * memory image.
+ * function keeps its working image.  send/recv write the fields with
+ * wire.h's codec, never this memory image.
  */
 #ifndef FUNNEL_EVENTS_H
 #define FUNNEL_EVENTS_H
