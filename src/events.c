@@ -1,80 +1,68 @@
 /*
  * events.c
  *		funnel.events: the state of the event-funnel aggregates.  The type's
- *		text and binary forms, the transition functions of window_funnel and
- *		sequence_match/sequence_count, the combine function and the sort the
- *		final functions (window_funnel.c, sequence.c) start with.
+ *		text and binary forms, its combine function, the sort the final
+ *		functions start with, and the row collection that the transition
+ *		functions of window_funnel.c and sequence.c share (events.h).
  *
- * The state is a flat varlena (events.h) that the transition function
- * appends to in place; it doubles when full, so it is copied O(log n)
+ * The state is a flat varlena (events.h) that the transition functions
+ * append to in place; it doubles when full, so it is copied O(log n)
  * times.  A new or grown state is made in the per-call context and
  * returned: nodeAgg copies a new pass-by-reference state into the
  * aggregate context and frees the old one.
  *
- * The arguments that are constant for a query (window, mode, pattern,
- * number of conditions, clock type) are checked once per call site and
- * kept in fn_extra; every row only compares them with the cached values.
- * So is the name of the calling aggregate, which the messages use.
+ * What a state means is the engines' business: this file checks a stored
+ * mode with events_mode.c and a stored pattern with events_pattern.c, and
+ * knows no more of either.
  */
 #include "postgres.h"
 
-#include "catalog/pg_proc.h"
-
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "nodes/execnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
-#include "utils/timestamp.h"
 
 #include "events.h"
+#include "events_mode.h"
+#include "events_pattern.h"
 #include "textform.h"
+#include "wire.h"
 
-/* per call site: the query-constant arguments, checked once */
-typedef struct EventsArgCache
-{
-	const char *fn;				/* the aggregate's name, for messages */
-	int			tsarg;			/* argument numbers: the clock, */
-	int			condarg;		/* the first condition (or the VARIADIC array), */
-	bool		has_mode;		/* window_funnel: a mode argument (number 2) */
-	bool		cond_args;		/* conditions are separate boolean arguments */
-	bool		known;			/* the fields below are set */
-	bool		must_read;		/* a group's state may disagree with a row: the
-								 * rows at this call site differed in window,
-								 * mode, pattern or number of conditions, or the
-								 * aggregate may have an initial condition */
-	uint8		clock;			/* EVENTS_CLOCK_*, from the ts argument's type */
-	int64		window;			/* in clock units */
-	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
-	uint8		mode;
-	int			nconds;			/* of the current row */
-	int			first_nconds;	/* of the first row */
-	int			checked_nconds;	/* the pattern in param was checked for this many */
-	text	   *param;			/* mode or pattern text as given, or NULL */
-} EventsArgCache;
+/*
+ * The first allocation of a group: as many rows as fill the smallest
+ * power-of-two chunk (palloc rounds up to one), from EVENTS_FIRST_CHUNK
+ * bytes up, that holds at least EVENTS_FIRST_ROWS: 6 rows in 128 bytes
+ * without a pattern.  Small, because in PostgreSQL 15 the states of a hash
+ * aggregate share their memory context with the hash table's keys: every
+ * byte of a state spreads the keys further apart and costs the lookups of
+ * every row (on test/bench/events.sh's 1M users, 256 bytes were 1-4% slower
+ * than 128, 512 bytes 10% slower; 64 bytes, which half the users outgrow,
+ * 6% slower).
+ */
+#define EVENTS_FIRST_CHUNK 128
+#define EVENTS_FIRST_ROWS 4
 
-static const struct
-{
-	const char *name;
-	uint8		bit;
-}			wf_modes[] =
-{
-	{"strict_deduplication", WF_STRICT_DEDUPLICATION},
-	{"strict_order", WF_STRICT_ORDER},
-	{"strict_increase", WF_STRICT_INCREASE},
-	{"strict_once", WF_STRICT_ONCE},
-	{"allow_reentry", WF_ALLOW_REENTRY},
-};
+/*
+ * The binary form: version, kind, clock, nconds and mode (a byte each),
+ * window (8), pattern length (4) and bytes, number of rows (8), then per
+ * row its time (8) and conditions (4); big-endian (wire.h).
+ */
+#define EVENTS_WIRE_HEADER (5 * sizeof(uint8) + sizeof(int64) + sizeof(uint32))
+#define EVENTS_WIRE_COUNT sizeof(int64)
+#define EVENTS_WIRE_ROW (sizeof(int64) + sizeof(uint32))
 
-#define WF_MODE_HINT "Modes are strict_deduplication, strict_order, strict_increase, strict_once and allow_reentry (with strict_order), separated by commas."
+/* the text form's event: [time, conditions] */
+#define EVENTS_JSON_EVENT_FIELDS 2
+
+/* ---------------------------------------------------------------- the value */
 
 /*
  * The header of an uncompressed, in-line state with a 4-byte header, checked
@@ -130,11 +118,10 @@ events_state_arg(FunctionCallInfo fcinfo)
 {
 	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
 
-	if (VARATT_IS_4B_U(v))
-		return events_checked(v);
-	return events_checked(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
+	return events_checked(VARATT_IS_4B_U(v) ? v : PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
 }
 
+/* a zeroed state with room for cap rows and patlen bytes of pattern, in cxt */
 static Events *
 events_alloc(MemoryContext cxt, int patlen, int64 cap)
 {
@@ -148,8 +135,82 @@ events_alloc(MemoryContext cxt, int patlen, int64 cap)
 	return e;
 }
 
-static int
-clock_of_type(Oid typid)
+/* a copy of e with room for cap >= e->n rows, in the current context */
+static Events *
+events_resized(const Events *e, int64 cap)
+{
+	Events	   *r = events_alloc(CurrentMemoryContext, e->patlen, cap);
+
+	memcpy(r, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
+	SET_VARSIZE(r, EVENTS_SIZE(e->patlen, cap));
+	r->cap = (int32) cap;
+	return r;
+}
+
+/* the number of rows a group's first state holds (see EVENTS_FIRST_CHUNK) */
+static int64
+first_cap(int patlen)
+{
+	Size		chunk = EVENTS_FIRST_CHUNK;
+
+	while (EVENTS_SIZE(patlen, EVENTS_FIRST_ROWS) > chunk)
+		chunk *= 2;
+	return (int64) ((chunk - EVENTS_ROWS_OFFSET(patlen)) / sizeof(EventRow));
+}
+
+/* 54000: a group's state would pass 1 GB */
+static void
+too_many_rows(bool say_row_size)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
+			 say_row_size ?
+			 errdetail("Each row where a condition holds takes %d bytes of the group's state.", (int) sizeof(EventRow)) : 0,
+			 errhint("Group by a finer key, or narrow the rows with WHERE.")));
+}
+
+/*
+ * A full state, copied with twice its room (at least a first state's: an
+ * initial condition has no room to spare, maybe none at all), in the
+ * per-call context.
+ */
+Events *
+events_grow(Events *e)
+{
+	if (e->cap >= EVENTS_MAX_ROWS)
+		too_many_rows(true);
+	return events_resized(e, Min(Max((int64) e->cap * 2, first_cap(e->patlen)), EVENTS_MAX_ROWS));
+}
+
+/* the text form's and the messages' name of a kind */
+static const char *
+kind_name(int kind)
+{
+	return kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence";
+}
+
+/* the text form's and the messages' name of a clock */
+const char *
+events_clock_name(int clock)
+{
+	switch (clock)
+	{
+		case EVENTS_CLOCK_TIMESTAMPTZ:
+			return "timestamptz";
+		case EVENTS_CLOCK_TIMESTAMP:
+			return "timestamp";
+		case EVENTS_CLOCK_BIGINT:
+			return "bigint";
+	}
+	return "?";
+}
+
+/* ---------------------------------------------------------------- collecting rows */
+
+/* the clock of a time argument's type: timestamptz, timestamp or bigint (42804) */
+int
+events_clock_of_type(Oid typid)
 {
 	switch (typid)
 	{
@@ -166,150 +227,17 @@ clock_of_type(Oid typid)
 	return 0;
 }
 
-static const char *
-clock_name(int clock)
-{
-	switch (clock)
-	{
-		case EVENTS_CLOCK_TIMESTAMPTZ:
-			return "timestamptz";
-		case EVENTS_CLOCK_TIMESTAMP:
-			return "timestamp";
-		case EVENTS_CLOCK_BIGINT:
-			return "bigint";
-	}
-	return "?";
-}
-
 /*
- * An interval as a number of microseconds: a day is 24 hours and a month 30
- * days, as PostgreSQL compares intervals ('1 month' = '30 days').
+ * The conditions of one row as a set; NULL elements are false.  *nconds is
+ * set to their number (1 to EVENTS_MAX_CONDITIONS, else 22023).
  */
-static int64
-window_usecs(Interval *iv, const char *fn)
-{
-	int64		us;
-	int64		days;
-
-	if (pg_mul_s64_overflow((int64) iv->month, DAYS_PER_MONTH, &days) ||
-		pg_add_s64_overflow(days, (int64) iv->day, &days) ||
-		pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
-		pg_add_s64_overflow(us, iv->time, &us))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s window is out of range", fn)));
-	return us;
-}
-
-/*
- * "strict_order, allow_reentry" -> bits; code (22023 for an argument, 22P02
- * for a state's text form) on an unknown or contradictory mode
- */
-static uint8
-parse_mode(text *t, int code, const char *fn)
-{
-	char	   *s = text_to_cstring(t);
-	char	   *p = s;
-	uint8		mode = 0;
-
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '\0')
-		return 0;				/* '' or blanks: no mode */
-	for (;;)
-	{
-		char	   *start;
-		char	   *end;
-		int			len;
-		int			i;
-		bool		found = false;
-
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		start = p;
-		while (*p && *p != ',')
-			p++;
-		end = p;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-			end--;
-		len = (int) (end - start);
-		if (len == 0)
-			ereport(ERROR,
-					(errcode(code),
-					 errmsg("%s mode \"%s\" has an empty entry", fn, s),
-					 errhint(WF_MODE_HINT)));
-		for (i = 0; i < (int) lengthof(wf_modes); i++)
-		{
-			if (strlen(wf_modes[i].name) == (size_t) len && strncmp(start, wf_modes[i].name, len) == 0)
-			{
-				mode |= wf_modes[i].bit;
-				found = true;
-				break;
-			}
-		}
-		if (!found)
-		{
-			char	   *word = pnstrdup(start, len);
-
-			if (strcmp(word, "strict") == 0)
-				ereport(ERROR,
-						(errcode(code),
-						 errmsg("%s mode \"strict\" is now called \"strict_deduplication\"", fn),
-						 errhint("Write 'strict_deduplication', as current ClickHouse does.")));
-			ereport(ERROR,
-					(errcode(code),
-					 errmsg("unknown %s mode \"%s\"", fn, word),
-					 errhint(WF_MODE_HINT)));
-		}
-		if (*p == '\0')
-			break;
-		p++;					/* the comma */
-	}
-	if ((mode & WF_ALLOW_REENTRY) && !(mode & WF_STRICT_ORDER))
-		ereport(ERROR,
-				(errcode(code),
-				 errmsg("%s mode allow_reentry requires strict_order", fn),
-				 errdetail("allow_reentry says what strict_order does with a step that comes too early."),
-				 errhint("Write 'strict_order, allow_reentry'.")));
-	pfree(s);
-	return mode;
-}
-
-/* the canonical text of a mode: names in a fixed order, ", " between */
-static void
-append_mode(StringInfo buf, uint8 mode)
-{
-	bool		first = true;
-	int			i;
-
-	for (i = 0; i < (int) lengthof(wf_modes); i++)
-	{
-		if (mode & wf_modes[i].bit)
-		{
-			appendStringInfo(buf, "%s%s", first ? "" : ", ", wf_modes[i].name);
-			first = false;
-		}
-	}
-}
-
-static bool
-text_equal(text *a, text *b)
-{
-	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
-		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
-}
-
-/*
- * The conditions of one row as a bit set; NULL elements are false.  *nconds
- * is set to their number (1 to 32, else 22023).
- */
-static uint32
-conditions_mask(ArrayType *a, int *nconds, const char *fn)
+EventMask
+events_conditions_mask(ArrayType *a, int *nconds, const char *fn)
 {
 	int			n;
 	bits8	   *nulls;
 	const bool *v;
-	uint32		mask = 0;
+	EventMask	mask = 0;
 	int			i;
 
 	if (ARR_ELEMTYPE(a) != BOOLOID)
@@ -333,7 +261,7 @@ conditions_mask(ArrayType *a, int *nconds, const char *fn)
 	if (nulls == NULL)
 	{
 		for (i = 0; i < n; i++)
-			mask |= (uint32) (v[i] != 0) << i;
+			mask |= (EventMask) (v[i] != 0) << i;
 	}
 	else
 	{
@@ -341,16 +269,26 @@ conditions_mask(ArrayType *a, int *nconds, const char *fn)
 
 		for (i = 0; i < n; i++)
 		{
-			if (nulls[i / 8] & (1 << (i % 8)))
-				mask |= (uint32) (v[k++] != 0) << i;
+			if (events_array_elem_present(nulls, i))
+				mask |= (EventMask) (v[k++] != 0) << i;
 		}
 	}
 	return mask;
 }
 
+/* 22008: event times are finite (a NULL time skips the row instead) */
+void
+events_infinite_time(const char *fn)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("%s event times must be finite", fn),
+			 errhint("Filter out rows with infinite times, or pass NULL to skip them.")));
+}
+
 /* the number of conditions may not change within a group (explicit VARIADIC arrays) */
-static void
-check_nconds(const Events *e, int n, const char *fn)
+void
+events_check_nconds(const Events *e, int n, const char *fn)
 {
 	if (e->nconds != n)
 		ereport(ERROR,
@@ -359,20 +297,17 @@ check_nconds(const Events *e, int n, const char *fn)
 				 errdetail("Every row of a group must pass the same number of conditions.")));
 }
 
-static const char *
-kind_name(int kind)
-{
-	return kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence";
-}
-
 /*
- * The state a transition function gets is its own, or the aggregate's
- * initial condition: a user's aggregate over these transition functions may
- * give one of another kind or clock (22023).
+ * The group's state (argument 0, not NULL) to append to.  It is the
+ * transition function's own, or the aggregate's initial condition: a
+ * user's aggregate over these transition functions may give one of another
+ * kind or clock (22023).
  */
-static void
-check_state(const Events *e, int kind, int clock, const char *fn)
+Events *
+events_own_state(FunctionCallInfo fcinfo, int kind, int clock, const char *fn)
 {
+	Events	   *e = events_state_arg(fcinfo);
+
 	if (e->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -384,9 +319,27 @@ check_state(const Events *e, int kind, int clock, const char *fn)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s event times are %s, but the state's clock is %s", fn,
-						clock_name(clock), clock_name(e->clock)),
-				 errdetail("The aggregate's initial condition is a state of %s times.", clock_name(e->clock)),
-				 errhint("Give the aggregate an initial condition with clock \"%s\", or none.", clock_name(clock))));
+						events_clock_name(clock), events_clock_name(e->clock)),
+				 errdetail("The aggregate's initial condition is a state of %s times.", events_clock_name(e->clock)),
+				 errhint("Give the aggregate an initial condition with clock \"%s\", or none.", events_clock_name(clock))));
+	return e;
+}
+
+/*
+ * A group's first state, in the per-call context, with room for a few rows:
+ * no rows yet (so sorted), the engine fills in its window and mode or its
+ * pattern.
+ */
+Events *
+events_start(int kind, int clock, int nconds, int patlen)
+{
+	Events	   *e = events_alloc(CurrentMemoryContext, patlen, first_cap(patlen));
+
+	e->kind = (uint8) kind;
+	e->clock = (uint8) clock;
+	e->flags = EVENTS_SORTED;
+	e->nconds = (uint8) nconds;
+	return e;
 }
 
 /*
@@ -394,8 +347,8 @@ check_state(const Events *e, int kind, int clock, const char *fn)
  * (the event transition functions have concrete argument types, so a caller
  * without fn_expr -- Citus calls through a fresh FmgrInfo -- gets the same).
  */
-static Oid
-event_argtype(FmgrInfo *fl, int argno)
+Oid
+events_argtype(FmgrInfo *fl, int argno)
 {
 	Oid			t = get_fn_expr_argtype(fl, argno);
 	HeapTuple	tup;
@@ -421,7 +374,7 @@ event_argtype(FmgrInfo *fl, int argno)
  * aggregates sharing one transition state get the first one's name).  A
  * window aggregate has no Aggref: the name of the window functions of its
  * WindowAgg that use this transition function when they all have one,
- * otherwise family.  Catalog lookups: once per call site (arg_cache).
+ * otherwise family.  Catalog lookups: once per call site (events_arg_cache).
  */
 static const char *
 aggregate_name(FunctionCallInfo fcinfo, const char *family)
@@ -488,361 +441,52 @@ aggregate_may_have_initcond(FunctionCallInfo fcinfo)
 }
 
 /*
- * The call site's cache; family names the aggregate if nothing better is
- * known.  The argument layout is read from the call's types once: after the
- * state come the window (or the pattern), for window_funnel an optional mode
- * (text), the clock, then the conditions -- one VARIADIC boolean[] array, or
- * (the overloads for 1 to 8 conditions, which spare the executor building an
- * array for every row) separate boolean arguments.
+ * The call site's cache, made on its first row (fn_extra, size bytes: the
+ * engine's struct, which starts with an EventsArgCache); family names the
+ * aggregate if nothing better is known.  The argument layout is read from
+ * the call's types once: after the state come the engine's query constants
+ * (window, mode, pattern), the clock at tsarg, then the conditions -- one
+ * VARIADIC boolean[] array, or separate boolean arguments.
  */
-static EventsArgCache *
-arg_cache(FunctionCallInfo fcinfo, const char *family)
+EventsArgCache *
+events_arg_cache(FunctionCallInfo fcinfo, const char *family, Size size, int tsarg)
 {
-	EventsArgCache *c = (EventsArgCache *) fcinfo->flinfo->fn_extra;
+	FmgrInfo   *fl = fcinfo->flinfo;
+	int			last = PG_NARGS() - 1;
+	EventsArgCache *c;
 
-	if (c == NULL)
-	{
-		FmgrInfo   *fl = fcinfo->flinfo;
-		int			last = PG_NARGS() - 1;
-
-		c = MemoryContextAllocZero(fl->fn_mcxt, sizeof(EventsArgCache));
-		c->fn = aggregate_name(fcinfo, family);
-		c->must_read = aggregate_may_have_initcond(fcinfo);
-		c->has_mode = strcmp(family, "window_funnel") == 0 && PG_NARGS() >= 4 &&
-			event_argtype(fl, 2) == TEXTOID;
-		c->tsarg = c->has_mode ? 3 : 2;
-		c->condarg = c->tsarg + 1;
-		c->cond_args = event_argtype(fl, last) == BOOLOID;
-		if (!c->cond_args && event_argtype(fl, last) != BOOLARRAYOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s cannot tell its conditions' types", c->fn),
-					 errdetail("The conditions must be boolean arguments or one boolean[] array.")));
-		if (last < c->condarg || (c->cond_args && last - c->condarg + 1 > EVENTS_MAX_CONDITIONS))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s takes 1 to %d conditions, not %d", c->fn, EVENTS_MAX_CONDITIONS,
-							Max(last - c->condarg + 1, 0))));
-		fl->fn_extra = c;
-	}
+	Assert(fl->fn_extra == NULL && size >= sizeof(EventsArgCache));
+	c = MemoryContextAllocZero(fl->fn_mcxt, size);
+	c->fn = aggregate_name(fcinfo, family);
+	c->must_read = aggregate_may_have_initcond(fcinfo);
+	c->tsarg = tsarg;
+	c->condarg = tsarg + 1;
+	c->cond_args = events_argtype(fl, last) == BOOLOID;
+	if (!c->cond_args && events_argtype(fl, last) != BOOLARRAYOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot tell its conditions' types", c->fn),
+				 errdetail("The conditions must be boolean arguments or one boolean[] array.")));
+	if (last < c->condarg || (c->cond_args && last - c->condarg + 1 > EVENTS_MAX_CONDITIONS))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s takes 1 to %d conditions, not %d", c->fn, EVENTS_MAX_CONDITIONS,
+						Max(last - c->condarg + 1, 0))));
+	fl->fn_extra = c;
 	return c;
 }
 
-/*
- * The conditions of one row as a bit set, from the VARIADIC array or from
- * separate boolean arguments (a NULL array skips the row: *skip).
- */
-static uint32
-row_conditions(FunctionCallInfo fcinfo, EventsArgCache *c, bool *skip)
+/* keep a copy of a query-constant text argument (mode or pattern) for the call site */
+void
+events_keep_param(FunctionCallInfo fcinfo, EventsArgCache *c, text *t)
 {
-	uint32		mask = 0;
-	int			i;
-
-	*skip = false;
-	if (!c->cond_args)
-	{
-		if (PG_ARGISNULL(c->condarg))
-		{
-			*skip = true;
-			return 0;
-		}
-		return conditions_mask(PG_GETARG_ARRAYTYPE_P(c->condarg), &c->nconds, c->fn);
-	}
-	c->nconds = PG_NARGS() - c->condarg;
-	for (i = 0; i < c->nconds; i++)
-		if (!PG_ARGISNULL(c->condarg + i) && PG_GETARG_BOOL(c->condarg + i))
-			mask |= (uint32) 1 << i;
-	return mask;
+	if (c->param)
+		pfree(c->param);
+	c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
+	memcpy(c->param, t, VARSIZE_ANY(t));
 }
 
-static int64
-row_clock(FunctionCallInfo fcinfo, int argno, int clock, const char *fn)
-{
-	int64		ts = DatumGetInt64(PG_GETARG_DATUM(argno));
-
-	if (clock != EVENTS_CLOCK_BIGINT && TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s event times must be finite", fn),
-				 errhint("Filter out rows with infinite times, or pass NULL to skip them.")));
-	return ts;
-}
-
-/*
- * The first allocation of a group: as many rows as fill the smallest
- * power-of-two chunk (palloc rounds up to one) that holds at least four:
- * 6 rows in 128 bytes without a pattern.  Small, because in PostgreSQL 15
- * the states of a hash aggregate share their memory context with the hash
- * table's keys: every byte of a state spreads the keys further apart and
- * costs the lookups of every row (on test/bench/events.sh's 1M users, 256
- * bytes were 1-4% slower than 128, 512 bytes 10% slower; 64 bytes, which
- * half the users outgrow, 6% slower).
- */
-static int64
-first_cap(int patlen)
-{
-	Size		chunk = 128;
-
-	while (EVENTS_SIZE(patlen, 4) > chunk)
-		chunk *= 2;
-	return (int64) ((chunk - EVENTS_ROWS_OFFSET(patlen)) / sizeof(EventRow));
-}
-
-/* append one row; a new or grown state is made in the per-call context */
-static Events *
-events_append(Events *e, int64 ts, uint32 mask)
-{
-	EventRow   *rows;
-
-	if (e->n == e->cap)
-	{
-		Events	   *bigger;
-		int64		cap;
-
-		if (e->cap >= EVENTS_MAX_ROWS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
-					 errdetail("Each row where a condition holds takes %d bytes of the group's state.", (int) sizeof(EventRow)),
-					 errhint("Group by a finer key, or narrow the rows with WHERE.")));
-		/* an initial condition has no room to spare, maybe none at all */
-		cap = Min(Max((int64) e->cap * 2, first_cap(e->patlen)), EVENTS_MAX_ROWS);
-		bigger = events_alloc(CurrentMemoryContext, e->patlen, cap);
-		memcpy(bigger, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
-		SET_VARSIZE(bigger, EVENTS_SIZE(e->patlen, cap));
-		bigger->cap = (int32) cap;
-		e = bigger;
-	}
-	rows = EVENTS_ROWS(e);
-	if (e->n > 0 && (e->flags & EVENTS_SORTED))
-	{
-		EventRow	r = {ts, mask, 0};
-
-		if (events_row_cmp(&rows[e->n - 1], &r) > 0)
-			e->flags &= ~EVENTS_SORTED;
-	}
-	rows[e->n].ts = ts;
-	rows[e->n].mask = mask;
-	rows[e->n].pad = 0;
-	e->n++;
-	return e;
-}
-
-/*
- * events_funnel_transfn(state, window, [mode,] ts, steps[])
- *		window_funnel and window_funnel_times over a timestamptz, timestamp
- *		(window interval) or bigint (window bigint) clock.
- */
-PG_FUNCTION_INFO_V1(events_funnel_transfn);
-Datum
-events_funnel_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	EventsArgCache *c;
-	bool		has_mode;
-	int			tsarg;
-	int64		window;
-	uint8		mode = 0;
-	uint32		mask = 0;
-	int64		ts;
-	bool		skip;
-	Events	   *e;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.events_funnel_transfn called in non-aggregate context")));
-	c = arg_cache(fcinfo, "window_funnel");
-	has_mode = c->has_mode;
-	tsarg = c->tsarg;
-	if (PG_ARGISNULL(1) || (has_mode && PG_ARGISNULL(2)) || PG_ARGISNULL(tsarg))
-		skip = true;
-	else
-		mask = row_conditions(fcinfo, c, &skip);
-	if (skip)
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (!c->known)
-		c->clock = (uint8) clock_of_type(event_argtype(fcinfo->flinfo, tsarg));
-
-	/* the window: same as the cached one, or checked and cached */
-	if (c->clock == EVENTS_CLOCK_BIGINT)
-	{
-		window = PG_GETARG_INT64(1);
-		if (!c->known || window != c->window)
-		{
-			if (window < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s window must not be negative", c->fn),
-						 errdetail("The window is " INT64_FORMAT ".", window)));
-		}
-	}
-	else
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(1);
-
-		if (c->known && memcmp(iv, &c->window_iv, sizeof(Interval)) == 0)
-			window = c->window;
-		else
-		{
-			window = window_usecs(iv, c->fn);
-			if (window < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s window must not be negative", c->fn),
-						 errdetail("The window is %s.",
-								   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))))));
-			c->window_iv = *iv;
-		}
-	}
-	if (has_mode)
-	{
-		text	   *t = PG_GETARG_TEXT_PP(2);
-
-		if (c->known && c->param != NULL && text_equal(t, c->param))
-			mode = c->mode;
-		else
-		{
-			mode = parse_mode(t, ERRCODE_INVALID_PARAMETER_VALUE, c->fn);
-			if (c->param)
-				pfree(c->param);
-			c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(t));
-			memcpy(c->param, t, VARSIZE_ANY(t));
-		}
-	}
-	if (c->known && (window != c->window || mode != c->mode || c->nconds != c->first_nconds))
-		c->must_read = true;
-	if (!c->known)
-		c->first_nconds = c->nconds;
-	c->window = window;
-	c->mode = mode;
-	c->known = true;
-	ts = row_clock(fcinfo, tsarg, c->clock, c->fn);
-
-	/*
-	 * A row where no step holds matters only to strict_order.  When every
-	 * row of this call site so far had this row's window, mode and number of
-	 * conditions and there is no initial condition, the group's state was
-	 * made with them: there is nothing to check, so it is returned without
-	 * reading it.  In a time-ordered table most rows go to a state far from
-	 * the last one touched: reading its header would cost a cache miss per
-	 * row for nothing.  (The first row of a group still makes a state, so
-	 * that a group without a step has an empty state, not NULL, as before.)
-	 */
-	if (mask == 0 && !(mode & WF_STRICT_ORDER) && !c->must_read && !PG_ARGISNULL(0))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-
-	if (PG_ARGISNULL(0))
-	{
-		e = events_alloc(CurrentMemoryContext, 0, first_cap(0));
-		e->kind = EVENTS_KIND_FUNNEL;
-		e->clock = c->clock;
-		e->flags = EVENTS_SORTED;
-		e->nconds = (uint8) c->nconds;
-		e->mode = mode;
-		e->window = window;
-	}
-	else
-	{
-		e = events_state_arg(fcinfo);
-		check_state(e, EVENTS_KIND_FUNNEL, c->clock, c->fn);
-		if (e->window != window || e->mode != mode)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s window and mode must be the same for every row of a group", c->fn)));
-		check_nconds(e, c->nconds, c->fn);
-	}
-	/* rows where no step holds matter only to strict_order */
-	if (mask == 0 && !(mode & WF_STRICT_ORDER))
-		PG_RETURN_POINTER(e);
-	PG_RETURN_POINTER(events_append(e, ts, mask));
-}
-
-/*
- * events_sequence_transfn(state, pattern, ts, conds[])
- *		sequence_match and sequence_count: only rows where some condition
- *		holds are events.
- */
-PG_FUNCTION_INFO_V1(events_sequence_transfn);
-Datum
-events_sequence_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	EventsArgCache *c;
-	text	   *pat;
-	uint32		mask = 0;
-	int64		ts;
-	bool		skip;
-	Events	   *e;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.events_sequence_transfn called in non-aggregate context")));
-	c = arg_cache(fcinfo, "sequence_match");
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		skip = true;
-	else
-		mask = row_conditions(fcinfo, c, &skip);
-	if (skip)
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (!c->known)
-		c->clock = (uint8) clock_of_type(event_argtype(fcinfo->flinfo, 2));
-	pat = PG_GETARG_TEXT_PP(1);
-	if (c->param == NULL || !text_equal(pat, c->param) || c->checked_nconds != c->nconds)
-	{
-		if (c->param != NULL)
-			c->must_read = true;
-		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a sequence pattern can be at most %d bytes long", EVENTS_MAX_PATTERN)));
-		sequence_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->nconds, c->clock);
-		if (c->param)
-			pfree(c->param);
-		c->param = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(pat));
-		memcpy(c->param, pat, VARSIZE_ANY(pat));
-		c->checked_nconds = c->nconds;
-	}
-	c->known = true;
-	ts = row_clock(fcinfo, 2, c->clock, c->fn);
-	/* a row where no condition holds: as in events_funnel_transfn */
-	if (mask == 0 && !c->must_read && !PG_ARGISNULL(0))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-
-	if (PG_ARGISNULL(0))
-	{
-		int			len = (int) VARSIZE_ANY_EXHDR(pat);
-
-		e = events_alloc(CurrentMemoryContext, len, first_cap(len));
-		e->kind = EVENTS_KIND_SEQUENCE;
-		e->clock = c->clock;
-		e->flags = EVENTS_SORTED;
-		e->nconds = (uint8) c->nconds;
-		memcpy(EVENTS_PATTERN(e), VARDATA_ANY(pat), len);
-	}
-	else
-	{
-		e = events_state_arg(fcinfo);
-		check_state(e, EVENTS_KIND_SEQUENCE, c->clock, c->fn);
-		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the sequence pattern must be the same for every row of a group")));
-		check_nconds(e, c->nconds, c->fn);
-	}
-	if (mask == 0)
-		PG_RETURN_POINTER(e);
-	PG_RETURN_POINTER(events_append(e, ts, mask));
-}
+/* ---------------------------------------------------------------- combine */
 
 /* do two states come from the same aggregate call? (22023 if not) */
 static void
@@ -857,27 +501,24 @@ check_compatible(const Events *a, const Events *b)
 				 errdetail("The states differ in kind, clock type, number of conditions, window, mode or pattern.")));
 }
 
+/*
+ * events_combine(a, b): the rows of two partial states of one aggregate
+ * call (parallel workers, Citus nodes), appended to a in place, or merged
+ * into a's spare room when both are sorted runs that interleave.
+ */
 PG_FUNCTION_INFO_V1(events_combine);
 Datum
 events_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	Events	   *a;
 	Events	   *b;
 	EventRow   *ar;
 	EventRow   *br;
 	bool		sorted;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel.events_combine called in non-aggregate context")));
+	events_require_aggregate(fcinfo, "funnel.events_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return events_state_unchanged(fcinfo);
 	b = events_from_datum(PG_GETARG_DATUM(1));
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(b);	/* nodeAgg copies it into its context */
@@ -886,20 +527,9 @@ events_combine(PG_FUNCTION_ARGS)
 	if (b->n == 0)
 		PG_RETURN_POINTER(a);
 	if (a->n > EVENTS_MAX_ROWS - b->n)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("an event funnel group can hold at most " INT64_FORMAT " matching rows (1 GB)", EVENTS_MAX_ROWS),
-				 errhint("Group by a finer key, or narrow the rows with WHERE.")));
+		too_many_rows(false);
 	if (a->cap - a->n < b->n)
-	{
-		int64		cap = Min(Max((int64) a->cap * 2, (int64) a->n + b->n), EVENTS_MAX_ROWS);
-		Events	   *bigger = events_alloc(CurrentMemoryContext, a->patlen, cap);
-
-		memcpy(bigger, a, EVENTS_ROWS_OFFSET(a->patlen) + (Size) a->n * sizeof(EventRow));
-		SET_VARSIZE(bigger, EVENTS_SIZE(a->patlen, cap));
-		bigger->cap = (int32) cap;
-		a = bigger;
-	}
+		a = events_resized(a, Min(Max((int64) a->cap * 2, (int64) a->n + b->n), EVENTS_MAX_ROWS));
 	ar = EVENTS_ROWS(a);
 	br = EVENTS_ROWS(b);
 	sorted = (a->flags & EVENTS_SORTED) && (b->flags & EVENTS_SORTED);
@@ -927,12 +557,16 @@ events_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
+/* ---------------------------------------------------------------- sorting */
+
+/* events_row_cmp for qsort */
 static int
 row_qsort_cmp(const void *a, const void *b)
 {
 	return events_row_cmp((const EventRow *) a, (const EventRow *) b);
 }
 
+/* sort a state's rows in place, unless they are known to be sorted */
 static void
 events_sort(Events *e)
 {
@@ -941,18 +575,6 @@ events_sort(Events *e)
 	if (e->n > 1)
 		qsort(EVENTS_ROWS(e), (size_t) e->n, sizeof(EventRow), row_qsort_cmp);
 	e->flags |= EVENTS_SORTED;
-}
-
-/* a copy with exactly its rows (cap == n) */
-static Events *
-events_copy_compact(const Events *e)
-{
-	Events	   *r = events_alloc(CurrentMemoryContext, e->patlen, e->n);
-
-	memcpy(r, e, EVENTS_ROWS_OFFSET(e->patlen) + (Size) e->n * sizeof(EventRow));
-	SET_VARSIZE(r, EVENTS_SIZE(e->patlen, e->n));
-	r->cap = e->n;
-	return r;
 }
 
 /*
@@ -998,7 +620,7 @@ events_final_arg(FunctionCallInfo fcinfo, int kind, const char *fn)
 	if (!(e->flags & EVENTS_SORTED))
 	{
 		if ((Pointer) e == DatumGetPointer(d) && !AggCheckCallContext(fcinfo, NULL))
-			e = events_copy_compact(e);
+			e = events_resized(e, e->n);
 		events_sort(e);
 	}
 	return e;
@@ -1013,7 +635,8 @@ events_final_arg(FunctionCallInfo fcinfo, int kind, const char *fn)
 static Events *
 events_normalized(Datum d)
 {
-	Events	   *r = events_copy_compact(events_from_datum(d));
+	Events	   *e = events_from_datum(d);
+	Events	   *r = events_resized(e, e->n);
 
 	events_sort(r);
 	return r;
@@ -1024,7 +647,8 @@ static void
 events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *arg)
 {
 	EventRow   *rows = EVENTS_ROWS(e);
-	uint32		allowed;
+	EventMask	allowed;
+	bool		all_rows;
 	int64		i;
 
 	if (e->kind != EVENTS_KIND_FUNNEL && e->kind != EVENTS_KIND_SEQUENCE)
@@ -1035,12 +659,13 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 		bad(arg, "the number of conditions must be 1 to 32");
 	if (e->kind == EVENTS_KIND_FUNNEL)
 	{
+		const char *problem;
+
 		if (e->patlen != 0)
 			bad(arg, "a window_funnel state has no pattern");
-		if (e->mode & ~WF_ALL_MODES)
-			bad(arg, "unknown mode");
-		if ((e->mode & WF_ALLOW_REENTRY) && !(e->mode & WF_STRICT_ORDER))
-			bad(arg, "allow_reentry requires strict_order");
+		problem = events_mode_problem(e->mode);
+		if (problem)
+			bad(arg, problem);
 		if (e->window < 0)
 			bad(arg, "negative window");
 	}
@@ -1051,16 +676,18 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 		if (e->mode != 0 || e->window != 0)
 			bad(arg, "a sequence state has no window or mode");
 		/* a bad stored pattern is bad input (22P02/22P03), not a bad argument */
-		problem = sequence_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds, e->clock);
+		problem = events_pattern_problem(EVENTS_PATTERN(e), e->patlen, e->nconds,
+										 e->clock != EVENTS_CLOCK_BIGINT);
 		if (problem)
 			bad(arg, problem);
 	}
-	allowed = e->nconds == 32 ? 0xffffffffu : ((uint32) 1 << e->nconds) - 1;
+	allowed = events_all_conditions(e->nconds);
+	all_rows = e->kind == EVENTS_KIND_FUNNEL && (e->mode & WF_ALL_ROWS_MODES);
 	for (i = 0; i < e->n; i++)
 	{
 		if (rows[i].mask & ~allowed)
 			bad(arg, "an event has a condition beyond the number of conditions");
-		if (rows[i].mask == 0 && !(e->kind == EVENTS_KIND_FUNNEL && (e->mode & WF_STRICT_ORDER)))
+		if (rows[i].mask == 0 && !all_rows)
 			bad(arg, "an event where no condition holds");
 		if (e->clock != EVENTS_CLOCK_BIGINT && TIMESTAMP_NOT_FINITE(rows[i].ts))
 			bad(arg, "an infinite event time");
@@ -1070,6 +697,7 @@ events_validate(Events *e, void (*bad) (void *arg, const char *problem), void *a
 	e->flags = EVENTS_SORTED;
 }
 
+/* events_validate's bad() for the text form: 22P02 */
 static void
 text_bad(void *arg, const char *problem)
 {
@@ -1083,7 +711,7 @@ text_bad(void *arg, const char *problem)
  *	 "events": [[t, m], ...]}
  * or kind "sequence" with "pattern" instead of window and mode.  t is the
  * clock value (microseconds since 2000-01-01 for timestamp clocks), m the
- * bit set of the conditions that held (bit i-1 = condition i).
+ * set of the conditions that held (bit i-1 = condition i).
  */
 PG_FUNCTION_INFO_V1(events_out);
 Datum
@@ -1096,14 +724,13 @@ events_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\": %d, \"kind\": \"%s\", \"clock\": \"%s\", ",
-					 EVENTS_VERSION, e->kind == EVENTS_KIND_FUNNEL ? "window_funnel" : "sequence",
-					 clock_name(e->clock));
+					 EVENTS_VERSION, kind_name(e->kind), events_clock_name(e->clock));
 	if (e->kind == EVENTS_KIND_FUNNEL)
 	{
 		StringInfoData m;
 
 		initStringInfo(&m);
-		append_mode(&m, e->mode);
+		events_mode_append(&m, e->mode);
 		appendStringInfo(&buf, "\"window\": " INT64_FORMAT ", \"mode\": ", e->window);
 		append_json_string(&buf, m.data);
 	}
@@ -1119,6 +746,7 @@ events_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/* the text form (see events_out), validated as events_recv validates (22P02) */
 PG_FUNCTION_INFO_V1(events_in);
 Datum
 events_in(PG_FUNCTION_ARGS)
@@ -1141,15 +769,15 @@ events_in(PG_FUNCTION_ARGS)
 	if (jin_int64(jin_get(obj, "version", true, EVENTS_TYPE), EVENTS_TYPE, "version") != EVENTS_VERSION)
 		jin_bad(EVENTS_TYPE, "unknown version");
 	kind = jin_string(jin_get(obj, "kind", true, EVENTS_TYPE), EVENTS_TYPE, "kind");
-	if (strcmp(kind, "window_funnel") == 0)
+	if (strcmp(kind, kind_name(EVENTS_KIND_FUNNEL)) == 0)
 		kindv = EVENTS_KIND_FUNNEL;
-	else if (strcmp(kind, "sequence") == 0)
+	else if (strcmp(kind, kind_name(EVENTS_KIND_SEQUENCE)) == 0)
 		kindv = EVENTS_KIND_SEQUENCE;
 	else
 		jin_bad(EVENTS_TYPE, "kind must be \"window_funnel\" or \"sequence\"");
 	clock = jin_string(jin_get(obj, "clock", true, EVENTS_TYPE), EVENTS_TYPE, "clock");
 	for (i = EVENTS_CLOCK_TIMESTAMPTZ; i <= EVENTS_CLOCK_BIGINT; i++)
-		if (strcmp(clock, clock_name(i)) == 0)
+		if (strcmp(clock, events_clock_name(i)) == 0)
 			clockv = (uint8) i;
 	if (clockv == 0)
 		jin_bad(EVENTS_TYPE, "clock must be \"timestamptz\", \"timestamp\" or \"bigint\"");
@@ -1159,8 +787,8 @@ events_in(PG_FUNCTION_ARGS)
 	if (kindv == EVENTS_KIND_FUNNEL)
 	{
 		window = jin_int64(jin_get(obj, "window", true, EVENTS_TYPE), EVENTS_TYPE, "window");
-		mode = parse_mode(cstring_to_text(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode")),
-						  ERRCODE_INVALID_TEXT_REPRESENTATION, "window_funnel");
+		mode = events_mode_parse(jin_string(jin_get(obj, "mode", true, EVENTS_TYPE), EVENTS_TYPE, "mode"),
+								 ERRCODE_INVALID_TEXT_REPRESENTATION, "window_funnel");
 		if (jin_get(obj, "pattern", false, EVENTS_TYPE))
 			jin_bad(EVENTS_TYPE, "a window_funnel state has no pattern");
 	}
@@ -1189,20 +817,20 @@ events_in(PG_FUNCTION_ARGS)
 		JsonbContainer *ev = jin_array(jin_at(evs, i), EVENTS_TYPE, "an event");
 		int64		m;
 
-		if (jin_len(ev) != 2)
+		if (jin_len(ev) != EVENTS_JSON_EVENT_FIELDS)
 			jin_bad(EVENTS_TYPE, "an event must be [time, conditions]");
 		EVENTS_ROWS(e)[i].ts = jin_int64(jin_at(ev, 0), EVENTS_TYPE, "event time");
 		m = jin_int64(jin_at(ev, 1), EVENTS_TYPE, "event conditions");
 		if (m < 0 || m > (int64) PG_UINT32_MAX)
 			jin_bad(EVENTS_TYPE, "event conditions out of range");
-		EVENTS_ROWS(e)[i].mask = (uint32) m;
+		EVENTS_ROWS(e)[i].mask = (EventMask) m;
 	}
 	e->n = (int32) n;
 	events_validate(e, text_bad, NULL);
 	PG_RETURN_POINTER(e);
 }
 
-/* binary: version, kind, clock, nconds, mode, window, pattern, n, n x (ts, mask) */
+/* binary form (EVENTS_WIRE_HEADER): header, pattern, number of rows, rows */
 PG_FUNCTION_INFO_V1(events_send);
 Datum
 events_send(PG_FUNCTION_ARGS)
@@ -1213,79 +841,70 @@ events_send(PG_FUNCTION_ARGS)
 	int64		i;
 
 	pq_begintypsend(&buf);
-	pq_sendint8(&buf, EVENTS_VERSION);
-	pq_sendint8(&buf, e->kind);
-	pq_sendint8(&buf, e->clock);
-	pq_sendint8(&buf, e->nconds);
-	pq_sendint8(&buf, e->mode);
-	pq_sendint64(&buf, e->window);
-	pq_sendint32(&buf, e->patlen);
-	pq_sendbytes(&buf, EVENTS_PATTERN(e), e->patlen);
-	pq_sendint64(&buf, e->n);
+	wire_put_u8(&buf, EVENTS_VERSION);
+	wire_put_u8(&buf, e->kind);
+	wire_put_u8(&buf, e->clock);
+	wire_put_u8(&buf, e->nconds);
+	wire_put_u8(&buf, e->mode);
+	wire_put_i64(&buf, e->window);
+	wire_put_bytes(&buf, EVENTS_PATTERN(e), e->patlen);
+	wire_put_i64(&buf, e->n);
 	for (i = 0; i < e->n; i++)
 	{
-		pq_sendint64(&buf, rows[i].ts);
-		pq_sendint32(&buf, rows[i].mask);
+		wire_put_i64(&buf, rows[i].ts);
+		wire_put_u32(&buf, rows[i].mask);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* events_validate's bad() for the binary form: 22P03 (arg: the WireReader) */
 static void
 binary_bad(void *arg, const char *problem)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary %s value: %s", EVENTS_TYPE, problem)));
+	wire_bad((WireReader *) arg, problem);
 }
 
-static void
-recv_need(StringInfo buf, int n)
-{
-	if (buf->len - buf->cursor < n)
-		binary_bad(NULL, "truncated");
-}
-
+/* the binary form (see events_send), validated as events_in validates (22P03) */
 PG_FUNCTION_INFO_V1(events_recv);
 Datum
 events_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	WireReader	r = {buf->data + buf->cursor, (Size) (buf->len - buf->cursor), 0, EVENTS_TYPE};
 	uint8		version;
 	uint8		kind;
 	uint8		clock;
 	uint8		nconds;
 	uint8		mode;
 	int64		window;
-	int32		patlen;
+	uint32		patlen;
+	const char *pattern;
 	int64		n;
 	int64		i;
 	Events	   *e;
 
-	recv_need(buf, 5 + 8 + 4);
-	version = (uint8) pq_getmsgint(buf, 1);
+	wire_need(&r, EVENTS_WIRE_HEADER, "header");
+	version = wire_get_u8(&r, "version");
 	if (version != EVENTS_VERSION)
-		binary_bad(NULL, "unknown version");
-	kind = (uint8) pq_getmsgint(buf, 1);
-	clock = (uint8) pq_getmsgint(buf, 1);
-	nconds = (uint8) pq_getmsgint(buf, 1);
-	mode = (uint8) pq_getmsgint(buf, 1);
-	window = pq_getmsgint64(buf);
-	patlen = (int32) pq_getmsgint(buf, 4);
-	if (patlen < 0 || patlen > EVENTS_MAX_PATTERN)
-		binary_bad(NULL, "bad pattern length");
-	recv_need(buf, patlen + 8);
-	e = NULL;
-	{
-		const char *pat = pq_getmsgbytes(buf, patlen);
-
-		n = pq_getmsgint64(buf);
-		if (n < 0 || n > EVENTS_MAX_ROWS || n > (int64) (buf->len - buf->cursor) / 12)
-			binary_bad(NULL, "bad number of events");
-		if ((int64) (buf->len - buf->cursor) != n * 12)
-			binary_bad(NULL, "wrong length");
-		e = events_alloc(CurrentMemoryContext, patlen, n);
-		memcpy(EVENTS_PATTERN(e), pat, patlen);
-	}
+		wire_bad(&r, "unknown version");
+	kind = wire_get_u8(&r, "kind");
+	clock = wire_get_u8(&r, "clock");
+	nconds = wire_get_u8(&r, "conditions");
+	mode = wire_get_u8(&r, "mode");
+	window = wire_get_i64(&r, "window");
+	patlen = wire_get_u32(&r, "pattern length");
+	if (patlen > EVENTS_MAX_PATTERN)
+		wire_bad(&r, "bad pattern length");
+	wire_need(&r, patlen + EVENTS_WIRE_COUNT, "pattern");
+	pattern = r.data + r.pos;
+	r.pos += patlen;
+	n = wire_get_i64(&r, "number of events");
+	if (n < 0 || n > EVENTS_MAX_ROWS || n > (int64) ((r.len - r.pos) / EVENTS_WIRE_ROW))
+		wire_bad(&r, "bad number of events");
+	if (r.len - r.pos != (Size) n * EVENTS_WIRE_ROW)
+		wire_bad(&r, "wrong length");
+	e = events_alloc(CurrentMemoryContext, (int) patlen, n);
+	memcpy(EVENTS_PATTERN(e), pattern, patlen);
 	e->kind = kind;
 	e->clock = clock;
 	e->nconds = nconds;
@@ -1293,10 +912,11 @@ events_recv(PG_FUNCTION_ARGS)
 	e->window = window;
 	for (i = 0; i < n; i++)
 	{
-		EVENTS_ROWS(e)[i].ts = pq_getmsgint64(buf);
-		EVENTS_ROWS(e)[i].mask = (uint32) pq_getmsgint(buf, 4);
+		EVENTS_ROWS(e)[i].ts = wire_get_i64(&r, "event time");
+		EVENTS_ROWS(e)[i].mask = wire_get_u32(&r, "event conditions");
 	}
 	e->n = (int32) n;
-	events_validate(e, binary_bad, NULL);
+	events_validate(e, binary_bad, &r);
+	buf->cursor = buf->len;
 	PG_RETURN_POINTER(e);
 }

@@ -54,6 +54,7 @@ retention_add(int64 state, uint64 mask, int n)
 	return (int64) ((uint64) state | mask | ((uint64) 1 << (RETENTION_NCONDS_SHIFT + n - 1)));
 }
 
+/* retention_transfn(state, conds[]): a row's conditions, from the VARIADIC array */
 PG_FUNCTION_INFO_V1(retention_transfn);
 Datum
 retention_transfn(PG_FUNCTION_ARGS)
@@ -68,11 +69,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 	int			k = 0;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_INT64(state);
-	}
+		return events_state_unchanged(fcinfo);
 	a = PG_GETARG_ARRAYTYPE_P(1);
 	if (ARR_NDIM(a) > 1)
 		ereport(ERROR,
@@ -85,7 +82,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 	v = (const bool *) events_array_data(a);
 	for (i = 0; i < n; i++)
 	{
-		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+		if (!events_array_elem_present(nulls, i))
 			continue;			/* NULL: not true */
 		if (v[k++])
 			mask |= (uint64) 1 << i;
@@ -112,6 +109,11 @@ retention_transfn_args(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(retention_add(state, mask, n));
 }
 
+/*
+ * retention's final function: element 1 = condition 1 held on some row,
+ * element i = condition 1 and condition i did (22023 for partial states of
+ * calls with different numbers of conditions)
+ */
 PG_FUNCTION_INFO_V1(retention_final);
 Datum
 retention_final(PG_FUNCTION_ARGS)
@@ -134,5 +136,5 @@ retention_final(PG_FUNCTION_ARGS)
 	first = (state & 1) != 0;
 	for (i = 0; i < n; i++)
 		elems[i] = BoolGetDatum(first && (state & ((uint64) 1 << i)));
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, BOOLOID, sizeof(bool), true, TYPALIGN_CHAR));
 }

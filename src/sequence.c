@@ -1,23 +1,11 @@
 /*
  * sequence.c
  *		sequence_match and sequence_count: ClickHouse's sequenceMatch and
- *		sequenceCount over a funnel.events state, and the pattern parser
- *		(sequence_pattern_check, which the transition function calls once per
- *		query).
- *
- * Patterns (ClickHouse's syntax, no spaces anywhere):
- *	(?N)		one event where condition N holds (N = 1 .. number of conditions)
- *	.			any one event
- *	.*			any run of events, possibly empty
- *	(?t op N)	op is <, <=, >, >= or ==: a time condition on the next event of
- *				the match, N seconds (timestamp clocks; compared exactly, in
- *				microseconds) or clock units (bigint clock)
- * Numbers are decimal digits, optionally after one "+" (ClickHouse reads them
- * with its integer reader, which takes a "+").  A time condition cannot
- * directly follow another one.  ClickHouse accepts one at the very start of
- * the pattern or right after ".*" (it checks only that the preceding action
- * is an event, "." or ".*", and the pattern starts with an implicit ".*"), so
- * we accept those too; what they then measure is described below.
+ *		sequenceCount.  The transition function that collects a group's
+ *		events into a funnel.events state (events.h), checking the pattern
+ *		once per query, and the final functions: the compiled pattern and
+ *		the matcher.  The pattern grammar and its parser are in
+ *		events_pattern.h.
  *
  * Events are the state's rows (only rows where some condition held), in
  * EventRow order: time, then lowest true condition, then the set of
@@ -82,31 +70,108 @@
 
 #include "compat.h"
 #include "events.h"
+#include "events_pattern.h"
 
-/* what one pattern action does */
-typedef enum SeqOp
+/* ---------------------------------------------------------------- collecting rows */
+
+/* the transition function's arguments: (state, pattern, ts, conds) */
+#define SEQ_ARG_PATTERN 1
+#define SEQ_ARG_TIME 2
+
+/* the transition function's call site cache (events.h) */
+typedef struct SequenceArgCache
 {
-	SEQ_EVENT,					/* (?N) */
-	SEQ_ANY,					/* . */
-	SEQ_STAR,					/* .* */
-	SEQ_LT,						/* (?t<N) */
-	SEQ_LE,						/* (?t<=N) */
-	SEQ_GT,						/* (?t>N) */
-	SEQ_GE,						/* (?t>=N) */
-	SEQ_EQ						/* (?t==N) */
-} SeqOp;
+	EventsArgCache ev;			/* first: events_arg_cache fills it */
+	int			checked_nconds; /* the pattern in ev.param was checked for this many */
+} SequenceArgCache;
 
-#define SEQ_IS_TIME(op) ((op) >= SEQ_LT)
-
-typedef struct SeqAction
+/* the call site's cache; on the first row, the layout (state, pattern, ts, conds) */
+static SequenceArgCache *
+sequence_arg_cache(FunctionCallInfo fcinfo)
 {
-	uint8		op;				/* SeqOp */
-	uint8		shift;			/* time: base is event e - shift (1 after an event, 0 after .*) */
-	int			cond;			/* SEQ_EVENT: condition number - 1 */
-	int			pos;			/* 1-based position in the pattern text */
-	uint64		n;				/* time: N as written */
-	uint64		span;			/* time: N in clock units */
-} SeqAction;
+	SequenceArgCache *c = (SequenceArgCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+		c = (SequenceArgCache *) events_arg_cache(fcinfo, "sequence_match", sizeof(SequenceArgCache),
+												  SEQ_ARG_TIME);
+	return c;
+}
+
+/*
+ * The row's pattern: checked (22023 saying where it is wrong) the first
+ * time and whenever it or the number of conditions differs from the last
+ * row's.  A pattern that changes at a call site means a group's state may
+ * hold another one: from then on every state is read and compared.
+ */
+static text *
+sequence_pattern(FunctionCallInfo fcinfo, SequenceArgCache *c)
+{
+	text	   *pat = PG_GETARG_TEXT_PP(SEQ_ARG_PATTERN);
+
+	if (!events_param_is(&c->ev, pat) || c->checked_nconds != c->ev.nconds)
+	{
+		if (c->ev.param != NULL)
+			c->ev.must_read = true;
+		if (VARSIZE_ANY_EXHDR(pat) > EVENTS_MAX_PATTERN)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a sequence pattern can be at most %d bytes long", EVENTS_MAX_PATTERN)));
+		events_pattern_check(VARDATA_ANY(pat), (int) VARSIZE_ANY_EXHDR(pat), c->ev.nconds,
+							 c->ev.clock != EVENTS_CLOCK_BIGINT);
+		events_keep_param(fcinfo, &c->ev, pat);
+		c->checked_nconds = c->ev.nconds;
+	}
+	return pat;
+}
+
+/*
+ * events_sequence_transfn(state, pattern, ts, conds[])
+ *		sequence_match and sequence_count: only rows where some condition
+ *		holds are events.
+ */
+PG_FUNCTION_INFO_V1(events_sequence_transfn);
+Datum
+events_sequence_transfn(PG_FUNCTION_ARGS)
+{
+	SequenceArgCache *c;
+	text	   *pat;
+	EventMask	mask = 0;
+	int64		ts;
+	Events	   *e;
+
+	events_require_aggregate(fcinfo, "funnel.events_sequence_transfn");
+	c = sequence_arg_cache(fcinfo);
+	if (!events_read_row(fcinfo, &c->ev, &mask))
+		return events_state_unchanged(fcinfo);
+	pat = sequence_pattern(fcinfo, c);
+	c->ev.known = true;
+	ts = events_row_time(fcinfo, &c->ev);
+	/* a row where no condition holds: as in events_funnel_transfn */
+	if (mask == 0 && !c->ev.must_read && !PG_ARGISNULL(0))
+		return events_state_unchanged(fcinfo);
+
+	if (PG_ARGISNULL(0))
+	{
+		int			len = (int) VARSIZE_ANY_EXHDR(pat);
+
+		e = events_start(EVENTS_KIND_SEQUENCE, c->ev.clock, c->ev.nconds, len);
+		memcpy(EVENTS_PATTERN(e), VARDATA_ANY(pat), len);
+	}
+	else
+	{
+		e = events_own_state(fcinfo, EVENTS_KIND_SEQUENCE, c->ev.clock, c->ev.fn);
+		if (e->patlen != VARSIZE_ANY_EXHDR(pat) || memcmp(EVENTS_PATTERN(e), VARDATA_ANY(pat), e->patlen) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the sequence pattern must be the same for every row of a group")));
+		events_check_nconds(e, c->ev.nconds, c->ev.fn);
+	}
+	if (mask == 0)
+		PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(events_append(e, ts, mask));
+}
+
+/* ---------------------------------------------------------------- compiled patterns */
 
 /* a compiled pattern, cached per call site with its scratch space */
 typedef struct SeqCache
@@ -119,7 +184,7 @@ typedef struct SeqCache
 
 	/* the pattern */
 	int			nact;			/* actions, acts[0] being the implicit .* */
-	uint32		needs;			/* conditions some (?N) needs */
+	EventMask	needs;			/* conditions some (?N) needs */
 	SeqAction  *acts;
 	bool	   *skip;			/* skip[a]: actions a.. may match nothing at the end (nact + 1) */
 	bool	   *kept;			/* kept[r]: reach(r, .) is needed as a bit row (count) */
@@ -138,219 +203,6 @@ typedef struct SeqCache
 
 /* the bit rows of one run: at most this many bytes */
 #define SEQ_MAX_BITS_BYTES ((Size) 1024 * 1024 * 1024)
-
-#define SEQ_SYNTAX_HINT \
-	"A pattern is a sequence of (?N) (an event where condition N holds), . (any event), " \
-	".* (any events) and time conditions (?t<N), (?t<=N), (?t>N), (?t>=N), (?t==N) " \
-	"(N seconds, or clock units for a bigint clock, after the previous event), without spaces."
-
-/* ---------------------------------------------------------------- parser */
-
-/*
- * A pattern error, as the parser reports it: it raises nothing itself, so
- * that events_validate can turn a bad stored pattern into 22P02/22P03
- * without catching errors (sequence_pattern_problem) and the aggregates can
- * raise 22023 (sequence_pattern_check, seq_compiled).
- */
-typedef struct SeqSyntax
-{
-	char	   *msg;			/* "invalid sequence pattern at position N: ..." */
-	char	   *detail;
-	const char *hint;			/* or NULL */
-} SeqSyntax;
-
-/* a syntax error at the 0-based position at, showing the pattern; returns -1 */
-static int
-seq_syntax_error(SeqSyntax *err, const char *pattern, int len, int at, const char *problem,
-				 bool say_found)
-{
-	char		found[32];
-
-	if (!say_found)
-		found[0] = '\0';
-	else if (at >= len)
-		snprintf(found, sizeof(found), ", found the end of the pattern");
-	else if (pattern[at] >= ' ' && pattern[at] < 127)
-		snprintf(found, sizeof(found), ", found \"%c\"", pattern[at]);
-	else
-		found[0] = '\0';
-	err->msg = psprintf("invalid sequence pattern at position %d: %s%s", at + 1, problem, found);
-	err->detail = psprintf("The pattern is \"%s\".", pnstrdup(pattern, len));
-	err->hint = SEQ_SYNTAX_HINT;
-	return -1;
-}
-
-pg_noreturn static void seq_raise(const SeqSyntax *err) pg_attribute_noreturn();
-
-/* 22023: a bad pattern is a bad argument */
-static void
-seq_raise(const SeqSyntax *err)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s", err->msg),
-			 errdetail("%s", err->detail),
-			 err->hint ? errhint("%s", err->hint) : 0));
-}
-
-/* what seq_number found */
-#define SEQ_NUMBER_OK 0
-#define SEQ_NUMBER_OVERFLOW 1	/* more than uint64 */
-#define SEQ_NUMBER_NONE 2		/* no digit */
-
-/*
- * Read a number at *i: an optional "+", then digits.  *digits is set to
- * where the digits start, *i past them.
- */
-static int
-seq_number(const char *p, int len, int *i, uint64 *value, int *digits)
-{
-	uint64		v = 0;
-	bool		ok = true;
-
-	if (*i < len && p[*i] == '+')
-		(*i)++;
-	*digits = *i;
-	if (*i >= len || p[*i] < '0' || p[*i] > '9')
-		return SEQ_NUMBER_NONE;
-	while (*i < len && p[*i] >= '0' && p[*i] <= '9')
-	{
-		uint64		d = (uint64) (p[*i] - '0');
-
-		if (v > (PG_UINT64_MAX - d) / 10)
-			ok = false;
-		else
-			v = v * 10 + d;
-		(*i)++;
-	}
-	*value = v;
-	return ok ? SEQ_NUMBER_OK : SEQ_NUMBER_OVERFLOW;
-}
-
-/*
- * Parse a pattern.  Fills acts (room for len + 1) when not NULL; returns the
- * number of actions, the implicit leading .* included, or -1 with *err set.
- */
-static int
-seq_parse(const char *p, int len, int nconds, int clock, SeqAction *acts, SeqSyntax *err)
-{
-	int			i = 0;
-	int			nact = 1;
-	uint8		prev = SEQ_STAR;	/* the implicit leading .* */
-
-	if (acts)
-	{
-		memset(&acts[0], 0, sizeof(SeqAction));
-		acts[0].op = SEQ_STAR;
-	}
-	while (i < len)
-	{
-		SeqAction	a;
-		int			start = i;
-
-		memset(&a, 0, sizeof(a));
-		a.pos = start + 1;
-		if (i + 1 < len && p[i] == '(' && p[i + 1] == '?')
-		{
-			int			digits;
-			uint64		v = 0;
-			int			got;
-
-			i += 2;
-			if (i < len && p[i] == 't')
-			{
-				i++;
-				if (i + 1 < len && p[i] == '<' && p[i + 1] == '=')
-					a.op = SEQ_LE, i += 2;
-				else if (i < len && p[i] == '<')
-					a.op = SEQ_LT, i += 1;
-				else if (i + 1 < len && p[i] == '>' && p[i + 1] == '=')
-					a.op = SEQ_GE, i += 2;
-				else if (i < len && p[i] == '>')
-					a.op = SEQ_GT, i += 1;
-				else if (i + 1 < len && p[i] == '=' && p[i + 1] == '=')
-					a.op = SEQ_EQ, i += 2;
-				else
-					return seq_syntax_error(err, p, len, i, "expected \"<\", \"<=\", \">\", \">=\" or \"==\" after \"(?t\"", true);
-				got = seq_number(p, len, &i, &v, &digits);
-				if (got == SEQ_NUMBER_NONE)
-					return seq_syntax_error(err, p, len, i, "expected a number", true);
-				if (got == SEQ_NUMBER_OVERFLOW)
-					return seq_syntax_error(err, p, len, digits, "number out of range", false);
-				if (SEQ_IS_TIME(prev))
-					return seq_syntax_error(err, p, len, start, "a time condition cannot follow another time condition", false);
-				/* timestamp clocks: N seconds must fit in 64 bits as microseconds */
-				if (clock != EVENTS_CLOCK_BIGINT && v > PG_UINT64_MAX / USECS_PER_SEC)
-				{
-					err->msg = psprintf("invalid sequence pattern at position %d: " UINT64_FORMAT " seconds is out of range",
-										start + 1, v);
-					err->detail = psprintf("The pattern is \"%s\"; a time condition on a timestamp clock can be at most "
-										   UINT64_FORMAT " seconds.", pnstrdup(p, len), PG_UINT64_MAX / USECS_PER_SEC);
-					err->hint = NULL;
-					return -1;
-				}
-				a.n = v;
-				a.shift = prev == SEQ_STAR ? 0 : 1;
-			}
-			else
-			{
-				got = seq_number(p, len, &i, &v, &digits);
-				if (got == SEQ_NUMBER_NONE)
-					return seq_syntax_error(err, p, len, i, "expected a number", true);
-				if (got == SEQ_NUMBER_OVERFLOW || v < 1 || v > (uint64) nconds)
-				{
-					err->msg = psprintf("invalid sequence pattern at position %d: condition number %s is out of range",
-										digits + 1, pnstrdup(p + digits, i - digits));
-					err->detail = psprintf("The pattern is \"%s\"; the conditions are numbered 1 to %d.",
-										   pnstrdup(p, len), nconds);
-					err->hint = "(?N) refers to the N-th condition after the time argument.";
-					return -1;
-				}
-				a.op = SEQ_EVENT;
-				a.cond = (int) v - 1;
-			}
-			if (i >= len || p[i] != ')')
-				return seq_syntax_error(err, p, len, i, "expected \")\"", true);
-			i++;
-		}
-		else if (i + 1 < len && p[i] == '.' && p[i + 1] == '*')
-		{
-			a.op = SEQ_STAR;
-			i += 2;
-		}
-		else if (p[i] == '.')
-		{
-			a.op = SEQ_ANY;
-			i += 1;
-		}
-		else
-			return seq_syntax_error(err, p, len, i, "expected \"(?\", \".\" or \".*\"", true);
-		if (acts)
-			acts[nact] = a;
-		nact++;
-		prev = a.op;
-	}
-	return nact;
-}
-
-void
-sequence_pattern_check(const char *pattern, int len, int nconds, int clock)
-{
-	SeqSyntax	err;
-
-	if (seq_parse(pattern, len, nconds, clock, NULL, &err) < 0)
-		seq_raise(&err);
-}
-
-const char *
-sequence_pattern_problem(const char *pattern, int len, int nconds, int clock)
-{
-	SeqSyntax	err;
-
-	if (seq_parse(pattern, len, nconds, clock, NULL, &err) < 0)
-		return err.msg;
-	return NULL;
-}
 
 /* can the action match nothing once the events have run out? (ClickHouse's list) */
 static bool
@@ -378,24 +230,15 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 		return c;
 
 	/*
-	 * Parse (the parser refuses a time condition too long for the clock, so
-	 * the conversion below cannot overflow) and convert the times to clock
-	 * units before touching the cache: an error leaves the cache as it was.
+	 * Parse (the parser converts the times to clock units; it refuses a time
+	 * condition too long for the clock) before touching the cache: an error
+	 * leaves the cache as it was.
 	 */
-	nact = seq_parse(p, len, e->nconds, e->clock, NULL, &err);
+	nact = events_pattern_parse(p, len, e->nconds, e->clock != EVENTS_CLOCK_BIGINT, NULL, &err);
 	if (nact < 0)
-		seq_raise(&err);
+		events_pattern_raise(&err);
 	acts = MemoryContextAlloc(mcxt, sizeof(SeqAction) * nact);
-	(void) seq_parse(p, len, e->nconds, e->clock, acts, &err);
-	for (a = 0; a < nact; a++)
-	{
-		SeqAction  *x = &acts[a];
-
-		if (!SEQ_IS_TIME(x->op))
-			continue;
-		Assert(e->clock == EVENTS_CLOCK_BIGINT || x->n <= PG_UINT64_MAX / USECS_PER_SEC);
-		x->span = e->clock == EVENTS_CLOCK_BIGINT ? x->n : x->n * USECS_PER_SEC;
-	}
+	(void) events_pattern_parse(p, len, e->nconds, e->clock != EVENTS_CLOCK_BIGINT, acts, &err);
 
 	if (c == NULL)
 		c = MemoryContextAllocZero(mcxt, sizeof(SeqCache));
@@ -442,7 +285,7 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 	for (a = 0; a < nact; a++)
 	{
 		if (acts[a].op == SEQ_EVENT)
-			c->needs |= (uint32) 1 << acts[a].cond;
+			c->needs |= (EventMask) 1 << acts[a].cond;
 		/* the rows the replay of sequence_count reads (row nact is all true) */
 		if ((acts[a].op == SEQ_STAR || SEQ_IS_TIME(acts[a].op)) && a + 1 < nact)
 			c->kept[a + 1] = true;
@@ -455,6 +298,7 @@ seq_compiled(FunctionCallInfo fcinfo, const Events *e)
 
 /* ---------------------------------------------------------------- matcher */
 
+/* one run of the matcher over a group's events */
 typedef struct SeqRun
 {
 	SeqCache   *c;
@@ -463,7 +307,15 @@ typedef struct SeqRun
 	uint64	  **bits;			/* bits[r]: reach(r, q) for q < n, or NULL */
 } SeqRun;
 
-#define BIT_TEST(w, q) (((w)[(q) >> 6] >> ((q) & 63)) & 1)
+/* a bit row: bit q of word SEQ_WORD(q), at SEQ_BIT(q) */
+#define SEQ_WORD_SHIFT 6
+#define SEQ_WORD_BITS (1 << SEQ_WORD_SHIFT)	/* bits in a uint64 */
+#define SEQ_WORD(q) ((q) >> SEQ_WORD_SHIFT)
+#define SEQ_BIT(q) ((q) & (SEQ_WORD_BITS - 1))
+StaticAssertDecl(SEQ_WORD_BITS == sizeof(uint64) * BITS_PER_BYTE, "a bit row word is a uint64");
+
+/* the backward pass checks for interrupts after this many (action, event) steps */
+#define SEQ_INTERRUPT_STEPS 65536
 
 /* the first q in [from, to) with reach(r, q), or -1 */
 static int64
@@ -478,18 +330,18 @@ seq_next(const SeqRun *run, int r, int64 from, int64 to)
 	if (r == run->c->nact)
 		return from;			/* every action done: reachable everywhere */
 	Assert(w != NULL);
-	i = from >> 6;
-	word = w[i] & (~(uint64) 0 << (from & 63));
+	i = SEQ_WORD(from);
+	word = w[i] & (~(uint64) 0 << SEQ_BIT(from));
 	for (;;)
 	{
 		if (word != 0)
 		{
-			int64		q = (i << 6) + __builtin_ctzll(word);
+			int64		q = (i << SEQ_WORD_SHIFT) + __builtin_ctzll(word);
 
 			return q < to ? q : -1;
 		}
 		i++;
-		if ((i << 6) >= to)
+		if ((i << SEQ_WORD_SHIFT) >= to)
 			return -1;
 		word = w[i];
 	}
@@ -525,11 +377,11 @@ seq_backward(SeqRun *run, const bool *kept, bool stop_at_match)
 	}
 	for (e = n - 1; e >= 0; e--)
 	{
-		uint32		mask = ev[e].mask;
+		EventMask	mask = ev[e].mask;
 		bool	   *t;
 
 		work += nact + 1;
-		if (work >= 65536)
+		if (work >= SEQ_INTERRUPT_STEPS)
 		{
 			CHECK_FOR_INTERRUPTS();
 			work = 0;
@@ -613,7 +465,7 @@ seq_backward(SeqRun *run, const bool *kept, bool stop_at_match)
 				if (c->maxq[a] < 0)
 					c->maxq[a] = e;
 				if (kept[a])
-					run->bits[a][e >> 6] |= (uint64) 1 << (e & 63);
+					run->bits[a][SEQ_WORD(e)] |= (uint64) 1 << SEQ_BIT(e);
 			}
 		}
 		if (stop_at_match && cur[1])
@@ -630,7 +482,7 @@ static void
 seq_alloc_bits(SeqRun *run, const bool *kept)
 {
 	SeqCache   *c = run->c;
-	Size		words = (Size) ((run->n + 63) / 64);
+	Size		words = (Size) ((run->n + SEQ_WORD_BITS - 1) / SEQ_WORD_BITS);
 	int			rows = 0;
 	int			r;
 
@@ -651,6 +503,7 @@ seq_alloc_bits(SeqRun *run, const bool *kept)
 			run->bits[r] = palloc0(words * sizeof(uint64));
 }
 
+/* free a run's bit rows */
 static void
 seq_free_bits(SeqRun *run)
 {
@@ -768,7 +621,7 @@ static bool
 seq_conditions_met(const SeqCache *c, const Events *e)
 {
 	const EventRow *ev = EVENTS_ROWS(e);
-	uint32		met = 0;
+	EventMask	met = 0;
 	int64		i;
 
 	if (c->needs == 0)
@@ -782,6 +635,7 @@ seq_conditions_met(const SeqCache *c, const Events *e)
 	return false;
 }
 
+/* sequence_match's final function: does the pattern match the group's events? */
 PG_FUNCTION_INFO_V1(sequence_match_final);
 Datum
 sequence_match_final(PG_FUNCTION_ARGS)
@@ -807,6 +661,7 @@ sequence_match_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(match);
 }
 
+/* sequence_count's final function: how many non-overlapping matches, as ClickHouse counts them */
 PG_FUNCTION_INFO_V1(sequence_count_final);
 Datum
 sequence_count_final(PG_FUNCTION_ARGS)

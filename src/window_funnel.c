@@ -1,9 +1,12 @@
 /*
  * window_funnel.c
- *		The final functions of window_funnel and window_funnel_times: the
- *		level of the longest chain step 1 -> step 2 -> ... within the window,
- *		as current ClickHouse's windowFunnel computes it, and the step times
- *		of the fastest chain reaching that level.
+ *		window_funnel and window_funnel_times: the transition function that
+ *		collects a group's events into a funnel.events state (events.h), and
+ *		the final functions: the level of the longest chain step 1 -> step 2
+ *		-> ... within the window, as current ClickHouse's windowFunnel
+ *		computes it, and the step times of the fastest chain reaching that
+ *		level.  The modes are declared in events_mode.h; what each one does
+ *		is here.
  *
  * The state's rows (events.h) are sorted by time; each (row, true
  * condition) is an event, read in (time, step) order: within one instant
@@ -23,7 +26,7 @@
  *    instant, so at each new instant every level keeps just its best chain
  *    (latest start) -- ClickHouse keeps them all; the answer is the same.
  *  - strict_deduplication and strict_order stop the scan early (see
- *    wf_level_event); the level is the highest reached by then.
+ *    level_event); the level is the highest reached by then.
  *
  * Times (window_funnel_times): among the valid chains that reach the level
  * within the events the scan examined, the one with the smallest total time,
@@ -35,6 +38,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -43,9 +47,197 @@
 
 #include "duration.h"
 #include "events.h"
+#include "events_mode.h"
+
+/* ---------------------------------------------------------------- collecting rows */
+
+/* the transition function's arguments: (state, window, [mode,] ts, steps) */
+#define WF_ARG_WINDOW 1
+#define WF_ARG_MODE 2			/* when given: a text argument */
+
+/* the call site's cache (events.h): the window and mode as last checked */
+typedef struct FunnelArgCache
+{
+	EventsArgCache ev;			/* first: events_arg_cache fills it */
+	bool		has_mode;		/* a mode argument (WF_ARG_MODE) */
+	int64		window;			/* in clock units */
+	Interval	window_iv;		/* the interval it came from (timestamp clocks) */
+	uint8		mode;
+	int			first_nconds;	/* of the first row */
+} FunnelArgCache;
+
+/*
+ * The call site's cache; on the first row, the argument layout: (state,
+ * window, [mode,] ts, steps), the mode being a text argument.
+ */
+static FunnelArgCache *
+funnel_arg_cache(FunctionCallInfo fcinfo)
+{
+	FunnelArgCache *c = (FunnelArgCache *) fcinfo->flinfo->fn_extra;
+	bool		has_mode;
+
+	if (c != NULL)
+		return c;
+	has_mode = PG_NARGS() > WF_ARG_MODE + 1 && events_argtype(fcinfo->flinfo, WF_ARG_MODE) == TEXTOID;
+	c = (FunnelArgCache *) events_arg_cache(fcinfo, "window_funnel", sizeof(FunnelArgCache),
+											(has_mode ? WF_ARG_MODE : WF_ARG_WINDOW) + 1);
+	c->has_mode = has_mode;
+	return c;
+}
+
+/*
+ * An interval as a number of microseconds: a day is 24 hours and a month 30
+ * days, as PostgreSQL compares intervals ('1 month' = '30 days').
+ */
+static int64
+window_usecs(Interval *iv, const char *fn)
+{
+	int64		us;
+	int64		days;
+
+	if (pg_mul_s64_overflow((int64) iv->month, DAYS_PER_MONTH, &days) ||
+		pg_add_s64_overflow(days, (int64) iv->day, &days) ||
+		pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
+		pg_add_s64_overflow(us, iv->time, &us))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s window is out of range", fn)));
+	return us;
+}
+
+/*
+ * The row's window in clock units: the cached one when the argument is the
+ * same, else checked (22023 if negative) and, as an interval, remembered.
+ */
+static int64
+funnel_window(FunctionCallInfo fcinfo, FunnelArgCache *c)
+{
+	int64		window;
+
+	if (c->ev.clock == EVENTS_CLOCK_BIGINT)
+	{
+		window = PG_GETARG_INT64(WF_ARG_WINDOW);
+		if (!c->ev.known || window != c->window)
+		{
+			if (window < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s window must not be negative", c->ev.fn),
+						 errdetail("The window is " INT64_FORMAT ".", window)));
+		}
+	}
+	else
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(WF_ARG_WINDOW);
+
+		if (c->ev.known && memcmp(iv, &c->window_iv, sizeof(Interval)) == 0)
+			window = c->window;
+		else
+		{
+			window = window_usecs(iv, c->ev.fn);
+			if (window < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s window must not be negative", c->ev.fn),
+						 errdetail("The window is %s.",
+								   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))))));
+			c->window_iv = *iv;
+		}
+	}
+	return window;
+}
+
+/* the row's mode (WF_* flags): the cached one when the text is the same, else parsed */
+static uint8
+funnel_mode(FunctionCallInfo fcinfo, FunnelArgCache *c)
+{
+	text	   *t;
+	char	   *s;
+	uint8		mode;
+
+	if (!c->has_mode)
+		return 0;
+	t = PG_GETARG_TEXT_PP(WF_ARG_MODE);
+	if (c->ev.known && events_param_is(&c->ev, t))
+		return c->mode;
+	s = text_to_cstring(t);
+	mode = events_mode_parse(s, ERRCODE_INVALID_PARAMETER_VALUE, c->ev.fn);
+	pfree(s);
+	events_keep_param(fcinfo, &c->ev, t);
+	return mode;
+}
+
+/*
+ * events_funnel_transfn(state, window, [mode,] ts, steps[])
+ *		window_funnel and window_funnel_times over a timestamptz, timestamp
+ *		(window interval) or bigint (window bigint) clock.
+ */
+PG_FUNCTION_INFO_V1(events_funnel_transfn);
+Datum
+events_funnel_transfn(PG_FUNCTION_ARGS)
+{
+	FunnelArgCache *c;
+	int64		window;
+	uint8		mode;
+	EventMask	mask = 0;
+	int64		ts;
+	Events	   *e;
+
+	events_require_aggregate(fcinfo, "funnel.events_funnel_transfn");
+	c = funnel_arg_cache(fcinfo);
+	if (!events_read_row(fcinfo, &c->ev, &mask))
+		return events_state_unchanged(fcinfo);
+	window = funnel_window(fcinfo, c);
+	mode = funnel_mode(fcinfo, c);
+	if (c->ev.known && (window != c->window || mode != c->mode || c->ev.nconds != c->first_nconds))
+		c->ev.must_read = true;
+	if (!c->ev.known)
+		c->first_nconds = c->ev.nconds;
+	c->window = window;
+	c->mode = mode;
+	c->ev.known = true;
+	ts = events_row_time(fcinfo, &c->ev);
+
+	/*
+	 * A row where no step holds matters only to the modes that read every
+	 * row (strict_order).  When every row of this call site so far had this
+	 * row's window, mode and number of conditions and there is no initial
+	 * condition, the group's state was made with them: there is nothing to
+	 * check, so it is returned without reading it.  In a time-ordered table
+	 * most rows go to a state far from the last one touched: reading its
+	 * header would cost a cache miss per row for nothing.  (The first row of
+	 * a group still makes a state, so that a group without a step has an
+	 * empty state, not NULL, as before.)
+	 */
+	if (mask == 0 && !(mode & WF_ALL_ROWS_MODES) && !c->ev.must_read && !PG_ARGISNULL(0))
+		return events_state_unchanged(fcinfo);
+
+	if (PG_ARGISNULL(0))
+	{
+		e = events_start(EVENTS_KIND_FUNNEL, c->ev.clock, c->ev.nconds, 0);
+		e->mode = mode;
+		e->window = window;
+	}
+	else
+	{
+		e = events_own_state(fcinfo, EVENTS_KIND_FUNNEL, c->ev.clock, c->ev.fn);
+		if (e->window != window || e->mode != mode)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s window and mode must be the same for every row of a group", c->ev.fn)));
+		events_check_nconds(e, c->ev.nconds, c->ev.fn);
+	}
+	/* rows where no step holds matter only to the modes that read every row */
+	if (mask == 0 && !(mode & WF_ALL_ROWS_MODES))
+		PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(events_append(e, ts, mask));
+}
+
+/* ---------------------------------------------------------------- the scan's state */
 
 #define WF_MAX EVENTS_MAX_CONDITIONS
 #define WF_MAX_CHAINS (256 * 1024)	/* strict_once: partial chains alive at one instant */
+#define WF_LIST_FIRST_CAP 4		/* strict_once: a level's first room for chains */
 
 /* one chain with its step times (times mode) and rows (strict_once) */
 typedef struct WfChain
@@ -64,6 +256,7 @@ typedef struct WfList
 	int			cap;
 } WfList;
 
+/* one scan of a group's events: the engines' working state, kept per call site */
 typedef struct WfRun
 {
 	const char *fn;				/* the final function's aggregate, for messages */
@@ -73,21 +266,21 @@ typedef struct WfRun
 	bool		want_times;
 	bool		stopped;		/* strict_deduplication / strict_order stopped the scan */
 	bool		first_event;	/* a step-1 event has been seen */
-	uint32		reached;		/* bit k: level k+1 reached */
+	EventMask	reached;		/* bit k: level k+1 reached */
 
 	/* default engine (ClickHouse's one chain per level) */
 	int64		first[WF_MAX];
 	int64		last[WF_MAX];
 
 	/* times, default engine: best chain per level for extension */
-	uint32		best_has;
+	EventMask	best_has;
 	WfChain		best[WF_MAX];
 	/* strict_increase: chains that ended at the current instant */
-	uint32		cur_has;
+	EventMask	cur_has;
 	WfChain		cur[WF_MAX];
 
 	/* fastest chain that reached level k+1 (times) */
-	uint32		fast_has;
+	EventMask	fast_has;
 	WfChain		fast[WF_MAX];
 
 	/* strict_once engine */
@@ -130,6 +323,7 @@ chain_faster(const WfChain *a, const WfChain *b, int k)
 	return false;
 }
 
+/* times: remember chain c (k+1 steps) if it is the fastest to reach level k+1 */
 static inline void
 note_fastest(WfRun *r, const WfChain *c, int k)
 {
@@ -140,6 +334,7 @@ note_fastest(WfRun *r, const WfChain *c, int k)
 	}
 }
 
+/* copy a chain's first k+1 steps (and, for strict_once, their rows) */
 static inline void
 chain_copy(WfChain *dst, const WfChain *src, int k, bool rows)
 {
@@ -238,6 +433,10 @@ level_event(WfRun *r, int64 ts, int step)
 
 /* ------------------------------------------------------------ strict_once engine */
 
+/*
+ * strict_once: add a chain at level idx+1, src (k+1 steps; NULL for a new
+ * chain) extended by the event at ts from row; 54000 past WF_MAX_CHAINS.
+ */
 static void
 list_push(WfRun *r, int idx, const WfChain *src, int k, int64 ts, int64 row)
 {
@@ -252,7 +451,7 @@ list_push(WfRun *r, int idx, const WfChain *src, int k, int64 ts, int64 row)
 				 errhint("Use a finer clock, or drop strict_once.")));
 	if (l->n == l->cap)
 	{
-		l->cap = l->cap ? l->cap * 2 : 4;
+		l->cap = l->cap ? l->cap * 2 : WF_LIST_FIRST_CAP;
 		l->c = l->c ? repalloc(l->c, sizeof(WfChain) * l->cap) : palloc(sizeof(WfChain) * l->cap);
 	}
 	c = &l->c[l->n++];
@@ -337,6 +536,12 @@ once_event(WfRun *r, int64 ts, int step, int64 row)
 
 /* ------------------------------------------------------------ the scan */
 
+/*
+ * Scan a group's sorted events into r: instant by instant, each row's
+ * steps in (time, step) order, with the engine the mode chooses; stops
+ * where the mode stops (r->stopped) or, without times, once the whole
+ * funnel is reached.
+ */
 static void
 wf_run(Events *e, WfRun *r, bool want_times, const char *fn)
 {
@@ -374,7 +579,7 @@ wf_run(Events *e, WfRun *r, bool want_times, const char *fn)
 		if (end == g + 1)
 		{
 			/* one row at this instant: its steps in order */
-			uint32		m = rows[g].mask;
+			EventMask	m = rows[g].mask;
 
 			if (m == 0)
 				r->stopped = once ? once_event(r, ts, 0, g) : level_event(r, ts, 0);
@@ -389,7 +594,7 @@ wf_run(Events *e, WfRun *r, bool want_times, const char *fn)
 		else
 		{
 			/* several rows: unrelated events first, then step by step */
-			uint32		all = 0;
+			EventMask	all = 0;
 			int64		i;
 
 			for (i = g; i < end && !r->stopped; i++)
@@ -410,16 +615,17 @@ wf_run(Events *e, WfRun *r, bool want_times, const char *fn)
 		}
 		g = end;
 		/* the whole funnel reached: nothing can raise the level (times go on) */
-		if (!want_times && r->reached == (r->nsteps == 32 ? 0xffffffffu : (1u << r->nsteps) - 1))
+		if (!want_times && r->reached == events_all_conditions(r->nsteps))
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
 }
 
+/* the level the scan reached: its highest step */
 static int
 wf_level(const WfRun *r)
 {
-	return r->reached ? 32 - __builtin_clz(r->reached) : 0;
+	return events_highest_condition(r->reached);
 }
 
 /* the scan's scratch space (a few tens of kB) is kept for the call site */
@@ -431,6 +637,7 @@ wf_scratch(FunctionCallInfo fcinfo)
 	return (WfRun *) fcinfo->flinfo->fn_extra;
 }
 
+/* free strict_once's chain lists after a scan */
 static void
 wf_free_lists(WfRun *r)
 {
@@ -441,6 +648,7 @@ wf_free_lists(WfRun *r)
 			pfree(r->lists[k].c);
 }
 
+/* window_funnel's final function: the level reached, 0 for no events */
 PG_FUNCTION_INFO_V1(window_funnel_final);
 Datum
 window_funnel_final(PG_FUNCTION_ARGS)
@@ -458,6 +666,11 @@ window_funnel_final(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(level);
 }
 
+/*
+ * window_funnel_times' final function: the time from step 1 to each step of
+ * the fastest chain reaching the level, as interval[] (timestamp clocks) or
+ * bigint[] (bigint clock, the declared return type says which)
+ */
 PG_FUNCTION_INFO_V1(window_funnel_times_final);
 Datum
 window_funnel_times_final(PG_FUNCTION_ARGS)
@@ -494,6 +707,6 @@ window_funnel_times_final(PG_FUNCTION_ARGS)
 		}
 	}
 	if (bigint)
-		PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INTERVALOID, sizeof(Interval), false, TYPALIGN_DOUBLE));
 }

@@ -44,6 +44,8 @@
 #include "datatype/timestamp.h"
 
 #include "events.h"
+#include "events_mode.h"
+#include "events_pattern.h"
 #include "pgshim.h"
 
 int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);
@@ -74,10 +76,6 @@ extern Datum sequence_match_final(PG_FUNCTION_ARGS);
 extern Datum sequence_count_final(PG_FUNCTION_ARGS);
 extern Datum window_funnel_final(PG_FUNCTION_ARGS);
 extern Datum window_funnel_times_final(PG_FUNCTION_ARGS);
-
-/* events_wrap.c: events.c's static mode parser */
-extern uint8 fuzz_parse_mode(const char *s, int len, int code);
-extern void fuzz_append_mode(StringInfo buf, uint8 mode);
 
 typedef struct TypeIO
 {
@@ -679,10 +677,10 @@ pattern_target(const uint8 *data, size_t size)
 	b.p += patlen;
 	b.n -= patlen;
 
-	problem = sequence_pattern_problem(pat, patlen, nconds, clock);
+	problem = events_pattern_problem(pat, patlen, nconds, clock != EVENTS_CLOCK_BIGINT);
 	PG_TRY();
 	{
-		sequence_pattern_check(pat, patlen, nconds, clock);
+		events_pattern_check(pat, patlen, nconds, clock != EVENTS_CLOCK_BIGINT);
 		raised = false;
 	}
 	PG_CATCH();
@@ -785,7 +783,7 @@ mode_target(const uint8 *data, size_t size)
 		window = (window & 0x7fffffff) * (clock == EVENTS_CLOCK_BIGINT ? 1 : 1000);
 	PG_TRY();
 	{
-		mode = fuzz_parse_mode(mtext, len, ERRCODE_INVALID_PARAMETER_VALUE);
+		mode = events_mode_parse(mtext, ERRCODE_INVALID_PARAMETER_VALUE, "window_funnel");
 		raised = false;
 	}
 	PG_CATCH();
@@ -802,8 +800,8 @@ mode_target(const uint8 *data, size_t size)
 	CHECK((mode & ~WF_ALL_MODES) == 0);
 	CHECK(!(mode & WF_ALLOW_REENTRY) || (mode & WF_STRICT_ORDER));
 	initStringInfo(&canon);
-	fuzz_append_mode(&canon, mode);
-	mode2 = fuzz_parse_mode(canon.data, canon.len, ERRCODE_INVALID_PARAMETER_VALUE);
+	events_mode_append(&canon, mode);
+	mode2 = events_mode_parse(canon.data, ERRCODE_INVALID_PARAMETER_VALUE, "window_funnel");
 	CHECK(mode2 == mode);
 
 	e = make_events(&b, EVENTS_KIND_FUNNEL, clock, nconds, NULL, 0, mode, window,
