@@ -11,7 +11,12 @@
 EXTENSION   = funnel
 MODULE_big  = funnel
 OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/arena.o src/state.o src/events.o src/window_funnel.o src/retention.o src/sequence.o src/history.o
-DATA        = sql/funnel--1.0.sql sql/funnel--1.1.sql sql/funnel--1.0--1.1.sql
+# The install script of the current version (default_version in funnel.control) is made
+# from the hand-edited sql/funnel.sql; the released 1.0 script and the update scripts
+# (sql/funnel--A--B.sql) are files of their own.
+EXTVERSION  = $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" funnel.control)
+DATA        = sql/funnel--1.0.sql $(wildcard sql/funnel--*--*.sql)
+DATA_built  = sql/funnel--$(EXTVERSION).sql
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
 REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption pipeline_history fuzz_findings
@@ -34,6 +39,13 @@ else
 all install installcheck:
 	@echo "pg_config not found (PG_CONFIG=$(PG_CONFIG)): install postgresql-server-dev-N for your PostgreSQL N (15, 16, 17 or 18), or run 'make test' as root to install it" >&2; exit 1
 endif
+
+ifeq ($(EXTVERSION),)
+$(error no default_version in funnel.control)
+endif
+
+sql/funnel--$(EXTVERSION).sql: sql/funnel.sql
+	cp sql/funnel.sql $@
 
 # PGXS tracks no header dependencies (PostgreSQL's --enable-depend is not
 # Debian's): every object depends on every header, so a changed struct never

@@ -1,4 +1,5 @@
-/* funnel--1.1.sql: install script of the funnel extension, version 1.1 */
+/* funnel.sql: install script of the funnel extension, installed as funnel--<default_version>.sql
+   (the Makefile makes that file from this one; upgrade scripts are sql/funnel--A--B.sql) */
 
 \echo Use "CREATE EXTENSION funnel" to load this file. \quit
 
