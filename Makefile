@@ -17,6 +17,7 @@ OBJS        = src/funnel.o src/catalog.o src/frontdoor.o src/registry.o src/stag
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" funnel.control)
 DATA        = sql/funnel--1.0.sql $(wildcard sql/funnel--*--*.sql)
 DATA_built  = sql/funnel--$(EXTVERSION).sql
+EXTRA_CLEAN = sql/funnel--$(EXTVERSION).sql.tmp
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
 REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption pipeline_history fuzz_findings
@@ -44,8 +45,16 @@ ifeq ($(EXTVERSION),)
 $(error no default_version in funnel.control)
 endif
 
-sql/funnel--$(EXTVERSION).sql: sql/funnel.sql
-	cp sql/funnel.sql $@
+# sql/funnel.sql with the generated event aggregates (sql/funnel_events.sql, made by
+# sql/funnel_events.pl and checked in) in place of its line "-- @include funnel_events.sql"
+sql/funnel--$(EXTVERSION).sql: sql/funnel.sql sql/funnel_events.sql
+	sed -e '/^-- @include funnel_events\.sql$$/{' -e 'r sql/funnel_events.sql' -e 'd' -e '}' sql/funnel.sql > $@.tmp
+	mv $@.tmp $@
+
+# regenerate sql/funnel_events.sql after a change to its generator
+.PHONY: sql-generate
+sql-generate:
+	perl sql/funnel_events.pl > sql/funnel_events.sql
 
 # PGXS tracks no header dependencies (PostgreSQL's --enable-depend is not
 # Debian's): every object depends on every header, so a changed struct never
