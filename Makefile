@@ -7,6 +7,7 @@
 #   make demo                     build, install, throwaway cluster, sample CRM, funnel dashboard
 #                                 (KEEP=1: leave that cluster running; DASHBOARD=file.html)
 #   make screenshot               regenerate doc/dashboard.png (the dashboard in headless Chromium)
+#   make sql-generate             regenerate sql/funnel_events.sql from sql/funnel_events.pl
 
 EXTENSION   = funnel
 MODULE_big  = funnel
