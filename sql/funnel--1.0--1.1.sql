@@ -1331,7 +1331,7 @@ COMMENT ON TYPE @extschema@.sales_stage IS
 COMMENT ON FUNCTION @extschema@.enforce_transitions() IS
     'BEFORE INSERT OR UPDATE row trigger: refuses (23514) rows that start at a non-entry stage or make a move the funnel does not allow, and stamps the change time; arguments: stage column, stamp column, options.';
 COMMENT ON FUNCTION @extschema@.record_transition() IS
-    'AFTER INSERT OR UPDATE trigger (per row, or per statement with transition tables): appends (key, from_stage, to_stage, changed_at, changed_by) to a history table; arguments: history table, stage column, key column, stamp column.';
+    'AFTER INSERT OR UPDATE trigger (per row, or per statement with transition tables): appends (key, from_stage, to_stage, changed_at, changed_by) to a history table; arguments: history table, stage column, key column, stamp column, amount column, close-date column.';
 COMMENT ON FUNCTION @extschema@._track(regclass, name, name, text, name, boolean, name[], boolean, name, name) IS
     'Internal: the body of funnel.track(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.track() instead.';
 COMMENT ON FUNCTION @extschema@._untrack(regclass) IS
@@ -1375,11 +1375,11 @@ COMMENT ON FUNCTION @extschema@.win_rate(@extschema@.pipeline) IS
 COMMENT ON FUNCTION @extschema@.avg_deal_size(@extschema@.pipeline) IS
     'The average amount of the won deals (exact).';
 COMMENT ON FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, float8) IS
-    'The quantile p (percentile_cont) of the amounts of the won deals: exact up to 1024 deals, within 1% above.';
+    'The quantile p (percentile_cont) of the amounts of the won deals: exact up to 1024 values, within 1% above.';
 COMMENT ON FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, boolean) IS
     'The average cycle length (closed_at - created_at) of the closed deals, or of the won deals only.';
 COMMENT ON FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, float8, boolean) IS
-    'The quantile p (percentile_cont) of the cycle lengths of the closed deals, or of the won deals only: exact up to 1024 deals, within 1% above.';
+    'The quantile p (percentile_cont) of the cycle lengths of the closed deals, or of the won deals only: exact up to 1024 values, within 1% above.';
 COMMENT ON FUNCTION @extschema@.open_value(@extschema@.pipeline) IS
     'The sum of the amounts of the open deals.';
 COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline) IS
@@ -1517,7 +1517,7 @@ COMMENT ON FUNCTION @extschema@.events_combine(@extschema@.events, @extschema@.e
 COMMENT ON FUNCTION @extschema@.window_funnel_final(@extschema@.events) IS
     'Final function of window_funnel: the level reached.';
 COMMENT ON FUNCTION @extschema@.window_funnel_times_final(@extschema@.events) IS
-    'Final function of window_funnel_times over a timestamp clock: the time from step 1 to each step reached (interval[]).';
+    'Final function of window_funnel_times over a timestamptz or timestamp clock: the time from step 1 to each step reached (interval[]).';
 COMMENT ON FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events) IS
     'Final function of window_funnel_times over a bigint clock: the time from step 1 to each step reached (bigint[]).';
 COMMENT ON FUNCTION @extschema@.sequence_match_final(@extschema@.events) IS

@@ -958,7 +958,7 @@ COMMENT ON FUNCTION @extschema@.enforce_transitions() IS
 CREATE FUNCTION @extschema@.record_transition() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_record_transition' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.record_transition() IS
-    'AFTER INSERT OR UPDATE trigger (per row, or per statement with transition tables): appends (key, from_stage, to_stage, changed_at, changed_by) to a history table; arguments: history table, stage column, key column, stamp column.';
+    'AFTER INSERT OR UPDATE trigger (per row, or per statement with transition tables): appends (key, from_stage, to_stage, changed_at, changed_by) to a history table; arguments: history table, stage column, key column, stamp column, amount column, close-date column.';
 
 -- track: create the history table (if absent) and the triggers, idempotently.
 -- The key defaults to the table's primary key; it must be unique (a unique
@@ -1409,7 +1409,7 @@ COMMENT ON FUNCTION @extschema@.avg_deal_size(@extschema@.pipeline) IS
 CREATE FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, p float8) RETURNS float8
     AS 'MODULE_PATHNAME', 'pipeline_deal_size_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, float8) IS
-    'The quantile p (percentile_cont) of the amounts of the won deals: exact up to 1024 deals, within 1% above.';
+    'The quantile p (percentile_cont) of the amounts of the won deals: exact up to 1024 values, within 1% above.';
 CREATE FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, won_only boolean DEFAULT false) RETURNS interval
     AS 'MODULE_PATHNAME', 'pipeline_avg_cycle_length' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, boolean) IS
@@ -1417,7 +1417,7 @@ COMMENT ON FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, boolean) 
 CREATE FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, p float8, won_only boolean DEFAULT false) RETURNS interval
     AS 'MODULE_PATHNAME', 'pipeline_cycle_length_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, float8, boolean) IS
-    'The quantile p (percentile_cont) of the cycle lengths of the closed deals, or of the won deals only: exact up to 1024 deals, within 1% above.';
+    'The quantile p (percentile_cont) of the cycle lengths of the closed deals, or of the won deals only: exact up to 1024 values, within 1% above.';
 CREATE FUNCTION @extschema@.open_value(@extschema@.pipeline) RETURNS numeric
     AS 'MODULE_PATHNAME', 'pipeline_open_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.open_value(@extschema@.pipeline) IS
@@ -1788,7 +1788,7 @@ COMMENT ON FUNCTION @extschema@.window_funnel_final(@extschema@.events) IS
 CREATE FUNCTION @extschema@.window_funnel_times_final(@extschema@.events)
     RETURNS interval[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.window_funnel_times_final(@extschema@.events) IS
-    'Final function of window_funnel_times over a timestamp clock: the time from step 1 to each step reached (interval[]).';
+    'Final function of window_funnel_times over a timestamptz or timestamp clock: the time from step 1 to each step reached (interval[]).';
 CREATE FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events)
     RETURNS bigint[] AS 'MODULE_PATHNAME', 'window_funnel_times_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events) IS
