@@ -969,7 +969,12 @@ COMMENT ON FUNCTION @extschema@.record_transition() IS
 -- and expected close date (from_amount, amount, from_close_date, close_date),
 -- in a row of its own when only those change; an existing history table gets
 -- the missing columns and, with backfill, one row per deal carrying today's
--- values.
+-- values.  On a table hash-distributed by Citus (only where the citus
+-- extension is installed) the history it creates is distributed by the
+-- table's distribution column, colocated with it, so that the triggers Citus
+-- runs on each shard record into the history shard beside it; the triggers
+-- are made with citus.enable_unsafe_triggers on for this function only, and
+-- are told the table's name, which their errors give instead of a shard's.
 CREATE FUNCTION @extschema@._track(
     "table"         regclass,
     stage_column    name DEFAULT 'stage',
@@ -1007,6 +1012,8 @@ DECLARE
     close_type  regtype;
     valdefs     text := '';
     added       boolean := false;
+    dist_column name;           -- Citus: the table's distribution column, or NULL
+    unsafe      text;           -- Citus: citus.enable_unsafe_triggers before this function
 BEGIN
     IF "table" IS NULL OR stage_column IS NULL OR backfill IS NULL OR allow_null IS NULL THEN
         RAISE EXCEPTION 'table, stage_column, backfill and allow_null must not be NULL'
@@ -1107,6 +1114,21 @@ BEGIN
                   DETAIL = 'Rows without a key cannot be told apart in the history.',
                   HINT = format('ALTER TABLE %s ALTER COLUMN ... SET NOT NULL.', "table");
     END IF;
+    -- Citus: a hash-distributed table (read only when the citus extension is
+    -- installed, from Citus's own catalog); its key holds the distribution
+    -- column, which Citus requires in every unique index
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) INTO dist_column
+        FROM pg_catalog.pg_dist_partition p
+        WHERE p.logicalrelid OPERATOR(pg_catalog.=) "table" AND p.partmethod OPERATOR(pg_catalog.=) 'h';
+        IF dist_column IS NOT NULL AND NOT dist_column OPERATOR(pg_catalog.=) ANY (keys) THEN
+            RAISE EXCEPTION 'key (%) of distributed table "%" does not hold its distribution column "%"',
+                keylist, rel, dist_column
+                USING ERRCODE = '0A000',
+                      DETAIL = 'funnel.track() distributes the history by that column, colocated with the table, so that each shard''s moves are recorded beside it.',
+                      HINT = 'Name a unique key that holds the distribution column with key_columns => ARRAY[...].';
+        END IF;
+    END IF;
     -- the trigger argument: a single name as it is, several as a name[] literal
     keyarg := CASE WHEN cardinality(keys) = 1 AND left(keys[1], 1) <> '{' THEN keys[1]::text
                    ELSE keys::text END;
@@ -1184,6 +1206,11 @@ BEGIN
         EXECUTE format('CREATE INDEX ON %s (%s, changed_at)', qhist, keylist);
         hist := qhist::regclass;
         created := true;
+        IF dist_column IS NOT NULL THEN
+            -- empty still: the backfill below runs on the shards, pushed down
+            PERFORM pg_catalog.create_distributed_table(hist, dist_column::text,
+                                                        colocate_with => "table"::text);
+        END IF;
     ELSE
         SELECT string_agg(quote_ident(c), ', ' ORDER BY i) INTO missing
         FROM unnest(keys::text[] || ARRAY['from_stage', 'to_stage', 'changed_at', 'changed_by'])
@@ -1194,6 +1221,23 @@ BEGIN
             RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
                 USING ERRCODE = '42703',
                       HINT = 'A history table has the key column(s), from_stage, to_stage, changed_at and changed_by; pass another history_table, or let funnel.track() create one.';
+        END IF;
+        -- Citus: the shards' triggers write into the history shard on their
+        -- node (nested: Citus's catalog is named only where it is installed)
+        IF dist_column IS NOT NULL THEN
+          IF NOT EXISTS (
+                SELECT 1 FROM pg_catalog.pg_dist_partition t, pg_catalog.pg_dist_partition h
+                WHERE t.logicalrelid OPERATOR(pg_catalog.=) "table" AND h.logicalrelid OPERATOR(pg_catalog.=) hist
+                  AND h.colocationid OPERATOR(pg_catalog.=) t.colocationid
+                  AND h.partmethod OPERATOR(pg_catalog.=) 'h'
+                  AND pg_catalog.column_to_column_name(h.logicalrelid, h.partkey) OPERATOR(pg_catalog.=) dist_column) THEN
+            RAISE EXCEPTION 'history table % of distributed table "%" is not distributed by "%" colocated with it',
+                qhist, rel, dist_column
+                USING ERRCODE = '0A000',
+                      DETAIL = 'The triggers run on the shards of the table, each on its node, and record into the history shard beside it.',
+                      HINT = format('Distribute it first: SELECT create_distributed_table(%L, %L, colocate_with => %L).',
+                                    qhist, dist_column, "table"::text);
+          END IF;
         END IF;
         -- a history made before values were recorded: add their columns
         IF amount_column IS NOT NULL AND NOT EXISTS (
@@ -1221,10 +1265,17 @@ BEGIN
         END IF;
     END IF;
 
+    -- Citus refuses triggers on distributed tables unless this is on: on for
+    -- the triggers' DDL only (the triggers are made on every shard)
+    IF dist_column IS NOT NULL THEN
+        unsafe := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+    END IF;
     EXECUTE format('CREATE OR REPLACE TRIGGER funnel_enforce_transitions BEFORE INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L%s, %L)',
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L%s, %L%s)',
                    "table", stage_column, coalesce(stamp_column, ''),
-                   CASE WHEN allow_null THEN ', ''allow_null''' ELSE '' END, 'key=' || keys::text);
+                   CASE WHEN allow_null THEN ', ''allow_null''' ELSE '' END, 'key=' || keys::text,
+                   CASE WHEN dist_column IS NULL THEN '' ELSE format(', %L', 'table=' || rel) END);
     -- the table, and each of its partitions: a statement fires the statement
     -- triggers of the table it names only
     FOR part IN
@@ -1236,15 +1287,20 @@ BEGIN
                        'REFERENCING NEW TABLE AS funnel_new '
                        'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
                        part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
-                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
-                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL AND dist_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END
+                       || CASE WHEN dist_column IS NULL THEN '' ELSE format(', %L', rel) END);
         EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
                        'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
                        'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
                        part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
-                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
-                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL AND dist_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END
+                       || CASE WHEN dist_column IS NULL THEN '' ELSE format(', %L', rel) END);
     END LOOP;
+    IF dist_column IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe, true);
+    END IF;
 
     -- record_transition writes this history with the rights of the owner of
     -- both tables (the caller): movers need no privilege on it
@@ -1273,16 +1329,27 @@ COMMENT ON FUNCTION @extschema@._track(regclass, name, name, text, name, boolean
     'Internal: the body of funnel.track(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.track() instead.';
 
 -- untrack: remove the triggers that track() made (on the table and its
--- partitions); the history table stays.
+-- partitions); the history table stays.  On a table hash-distributed by
+-- Citus, with citus.enable_unsafe_triggers on for this function only (Citus
+-- drops the triggers of every shard).
 CREATE FUNCTION @extschema@._untrack("table" regclass) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    part regclass;
+    part   regclass;
+    unsafe text;
 BEGIN
     IF "table" IS NULL THEN
         RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    -- (nested: Citus's catalog is named only where the extension is installed)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+                   WHERE p.logicalrelid OPERATOR(pg_catalog.=) "table" AND p.partmethod OPERATOR(pg_catalog.=) 'h') THEN
+            unsafe := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+            PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+        END IF;
     END IF;
     PERFORM @extschema@.def_track("table", NULL);
     EXECUTE format('DROP TRIGGER IF EXISTS funnel_enforce_transitions ON %s', "table");
@@ -1294,6 +1361,9 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', part);
         EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', part);
     END LOOP;
+    IF unsafe IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe, true);
+    END IF;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@._untrack(regclass) IS
