@@ -23,6 +23,11 @@
  * column types change; the plan cache re-plans it after DDL.  The INSERT runs
  * with the caller's rights, so the history table's own privileges, triggers,
  * constraints and partitioning all apply.
+ *
+ * On a Citus distributed table the triggers fire on the shards, on the
+ * workers; funnel.track() then tells them the table's name (enforce option
+ * 'table=', record_transition's seventh argument), which their errors give
+ * instead of the shard's.
  */
 #include "postgres.h"
 

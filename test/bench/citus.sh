@@ -32,8 +32,8 @@
 # distribution costs (planning, connections, shipping partial states, combining), not a
 # speed-up: three servers share the cores one server had.
 #
-# Settings: CITUS_BENCH_SCALE (default 60: 60,000 deals, about 250,000 history rows, 96,000
-# events per unit of 1,000 deals... see the row counts printed), BENCH_REPS (3),
+# Settings: CITUS_BENCH_SCALE (default 500; per unit 1,000 deals, 4,000 history rows and 3,200
+# events: 500,000, 2,000,000 and 1,600,000), BENCH_REPS (3),
 # CITUS_KEEP_DIR=1 keeps the directory (the nodes' logs).  Every node is stopped by its data
 # directory (pg_ctl stop) on exit, also on failure or interrupt.
 set -u
@@ -48,7 +48,7 @@ PGC=${CITUS_PG_CONFIG:-}
 PKGLIB=$("$PGC" --pkglibdir) || skip "$PGC does not run"
 [ -f "$PKGLIB/citus.so" ] || skip "no citus.so in $PKGLIB"
 BIN=$("$PGC" --bindir)
-SCALE=${CITUS_BENCH_SCALE:-60}
+SCALE=${CITUS_BENCH_SCALE:-500}
 REPS=${BENCH_REPS:-3}
 
 say() { printf '== %s\n' "$*"; }
@@ -261,6 +261,24 @@ BEGIN
     RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
 END
 $fn$;
+
+-- bench.verdict(): the distributed run's error, or whether its rows equal the local run's
+CREATE FUNCTION bench.verdict() RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    err text := (SELECT e FROM bench.last_error);
+    ndiff bigint;
+    n bigint;
+BEGIN
+    IF err IS NOT NULL OR to_regclass('pg_temp.bench_d') IS NULL THEN
+        RETURN 'fails: ' || coalesce(err, 'no result');
+    END IF;
+    EXECUTE 'SELECT count(*) FROM ((SELECT r FROM pg_temp.bench_d EXCEPT ALL SELECT r FROM pg_temp.bench_l)
+             UNION ALL (SELECT r FROM pg_temp.bench_l EXCEPT ALL SELECT r FROM pg_temp.bench_d)) x' INTO ndiff;
+    EXECUTE 'SELECT count(*) FROM pg_temp.bench_l' INTO n;
+    RETURN CASE WHEN ndiff = 0 THEN format('equal (%s rows)', n) ELSE format('DIFFER: %s of %s rows', ndiff, n) END;
+END
+$fn$;
 SQL
 [ "$(id -u)" = 0 ] && chown postgres "$WORK/setup.sql"
 q "$PORT_coord" -v ON_ERROR_STOP=1 -v scale="$SCALE" -f "$WORK/setup.sql" >"$WORK/setup.log" 2>&1 \
@@ -293,12 +311,7 @@ FROM generate_series(1, :reps) \gexec
 SELECT coalesce((SELECT min(ms)::numeric(12,1)::text FROM times WHERE kind = 'local'), '-'),
        coalesce((SELECT min(ms)::numeric(12,1)::text FROM times WHERE kind = 'dist'), '-'),
        coalesce((SELECT (min(ms) FILTER (WHERE kind = 'dist') / nullif(min(ms) FILTER (WHERE kind = 'local'), 0))::numeric(8,2)::text FROM times), '-'),
-       CASE WHEN EXISTS (SELECT 1 FROM bench.last_error) OR to_regclass('pg_temp.bench_d') IS NULL
-            THEN 'fails: ' || coalesce((SELECT e FROM bench.last_error), 'no result')
-            ELSE (SELECT CASE WHEN count(*) = 0 THEN format('equal (%s rows)', (SELECT count(*) FROM pg_temp.bench_l))
-                              ELSE format('DIFFER: %s rows', count(*)) END
-                  FROM ((SELECT r FROM pg_temp.bench_d EXCEPT ALL SELECT r FROM pg_temp.bench_l)
-                        UNION ALL (SELECT r FROM pg_temp.bench_l EXCEPT ALL SELECT r FROM pg_temp.bench_d)) x) END;
+       bench.verdict();
 SQL
 	) || { printf '%-26s %s\n' "$name" "fails: the session failed: $(tail -1 <<<"$out")"; continue; }
 	IFS='|' read -r lms dms ratio res <<<"$(tail -1 <<<"$out")"
