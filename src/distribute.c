@@ -35,6 +35,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_aggregate.h"
@@ -648,6 +649,8 @@ apply_definition(Oid fn, Oid typid, ArrayType *arr)
 
 	funnel_lock_definition(typid);
 	funnel_catalog_delete_funnel(typid);
+	/* the edges below look their rows up: the deleted ones must be gone */
+	CommandCounterIncrement();
 	funnel_catalog_insert_funnel(typid, &f);
 	funnel_catalog_insert_stages(typid, stages);
 	foreach(lc, edges)
