@@ -667,6 +667,12 @@ BEGIN
                   HINT = 'It goes away with DROP EXTENSION funnel.';
     END IF;
     PERFORM @extschema@.def_check_rights(stage_type);
+    -- on Citus: one connection per node from here on, so that the scan of
+    -- distributed state columns below does not keep the DROPs that follow
+    -- (propagated DDL) from running in this transaction
+    IF current_setting('citus.multi_shard_modify_mode', true) IS NOT NULL THEN
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    END IF;
 
     -- every type built on the funnel type: domains, arrays, ranges and
     -- multiranges over it, and so on recursively
@@ -906,6 +912,38 @@ CREATE EVENT TRIGGER funnel_follow_enum_rename ON ddl_command_end
     EXECUTE FUNCTION @extschema@.follow_enum_rename();
 COMMENT ON EVENT TRIGGER funnel_follow_enum_rename IS
     'Carries a renamed stage''s settings and explicit edges over to its new label (ALTER TYPE ... RENAME VALUE).';
+
+-- Definitions on every node of a Citus cluster (src/distribute.c).  On a
+-- coordinator the definition functions make funnel.definition(T) (the whole
+-- definition, by label) and the concrete aggregates of T; Citus propagates
+-- them.  On the nodes it sends them to, this event trigger copies the
+-- definition into the local catalog.  Without Citus nothing happens.
+CREATE FUNCTION @extschema@.def_apply(functions oid[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_apply' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_apply(oid[]) IS
+    'Internal: on a Citus node receiving propagated DDL, copies the definition carried by a funnel.definition(T) the extension made into the local catalog.';
+CREATE FUNCTION @extschema@.apply_definitions() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM @extschema@.def_apply(ARRAY(
+        SELECT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() c
+        WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass));
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.apply_definitions() IS
+    'Internal: event trigger function (CREATE FUNCTION) that applies funnel definitions Citus propagated from the coordinator to the local catalog.';
+CREATE EVENT TRIGGER funnel_apply_definitions ON ddl_command_end
+    WHEN TAG IN ('CREATE FUNCTION')
+    EXECUTE FUNCTION @extschema@.apply_definitions();
+COMMENT ON EVENT TRIGGER funnel_apply_definitions IS
+    'On a Citus node, applies the funnel definitions propagated from the coordinator (funnel.definition functions) to the local catalog.';
+
+CREATE FUNCTION @extschema@.distribute(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_distribute' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.distribute(regtype) IS
+    'On a Citus coordinator: makes (or brings up to date) a funnel''s definition on every node and its concrete aggregates, which Citus can split into partial aggregates.';
 
 ------------------------------------------------------------------------------
 -- The shipped funnels

@@ -646,6 +646,16 @@ SELECT citus_test.ok('definitions: the user''s funnel (create_funnel on the coor
     $$SELECT bool_and(success AND result = '6') FROM run_command_on_workers(
         $w$SELECT count(*) FROM funnel.stages('deal_stage')$w$)$$);
 
+-- @@ definitions: concrete aggregates of the user's funnel on every worker
+SELECT citus_test.ok('definitions: the concrete aggregates of the user''s funnel (one per anyenum aggregate) exist on every worker',
+    $$SELECT bool_and(success AND result = (SELECT count(*)::text FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+                                            WHERE p.pronamespace = 'funnel'::regnamespace AND p.proargtypes::oid[] && ARRAY['anyenum'::regtype::oid]))
+      FROM run_command_on_workers($w$SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+                                      WHERE p.pronamespace = 'funnel'::regnamespace
+                                        AND p.proargtypes::oid[] && ARRAY['deal_stage'::regtype::oid]$w$)$$);
+SELECT citus_test.run('definitions: funnel.distribute on the coordinator (idempotent)',
+    $$SELECT funnel.distribute('deal_stage')$$);
+
 -- @@ definitions: set_stage on the coordinator, the probabilities on every worker
 SELECT citus_test.ok('definitions: set_stage on the coordinator (setup), probabilities the same on every worker',
     $$SELECT bool_and(success AND result = (SELECT string_agg(s.stage || '=' || coalesce(s.probability::text, '-'), ',' ORDER BY s.position)
@@ -804,6 +814,14 @@ SELECT citus_test.ok('late node: the user''s funnel there with the coordinator''
                                                           || funnel.can_transition('lead'::deal_stage, 'proposal'::deal_stage)))
              FROM run_command_on_workers($w$SELECT funnel.probability('proposal'::deal_stage) || ' '
                                                    || funnel.can_transition('lead'::deal_stage, 'proposal'::deal_stage)$w$)
+             WHERE nodeport = %s$$, :late_port));
+
+-- @@ late node: concrete aggregates there
+SELECT citus_test.ok('late node: the concrete aggregates of the user''s funnel there',
+    format($$SELECT bool_and(success AND result::int > 0)
+             FROM run_command_on_workers($w$SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+                                             WHERE p.pronamespace = 'funnel'::regnamespace
+                                               AND p.proargtypes::oid[] && ARRAY['deal_stage'::regtype::oid]$w$)
              WHERE nodeport = %s$$, :late_port));
 
 -- @@ late node: shards holding states moved onto it
