@@ -85,6 +85,16 @@ typedef struct WinRate
 	WrFar	   *far;			/* days >= WR_DENSE_DAYS, ascending */
 } WinRate;
 
+/* 22003 for a count that would pass 2^63 - 1 */
+static void
+wr_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("bigint out of range"),
+			 errdetail("A count of a %s exceeds 2^63 - 1.", WR_TYPE)));
+}
+
 /* funnel.winrate_curve in the state skeleton (state.h), defined below its functions */
 static const FunnelStateType winrate_type;
 
@@ -100,16 +110,6 @@ wr_create(MemoryContext cxt)
 	funnel_state_init(&w->st, &winrate_type, cxt);
 	w->cxt = cxt;
 	return &w->st;
-}
-
-/* 22003 for a count that would pass 2^63 - 1 */
-static void
-wr_overflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("bigint out of range"),
-			 errdetail("A count of a %s exceeds 2^63 - 1.", WR_TYPE)));
 }
 
 /*
@@ -490,13 +490,6 @@ winrate_curve_recv(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
-/* Per-call-site cache (fn_extra): the funnel definition of the stage argument. */
-typedef struct WrFnCache
-{
-	FunnelDefCache defcache;
-	Oid			argtype;		/* the stage argument's declared type, once known */
-} WrFnCache;
-
 /* 22008 for an infinite created_at or closed_at (no day count) */
 static void
 wr_finite(TimestampTz t, const char *what)
@@ -506,6 +499,13 @@ wr_finite(TimestampTz t, const char *what)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("funnel.winrate_curve: %s must be finite", what)));
 }
+
+/* Per-call-site cache (fn_extra): the funnel definition of the stage argument. */
+typedef struct WrFnCache
+{
+	FunnelDefCache defcache;
+	Oid			argtype;		/* the stage argument's declared type, once known */
+} WrFnCache;
 
 /*
  * funnel.winrate_curve(stage, created_at, closed_at [, as_of]): one deal.
