@@ -1308,6 +1308,103 @@ END
 $fn$;
 
 ------------------------------------------------------------------------------
+-- Win rates that count open deals: the win-rate curve (Aalen-Johansen
+-- cumulative incidence of won, lost competing, open deals censored), and
+-- the closed and cohort win rates (src/winrate.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.winrate_curve;
+CREATE FUNCTION @extschema@.winrate_curve_in(cstring) RETURNS @extschema@.winrate_curve
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_in(cstring) IS
+    'Text input of funnel.winrate_curve (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.winrate_curve_out(@extschema@.winrate_curve) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_out(@extschema@.winrate_curve) IS
+    'Text output of funnel.winrate_curve: JSON with the won, lost and censored counts per day since creation.';
+CREATE FUNCTION @extschema@.winrate_curve_send(@extschema@.winrate_curve) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_send(@extschema@.winrate_curve) IS
+    'Binary output of funnel.winrate_curve.';
+CREATE FUNCTION @extschema@.winrate_curve_recv(internal) RETURNS @extschema@.winrate_curve
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_recv(internal) IS
+    'Binary input of funnel.winrate_curve; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.winrate_curve (
+    INPUT = @extschema@.winrate_curve_in,
+    OUTPUT = @extschema@.winrate_curve_out,
+    SEND = @extschema@.winrate_curve_send,
+    RECEIVE = @extschema@.winrate_curve_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE @extschema@.winrate_curve IS
+    'State of funnel.winrate_curve(): won, lost and censored (open) deals per day since creation, mergeable by addition; read with funnel.win_rate_within(), funnel.win_rate_curve(), funnel.closed_win_rate() and funnel.cohort_win_rate().';
+
+-- transition functions (not STRICT: rows with a NULL stage or created_at are skipped)
+CREATE FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.winrate_curve aggregate censoring open deals at the transaction''s start (now()).';
+CREATE FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz, timestamptz)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.winrate_curve aggregate censoring open deals at as_of.';
+CREATE FUNCTION @extschema@.winrate_curve_combine(@extschema@.winrate_curve, @extschema@.winrate_curve)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_combine(@extschema@.winrate_curve, @extschema@.winrate_curve) IS
+    'Internal: adds two funnel.winrate_curve states (combine function of funnel.winrate_curve, transition function of funnel.rollup).';
+
+-- funnel.winrate_curve(stage, created_at, closed_at [, as_of]): one row per deal
+CREATE AGGREGATE @extschema@.winrate_curve(stage anyenum, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.winrate_curve_transfn,
+    STYPE = @extschema@.winrate_curve,
+    COMBINEFUNC = @extschema@.winrate_curve_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.winrate_curve(anyenum, timestamptz, timestamptz) IS
+    'Aggregate over deals: won, lost and open deals per day since creation, open deals censored at the transaction''s start (now()); read it with funnel.win_rate_within and funnel.win_rate_curve.';
+CREATE AGGREGATE @extschema@.winrate_curve(stage anyenum, created_at timestamptz, closed_at timestamptz,
+        as_of timestamptz) (
+    SFUNC = @extschema@.winrate_curve_transfn,
+    STYPE = @extschema@.winrate_curve,
+    COMBINEFUNC = @extschema@.winrate_curve_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.winrate_curve(anyenum, timestamptz, timestamptz, timestamptz) IS
+    'Aggregate over deals: won, lost and open deals per day since creation as they stood at as_of (open deals censored there); read it with funnel.win_rate_within and funnel.win_rate_curve.';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.winrate_curve) (
+    SFUNC = @extschema@.winrate_curve_combine,
+    STYPE = @extschema@.winrate_curve,
+    COMBINEFUNC = @extschema@.winrate_curve_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.winrate_curve) IS
+    'Aggregate that adds funnel.winrate_curve states into one (monthly states give what one pass gives).';
+
+-- accessors
+CREATE FUNCTION @extschema@.win_rate_within(c @extschema@.winrate_curve, days integer) RETURNS float8
+    AS 'MODULE_PATHNAME', 'winrate_curve_within' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.win_rate_within(@extschema@.winrate_curve, integer) IS
+    'The estimated probability that a deal is won within days days of its creation (Aalen-Johansen: open deals censored, lost deals a competing outcome).';
+CREATE FUNCTION @extschema@.win_rate_curve(c @extschema@.winrate_curve)
+    RETURNS TABLE (day integer, at_risk bigint, won bigint, lost bigint, censored bigint,
+                   win_rate float8, lower float8, upper float8)
+    AS 'MODULE_PATHNAME', 'winrate_curve_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.win_rate_curve(@extschema@.winrate_curve) IS
+    'The win-rate curve, one row per day with deals won, lost or censored: deals at risk, the counts, the cumulative win rate and its 95% band (delta method, clipped to [0, 1]).';
+CREATE FUNCTION @extschema@.closed_win_rate(c @extschema@.winrate_curve) RETURNS float8
+    AS 'MODULE_PATHNAME', 'winrate_curve_closed_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.closed_win_rate(@extschema@.winrate_curve) IS
+    'Won / (won + lost) of a winrate_curve (open deals left out); NULL when no deal is closed.';
+CREATE FUNCTION @extschema@.cohort_win_rate(c @extschema@.winrate_curve) RETURNS float8
+    AS 'MODULE_PATHNAME', 'winrate_curve_cohort_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_win_rate(@extschema@.winrate_curve) IS
+    'Won / all deals of a winrate_curve (open deals count as not won); NULL when it counts no deal.';
+
+------------------------------------------------------------------------------
 -- Help texts (COMMENT ON) of every object, as sql/funnel.sql sets them (1.0 had
 -- none): the hand-written objects first, in the order of sql/funnel.sql, then the
 -- event aggregates' overloads as sql/funnel_events.pl prints them (make test checks
