@@ -173,19 +173,6 @@ funnel_flat_state_arg(FunctionCallInfo fcinfo)
  * ------------------------------------------------------------------------
  */
 
-/* The aggregate context of a transition or combine function (0A000 outside one). */
-MemoryContext
-funnel_agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
-	return aggcxt;
-}
-
 /*
  * The transition state (argument 0), writable: our read-write expanded
  * object, or a new one in the aggregate's arena -- empty for a NULL state,
@@ -194,13 +181,16 @@ funnel_agg_context(FunctionCallInfo fcinfo, const char *fname)
 FunnelState *
 funnel_state_transition(const FunnelStateType *type, FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext arena = funnel_state_arena(funnel_agg_context(fcinfo, fname));
+	MemoryContext aggcxt = funnel_agg_context(fcinfo, fname);
+	MemoryContext arena;
 	FunnelState *st;
 
+	/* every row but a group's first: the state made then, changed in place */
+	if (!PG_ARGISNULL(0) && is_expanded_of(type, PG_GETARG_DATUM(0), true))
+		return (FunnelState *) DatumGetEOHP(PG_GETARG_DATUM(0));
+	arena = funnel_state_arena(aggcxt);
 	if (PG_ARGISNULL(0))
 		return type->create(arena);
-	if (is_expanded_of(type, PG_GETARG_DATUM(0), true))
-		return (FunnelState *) DatumGetEOHP(PG_GETARG_DATUM(0));
 	st = type->create(arena);
 	type->merge(st, funnel_state_get(type, PG_GETARG_DATUM(0)), fcinfo);
 	return st;
@@ -229,18 +219,6 @@ funnel_state_combine(const FunnelStateType *type, FunctionCallInfo fcinfo, const
 	st = funnel_state_transition(type, fcinfo, fname);
 	type->merge(st, funnel_state_get(type, PG_GETARG_DATUM(1)), fcinfo);
 	return funnel_state_result(st);
-}
-
-/*
- * The per-call-site cache in fn_extra (size bytes, zeroed the first time).
- * Only lookups live there: a caller may give a fresh FmgrInfo every call.
- */
-void *
-funnel_fn_cache(FunctionCallInfo fcinfo, Size size)
-{
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, size);
-	return fcinfo->flinfo->fn_extra;
 }
 
 /* ------------------------------------------------------------------------

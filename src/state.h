@@ -95,13 +95,34 @@ extern FunnelState *funnel_state_copy(FunnelState *st, MemoryContext cxt);
 extern struct varlena *funnel_flat_state_arg(FunctionCallInfo fcinfo);
 
 /* aggregate support */
-extern MemoryContext funnel_agg_context(FunctionCallInfo fcinfo, const char *fname);
+/* The aggregate context of a transition or combine function (0A000 outside one). */
+static inline MemoryContext
+funnel_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	return aggcxt;
+}
 extern FunnelState *funnel_state_transition(const FunnelStateType *type, FunctionCallInfo fcinfo,
 											const char *fname);
 extern Datum funnel_state_result(FunnelState *st);
 extern Datum funnel_state_combine(const FunnelStateType *type, FunctionCallInfo fcinfo,
 								  const char *fname);
-extern void *funnel_fn_cache(FunctionCallInfo fcinfo, Size size);
+/*
+ * The per-call-site cache in fn_extra (size bytes, zeroed the first time).
+ * Only lookups live there: a caller may give a fresh FmgrInfo every call.
+ */
+static inline void *
+funnel_fn_cache(FunctionCallInfo fcinfo, Size size)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, size);
+	return fcinfo->flinfo->fn_extra;
+}
 
 /*
  * The prologue of a transition function for a row it skips (a NULL
