@@ -53,20 +53,7 @@ SELECT u, mode,
        funnel.events_send(st::text::funnel.events) = funnel.events_send(st) AS send_same
 FROM eio.s ORDER BY u, mode;
 -- binary COPY out and back in
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
-CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
-    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_events_io.copy'
-$$;
+\i sql/_helpers.sql
 SELECT pg_temp.try(format('COPY (SELECT u, mode, st FROM eio.s) TO %L WITH (FORMAT binary)', pg_temp.copy_path())) AS copy_out;
 CREATE TABLE eio.s_bin (u int, mode text, st funnel.events);
 SELECT pg_temp.try(format('COPY eio.s_bin FROM %L WITH (FORMAT binary)', pg_temp.copy_path())) AS copy_in;
@@ -279,12 +266,9 @@ SELECT funnel.window_funnel_final('{"version": 1, "kind": "window_funnel", "cloc
 -- written with lo_export: one row of one column
 CREATE TABLE eio.recv (st funnel.events);
 CREATE FUNCTION pg_temp.recv(field bytea) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE code text; msg text; res text; lo oid;
+DECLARE code text; msg text; res text;
 BEGIN
-    lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || int4send(0) || int4send(0)
-                           || int2send(1::int2) || int4send(length(field)) || field || int2send(-1::int2));
-    PERFORM lo_export(lo, pg_temp.copy_path());
-    PERFORM lo_unlink(lo);
+    PERFORM pg_temp.write_file(pg_temp.copy_file(field));
     BEGIN
         DELETE FROM eio.recv;
         EXECUTE format('COPY eio.recv FROM %L WITH (FORMAT binary)', pg_temp.copy_path());

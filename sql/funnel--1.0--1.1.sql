@@ -1205,3 +1205,896 @@ BEGIN
         USING "from", "to", close_from, close_to;
 END
 $fn$;
+
+------------------------------------------------------------------------------
+-- Help texts (COMMENT ON) of every object, as sql/funnel.sql sets them (1.0 had
+-- none): the hand-written objects first, in the order of sql/funnel.sql, then the
+-- event aggregates' overloads as sql/funnel_events.pl prints them (make test checks
+-- the part between the @generated and @end lines).
+------------------------------------------------------------------------------
+COMMENT ON TABLE @extschema@.funnel_def IS
+    'Registered funnels, one row per funnel-stage enum type, with their rules; written by the definition functions (create_funnel, register_funnel, set_rules, drop_funnel).';
+COMMENT ON TABLE @extschema@.stage_def IS
+    'Stage settings of the registered funnels (outcome, entry flag, owning team, win probability); your settings of a shipped funnel are rows beside the shipped ones and take precedence.';
+COMMENT ON TABLE @extschema@.transition_def IS
+    'Explicit edges that allow or forbid one move between two stages, overriding the default rules (allow_transition, forbid_transition, reset_transition).';
+COMMENT ON TABLE @extschema@.tracked_def IS
+    'The tables funnel.track() set up and their history tables; record_transition() writes their history with the rights of the owner of both.';
+COMMENT ON FUNCTION @extschema@.definition_guard() IS
+    'Internal: BEFORE row trigger of the catalog tables: a row written with SQL (a restore) must name existing stages and a funnel or table its writer may change; the shipped rows cannot be changed.';
+COMMENT ON FUNCTION @extschema@.definition_changed() IS
+    'Internal: AFTER trigger of the catalog tables: rows written with SQL (a restore, a superuser) invalidate the cached definitions of their funnels in every session.';
+COMMENT ON FUNCTION @extschema@.def_check_rights(regtype) IS
+    'Internal: raises 42501 unless the caller may change the funnel (owns its enum type; for a shipped funnel, owns the extension).';
+COMMENT ON FUNCTION @extschema@.def_mark_created(regtype) IS
+    'Internal: records that funnel.create_funnel made the enum type, so that funnel.drop_funnel drops it.';
+COMMENT ON FUNCTION @extschema@.def_register(regtype, boolean, boolean, boolean, text[], text[], text[]) IS
+    'Internal: writes the catalog rows of a new funnel (the body of funnel.register_funnel checks the arguments first).';
+COMMENT ON FUNCTION @extschema@.def_put_stage(regtype, text, float8, text, boolean) IS
+    'Internal: stores a stage setting (probability, owner, entry) in funnel.stage_def after checking the caller may change the funnel.';
+COMMENT ON FUNCTION @extschema@.def_put_edge(regtype, text, text, boolean) IS
+    'Internal: stores an explicit edge in funnel.transition_def (allowed NULL removes it) and returns whether one existed.';
+COMMENT ON FUNCTION @extschema@.def_forget(regtype) IS
+    'Internal: deletes the catalog rows of a funnel (funnel.drop_funnel).';
+COMMENT ON FUNCTION @extschema@.def_forget_dropped(oid[]) IS
+    'Internal: deletes the catalog rows of those enum types that no longer exist (the sql_drop event trigger).';
+COMMENT ON FUNCTION @extschema@.def_track(regclass, regclass) IS
+    'Internal: records (or, with a NULL history table, forgets) the history table of a tracked table in funnel.tracked_def; the caller must own both.';
+COMMENT ON FUNCTION @extschema@.def_forget_dropped_tables(oid[]) IS
+    'Internal: deletes the funnel.tracked_def rows of those tables that no longer exist (the sql_drop event trigger).';
+COMMENT ON VIEW @extschema@.funnels IS
+    'The registered funnels and their rules, one row each (shipped: it comes with the extension).';
+COMMENT ON FUNCTION @extschema@.stage_position(anyenum) IS
+    'The 1-based position of a stage in its funnel (enum) order.';
+COMMENT ON FUNCTION @extschema@.next_stage(anyenum) IS
+    'The next open stage; after the last open stage, the first won stage; NULL for won and lost stages.';
+COMMENT ON FUNCTION @extschema@.prev_stage(anyenum) IS
+    'The previous open stage (for a won or lost stage, the last open stage before it); NULL for the first stage.';
+COMMENT ON FUNCTION @extschema@.is_won(anyenum) IS
+    'Whether the stage is a won outcome.';
+COMMENT ON FUNCTION @extschema@.is_lost(anyenum) IS
+    'Whether the stage is a lost outcome.';
+COMMENT ON FUNCTION @extschema@.is_closed(anyenum) IS
+    'Whether the stage is an outcome, won or lost.';
+COMMENT ON FUNCTION @extschema@.stage_outcome(anyenum) IS
+    'The outcome of a stage: open, won or lost.';
+COMMENT ON FUNCTION @extschema@.probability(anyenum) IS
+    'The win probability of a stage, NULL when none is set.';
+COMMENT ON FUNCTION @extschema@.can_transition(anyenum, anyenum) IS
+    'Whether the funnel allows a move from one stage to another (default rules and explicit edges).';
+COMMENT ON FUNCTION @extschema@.check_transition(anyenum, anyenum) IS
+    'Returns the target stage when the move is allowed, else raises 23514 saying why and where the entity may go instead.';
+COMMENT ON FUNCTION @extschema@.stages(regtype) IS
+    'The stages of a registered funnel in funnel order, with their effective outcome, owner, win probability and entry flag.';
+COMMENT ON FUNCTION @extschema@.transitions(regtype) IS
+    'Every allowed move between two different stages of a registered funnel, after default rules and explicit edges.';
+COMMENT ON FUNCTION @extschema@._register_funnel(regtype, text[], text[], boolean, boolean, boolean, text[]) IS
+    'Internal: the body of funnel.register_funnel(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.register_funnel() instead.';
+COMMENT ON FUNCTION @extschema@._create_funnel_in(name, text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'Internal: the body of funnel.create_funnel_in(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.create_funnel_in() instead.';
+COMMENT ON FUNCTION @extschema@._create_funnel(text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'Internal: the body of funnel.create_funnel(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.create_funnel() instead.';
+COMMENT ON FUNCTION @extschema@.funnel_of(anyenum) IS
+    'The enum type of a stage value when it is a registered funnel; raises 42704 otherwise.';
+COMMENT ON FUNCTION @extschema@.set_transition_rule(anyenum, anyenum, boolean) IS
+    'Stores an explicit edge that allows (true) or forbids (false) one move, overriding the default rules; funnel.allow_transition and funnel.forbid_transition call it.';
+COMMENT ON FUNCTION @extschema@._allow_transition(anyenum, anyenum) IS
+    'Internal: the body of funnel.allow_transition(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.allow_transition() instead.';
+COMMENT ON FUNCTION @extschema@._forbid_transition(anyenum, anyenum) IS
+    'Internal: the body of funnel.forbid_transition(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.forbid_transition() instead.';
+COMMENT ON FUNCTION @extschema@._reset_transition(anyenum, anyenum) IS
+    'Internal: the body of funnel.reset_transition(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.reset_transition() instead.';
+COMMENT ON FUNCTION @extschema@._set_stage(anyenum, float8, text, boolean) IS
+    'Internal: the body of funnel.set_stage(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.set_stage() instead.';
+COMMENT ON FUNCTION @extschema@._rename_stage(anyenum, text) IS
+    'Internal: the body of funnel.rename_stage(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.rename_stage() instead.';
+COMMENT ON FUNCTION @extschema@._drop_funnel(regtype) IS
+    'Internal: the body of funnel.drop_funnel(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.drop_funnel() instead.';
+COMMENT ON FUNCTION @extschema@.set_outcome(anyenum, text) IS
+    'Makes a stage won, lost or open (a label added with ALTER TYPE ... ADD VALUE starts open); won stages get probability 1, lost 0.';
+COMMENT ON FUNCTION @extschema@.set_rules(regtype, boolean, boolean, boolean, text[]) IS
+    'Changes the rules of a funnel (allow_skip, allow_backward, allow_reopen) and its entry stages; a NULL argument leaves that one as it is.';
+COMMENT ON FUNCTION @extschema@.register_funnel(regtype, text[], text[], boolean, boolean, boolean, text[]) IS
+    'Registers an existing enum type as a funnel (its sort order is the funnel order), with its won and lost stages, rules and entry stages.';
+COMMENT ON FUNCTION @extschema@.create_funnel_in(name, text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'funnel.create_funnel into a given schema: creates the enum type (an unqualified type_name goes into schema) and registers it as a funnel.';
+COMMENT ON FUNCTION @extschema@.create_funnel(text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'Creates an enum type whose labels are the stages in funnel order (then the won and lost labels it does not list) and registers it as a funnel.';
+COMMENT ON FUNCTION @extschema@.allow_transition(anyenum, anyenum) IS
+    'Allows one move between two stages of a funnel, overriding its default rules.';
+COMMENT ON FUNCTION @extschema@.forbid_transition(anyenum, anyenum) IS
+    'Forbids one move between two stages of a funnel, overriding its default rules.';
+COMMENT ON FUNCTION @extschema@.reset_transition(anyenum, anyenum) IS
+    'Removes the explicit edge of one move, which then follows the default rules again.';
+COMMENT ON FUNCTION @extschema@.set_stage(anyenum, float8, text, boolean) IS
+    'Sets the win probability (0 to 1), owning team and entry flag of a stage; a NULL argument leaves that setting as it is.';
+COMMENT ON FUNCTION @extschema@.rename_stage(anyenum, text) IS
+    'Renames a stage (ALTER TYPE ... RENAME VALUE) and keeps its settings and explicit edges.';
+COMMENT ON FUNCTION @extschema@.drop_funnel(regtype) IS
+    'Unregisters a funnel and drops its enum type if funnel.create_funnel made it; refused while a column uses the type or a table holds stored values of it.';
+COMMENT ON FUNCTION @extschema@.track(regclass, name, name, text, name, boolean, name[], boolean, name, name) IS
+    'Makes a table keep its stage column honest and on record: creates the history table if absent and the enforce and record triggers; returns the history table.';
+COMMENT ON FUNCTION @extschema@.untrack(regclass) IS
+    'Removes the triggers funnel.track made on a table (and its partitions); the history table stays.';
+COMMENT ON FUNCTION @extschema@.forget_dropped_types() IS
+    'Internal: event trigger function (sql_drop) that forgets the funnel definitions of dropped enum types and the tracked_def rows of dropped tables.';
+COMMENT ON EVENT TRIGGER funnel_forget_dropped_types IS
+    'Forgets the funnel definitions of dropped enum types and the tracked_def rows of dropped tables (DROP TYPE, TABLE, SCHEMA, OWNED).';
+COMMENT ON FUNCTION @extschema@.follow_enum_rename() IS
+    'Internal: event trigger function (ALTER TYPE ... RENAME VALUE) that carries a renamed stage''s settings and explicit edges over to its new label.';
+COMMENT ON EVENT TRIGGER funnel_follow_enum_rename IS
+    'Carries a renamed stage''s settings and explicit edges over to its new label (ALTER TYPE ... RENAME VALUE).';
+COMMENT ON TYPE @extschema@.marketing_stage IS
+    'Shipped marketing funnel: awareness, interest, consideration, intent, evaluation, purchase (won).';
+COMMENT ON TYPE @extschema@.sales_stage IS
+    'Shipped sales funnel: lead, qualified, proposal, negotiation, closed_won (won), closed_lost (lost).';
+COMMENT ON FUNCTION @extschema@.enforce_transitions() IS
+    'BEFORE INSERT OR UPDATE row trigger: refuses (23514) rows that start at a non-entry stage or make a move the funnel does not allow, and stamps the change time; arguments: stage column, stamp column, options.';
+COMMENT ON FUNCTION @extschema@.record_transition() IS
+    'AFTER INSERT OR UPDATE trigger (per row, or per statement with transition tables): appends (key, from_stage, to_stage, changed_at, changed_by) to a history table; arguments: history table, stage column, key column, stamp column, amount column, close-date column.';
+COMMENT ON FUNCTION @extschema@._track(regclass, name, name, text, name, boolean, name[], boolean, name, name) IS
+    'Internal: the body of funnel.track(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.track() instead.';
+COMMENT ON FUNCTION @extschema@._untrack(regclass) IS
+    'Internal: the body of funnel.untrack(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.untrack() instead.';
+COMMENT ON FUNCTION @extschema@.pipeline_in(cstring) IS
+    'Text input of funnel.pipeline (its JSON form); validates everything it reads (22P02).';
+COMMENT ON FUNCTION @extschema@.pipeline_out(@extschema@.pipeline) IS
+    'Text output of funnel.pipeline: JSON naming the stage type and labels.';
+COMMENT ON FUNCTION @extschema@.pipeline_send(@extschema@.pipeline) IS
+    'Binary output of funnel.pipeline.';
+COMMENT ON FUNCTION @extschema@.pipeline_recv(internal) IS
+    'Binary input of funnel.pipeline; validates everything it reads (22P03).';
+COMMENT ON TYPE @extschema@.pipeline IS
+    'Deal-level pipeline state (stored, mergeable): deals by stage and outcome with their amounts and cycle lengths; made by funnel.pipeline(), merged by funnel.rollup(), read with the pipeline accessors.';
+COMMENT ON FUNCTION @extschema@.pipeline_transfn(@extschema@.pipeline, anyenum, numeric, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.pipeline(stage, amount, created_at, closed_at) aggregate.';
+COMMENT ON FUNCTION @extschema@.pipeline_stage_transfn(@extschema@.pipeline, anyenum) IS
+    'Internal: transition function of the funnel.win_rate(stage) aggregate.';
+COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric) IS
+    'Internal: transition function of the funnel.avg_deal_size and funnel.median_deal_size aggregates.';
+COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8) IS
+    'Internal: transition function of the funnel.deal_size_quantile(stage, amount, p) aggregate.';
+COMMENT ON FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.avg_cycle_length and funnel.median_cycle_length aggregates.';
+COMMENT ON FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline) IS
+    'Internal: merges two funnel.pipeline states (combine function of the pipeline aggregates, transition function of funnel.rollup).';
+COMMENT ON AGGREGATE @extschema@.pipeline(anyenum, numeric, timestamptz, timestamptz) IS
+    'Aggregate over deals, one row each: a funnel.pipeline state with counts by outcome, amounts and cycle lengths, read with its accessors.';
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.pipeline) IS
+    'Aggregate that merges stored funnel.pipeline states into one.';
+COMMENT ON FUNCTION @extschema@.deal_count(@extschema@.pipeline) IS
+    'The number of deals in a pipeline.';
+COMMENT ON FUNCTION @extschema@.won_count(@extschema@.pipeline) IS
+    'The number of won deals in a pipeline.';
+COMMENT ON FUNCTION @extschema@.lost_count(@extschema@.pipeline) IS
+    'The number of lost deals in a pipeline.';
+COMMENT ON FUNCTION @extschema@.open_count(@extschema@.pipeline) IS
+    'The number of open deals in a pipeline.';
+COMMENT ON FUNCTION @extschema@.win_rate(@extschema@.pipeline) IS
+    'Won deals divided by closed (won and lost) deals; NULL when no deal is closed.';
+COMMENT ON FUNCTION @extschema@.avg_deal_size(@extschema@.pipeline) IS
+    'The average amount of the won deals (exact).';
+COMMENT ON FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, float8) IS
+    'The quantile p (percentile_cont) of the amounts of the won deals: exact up to 1024 values, within 1% above.';
+COMMENT ON FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, boolean) IS
+    'The average cycle length (closed_at - created_at) of the closed deals, or of the won deals only.';
+COMMENT ON FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, float8, boolean) IS
+    'The quantile p (percentile_cont) of the cycle lengths of the closed deals, or of the won deals only: exact up to 1024 values, within 1% above.';
+COMMENT ON FUNCTION @extschema@.open_value(@extschema@.pipeline) IS
+    'The sum of the amounts of the open deals.';
+COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline) IS
+    'The sum of the amounts of the open deals, each times its stage''s win probability.';
+COMMENT ON FUNCTION @extschema@.sales_velocity(@extschema@.pipeline) IS
+    'Sales velocity per day: open deals times win rate times average won deal size, divided by the average won cycle length in days.';
+COMMENT ON FUNCTION @extschema@.negative_cycles(@extschema@.pipeline) IS
+    'The closed deals left out of the cycle-length figures because they closed before they were created.';
+COMMENT ON FUNCTION @extschema@.pipeline_median_deal_size(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.median_deal_size aggregate (median amount of the won deals).';
+COMMENT ON FUNCTION @extschema@.pipeline_deal_size_quantile_final(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.deal_size_quantile aggregate.';
+COMMENT ON FUNCTION @extschema@.pipeline_avg_cycle_length_final(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.avg_cycle_length aggregate.';
+COMMENT ON FUNCTION @extschema@.pipeline_median_cycle_length(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.median_cycle_length aggregate (median cycle length of the closed deals).';
+COMMENT ON AGGREGATE @extschema@.win_rate(anyenum) IS
+    'Aggregate over deals: won deals divided by closed deals, as funnel.win_rate of their funnel.pipeline.';
+COMMENT ON AGGREGATE @extschema@.avg_deal_size(anyenum, numeric) IS
+    'Aggregate over deals: the average amount of the won deals, as funnel.avg_deal_size of their funnel.pipeline.';
+COMMENT ON AGGREGATE @extschema@.median_deal_size(anyenum, numeric) IS
+    'Aggregate over deals: the median amount of the won deals.';
+COMMENT ON AGGREGATE @extschema@.deal_size_quantile(anyenum, numeric, float8) IS
+    'Aggregate over deals: the quantile p of the amounts of the won deals (p must be the same on every row).';
+COMMENT ON AGGREGATE @extschema@.avg_cycle_length(anyenum, timestamptz, timestamptz) IS
+    'Aggregate over deals: the average cycle length (closed_at - created_at) of the closed deals.';
+COMMENT ON AGGREGATE @extschema@.median_cycle_length(anyenum, timestamptz, timestamptz) IS
+    'Aggregate over deals: the median cycle length (closed_at - created_at) of the closed deals.';
+COMMENT ON FUNCTION @extschema@.conversion_in(cstring) IS
+    'Text input of funnel.conversion ({"from":N,"converted":M}).';
+COMMENT ON FUNCTION @extschema@.conversion_out(@extschema@.conversion) IS
+    'Text output of funnel.conversion ({"from":N,"converted":M}).';
+COMMENT ON FUNCTION @extschema@.conversion_send(@extschema@.conversion) IS
+    'Binary output of funnel.conversion.';
+COMMENT ON FUNCTION @extschema@.conversion_recv(internal) IS
+    'Binary input of funnel.conversion; validates what it reads (22P03).';
+COMMENT ON TYPE @extschema@.conversion IS
+    'State of the funnel.conversion_rate(reached_from, reached_to) aggregate: rows that reached the first step and how many of them converted.';
+COMMENT ON FUNCTION @extschema@.conversion_transfn(@extschema@.conversion, boolean, boolean) IS
+    'Internal: transition function of the funnel.conversion_rate(reached_from, reached_to) aggregate.';
+COMMENT ON FUNCTION @extschema@.conversion_combine(@extschema@.conversion, @extschema@.conversion) IS
+    'Internal: combine function of the funnel.conversion_rate(reached_from, reached_to) aggregate.';
+COMMENT ON FUNCTION @extschema@.conversion_final(@extschema@.conversion) IS
+    'Internal: final function of the funnel.conversion_rate(reached_from, reached_to) aggregate.';
+COMMENT ON AGGREGATE @extschema@.conversion_rate(boolean, boolean) IS
+    'Aggregate: the share of the rows with reached_from that also have reached_to; NULL when no row has reached_from.';
+COMMENT ON FUNCTION @extschema@.journey_in(cstring) IS
+    'Text input of funnel.journey (its JSON form); validates everything it reads (22P02).';
+COMMENT ON FUNCTION @extschema@.journey_out(@extschema@.journey) IS
+    'Text output of funnel.journey: JSON naming the stage type, with the stages entered and their times in UTC.';
+COMMENT ON FUNCTION @extschema@.journey_send(@extschema@.journey) IS
+    'Binary output of funnel.journey.';
+COMMENT ON FUNCTION @extschema@.journey_recv(internal) IS
+    'Binary input of funnel.journey; validates everything it reads (22P03).';
+COMMENT ON TYPE @extschema@.journey IS
+    'One entity''s stage history as a value (the stages it entered and when), made by the funnel.journey() aggregate.';
+COMMENT ON FUNCTION @extschema@.journey_transfn(@extschema@.journey, anyenum, timestamptz) IS
+    'Internal: transition function of the funnel.journey(stage, at) aggregate.';
+COMMENT ON FUNCTION @extschema@.journey_combine(@extschema@.journey, @extschema@.journey) IS
+    'Internal: combine function of the funnel.journey(stage, at) aggregate.';
+COMMENT ON FUNCTION @extschema@.journey_final(@extschema@.journey) IS
+    'Internal: final function of the funnel.journey(stage, at) aggregate: the journey in time order.';
+COMMENT ON AGGREGATE @extschema@.journey(anyenum, timestamptz) IS
+    'Aggregate over one entity''s history rows, in any order: its journey, the stages it entered and when.';
+COMMENT ON FUNCTION @extschema@.reached(@extschema@.journey, anyenum) IS
+    'Whether the entity reached the stage: an open stage at or before the furthest open stage it entered; a won or lost stage when it entered it.';
+COMMENT ON FUNCTION @extschema@.entered(@extschema@.journey, anyenum) IS
+    'Whether the entity entered the stage.';
+COMMENT ON FUNCTION @extschema@.entered_at(@extschema@.journey, anyenum) IS
+    'When the entity first entered the stage.';
+COMMENT ON FUNCTION @extschema@.exited_at(@extschema@.journey, anyenum) IS
+    'When the first visit of the stage ended; NULL while it is the current stay.';
+COMMENT ON FUNCTION @extschema@.entries(@extschema@.journey, anyenum) IS
+    'The number of visits of the stage.';
+COMMENT ON FUNCTION @extschema@.time_in_stage(@extschema@.journey, anyenum, timestamptz) IS
+    'The time spent in the stage over all visits, the current stay counted up to as_of.';
+COMMENT ON FUNCTION @extschema@.latest_time_in_stage(@extschema@.journey, anyenum, timestamptz) IS
+    'The time spent in the last visit of the stage, the current stay counted up to as_of.';
+COMMENT ON FUNCTION @extschema@.cycle_length(@extschema@.journey) IS
+    'The time from the first entry to the first won or lost stage; NULL when the entity never closed.';
+COMMENT ON FUNCTION @extschema@.outcome(@extschema@.journey) IS
+    'The outcome of the current stage: won, lost or open.';
+COMMENT ON FUNCTION @extschema@.furthest_stage(@extschema@.journey) IS
+    'The furthest open stage entered (outcomes are not further steps).';
+COMMENT ON FUNCTION @extschema@.path(@extschema@.journey) IS
+    'The stages entered, in order.';
+COMMENT ON FUNCTION @extschema@.stage_at(@extschema@.journey, timestamptz) IS
+    'The stage the entity was in at a time; NULL before its first event.';
+COMMENT ON FUNCTION @extschema@.event_count(@extschema@.journey) IS
+    'The number of stage entries in the journey.';
+COMMENT ON FUNCTION @extschema@.summary_in(cstring) IS
+    'Text input of funnel.summary (its JSON form); validates everything it reads (22P02).';
+COMMENT ON FUNCTION @extschema@.summary_out(@extschema@.summary) IS
+    'Text output of funnel.summary: JSON naming the stage type and labels.';
+COMMENT ON FUNCTION @extschema@.summary_send(@extschema@.summary) IS
+    'Binary output of funnel.summary.';
+COMMENT ON FUNCTION @extschema@.summary_recv(internal) IS
+    'Binary input of funnel.summary; validates everything it reads (22P03).';
+COMMENT ON TYPE @extschema@.summary IS
+    'Cohort summary of journeys (stored, mergeable): per-stage reach, entries, drop-offs and time-in-stage quantiles; made by funnel.summary(), read with funnel.stage_report().';
+COMMENT ON FUNCTION @extschema@.summary_transfn(@extschema@.summary, @extschema@.journey) IS
+    'Internal: transition function of the funnel.summary(journey) aggregate.';
+COMMENT ON FUNCTION @extschema@.summary_combine(@extschema@.summary, @extschema@.summary) IS
+    'Internal: merges two funnel.summary states (combine function of funnel.summary, transition function of funnel.rollup).';
+COMMENT ON AGGREGATE @extschema@.summary(@extschema@.journey) IS
+    'Aggregate over journeys (NULLs skipped): a funnel.summary of the cohort, read with funnel.stage_report and the summary accessors.';
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.summary) IS
+    'Aggregate that merges stored funnel.summary values into one, carried over to the current definition of the funnel.';
+COMMENT ON FUNCTION @extschema@.entity_count(@extschema@.summary) IS
+    'The number of entities in the cohort.';
+COMMENT ON FUNCTION @extschema@.skipped_count(@extschema@.summary) IS
+    'The entities left out of the cohort because their journey was NULL (every history row had a NULL stage or time).';
+COMMENT ON FUNCTION @extschema@.win_rate(@extschema@.summary) IS
+    'Won entities divided by closed (won and lost) entities, by final outcome.';
+COMMENT ON FUNCTION @extschema@.cycle_length_quantile(@extschema@.summary, float8) IS
+    'The quantile p of the cycle lengths (first entry to first outcome): exact up to 1024 values, within 1% above.';
+COMMENT ON FUNCTION @extschema@.time_in_stage_quantile(@extschema@.summary, anyenum, float8) IS
+    'The quantile p of the completed visits of a stage: exact up to 1024 values, within 1% above.';
+COMMENT ON FUNCTION @extschema@.conversion_rate(@extschema@.summary, anyenum, anyenum) IS
+    'The entities that reached the second stage divided by those that reached the first (linear policy).';
+COMMENT ON FUNCTION @extschema@.stage_report(@extschema@.summary, text) IS
+    'The funnel chart of a summary, one row per stage: reached, entered, conversion from the previous and the top stage, drop-off, median time in stage, in progress (policy linear, entered or strict).';
+COMMENT ON FUNCTION @extschema@.events_in(cstring) IS
+    'Text input of funnel.events (its JSON form); validates everything it reads (22P02).';
+COMMENT ON FUNCTION @extschema@.events_out(@extschema@.events) IS
+    'Text output of funnel.events: JSON with the call (kind, clock, window, mode or pattern) and the rows where some condition held.';
+COMMENT ON FUNCTION @extschema@.events_send(@extschema@.events) IS
+    'Binary output of funnel.events.';
+COMMENT ON FUNCTION @extschema@.events_recv(internal) IS
+    'Binary input of funnel.events; validates everything it reads (22P03).';
+COMMENT ON TYPE @extschema@.events IS
+    'State of window_funnel, window_funnel_times, sequence_match and sequence_count: the rows where some condition held, with the window, mode or pattern of the call.';
+COMMENT ON FUNCTION @extschema@.events_combine(@extschema@.events, @extschema@.events) IS
+    'Internal: combine function of the event aggregates: merges two funnel.events states of the same call.';
+COMMENT ON FUNCTION @extschema@.window_funnel_final(@extschema@.events) IS
+    'Final function of window_funnel: the level reached.';
+COMMENT ON FUNCTION @extschema@.window_funnel_times_final(@extschema@.events) IS
+    'Final function of window_funnel_times over a timestamptz or timestamp clock: the time from step 1 to each step reached (interval[]).';
+COMMENT ON FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events) IS
+    'Final function of window_funnel_times over a bigint clock: the time from step 1 to each step reached (bigint[]).';
+COMMENT ON FUNCTION @extschema@.sequence_match_final(@extschema@.events) IS
+    'Final function of sequence_match: whether the pattern matches.';
+COMMENT ON FUNCTION @extschema@.sequence_count_final(@extschema@.events) IS
+    'Final function of sequence_count: the number of non-overlapping matches.';
+COMMENT ON FUNCTION @extschema@.retention_transfn(bigint, boolean[]) IS
+    'Internal: transition function of funnel.retention(VARIADIC conds): the conditions seen, as bits, and their number.';
+COMMENT ON FUNCTION @extschema@.retention_final(bigint) IS
+    'Internal: final function of funnel.retention.';
+COMMENT ON AGGREGATE @extschema@.retention(VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.days(interval) IS
+    'A duration as a number of days (a month counts 30 days), for charts and BI tools that cannot plot intervals.';
+COMMENT ON FUNCTION @extschema@.pipeline_flow_in(cstring) IS
+    'Text input of funnel.pipeline_flow (its JSON form); validates everything it reads (22P02).';
+COMMENT ON FUNCTION @extschema@.pipeline_flow_out(@extschema@.pipeline_flow) IS
+    'Text output of funnel.pipeline_flow: JSON naming the stage type and labels.';
+COMMENT ON FUNCTION @extschema@.pipeline_flow_send(@extschema@.pipeline_flow) IS
+    'Binary output of funnel.pipeline_flow.';
+COMMENT ON FUNCTION @extschema@.pipeline_flow_recv(internal) IS
+    'Binary input of funnel.pipeline_flow; validates everything it reads (22P03).';
+COMMENT ON TYPE @extschema@.pipeline_flow IS
+    'State of funnel.pipeline_as_of() and funnel.pipeline_waterfall(): deal counts and amounts per bucket and stage from stage history; read with funnel.open_stages() and funnel.waterfall().';
+COMMENT ON FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum) IS
+    'Internal: transition function of the funnel.pipeline_as_of aggregate without amounts.';
+COMMENT ON FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Internal: transition function of the funnel.pipeline_as_of aggregate with amounts.';
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Internal: transition function of the funnel.pipeline_waterfall aggregate without a close-date window.';
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.pipeline_waterfall aggregate with a close-date window.';
+COMMENT ON FUNCTION @extschema@.pipeline_flow_combine(@extschema@.pipeline_flow, @extschema@.pipeline_flow) IS
+    'Internal: merges two funnel.pipeline_flow states of the same moments (combine function of the history aggregates, transition function of funnel.rollup).';
+COMMENT ON AGGREGATE @extschema@.pipeline_as_of(timestamptz, timestamptz, anyenum, anyenum) IS
+    'Aggregate over stage-history rows: the open pipeline at as_of in deals per open stage (a funnel.pipeline_flow; read it with funnel.open_stages).';
+COMMENT ON AGGREGATE @extschema@.pipeline_as_of(timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Aggregate over stage-history rows: the open pipeline at as_of in deals and amounts per open stage (a funnel.pipeline_flow; read it with funnel.open_stages).';
+COMMENT ON AGGREGATE @extschema@.pipeline_waterfall(timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Aggregate over stage-history rows: what moved the open pipeline from "from" to "to" (a funnel.pipeline_flow; read it with funnel.waterfall).';
+COMMENT ON AGGREGATE @extschema@.pipeline_waterfall(timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'Aggregate over stage-history rows: what moved the pipeline of the deals closing in [close_from, close_to) from "from" to "to" (a funnel.pipeline_flow; read it with funnel.waterfall).';
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.pipeline_flow) IS
+    'Aggregate that merges funnel.pipeline_flow states of the same moments into one.';
+COMMENT ON FUNCTION @extschema@.open_stages(@extschema@.pipeline_flow) IS
+    'The open pipeline at the moment of a pipeline_flow (as_of, or "to"), one row per open stage: deals, amount and probability-weighted amount.';
+COMMENT ON FUNCTION @extschema@.waterfall(@extschema@.pipeline_flow) IS
+    'The bridge of a pipeline_waterfall state, one row per bucket: open at start, created, pulled in, reopened, advanced, regressed, amount increased, amount decreased, pushed out, won, lost, open at end.';
+COMMENT ON FUNCTION @extschema@.open_count(@extschema@.pipeline_flow) IS
+    'The number of open deals at the moment of a pipeline_flow (as_of, or "to").';
+COMMENT ON FUNCTION @extschema@.open_value(@extschema@.pipeline_flow) IS
+    'The amount of the open deals at the moment of a pipeline_flow (as_of, or "to").';
+COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline_flow) IS
+    'The probability-weighted amount of the open deals at the moment of a pipeline_flow (as_of, or "to").';
+COMMENT ON FUNCTION @extschema@.tracked_history(regclass) IS
+    'The history table funnel.track records a table''s changes in, and whether it has the amount and close-date columns; 55000 when the table is not tracked.';
+COMMENT ON FUNCTION @extschema@.pipeline_as_of(regclass, timestamptz) IS
+    'The open pipeline of a table tracked by funnel.track at as_of, one row per open stage: deals, amount and probability-weighted amount.';
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall(regclass, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'The bridge of the open pipeline of a table tracked by funnel.track from "from" to "to" (optionally for the deals closing in [close_from, close_to)), one row per bucket.';
+-- @generated by perl sql/funnel_events.pl --comments
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean[]) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean[]) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamptz clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean[]) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, VARIADIC boolean[]) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean[]) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, VARIADIC boolean[]) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a timestamp clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (interval[]).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean[]) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, VARIADIC boolean[]) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean[]) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, VARIADIC boolean[]) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
+COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate over a bigint clock: the time from step 1 to each step reached by the fastest chain that gives the window_funnel level under the modes in mode (bigint[], in clock units).';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean[]) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamptz clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean[]) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a timestamp clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean[]) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
+COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse sequenceCount) over a bigint clock: the number of non-overlapping matches of the pattern in the events, the rows where some condition holds in time order.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean) IS
+    'Internal: transition function of retention with 1 separate condition.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean) IS
+    'Internal: transition function of retention with 2 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of retention with 3 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of retention with 4 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of retention with 5 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of retention with 6 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of retention with 7 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+COMMENT ON FUNCTION @extschema@.retention_transfn_args(bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of retention with 8 separate conditions.';
+COMMENT ON AGGREGATE @extschema@.retention(boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
+-- @end generated

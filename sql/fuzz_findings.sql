@@ -5,22 +5,12 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS funnel;
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    SELECT '/tmp/funnel_' || current_database() || '_fuzz_findings.copy'
-$$;
-CREATE FUNCTION pg_temp.write_file(data bytea) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE lo oid := lo_from_bytea(0, data);
-BEGIN
-    PERFORM lo_export(lo, pg_temp.copy_path());
-    PERFORM lo_unlink(lo);
-END
-$$;
+\i sql/_helpers.sql
 -- COPY one binary field into table tbl: 'ok' or 'SQLSTATE: message' (OIDs as N)
 CREATE FUNCTION pg_temp.recv(field bytea, tbl text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; msg text;
 BEGIN
-    PERFORM pg_temp.write_file('\x5047434f50590aff0d0a00'::bytea || int4send(0) || int4send(0)
-        || int2send(1::int2) || int4send(length(field)) || field || int2send(-1::int2));
+    PERFORM pg_temp.write_file(pg_temp.copy_file(field));
     BEGIN
         EXECUTE format('DELETE FROM %I', tbl);
         EXECUTE format('COPY %I FROM %L WITH (FORMAT binary)', tbl, pg_temp.copy_path());

@@ -15,16 +15,7 @@ SET intervalstyle = 'postgres';
 SET datestyle = 'ISO, YMD';
 
 -- Runs a statement: 'ok' or 'SQLSTATE: message'.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
+\i sql/_helpers.sql
 -- The lines of a query's plan (EXPLAIN, COSTS OFF).
 CREATE FUNCTION pg_temp.explain_lines(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN

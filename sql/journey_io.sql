@@ -14,16 +14,7 @@ SET intervalstyle = 'postgres';
 SET datestyle = 'ISO, YMD';
 
 -- Runs a statement: 'ok' or 'SQLSTATE: message'.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
+\i sql/_helpers.sql
 -- A text literal cast to funnel.journey: its text form again, or 'SQLSTATE: message'.
 CREATE FUNCTION pg_temp.jin(t text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; msg text; r text;
@@ -243,8 +234,6 @@ SELECT pg_temp.jin('{"version":1,"type":"public.jio_plain","events":[["a","2024-
 -- The binary form (see src/journey.c), all integers big-endian:
 --   u8 version | u32 stage type OID | u32 n | n x (u32 label OID | i64 time, microseconds
 --   since 2000-01-01 UTC)
-CREATE FUNCTION pg_temp.u8(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 8) $$;
-CREATE FUNCTION pg_temp.u32(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 5) $$;
 CREATE FUNCTION pg_temp.label(typ regtype, l text) RETURNS bigint LANGUAGE sql AS $$
     SELECT oid::bigint FROM pg_enum WHERE enumtypid = typ AND enumlabel = l
 $$;
@@ -271,22 +260,6 @@ $$;
 -- Binary input goes through COPY ... FROM a file WITH (FORMAT binary): the file is
 -- written with lo_export (server side), one row of one column.
 CREATE TEMP TABLE jio_recv (j funnel.journey);
-CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
-    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_journey_io.copy'
-$$;
-CREATE FUNCTION pg_temp.write_file(data bytea) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE lo oid := lo_from_bytea(0, data);
-BEGIN
-    PERFORM lo_export(lo, pg_temp.copy_path());
-    PERFORM lo_unlink(lo);
-END
-$$;
--- a binary COPY file holding one row with the given field bytes
-CREATE FUNCTION pg_temp.copy_file(field bytea) RETURNS bytea LANGUAGE sql AS $$
-    SELECT '\x5047434f50590aff0d0a00'::bytea || int4send(0) || int4send(0)
-        || int2send(1::int2) || int4send(length(field)) || field || int2send(-1::int2)
-$$;
 -- COPY one value in: 'ok <text of the value>' or 'SQLSTATE: message' (OIDs shown as N)
 CREATE FUNCTION pg_temp.recv(field bytea) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; msg text; res text;

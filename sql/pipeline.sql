@@ -9,16 +9,7 @@ SET timezone = 'UTC';
 SET intervalstyle = 'postgres';
 
 -- Runs a statement and shows its error as SQLSTATE: message (or 'ok').
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
+\i sql/_helpers.sql
 
 ------------------------------------------------------------------------------
 -- 1. Data: one row per deal (funnel.sales_stage: closed_won won, closed_lost
@@ -296,11 +287,6 @@ FROM pipe_deal GROUP BY owner ORDER BY owner;
 -- text form lists the stages in label-OID order whatever the merge order, so the
 -- two texts are equal (same_text); norm() compares everything else and the stages
 -- as a set
-CREATE FUNCTION pg_temp.norm(p funnel.pipeline) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT (p::text::jsonb - 'stages')
-           || jsonb_build_object('stages', (SELECT jsonb_agg(e ORDER BY e->>0)
-                                            FROM jsonb_array_elements(p::text::jsonb->'stages') e))
-$$;
 SELECT pg_temp.norm(r) = pg_temp.norm(o) AS same_state, r::text = o::text AS same_text,
        funnel.deal_count(r), funnel.win_rate(r), funnel.avg_deal_size(r),
        funnel.avg_cycle_length(r), funnel.cycle_length_quantile(r, 0.5),

@@ -203,19 +203,7 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;   -- the workers do all the partial aggregation
 -- the plan's aggregation and parallel nodes, from EXPLAIN (COSTS OFF) (hashed or
 -- sorted: the planner's choice, so both read "Aggregate"; Gather Merge reads "Gather")
-CREATE FUNCTION pg_temp.plan_nodes(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        line := btrim(regexp_replace(line, '^\s*(->\s*)?', ''));
-        IF line ~ '(Aggregate|Gather|Parallel)' THEN
-            line := regexp_replace(line, '\s+on\s+\S+$', '');
-            line := regexp_replace(line, '(Hash|Group|Mixed)Aggregate', 'Aggregate');
-            RETURN NEXT regexp_replace(line, 'Gather Merge', 'Gather');
-        END IF;
-    END LOOP;
-END
-$$;
+\i sql/_helpers.sql
 SELECT pg_temp.plan_nodes($$CREATE TEMP TABLE pd_par AS
 SELECT 'parallel' AS run, mode, k, funnel.pipeline(stage, amount, created_at, closed_at) AS p,
        funnel.win_rate(stage) AS wr, funnel.avg_deal_size(stage, amount) AS ads,
@@ -334,11 +322,6 @@ FROM pd_check GROUP BY run ORDER BY run;
 
 -- every run reaches the same state as the serial one, in exact and in sketch mode
 -- (the stage order inside the text form may differ; everything else is identical)
-CREATE FUNCTION pg_temp.norm(p funnel.pipeline) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT (p::text::jsonb - 'stages')
-           || jsonb_build_object('stages', (SELECT jsonb_agg(e ORDER BY e->>0)
-                                            FROM jsonb_array_elements(p::text::jsonb->'stages') e))
-$$;
 SELECT e.run, count(*) AS groups,
        count(*) FILTER (WHERE pg_temp.norm(e.p) IS DISTINCT FROM pg_temp.norm(s.p)) AS different_states
 FROM pd_ext e JOIN pd_ext s ON s.run = 'serial sorted' AND s.mode = e.mode AND s.k = e.k

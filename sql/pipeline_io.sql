@@ -10,16 +10,7 @@ SET timezone = 'UTC';
 SET intervalstyle = 'postgres';
 
 -- Runs a statement: 'ok' or 'SQLSTATE: message'.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
+\i sql/_helpers.sql
 
 ------------------------------------------------------------------------------
 -- 1. States to round-trip
@@ -243,9 +234,8 @@ FROM pio_base, pio_base2 b2, LATERAL (VALUES
 --   won, lost cycles: i64 count | i128 days | i128 microseconds | i64 negative cycles |
 --   3 x (u32 length | sketch: u8 version | u8 mode | u64 n | f64 min | f64 max |
 --        exact: n x f64 | sketch: u64 zeros | u8 width | 2 x (i32 lo | u32 nbuckets | counts))
--- big-endian integers of 1, 4, 8 and 16 bytes (two's complement), IEEE doubles
-CREATE FUNCTION pg_temp.u8(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 8) $$;
-CREATE FUNCTION pg_temp.u32(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 5) $$;
+-- big-endian integers of 8 and 16 bytes (two's complement; u8, u32, uw: sql/_helpers.sql),
+-- IEEE doubles
 CREATE FUNCTION pg_temp.i64(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT int8send(v) $$;
 CREATE FUNCTION pg_temp.f64(v float8) RETURNS bytea LANGUAGE sql AS $$ SELECT float8send(v) $$;
 CREATE FUNCTION pg_temp.i128(v numeric) RETURNS bytea LANGUAGE sql AS $$
@@ -254,8 +244,6 @@ CREATE FUNCTION pg_temp.i128(v numeric) RETURNS bytea LANGUAGE sql AS $$
     FROM (SELECT r, CASE WHEN r < 0 THEN r + 18446744073709551616 ELSE r END AS m
           FROM (SELECT mod(v, 18446744073709551616) AS r) r) s
 $$;
--- a bucket count in w bytes
-CREATE FUNCTION pg_temp.uw(v bigint, w int) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 9 - w) $$;
 -- one quantile sketch, from its JSON text form (or raw hex in a JSON string);
 -- "width" overrides the bucket count width
 CREATE FUNCTION pg_temp.sk(j jsonb) RETURNS bytea LANGUAGE sql AS $$
@@ -322,22 +310,6 @@ $$;
 -- written with lo_export (server side), one row of one column.
 CREATE TEMP TABLE pio_recv (p funnel.pipeline);
 CREATE TEMP TABLE pio_recv_conv (c funnel.conversion);
-CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
-    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_pipeline_io.copy'
-$$;
-CREATE FUNCTION pg_temp.write_file(data bytea) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE lo oid := lo_from_bytea(0, data);
-BEGIN
-    PERFORM lo_export(lo, pg_temp.copy_path());
-    PERFORM lo_unlink(lo);
-END
-$$;
--- a binary COPY file holding one row with the given field bytes
-CREATE FUNCTION pg_temp.copy_file(field bytea) RETURNS bytea LANGUAGE sql AS $$
-    SELECT '\x5047434f50590aff0d0a00'::bytea || int4send(0) || int4send(0)
-        || int2send(1::int2) || int4send(length(field)) || field || int2send(-1::int2)
-$$;
 -- COPY a raw file into the table; 'ok <text of the value>' or 'SQLSTATE: message'
 -- (OIDs in messages shown as N)
 CREATE FUNCTION pg_temp.copy_in(file bytea, tbl text DEFAULT 'pio_recv') RETURNS text LANGUAGE plpgsql AS $$

@@ -158,14 +158,7 @@ EXPLAIN (COSTS OFF)
 SELECT funnel.retention(d = 0, d = 1, d = 2, d = 3, d = 4, d = 5, d = 6, d = 7, d = 10) FROM rt_big;
 SELECT p.r, p.r = s.r AS same_as_serial
 FROM (SELECT funnel.retention(d = 0, d = 1, d = 2, d = 3, d = 4, d = 5, d = 6, d = 7, d = 10) AS r FROM rt_big) p, rt_serial_all s;
-CREATE FUNCTION pg_temp.plan_has(q text, pat text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE l text; found boolean := false;
-BEGIN
-    FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        found := found OR l LIKE pat;
-    END LOOP;
-    RETURN found;
-END $$;
+\i sql/_helpers.sql
 SELECT pg_temp.plan_has('SELECT u, funnel.retention(d = 0, d = 1) FROM rt_big GROUP BY u', '%Partial HashAggregate%') AS partial_aggregate;
 SELECT count(*) AS users, count(*) FILTER (WHERE p.r IS DISTINCT FROM s.r) AS mismatches,
        sum(p.r[1]::int) AS r1, sum(p.r[2]::int) AS r2, sum(p.r[8]::int) AS r8

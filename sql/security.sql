@@ -17,19 +17,8 @@ CREATE TEMP TABLE funnels_before AS SELECT stage_type::oid AS typid FROM funnel.
 
 -- Runs a statement and shows its error as SQLSTATE, message, detail and hint
 -- (without the source location, which changes with every edit of the code).
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE sql;
-    RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-    RETURN NEXT 'ERROR ' || st || ': ' || msg;
-    IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-    IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END
-$$;
+\set try_report true
+\i sql/_helpers.sql
 
 CREATE ROLE regress_funnel_alice;
 CREATE ROLE regress_funnel_bob;

@@ -12,20 +12,8 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS funnel;
 RESET client_min_messages;
 
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE sql;
-    RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-                            hnt = PG_EXCEPTION_HINT;
-    RETURN NEXT format('ERROR %s: %s', st, msg);
-    IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-    IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END
-$$;
+\set try_report true
+\i sql/_helpers.sql
 
 CREATE ROLE regress_funnel_owner;
 CREATE ROLE regress_funnel_mover;

@@ -253,19 +253,7 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
-CREATE FUNCTION pg_temp.plan_nodes(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        line := btrim(regexp_replace(line, '^\s*(->\s*)?', ''));
-        IF line ~ '(Aggregate|Gather|Parallel)' THEN
-            line := regexp_replace(line, '\s+on\s+\S+$', '');
-            line := regexp_replace(line, '(Hash|Group|Mixed)Aggregate', 'Aggregate');
-            RETURN NEXT regexp_replace(line, 'Gather Merge', 'Gather');
-        END IF;
-    END LOOP;
-END
-$$;
+\i sql/_helpers.sql
 SELECT pg_temp.plan_nodes('SELECT * FROM seq_par_v');
 CREATE TEMP TABLE seq_parallel AS SELECT * FROM seq_par_v;
 -- 02713 with partial states

@@ -17,16 +17,7 @@ SET datestyle = 'ISO, YMD';
 SET extra_float_digits = 0;
 
 -- Runs a statement: 'ok' or 'SQLSTATE: message'.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
+\i sql/_helpers.sql
 
 ------------------------------------------------------------------------------
 -- 1. funnel.journey

@@ -12,16 +12,7 @@ SET intervalstyle = 'postgres';
 SET datestyle = 'ISO, YMD';
 
 -- Runs a statement: 'ok' or 'SQLSTATE: message'.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN st || ': ' || msg;
-END
-$$;
+\i sql/_helpers.sql
 
 ------------------------------------------------------------------------------
 -- 1. The sales cohort (funnel.sales_stage: open stages lead 0, qualified 1,
@@ -464,9 +455,6 @@ FROM sr_base, LATERAL (VALUES
 --        drop strict | u32 length, sketch) | u32 length, cycle sketch
 --   sketch: u8 version | u8 mode | u64 n | f64 min | f64 max | exact: n x f64 |
 --           sketch: u64 zeros | u8 width | 2 x (i32 lo | u32 nbuckets | counts)
-CREATE FUNCTION pg_temp.u8(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 8) $$;
-CREATE FUNCTION pg_temp.u32(v bigint) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 5) $$;
-CREATE FUNCTION pg_temp.uw(v bigint, w int) RETURNS bytea LANGUAGE sql AS $$ SELECT substring(int8send(v) FROM 9 - w) $$;
 -- one quantile sketch from its JSON text form, or raw hex in a JSON string
 CREATE FUNCTION pg_temp.sk(j jsonb) RETURNS bytea LANGUAGE sql AS $$
     SELECT CASE
@@ -524,21 +512,6 @@ CREATE FUNCTION pg_temp.sbin(j jsonb) RETURNS bytea LANGUAGE sql AS $$
 $$;
 -- Binary input goes through COPY ... FROM a file WITH (FORMAT binary)
 CREATE TEMP TABLE sr_recv (s funnel.summary);
-CREATE FUNCTION pg_temp.copy_path() RETURNS text LANGUAGE sql AS $$
-    -- in the cluster's own directory: test runs of other clusters on the machine do not collide
-    SELECT current_setting('data_directory') || '/funnel_' || current_database() || '_summary_report.copy'
-$$;
-CREATE FUNCTION pg_temp.write_file(data bytea) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE lo oid := lo_from_bytea(0, data);
-BEGIN
-    PERFORM lo_export(lo, pg_temp.copy_path());
-    PERFORM lo_unlink(lo);
-END
-$$;
-CREATE FUNCTION pg_temp.copy_file(field bytea) RETURNS bytea LANGUAGE sql AS $$
-    SELECT '\x5047434f50590aff0d0a00'::bytea || int4send(0) || int4send(0)
-        || int2send(1::int2) || int4send(length(field)) || field || int2send(-1::int2)
-$$;
 -- COPY one value in: 'ok <entities>' or 'SQLSTATE: message' (OIDs shown as N)
 CREATE FUNCTION pg_temp.recv(field bytea) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; msg text; res text;

@@ -621,14 +621,7 @@ FROM (SELECT funnel.window_funnel('10 minutes', t, e ~ 'a', e ~ 'b', e ~ 'c', e 
              funnel.window_funnel_times('10 minutes', 'strict_once', t, e ~ 'a', e ~ 'b', e ~ 'c', e ~ 'd') AS once_times
       FROM wf_big) p, wf_serial_all s;
 -- a group per user: partial aggregates per worker, combined
-CREATE FUNCTION pg_temp.plan_has(q text, pat text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE l text; found boolean := false;
-BEGIN
-    FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        found := found OR l LIKE pat;
-    END LOOP;
-    RETURN found;
-END $$;
+\i sql/_helpers.sql
 SELECT pg_temp.plan_has(format('SELECT u, %s FROM wf_big GROUP BY u', :'aggs'), '%Partial HashAggregate%') AS partial_aggregate;
 SELECT substr(s.key, 3) AS mode, count(*) FILTER (WHERE s.key LIKE 'l%') AS users,
        count(*) FILTER (WHERE s.value IS DISTINCT FROM to_jsonb(pr) -> s.key) AS mismatches,

@@ -1,4 +1,5 @@
-/* funnel--1.1.sql: install script of the funnel extension, version 1.1 */
+/* funnel.sql: install script of the funnel extension, installed as funnel--<default_version>.sql
+   (the Makefile makes that file from this one; upgrade scripts are sql/funnel--A--B.sql) */
 
 \echo Use "CREATE EXTENSION funnel" to load this file. \quit
 
@@ -79,6 +80,8 @@ CREATE TABLE @extschema@.funnel_def (
     created         boolean NOT NULL DEFAULT false,  -- created by create_funnel (drop_funnel drops the type)
     builtin         boolean NOT NULL DEFAULT false
 );
+COMMENT ON TABLE @extschema@.funnel_def IS
+    'Registered funnels, one row per funnel-stage enum type, with their rules; written by the definition functions (create_funnel, register_funnel, set_rules, drop_funnel).';
 
 -- Per-stage settings.  A user's settings for a shipped funnel are stored as a
 -- row with builtin = false beside the shipped row and take precedence.
@@ -94,6 +97,8 @@ CREATE TABLE @extschema@.stage_def (
     builtin         boolean NOT NULL DEFAULT false,
     PRIMARY KEY (stage_type, stage, builtin)
 );
+COMMENT ON TABLE @extschema@.stage_def IS
+    'Stage settings of the registered funnels (outcome, entry flag, owning team, win probability); your settings of a shipped funnel are rows beside the shipped ones and take precedence.';
 
 -- Explicit edges that override the default rules.
 CREATE TABLE @extschema@.transition_def (
@@ -104,6 +109,8 @@ CREATE TABLE @extschema@.transition_def (
     PRIMARY KEY (stage_type, from_stage, to_stage),
     CHECK (from_stage OPERATOR(pg_catalog.<>) to_stage)
 );
+COMMENT ON TABLE @extschema@.transition_def IS
+    'Explicit edges that allow or forbid one move between two stages, overriding the default rules (allow_transition, forbid_transition, reset_transition).';
 
 -- The tables funnel.track() set up: record_transition() writes the history
 -- of `tracked` into `history` with the rights of the owner of both.
@@ -111,6 +118,8 @@ CREATE TABLE @extschema@.tracked_def (
     tracked         pg_catalog.regclass PRIMARY KEY,
     history         pg_catalog.regclass NOT NULL
 );
+COMMENT ON TABLE @extschema@.tracked_def IS
+    'The tables funnel.track() set up and their history tables; record_transition() writes their history with the rights of the owner of both.';
 
 -- A dump holds the user's rows, never a row whose type (or table) is gone.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.funnel_def',
@@ -147,8 +156,12 @@ $grant$;
 
 CREATE FUNCTION @extschema@.definition_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_definition_guard' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.definition_guard() IS
+    'Internal: BEFORE row trigger of the catalog tables: a row written with SQL (a restore) must name existing stages and a funnel or table its writer may change; the shipped rows cannot be changed.';
 CREATE FUNCTION @extschema@.definition_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_definition_changed' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.definition_changed() IS
+    'Internal: AFTER trigger of the catalog tables: rows written with SQL (a restore, a superuser) invalidate the cached definitions of their funnels in every session.';
 
 CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.funnel_def
     FOR EACH ROW EXECUTE FUNCTION @extschema@.definition_guard('funnel');
@@ -177,30 +190,50 @@ CREATE TRIGGER changed_all AFTER TRUNCATE ON @extschema@.transition_def
 -- the rows directly.  The definition functions below call them.
 CREATE FUNCTION @extschema@.def_check_rights(stage_type regtype) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_check_rights' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_check_rights(regtype) IS
+    'Internal: raises 42501 unless the caller may change the funnel (owns its enum type; for a shipped funnel, owns the extension).';
 CREATE FUNCTION @extschema@.def_mark_created(stage_type regtype) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_mark_created' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_mark_created(regtype) IS
+    'Internal: records that funnel.create_funnel made the enum type, so that funnel.drop_funnel drops it.';
 CREATE FUNCTION @extschema@.def_register(stage_type regtype, allow_skip boolean, allow_backward boolean,
                                          allow_reopen boolean, won text[], lost text[], entry text[]) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_register' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.def_register(regtype, boolean, boolean, boolean, text[], text[], text[]) IS
+    'Internal: writes the catalog rows of a new funnel (the body of funnel.register_funnel checks the arguments first).';
 CREATE FUNCTION @extschema@.def_put_stage(stage_type regtype, stage text, probability float8,
                                           owner text, entry boolean) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_put_stage' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.def_put_stage(regtype, text, float8, text, boolean) IS
+    'Internal: stores a stage setting (probability, owner, entry) in funnel.stage_def after checking the caller may change the funnel.';
 CREATE FUNCTION @extschema@.def_put_edge(stage_type regtype, from_stage text, to_stage text,
                                          allowed boolean) RETURNS boolean
     AS 'MODULE_PATHNAME', 'funnel_def_put_edge' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.def_put_edge(regtype, text, text, boolean) IS
+    'Internal: stores an explicit edge in funnel.transition_def (allowed NULL removes it) and returns whether one existed.';
 CREATE FUNCTION @extschema@.def_forget(stage_type regtype) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_forget' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_forget(regtype) IS
+    'Internal: deletes the catalog rows of a funnel (funnel.drop_funnel).';
 CREATE FUNCTION @extschema@.def_forget_dropped(types oid[]) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_forget_dropped' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_forget_dropped(oid[]) IS
+    'Internal: deletes the catalog rows of those enum types that no longer exist (the sql_drop event trigger).';
 CREATE FUNCTION @extschema@.def_track(tracked regclass, history regclass) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_track' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.def_track(regclass, regclass) IS
+    'Internal: records (or, with a NULL history table, forgets) the history table of a tracked table in funnel.tracked_def; the caller must own both.';
 CREATE FUNCTION @extschema@.def_forget_dropped_tables(tables oid[]) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_def_forget_dropped_tables' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_forget_dropped_tables(oid[]) IS
+    'Internal: deletes the funnel.tracked_def rows of those tables that no longer exist (the sql_drop event trigger).';
 
 -- The registered funnels and their rules, one row each.
 CREATE VIEW @extschema@.funnels AS
     SELECT stage_type, allow_skip, allow_backward, allow_reopen, builtin AS shipped
     FROM @extschema@.funnel_def;
+COMMENT ON VIEW @extschema@.funnels IS
+    'The registered funnels and their rules, one row each (shipped: it comes with the extension).';
 GRANT SELECT ON @extschema@.funnels TO PUBLIC;
 
 ------------------------------------------------------------------------------
@@ -210,43 +243,67 @@ GRANT SELECT ON @extschema@.funnels TO PUBLIC;
 CREATE FUNCTION @extschema@.stage_position(stage anyenum) RETURNS integer
     AS 'MODULE_PATHNAME', 'funnel_stage_position'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_position(anyenum) IS
+    'The 1-based position of a stage in its funnel (enum) order.';
 CREATE FUNCTION @extschema@.next_stage(stage anyenum) RETURNS anyenum
     AS 'MODULE_PATHNAME', 'funnel_next_stage'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_stage(anyenum) IS
+    'The next open stage; after the last open stage, the first won stage; NULL for won and lost stages.';
 CREATE FUNCTION @extschema@.prev_stage(stage anyenum) RETURNS anyenum
     AS 'MODULE_PATHNAME', 'funnel_prev_stage'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.prev_stage(anyenum) IS
+    'The previous open stage (for a won or lost stage, the last open stage before it); NULL for the first stage.';
 CREATE FUNCTION @extschema@.is_won(stage anyenum) RETURNS boolean
     AS 'MODULE_PATHNAME', 'funnel_is_won'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.is_won(anyenum) IS
+    'Whether the stage is a won outcome.';
 CREATE FUNCTION @extschema@.is_lost(stage anyenum) RETURNS boolean
     AS 'MODULE_PATHNAME', 'funnel_is_lost'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.is_lost(anyenum) IS
+    'Whether the stage is a lost outcome.';
 CREATE FUNCTION @extschema@.is_closed(stage anyenum) RETURNS boolean
     AS 'MODULE_PATHNAME', 'funnel_is_closed'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.is_closed(anyenum) IS
+    'Whether the stage is an outcome, won or lost.';
 CREATE FUNCTION @extschema@.stage_outcome(stage anyenum) RETURNS text
     AS 'MODULE_PATHNAME', 'funnel_stage_outcome'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcome(anyenum) IS
+    'The outcome of a stage: open, won or lost.';
 CREATE FUNCTION @extschema@.probability(stage anyenum) RETURNS float8
     AS 'MODULE_PATHNAME', 'funnel_probability'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.probability(anyenum) IS
+    'The win probability of a stage, NULL when none is set.';
 CREATE FUNCTION @extschema@.can_transition("from" anyenum, "to" anyenum) RETURNS boolean
     AS 'MODULE_PATHNAME', 'funnel_can_transition'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.can_transition(anyenum, anyenum) IS
+    'Whether the funnel allows a move from one stage to another (default rules and explicit edges).';
 CREATE FUNCTION @extschema@.check_transition("from" anyenum, "to" anyenum) RETURNS anyenum
     AS 'MODULE_PATHNAME', 'funnel_check_transition'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_transition(anyenum, anyenum) IS
+    'Returns the target stage when the move is allowed, else raises 23514 saying why and where the entity may go instead.';
 
 CREATE FUNCTION @extschema@.stages(stage_type regtype)
     RETURNS TABLE ("position" integer, stage text, outcome text, owner text,
                    probability float8, entry boolean)
     AS 'MODULE_PATHNAME', 'funnel_stages'
     LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.stages(regtype) IS
+    'The stages of a registered funnel in funnel order, with their effective outcome, owner, win probability and entry flag.';
 CREATE FUNCTION @extschema@.transitions(stage_type regtype)
     RETURNS TABLE (from_stage text, to_stage text)
     AS 'MODULE_PATHNAME', 'funnel_transitions'
     LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 30;
+COMMENT ON FUNCTION @extschema@.transitions(regtype) IS
+    'Every allowed move between two different stages of a registered funnel, after default rules and explicit edges.';
 
 ------------------------------------------------------------------------------
 -- Definitions (PL/pgSQL, run with the caller's rights)
@@ -330,6 +387,8 @@ BEGIN
     RETURN stage_type;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._register_funnel(regtype, text[], text[], boolean, boolean, boolean, text[]) IS
+    'Internal: the body of funnel.register_funnel(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.register_funnel() instead.';
 
 -- create_funnel_in: create the enum type in schema `schema` (for an
 -- unqualified type_name) and register it.  Labels of won and lost that are
@@ -413,6 +472,8 @@ BEGIN
     RETURN typ;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._create_funnel_in(name, text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'Internal: the body of funnel.create_funnel_in(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.create_funnel_in() instead.';
 
 -- create_funnel: create_funnel_in the caller's current schema.  A SQL
 -- function without its own search_path, so current_schema() is the caller's;
@@ -432,6 +493,8 @@ AS $fn$
     SELECT @extschema@.create_funnel_in(pg_catalog.current_schema(), type_name, stages, won, lost,
                                         allow_skip, allow_backward, allow_reopen, entry)
 $fn$;
+COMMENT ON FUNCTION @extschema@._create_funnel(text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'Internal: the body of funnel.create_funnel(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.create_funnel() instead.';
 
 -- The registered funnel of an enum value's type, or 42704.
 CREATE FUNCTION @extschema@.funnel_of(stage anyenum) RETURNS regtype
@@ -447,6 +510,8 @@ BEGIN
     RETURN pg_typeof(stage);
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@.funnel_of(anyenum) IS
+    'The enum type of a stage value when it is a registered funnel; raises 42704 otherwise.';
 
 CREATE FUNCTION @extschema@.set_transition_rule("from" anyenum, "to" anyenum, allowed boolean)
 RETURNS void
@@ -471,6 +536,8 @@ BEGIN
     PERFORM @extschema@.def_put_edge(typ, "from"::text, "to"::text, allowed);
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@.set_transition_rule(anyenum, anyenum, boolean) IS
+    'Stores an explicit edge that allows (true) or forbids (false) one move, overriding the default rules; funnel.allow_transition and funnel.forbid_transition call it.';
 
 -- allow_transition / forbid_transition: explicit edges that override the
 -- default rules; reset_transition returns a move to the default rules.
@@ -478,11 +545,15 @@ CREATE FUNCTION @extschema@._allow_transition("from" anyenum, "to" anyenum) RETU
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", true) $fn$;
+COMMENT ON FUNCTION @extschema@._allow_transition(anyenum, anyenum) IS
+    'Internal: the body of funnel.allow_transition(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.allow_transition() instead.';
 
 CREATE FUNCTION @extschema@._forbid_transition("from" anyenum, "to" anyenum) RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT @extschema@.set_transition_rule("from", "to", false) $fn$;
+COMMENT ON FUNCTION @extschema@._forbid_transition(anyenum, anyenum) IS
+    'Internal: the body of funnel.forbid_transition(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.forbid_transition() instead.';
 
 CREATE FUNCTION @extschema@._reset_transition("from" anyenum, "to" anyenum) RETURNS void
 LANGUAGE plpgsql
@@ -500,6 +571,8 @@ BEGIN
     PERFORM @extschema@.def_put_edge(pg_typeof("from"), "from"::text, "to"::text, NULL);
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._reset_transition(anyenum, anyenum) IS
+    'Internal: the body of funnel.reset_transition(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.reset_transition() instead.';
 
 -- set_stage: a stage's win probability, owning team and entry flag; NULL
 -- leaves a setting as it is.
@@ -529,6 +602,8 @@ BEGIN
     PERFORM @extschema@.def_put_stage(typ, stage::text, probability, owner, entry);
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._set_stage(anyenum, float8, text, boolean) IS
+    'Internal: the body of funnel.set_stage(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.set_stage() instead.';
 
 -- rename_stage: ALTER TYPE ... RENAME VALUE for a funnel's stage, with the
 -- argument checks of the other definition functions.  Settings and explicit
@@ -553,6 +628,8 @@ BEGIN
     EXECUTE format('ALTER TYPE %s RENAME VALUE %L TO %L', typ, stage::text, new_name);
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._rename_stage(anyenum, text) IS
+    'Internal: the body of funnel.rename_stage(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.rename_stage() instead.';
 
 -- drop_funnel: unregister a funnel, and drop its enum type if create_funnel
 -- made it.  Refused while a column (directly, as an array or through a
@@ -678,11 +755,15 @@ BEGIN
     END IF;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._drop_funnel(regtype) IS
+    'Internal: the body of funnel.drop_funnel(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.drop_funnel() instead.';
 
 -- set_outcome: make a stage won, lost or open again (a label added after
 -- go-live with ALTER TYPE ... ADD VALUE starts open).
 CREATE FUNCTION @extschema@.set_outcome(stage anyenum, outcome text) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_set_outcome' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.set_outcome(anyenum, text) IS
+    'Makes a stage won, lost or open (a label added with ALTER TYPE ... ADD VALUE starts open); won stages get probability 1, lost 0.';
 
 -- set_rules: change a funnel's rules and entry stages; NULL leaves one as it is.
 CREATE FUNCTION @extschema@.set_rules(
@@ -693,6 +774,8 @@ CREATE FUNCTION @extschema@.set_rules(
     entry           text[] DEFAULT NULL)
 RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_set_rules' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.set_rules(regtype, boolean, boolean, boolean, text[]) IS
+    'Changes the rules of a funnel (allow_skip, allow_backward, allow_reopen) and its entry stages; a NULL argument leaves that one as it is.';
 
 
 ------------------------------------------------------------------------------
@@ -710,6 +793,8 @@ CREATE FUNCTION @extschema@.register_funnel(
     entry           text[] DEFAULT NULL)
 RETURNS regtype
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.register_funnel(regtype, text[], text[], boolean, boolean, boolean, text[]) IS
+    'Registers an existing enum type as a funnel (its sort order is the funnel order), with its won and lost stages, rules and entry stages.';
 CREATE FUNCTION @extschema@.create_funnel_in(
     schema          name,
     type_name       text,
@@ -722,6 +807,8 @@ CREATE FUNCTION @extschema@.create_funnel_in(
     entry           text[] DEFAULT NULL)
 RETURNS regtype
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.create_funnel_in(name, text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'funnel.create_funnel into a given schema: creates the enum type (an unqualified type_name goes into schema) and registers it as a funnel.';
 CREATE FUNCTION @extschema@.create_funnel(
     type_name       text,
     stages          text[],
@@ -733,12 +820,20 @@ CREATE FUNCTION @extschema@.create_funnel(
     entry           text[] DEFAULT NULL)
 RETURNS regtype
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.create_funnel(text, text[], text[], text[], boolean, boolean, boolean, text[]) IS
+    'Creates an enum type whose labels are the stages in funnel order (then the won and lost labels it does not list) and registers it as a funnel.';
 CREATE FUNCTION @extschema@.allow_transition("from" anyenum, "to" anyenum) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.allow_transition(anyenum, anyenum) IS
+    'Allows one move between two stages of a funnel, overriding its default rules.';
 CREATE FUNCTION @extschema@.forbid_transition("from" anyenum, "to" anyenum) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.forbid_transition(anyenum, anyenum) IS
+    'Forbids one move between two stages of a funnel, overriding its default rules.';
 CREATE FUNCTION @extschema@.reset_transition("from" anyenum, "to" anyenum) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.reset_transition(anyenum, anyenum) IS
+    'Removes the explicit edge of one move, which then follows the default rules again.';
 CREATE FUNCTION @extschema@.set_stage(
     stage       anyenum,
     probability float8 DEFAULT NULL,
@@ -746,10 +841,16 @@ CREATE FUNCTION @extschema@.set_stage(
     entry       boolean DEFAULT NULL)
 RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.set_stage(anyenum, float8, text, boolean) IS
+    'Sets the win probability (0 to 1), owning team and entry flag of a stage; a NULL argument leaves that setting as it is.';
 CREATE FUNCTION @extschema@.rename_stage(stage anyenum, new_name text) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.rename_stage(anyenum, text) IS
+    'Renames a stage (ALTER TYPE ... RENAME VALUE) and keeps its settings and explicit edges.';
 CREATE FUNCTION @extschema@.drop_funnel(stage_type regtype) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.drop_funnel(regtype) IS
+    'Unregisters a funnel and drops its enum type if funnel.create_funnel made it; refused while a column uses the type or a table holds stored values of it.';
 CREATE FUNCTION @extschema@.track(
     "table"         regclass,
     stage_column    name DEFAULT 'stage',
@@ -763,8 +864,12 @@ CREATE FUNCTION @extschema@.track(
     close_date_column name DEFAULT NULL)
 RETURNS regclass
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.track(regclass, name, name, text, name, boolean, name[], boolean, name, name) IS
+    'Makes a table keep its stage column honest and on record: creates the history table if absent and the enforce and record triggers; returns the history table.';
 CREATE FUNCTION @extschema@.untrack("table" regclass) RETURNS void
     AS 'MODULE_PATHNAME', 'funnel_definition_call' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.untrack(regclass) IS
+    'Removes the triggers funnel.track made on a table (and its partitions); the history table stays.';
 
 -- Forget the definitions of enum types dropped by DROP TYPE / SCHEMA / OWNED,
 -- so that no row outlives its type (and pg_dump never writes a dangling OID).
@@ -782,17 +887,25 @@ BEGIN
           AND o.objsubid OPERATOR(pg_catalog.=) 0));
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@.forget_dropped_types() IS
+    'Internal: event trigger function (sql_drop) that forgets the funnel definitions of dropped enum types and the tracked_def rows of dropped tables.';
 
 CREATE EVENT TRIGGER funnel_forget_dropped_types ON sql_drop
     WHEN TAG IN ('DROP TYPE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TABLE')
     EXECUTE FUNCTION @extschema@.forget_dropped_types();
+COMMENT ON EVENT TRIGGER funnel_forget_dropped_types IS
+    'Forgets the funnel definitions of dropped enum types and the tracked_def rows of dropped tables (DROP TYPE, TABLE, SCHEMA, OWNED).';
 
 -- Carry a renamed label's settings and edges over (ALTER TYPE ... RENAME VALUE).
 CREATE FUNCTION @extschema@.follow_enum_rename() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'funnel_follow_enum_rename' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.follow_enum_rename() IS
+    'Internal: event trigger function (ALTER TYPE ... RENAME VALUE) that carries a renamed stage''s settings and explicit edges over to its new label.';
 CREATE EVENT TRIGGER funnel_follow_enum_rename ON ddl_command_end
     WHEN TAG IN ('ALTER TYPE')
     EXECUTE FUNCTION @extschema@.follow_enum_rename();
+COMMENT ON EVENT TRIGGER funnel_follow_enum_rename IS
+    'Carries a renamed stage''s settings and explicit edges over to its new label (ALTER TYPE ... RENAME VALUE).';
 
 ------------------------------------------------------------------------------
 -- The shipped funnels
@@ -800,8 +913,12 @@ CREATE EVENT TRIGGER funnel_follow_enum_rename ON ddl_command_end
 
 CREATE TYPE @extschema@.marketing_stage AS ENUM
     ('awareness', 'interest', 'consideration', 'intent', 'evaluation', 'purchase');
+COMMENT ON TYPE @extschema@.marketing_stage IS
+    'Shipped marketing funnel: awareness, interest, consideration, intent, evaluation, purchase (won).';
 CREATE TYPE @extschema@.sales_stage AS ENUM
     ('lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost');
+COMMENT ON TYPE @extschema@.sales_stage IS
+    'Shipped sales funnel: lead, qualified, proposal, negotiation, closed_won (won), closed_lost (lost).';
 
 INSERT INTO @extschema@.funnel_def (stage_type, builtin) VALUES
     ('@extschema@.marketing_stage', true),
@@ -831,6 +948,8 @@ INSERT INTO @extschema@.stage_def (stage_type, stage, outcome, owner, probabilit
 -- errors; default: the primary key).
 CREATE FUNCTION @extschema@.enforce_transitions() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_enforce_transitions' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.enforce_transitions() IS
+    'BEFORE INSERT OR UPDATE row trigger: refuses (23514) rows that start at a non-entry stage or make a move the funnel does not allow, and stamps the change time; arguments: stage column, stamp column, options.';
 
 -- AFTER INSERT / AFTER UPDATE, FOR EACH ROW or FOR EACH STATEMENT with
 -- transition tables.  Arguments: history table, stage column (default
@@ -838,6 +957,8 @@ CREATE FUNCTION @extschema@.enforce_transitions() RETURNS trigger
 -- '{tenant,id}'), stamp column (default none).
 CREATE FUNCTION @extschema@.record_transition() RETURNS trigger
     AS 'MODULE_PATHNAME', 'funnel_record_transition' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.record_transition() IS
+    'AFTER INSERT OR UPDATE trigger (per row, or per statement with transition tables): appends (key, from_stage, to_stage, changed_at, changed_by) to a history table; arguments: history table, stage column, key column, stamp column, amount column, close-date column.';
 
 -- track: create the history table (if absent) and the triggers, idempotently.
 -- The key defaults to the table's primary key; it must be unique (a unique
@@ -1148,6 +1269,8 @@ BEGIN
     RETURN hist;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._track(regclass, name, name, text, name, boolean, name[], boolean, name, name) IS
+    'Internal: the body of funnel.track(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.track() instead.';
 
 -- untrack: remove the triggers that track() made (on the table and its
 -- partitions); the history table stays.
@@ -1173,6 +1296,8 @@ BEGIN
     END LOOP;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@._untrack(regclass) IS
+    'Internal: the body of funnel.untrack(), which calls it and reports its errors without PL/pgSQL context lines; call funnel.untrack() instead.';
 
 ------------------------------------------------------------------------------
 -- Pipeline metrics: the funnel.pipeline state, its aggregates and accessors
@@ -1181,12 +1306,20 @@ $fn$;
 CREATE TYPE @extschema@.pipeline;
 CREATE FUNCTION @extschema@.pipeline_in(cstring) RETURNS @extschema@.pipeline
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_in(cstring) IS
+    'Text input of funnel.pipeline (its JSON form); validates everything it reads (22P02).';
 CREATE FUNCTION @extschema@.pipeline_out(@extschema@.pipeline) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_out(@extschema@.pipeline) IS
+    'Text output of funnel.pipeline: JSON naming the stage type and labels.';
 CREATE FUNCTION @extschema@.pipeline_send(@extschema@.pipeline) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_send(@extschema@.pipeline) IS
+    'Binary output of funnel.pipeline.';
 CREATE FUNCTION @extschema@.pipeline_recv(internal) RETURNS @extschema@.pipeline
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_recv(internal) IS
+    'Binary input of funnel.pipeline; validates everything it reads (22P03).';
 CREATE TYPE @extschema@.pipeline (
     INPUT = @extschema@.pipeline_in,
     OUTPUT = @extschema@.pipeline_out,
@@ -1199,20 +1332,34 @@ CREATE TYPE @extschema@.pipeline (
     -- their bytes for most of the time a rollup took (README, Performance)
     STORAGE = external
 );
+COMMENT ON TYPE @extschema@.pipeline IS
+    'Deal-level pipeline state (stored, mergeable): deals by stage and outcome with their amounts and cycle lengths; made by funnel.pipeline(), merged by funnel.rollup(), read with the pipeline accessors.';
 
 -- transition functions (not STRICT: a row whose stage is NULL is skipped)
 CREATE FUNCTION @extschema@.pipeline_transfn(@extschema@.pipeline, anyenum, numeric, timestamptz, timestamptz)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_transfn(@extschema@.pipeline, anyenum, numeric, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.pipeline(stage, amount, created_at, closed_at) aggregate.';
 CREATE FUNCTION @extschema@.pipeline_stage_transfn(@extschema@.pipeline, anyenum)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_stage_transfn(@extschema@.pipeline, anyenum) IS
+    'Internal: transition function of the funnel.win_rate(stage) aggregate.';
 CREATE FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric) IS
+    'Internal: transition function of the funnel.avg_deal_size and funnel.median_deal_size aggregates.';
 CREATE FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8) IS
+    'Internal: transition function of the funnel.deal_size_quantile(stage, amount, p) aggregate.';
 CREATE FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.avg_cycle_length and funnel.median_cycle_length aggregates.';
 CREATE FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline) IS
+    'Internal: merges two funnel.pipeline states (combine function of the pipeline aggregates, transition function of funnel.rollup).';
 
 -- funnel.pipeline(stage, amount, created_at, closed_at): one row per deal
 CREATE AGGREGATE @extschema@.pipeline(stage anyenum, amount numeric, created_at timestamptz, closed_at timestamptz) (
@@ -1221,6 +1368,8 @@ CREATE AGGREGATE @extschema@.pipeline(stage anyenum, amount numeric, created_at 
     COMBINEFUNC = @extschema@.pipeline_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.pipeline(anyenum, numeric, timestamptz, timestamptz) IS
+    'Aggregate over deals, one row each: a funnel.pipeline state with counts by outcome, amounts and cycle lengths, read with its accessors.';
 
 -- funnel.rollup(pipeline): merge stored states
 CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline) (
@@ -1229,75 +1378,131 @@ CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline) (
     COMBINEFUNC = @extschema@.pipeline_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.pipeline) IS
+    'Aggregate that merges stored funnel.pipeline states into one.';
 
 -- accessors
 CREATE FUNCTION @extschema@.deal_count(@extschema@.pipeline) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pipeline_deal_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.deal_count(@extschema@.pipeline) IS
+    'The number of deals in a pipeline.';
 CREATE FUNCTION @extschema@.won_count(@extschema@.pipeline) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pipeline_won_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.won_count(@extschema@.pipeline) IS
+    'The number of won deals in a pipeline.';
 CREATE FUNCTION @extschema@.lost_count(@extschema@.pipeline) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pipeline_lost_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lost_count(@extschema@.pipeline) IS
+    'The number of lost deals in a pipeline.';
 CREATE FUNCTION @extschema@.open_count(@extschema@.pipeline) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pipeline_open_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.open_count(@extschema@.pipeline) IS
+    'The number of open deals in a pipeline.';
 CREATE FUNCTION @extschema@.win_rate(@extschema@.pipeline) RETURNS float8
     AS 'MODULE_PATHNAME', 'pipeline_win_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.win_rate(@extschema@.pipeline) IS
+    'Won deals divided by closed (won and lost) deals; NULL when no deal is closed.';
 CREATE FUNCTION @extschema@.avg_deal_size(@extschema@.pipeline) RETURNS numeric
     AS 'MODULE_PATHNAME', 'pipeline_avg_deal_size' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.avg_deal_size(@extschema@.pipeline) IS
+    'The average amount of the won deals (exact).';
 CREATE FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, p float8) RETURNS float8
     AS 'MODULE_PATHNAME', 'pipeline_deal_size_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.deal_size_quantile(@extschema@.pipeline, float8) IS
+    'The quantile p (percentile_cont) of the amounts of the won deals: exact up to 1024 values, within 1% above.';
 CREATE FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, won_only boolean DEFAULT false) RETURNS interval
     AS 'MODULE_PATHNAME', 'pipeline_avg_cycle_length' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.avg_cycle_length(@extschema@.pipeline, boolean) IS
+    'The average cycle length (closed_at - created_at) of the closed deals, or of the won deals only.';
 CREATE FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, p float8, won_only boolean DEFAULT false) RETURNS interval
     AS 'MODULE_PATHNAME', 'pipeline_cycle_length_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cycle_length_quantile(@extschema@.pipeline, float8, boolean) IS
+    'The quantile p (percentile_cont) of the cycle lengths of the closed deals, or of the won deals only: exact up to 1024 values, within 1% above.';
 CREATE FUNCTION @extschema@.open_value(@extschema@.pipeline) RETURNS numeric
     AS 'MODULE_PATHNAME', 'pipeline_open_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.open_value(@extschema@.pipeline) IS
+    'The sum of the amounts of the open deals.';
 CREATE FUNCTION @extschema@.weighted_value(@extschema@.pipeline) RETURNS numeric
     AS 'MODULE_PATHNAME', 'pipeline_weighted_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline) IS
+    'The sum of the amounts of the open deals, each times its stage''s win probability.';
 CREATE FUNCTION @extschema@.sales_velocity(@extschema@.pipeline) RETURNS float8
     AS 'MODULE_PATHNAME', 'pipeline_sales_velocity' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sales_velocity(@extschema@.pipeline) IS
+    'Sales velocity per day: open deals times win rate times average won deal size, divided by the average won cycle length in days.';
 CREATE FUNCTION @extschema@.negative_cycles(@extschema@.pipeline) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pipeline_negative_cycles' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.negative_cycles(@extschema@.pipeline) IS
+    'The closed deals left out of the cycle-length figures because they closed before they were created.';
 
 -- final functions of the direct aggregates
 CREATE FUNCTION @extschema@.pipeline_median_deal_size(@extschema@.pipeline) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_median_deal_size(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.median_deal_size aggregate (median amount of the won deals).';
 CREATE FUNCTION @extschema@.pipeline_deal_size_quantile_final(@extschema@.pipeline) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_deal_size_quantile_final(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.deal_size_quantile aggregate.';
 CREATE FUNCTION @extschema@.pipeline_avg_cycle_length_final(@extschema@.pipeline) RETURNS interval
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_avg_cycle_length_final(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.avg_cycle_length aggregate.';
 CREATE FUNCTION @extschema@.pipeline_median_cycle_length(@extschema@.pipeline) RETURNS interval
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_median_cycle_length(@extschema@.pipeline) IS
+    'Internal: final function of the funnel.median_cycle_length aggregate (median cycle length of the closed deals).';
 
 -- direct aggregates: the everyday questions without a state to unwrap
 CREATE AGGREGATE @extschema@.win_rate(stage anyenum) (
     SFUNC = @extschema@.pipeline_stage_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.win_rate, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.win_rate(anyenum) IS
+    'Aggregate over deals: won deals divided by closed deals, as funnel.win_rate of their funnel.pipeline.';
 CREATE AGGREGATE @extschema@.avg_deal_size(stage anyenum, amount numeric) (
     SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.avg_deal_size, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.avg_deal_size(anyenum, numeric) IS
+    'Aggregate over deals: the average amount of the won deals, as funnel.avg_deal_size of their funnel.pipeline.';
 CREATE AGGREGATE @extschema@.median_deal_size(stage anyenum, amount numeric) (
     SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.pipeline_median_deal_size, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.median_deal_size(anyenum, numeric) IS
+    'Aggregate over deals: the median amount of the won deals.';
 CREATE AGGREGATE @extschema@.deal_size_quantile(stage anyenum, amount numeric, p float8) (
     SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.pipeline_deal_size_quantile_final, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.deal_size_quantile(anyenum, numeric, float8) IS
+    'Aggregate over deals: the quantile p of the amounts of the won deals (p must be the same on every row).';
 CREATE AGGREGATE @extschema@.avg_cycle_length(stage anyenum, created_at timestamptz, closed_at timestamptz) (
     SFUNC = @extschema@.pipeline_cycle_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.pipeline_avg_cycle_length_final, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.avg_cycle_length(anyenum, timestamptz, timestamptz) IS
+    'Aggregate over deals: the average cycle length (closed_at - created_at) of the closed deals.';
 CREATE AGGREGATE @extschema@.median_cycle_length(stage anyenum, created_at timestamptz, closed_at timestamptz) (
     SFUNC = @extschema@.pipeline_cycle_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.pipeline_median_cycle_length, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.median_cycle_length(anyenum, timestamptz, timestamptz) IS
+    'Aggregate over deals: the median cycle length (closed_at - created_at) of the closed deals.';
 
 -- funnel.conversion: the fixed-size state of conversion_rate(reached_from, reached_to)
 CREATE TYPE @extschema@.conversion;
 CREATE FUNCTION @extschema@.conversion_in(cstring) RETURNS @extschema@.conversion
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_in(cstring) IS
+    'Text input of funnel.conversion ({"from":N,"converted":M}).';
 CREATE FUNCTION @extschema@.conversion_out(@extschema@.conversion) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_out(@extschema@.conversion) IS
+    'Text output of funnel.conversion ({"from":N,"converted":M}).';
 CREATE FUNCTION @extschema@.conversion_send(@extschema@.conversion) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_send(@extschema@.conversion) IS
+    'Binary output of funnel.conversion.';
 CREATE FUNCTION @extschema@.conversion_recv(internal) RETURNS @extschema@.conversion
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_recv(internal) IS
+    'Binary input of funnel.conversion; validates what it reads (22P03).';
 CREATE TYPE @extschema@.conversion (
     INPUT = @extschema@.conversion_in,
     OUTPUT = @extschema@.conversion_out,
@@ -1306,16 +1511,26 @@ CREATE TYPE @extschema@.conversion (
     INTERNALLENGTH = 16,
     ALIGNMENT = double
 );
+COMMENT ON TYPE @extschema@.conversion IS
+    'State of the funnel.conversion_rate(reached_from, reached_to) aggregate: rows that reached the first step and how many of them converted.';
 CREATE FUNCTION @extschema@.conversion_transfn(@extschema@.conversion, boolean, boolean)
     RETURNS @extschema@.conversion AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_transfn(@extschema@.conversion, boolean, boolean) IS
+    'Internal: transition function of the funnel.conversion_rate(reached_from, reached_to) aggregate.';
 CREATE FUNCTION @extschema@.conversion_combine(@extschema@.conversion, @extschema@.conversion)
     RETURNS @extschema@.conversion AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_combine(@extschema@.conversion, @extschema@.conversion) IS
+    'Internal: combine function of the funnel.conversion_rate(reached_from, reached_to) aggregate.';
 CREATE FUNCTION @extschema@.conversion_final(@extschema@.conversion) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_final(@extschema@.conversion) IS
+    'Internal: final function of the funnel.conversion_rate(reached_from, reached_to) aggregate.';
 CREATE AGGREGATE @extschema@.conversion_rate(reached_from boolean, reached_to boolean) (
     SFUNC = @extschema@.conversion_transfn, STYPE = @extschema@.conversion,
     FINALFUNC = @extschema@.conversion_final, COMBINEFUNC = @extschema@.conversion_combine,
     PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.conversion_rate(boolean, boolean) IS
+    'Aggregate: the share of the rows with reached_from that also have reached_to; NULL when no row has reached_from.';
 
 ------------------------------------------------------------------------------
 -- Journeys: one entity's stage history as a value
@@ -1324,12 +1539,20 @@ CREATE AGGREGATE @extschema@.conversion_rate(reached_from boolean, reached_to bo
 CREATE TYPE @extschema@.journey;
 CREATE FUNCTION @extschema@.journey_in(cstring) RETURNS @extschema@.journey
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_in(cstring) IS
+    'Text input of funnel.journey (its JSON form); validates everything it reads (22P02).';
 CREATE FUNCTION @extschema@.journey_out(@extschema@.journey) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_out(@extschema@.journey) IS
+    'Text output of funnel.journey: JSON naming the stage type, with the stages entered and their times in UTC.';
 CREATE FUNCTION @extschema@.journey_send(@extschema@.journey) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_send(@extschema@.journey) IS
+    'Binary output of funnel.journey.';
 CREATE FUNCTION @extschema@.journey_recv(internal) RETURNS @extschema@.journey
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_recv(internal) IS
+    'Binary input of funnel.journey; validates everything it reads (22P03).';
 CREATE TYPE @extschema@.journey (
     INPUT = @extschema@.journey_in,
     OUTPUT = @extschema@.journey_out,
@@ -1339,13 +1562,21 @@ CREATE TYPE @extschema@.journey (
     ALIGNMENT = double,
     STORAGE = extended
 );
+COMMENT ON TYPE @extschema@.journey IS
+    'One entity''s stage history as a value (the stages it entered and when), made by the funnel.journey() aggregate.';
 
 CREATE FUNCTION @extschema@.journey_transfn(@extschema@.journey, anyenum, timestamptz)
     RETURNS @extschema@.journey AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_transfn(@extschema@.journey, anyenum, timestamptz) IS
+    'Internal: transition function of the funnel.journey(stage, at) aggregate.';
 CREATE FUNCTION @extschema@.journey_combine(@extschema@.journey, @extschema@.journey)
     RETURNS @extschema@.journey AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_combine(@extschema@.journey, @extschema@.journey) IS
+    'Internal: combine function of the funnel.journey(stage, at) aggregate.';
 CREATE FUNCTION @extschema@.journey_final(@extschema@.journey)
     RETURNS @extschema@.journey AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_final(@extschema@.journey) IS
+    'Internal: final function of the funnel.journey(stage, at) aggregate: the journey in time order.';
 
 -- funnel.journey(stage, at): one entity's history rows, in any order
 CREATE AGGREGATE @extschema@.journey(stage anyenum, at timestamptz) (
@@ -1355,33 +1586,61 @@ CREATE AGGREGATE @extschema@.journey(stage anyenum, at timestamptz) (
     COMBINEFUNC = @extschema@.journey_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.journey(anyenum, timestamptz) IS
+    'Aggregate over one entity''s history rows, in any order: its journey, the stages it entered and when.';
 
 CREATE FUNCTION @extschema@.reached(j @extschema@.journey, stage anyenum) RETURNS boolean
     AS 'MODULE_PATHNAME', 'journey_reached' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.reached(@extschema@.journey, anyenum) IS
+    'Whether the entity reached the stage: an open stage at or before the furthest open stage it entered; a won or lost stage when it entered it.';
 CREATE FUNCTION @extschema@.entered(j @extschema@.journey, stage anyenum) RETURNS boolean
     AS 'MODULE_PATHNAME', 'journey_entered' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.entered(@extschema@.journey, anyenum) IS
+    'Whether the entity entered the stage.';
 CREATE FUNCTION @extschema@.entered_at(j @extschema@.journey, stage anyenum) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'journey_entered_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.entered_at(@extschema@.journey, anyenum) IS
+    'When the entity first entered the stage.';
 CREATE FUNCTION @extschema@.exited_at(j @extschema@.journey, stage anyenum) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'journey_exited_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.exited_at(@extschema@.journey, anyenum) IS
+    'When the first visit of the stage ended; NULL while it is the current stay.';
 CREATE FUNCTION @extschema@.entries(j @extschema@.journey, stage anyenum) RETURNS integer
     AS 'MODULE_PATHNAME', 'journey_entries' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.entries(@extschema@.journey, anyenum) IS
+    'The number of visits of the stage.';
 CREATE FUNCTION @extschema@.time_in_stage(j @extschema@.journey, stage anyenum, as_of timestamptz DEFAULT now())
     RETURNS interval AS 'MODULE_PATHNAME', 'journey_time_in_stage' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.time_in_stage(@extschema@.journey, anyenum, timestamptz) IS
+    'The time spent in the stage over all visits, the current stay counted up to as_of.';
 CREATE FUNCTION @extschema@.latest_time_in_stage(j @extschema@.journey, stage anyenum, as_of timestamptz DEFAULT now())
     RETURNS interval AS 'MODULE_PATHNAME', 'journey_latest_time_in_stage' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.latest_time_in_stage(@extschema@.journey, anyenum, timestamptz) IS
+    'The time spent in the last visit of the stage, the current stay counted up to as_of.';
 CREATE FUNCTION @extschema@.cycle_length(j @extschema@.journey) RETURNS interval
     AS 'MODULE_PATHNAME', 'journey_cycle_length' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cycle_length(@extschema@.journey) IS
+    'The time from the first entry to the first won or lost stage; NULL when the entity never closed.';
 CREATE FUNCTION @extschema@.outcome(j @extschema@.journey) RETURNS text
     AS 'MODULE_PATHNAME', 'journey_outcome' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.outcome(@extschema@.journey) IS
+    'The outcome of the current stage: won, lost or open.';
 CREATE FUNCTION @extschema@.furthest_stage(j @extschema@.journey) RETURNS text
     AS 'MODULE_PATHNAME', 'journey_furthest_stage' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.furthest_stage(@extschema@.journey) IS
+    'The furthest open stage entered (outcomes are not further steps).';
 CREATE FUNCTION @extschema@.path(j @extschema@.journey) RETURNS text[]
     AS 'MODULE_PATHNAME', 'journey_path' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path(@extschema@.journey) IS
+    'The stages entered, in order.';
 CREATE FUNCTION @extschema@.stage_at(j @extschema@.journey, ts timestamptz) RETURNS text
     AS 'MODULE_PATHNAME', 'journey_stage_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_at(@extschema@.journey, timestamptz) IS
+    'The stage the entity was in at a time; NULL before its first event.';
 CREATE FUNCTION @extschema@.event_count(j @extschema@.journey) RETURNS integer
     AS 'MODULE_PATHNAME', 'journey_event_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.event_count(@extschema@.journey) IS
+    'The number of stage entries in the journey.';
 
 ------------------------------------------------------------------------------
 -- Cohort summaries and the funnel report
@@ -1390,12 +1649,20 @@ CREATE FUNCTION @extschema@.event_count(j @extschema@.journey) RETURNS integer
 CREATE TYPE @extschema@.summary;
 CREATE FUNCTION @extschema@.summary_in(cstring) RETURNS @extschema@.summary
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_in(cstring) IS
+    'Text input of funnel.summary (its JSON form); validates everything it reads (22P02).';
 CREATE FUNCTION @extschema@.summary_out(@extschema@.summary) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_out(@extschema@.summary) IS
+    'Text output of funnel.summary: JSON naming the stage type and labels.';
 CREATE FUNCTION @extschema@.summary_send(@extschema@.summary) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_send(@extschema@.summary) IS
+    'Binary output of funnel.summary.';
 CREATE FUNCTION @extschema@.summary_recv(internal) RETURNS @extschema@.summary
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_recv(internal) IS
+    'Binary input of funnel.summary; validates everything it reads (22P03).';
 CREATE TYPE @extschema@.summary (
     INPUT = @extschema@.summary_in,
     OUTPUT = @extschema@.summary_out,
@@ -1408,11 +1675,17 @@ CREATE TYPE @extschema@.summary (
     -- their bytes for most of the time a rollup took (README, Performance)
     STORAGE = external
 );
+COMMENT ON TYPE @extschema@.summary IS
+    'Cohort summary of journeys (stored, mergeable): per-stage reach, entries, drop-offs and time-in-stage quantiles; made by funnel.summary(), read with funnel.stage_report().';
 
 CREATE FUNCTION @extschema@.summary_transfn(@extschema@.summary, @extschema@.journey)
     RETURNS @extschema@.summary AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_transfn(@extschema@.summary, @extschema@.journey) IS
+    'Internal: transition function of the funnel.summary(journey) aggregate.';
 CREATE FUNCTION @extschema@.summary_combine(@extschema@.summary, @extschema@.summary)
     RETURNS @extschema@.summary AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_combine(@extschema@.summary, @extschema@.summary) IS
+    'Internal: merges two funnel.summary states (combine function of funnel.summary, transition function of funnel.rollup).';
 
 -- funnel.summary(j): a cohort of journeys
 CREATE AGGREGATE @extschema@.summary(j @extschema@.journey) (
@@ -1421,31 +1694,49 @@ CREATE AGGREGATE @extschema@.summary(j @extschema@.journey) (
     COMBINEFUNC = @extschema@.summary_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.summary(@extschema@.journey) IS
+    'Aggregate over journeys (NULLs skipped): a funnel.summary of the cohort, read with funnel.stage_report and the summary accessors.';
 CREATE AGGREGATE @extschema@.rollup(@extschema@.summary) (
     SFUNC = @extschema@.summary_combine,
     STYPE = @extschema@.summary,
     COMBINEFUNC = @extschema@.summary_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.summary) IS
+    'Aggregate that merges stored funnel.summary values into one, carried over to the current definition of the funnel.';
 
 CREATE FUNCTION @extschema@.entity_count(s @extschema@.summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'summary_entity_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.entity_count(@extschema@.summary) IS
+    'The number of entities in the cohort.';
 -- entities left out of the cohort: their journey was NULL (every history row had a NULL stage or time)
 CREATE FUNCTION @extschema@.skipped_count(s @extschema@.summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'summary_skipped_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.skipped_count(@extschema@.summary) IS
+    'The entities left out of the cohort because their journey was NULL (every history row had a NULL stage or time).';
 CREATE FUNCTION @extschema@.win_rate(s @extschema@.summary) RETURNS float8
     AS 'MODULE_PATHNAME', 'summary_win_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.win_rate(@extschema@.summary) IS
+    'Won entities divided by closed (won and lost) entities, by final outcome.';
 CREATE FUNCTION @extschema@.cycle_length_quantile(s @extschema@.summary, p float8) RETURNS interval
     AS 'MODULE_PATHNAME', 'summary_cycle_length_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cycle_length_quantile(@extschema@.summary, float8) IS
+    'The quantile p of the cycle lengths (first entry to first outcome): exact up to 1024 values, within 1% above.';
 CREATE FUNCTION @extschema@.time_in_stage_quantile(s @extschema@.summary, stage anyenum, p float8) RETURNS interval
     AS 'MODULE_PATHNAME', 'summary_time_in_stage_quantile' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.time_in_stage_quantile(@extschema@.summary, anyenum, float8) IS
+    'The quantile p of the completed visits of a stage: exact up to 1024 values, within 1% above.';
 CREATE FUNCTION @extschema@.conversion_rate(s @extschema@.summary, "from" anyenum, "to" anyenum) RETURNS float8
     AS 'MODULE_PATHNAME', 'summary_conversion_rate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.conversion_rate(@extschema@.summary, anyenum, anyenum) IS
+    'The entities that reached the second stage divided by those that reached the first (linear policy).';
 CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFAULT 'linear')
     RETURNS TABLE ("position" integer, stage text, reached bigint, entered bigint,
                    conversion_from_previous float8, conversion_from_top float8,
                    drop_off bigint, median_time_in_stage interval, in_progress bigint)
     AS 'MODULE_PATHNAME', 'summary_stage_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.stage_report(@extschema@.summary, text) IS
+    'The funnel chart of a summary, one row per stage: reached, entered, conversion from the previous and the top stage, drop-off, median time in stage, in progress (policy linear, entered or strict).';
 
 -- ---------------------------------------------------------------- event funnels
 -- funnel.events: the state of window_funnel, window_funnel_times,
@@ -1460,12 +1751,20 @@ CREATE FUNCTION @extschema@.stage_report(s @extschema@.summary, policy text DEFA
 CREATE TYPE @extschema@.events;
 CREATE FUNCTION @extschema@.events_in(cstring) RETURNS @extschema@.events
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.events_in(cstring) IS
+    'Text input of funnel.events (its JSON form); validates everything it reads (22P02).';
 CREATE FUNCTION @extschema@.events_out(@extschema@.events) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.events_out(@extschema@.events) IS
+    'Text output of funnel.events: JSON with the call (kind, clock, window, mode or pattern) and the rows where some condition held.';
 CREATE FUNCTION @extschema@.events_send(@extschema@.events) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.events_send(@extschema@.events) IS
+    'Binary output of funnel.events.';
 CREATE FUNCTION @extschema@.events_recv(internal) RETURNS @extschema@.events
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.events_recv(internal) IS
+    'Binary input of funnel.events; validates everything it reads (22P03).';
 CREATE TYPE @extschema@.events (
     INPUT = @extschema@.events_in,
     OUTPUT = @extschema@.events_out,
@@ -1475,202 +1774,45 @@ CREATE TYPE @extschema@.events (
     ALIGNMENT = double,
     STORAGE = extended
 );
+COMMENT ON TYPE @extschema@.events IS
+    'State of window_funnel, window_funnel_times, sequence_match and sequence_count: the rows where some condition held, with the window, mode or pattern of the call.';
 
 CREATE FUNCTION @extschema@.events_combine(@extschema@.events, @extschema@.events)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.events_combine(@extschema@.events, @extschema@.events) IS
+    'Internal: combine function of the event aggregates: merges two funnel.events states of the same call.';
 CREATE FUNCTION @extschema@.window_funnel_final(@extschema@.events)
     RETURNS integer AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_final(@extschema@.events) IS
+    'Final function of window_funnel: the level reached.';
 CREATE FUNCTION @extschema@.window_funnel_times_final(@extschema@.events)
     RETURNS interval[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_final(@extschema@.events) IS
+    'Final function of window_funnel_times over a timestamptz or timestamp clock: the time from step 1 to each step reached (interval[]).';
 CREATE FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events)
     RETURNS bigint[] AS 'MODULE_PATHNAME', 'window_funnel_times_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_bigint_final(@extschema@.events) IS
+    'Final function of window_funnel_times over a bigint clock: the time from step 1 to each step reached (bigint[]).';
 CREATE FUNCTION @extschema@.sequence_match_final(@extschema@.events)
     RETURNS boolean AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_match_final(@extschema@.events) IS
+    'Final function of sequence_match: whether the pattern matches.';
 CREATE FUNCTION @extschema@.sequence_count_final(@extschema@.events)
     RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-
--- window_funnel over a timestamptz clock (window: interval)
-CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_times_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_times_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-
--- window_funnel over a timestamp clock (window: interval)
-CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_times_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_times_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-
--- window_funnel over a bigint clock (window: bigint)
-CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_times_bigint_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.window_funnel_times_bigint_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-
--- sequence_match / sequence_count over a timestamptz clock
-CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.sequence_match_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.sequence_count_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-
--- sequence_match / sequence_count over a timestamp clock
-CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.sequence_match_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.sequence_count_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-
--- sequence_match / sequence_count over a bigint clock
-CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean[])
-    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.sequence_match_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn,
-    STYPE = @extschema@.events,
-    FINALFUNC = @extschema@.sequence_count_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = @extschema@.events_combine,
-    PARALLEL = SAFE
-);
+COMMENT ON FUNCTION @extschema@.sequence_count_final(@extschema@.events) IS
+    'Final function of sequence_count: the number of non-overlapping matches.';
 
 -- retention: the state is a bigint, bit i-1 = condition i held on some row,
 -- bit 32+n-1 = there are n conditions (one-hot, so it survives |); partial
 -- states combine with int8or
 CREATE FUNCTION @extschema@.retention_transfn(bigint, boolean[])
     RETURNS bigint AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.retention_transfn(bigint, boolean[]) IS
+    'Internal: transition function of funnel.retention(VARIADIC conds): the conditions seen, as bits, and their number.';
 CREATE FUNCTION @extschema@.retention_final(bigint)
     RETURNS boolean[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.retention_final(bigint) IS
+    'Internal: final function of funnel.retention.';
 CREATE AGGREGATE @extschema@.retention(VARIADIC conds boolean[]) (
     SFUNC = @extschema@.retention_transfn,
     STYPE = bigint,
@@ -1678,81 +1820,21 @@ CREATE AGGREGATE @extschema@.retention(VARIADIC conds boolean[]) (
     COMBINEFUNC = pg_catalog.int8or,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.retention(VARIADIC boolean[]) IS
+    'Aggregate (ClickHouse retention): element 1 says whether condition 1 held on some row, element i whether conditions 1 and i each held on some row.';
 
--- The event aggregates again for 1 to 8 conditions as separate boolean
--- arguments.  Called with a VARIADIC list, the executor builds a boolean[]
--- for every row (about 90 ns: 16% of a window_funnel over 10 million events,
--- README "Performance"); PostgreSQL prefers a non-variadic function to a
--- VARIADIC one with the same argument types, so calls with 1 to 8 conditions
--- use these and pass plain booleans.  Same transition functions in C (they
--- read the layout of their arguments once per call site), same states and
--- answers; more conditions, or an explicit VARIADIC array, use the forms above.
-DO $$
-DECLARE
-    n int;
-    types text;
-    steps text;
-    conds text;
-    clk record;
-    md record;
-    agg record;
-BEGIN
-    FOR n IN 1 .. 8 LOOP
-        types := (SELECT pg_catalog.string_agg('boolean', ', ') FROM pg_catalog.generate_series(1, n));
-        steps := (SELECT pg_catalog.string_agg(pg_catalog.format('step%s boolean', i), ', ' ORDER BY i)
-                  FROM pg_catalog.generate_series(1, n) i);
-        conds := (SELECT pg_catalog.string_agg(pg_catalog.format('cond%s boolean', i), ', ' ORDER BY i)
-                  FROM pg_catalog.generate_series(1, n) i);
-        FOR clk IN SELECT * FROM (VALUES ('timestamptz', 'interval', 'window_funnel_times_final'),
-                                         ('timestamp', 'interval', 'window_funnel_times_final'),
-                                         ('bigint', 'bigint', 'window_funnel_times_bigint_final')) v(ts, win, times_final)
-        LOOP
-            FOR md IN SELECT * FROM (VALUES ('', ''), ('text, ', 'mode text, ')) v(typ, arg) LOOP
-                EXECUTE pg_catalog.format(
-                    'CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, %s, %s%s, %s) '
-                    'RETURNS @extschema@.events AS ''MODULE_PATHNAME'', ''events_funnel_transfn'' '
-                    'LANGUAGE C IMMUTABLE PARALLEL SAFE', clk.win, md.typ, clk.ts, types);
-                FOR agg IN SELECT * FROM (VALUES ('window_funnel', 'window_funnel_final'),
-                                                 ('window_funnel_times', clk.times_final)) v(name, final)
-                LOOP
-                    EXECUTE pg_catalog.format(
-                        'CREATE AGGREGATE @extschema@.%s("window" %s, %sts %s, %s) ('
-                        'SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events, '
-                        'FINALFUNC = @extschema@.%s, FINALFUNC_MODIFY = READ_ONLY, '
-                        'COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE)',
-                        agg.name, clk.win, md.arg, clk.ts, steps, agg.final);
-                END LOOP;
-            END LOOP;
-            EXECUTE pg_catalog.format(
-                'CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, %s, %s) '
-                'RETURNS @extschema@.events AS ''MODULE_PATHNAME'', ''events_sequence_transfn'' '
-                'LANGUAGE C IMMUTABLE PARALLEL SAFE', clk.ts, types);
-            FOR agg IN SELECT * FROM (VALUES ('sequence_match', 'sequence_match_final'),
-                                             ('sequence_count', 'sequence_count_final')) v(name, final)
-            LOOP
-                EXECUTE pg_catalog.format(
-                    'CREATE AGGREGATE @extschema@.%s(pattern text, ts %s, %s) ('
-                    'SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events, '
-                    'FINALFUNC = @extschema@.%s, FINALFUNC_MODIFY = READ_ONLY, '
-                    'COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE)',
-                    agg.name, clk.ts, conds, agg.final);
-            END LOOP;
-        END LOOP;
-        EXECUTE pg_catalog.format(
-            'CREATE FUNCTION @extschema@.retention_transfn_args(bigint, %s) RETURNS bigint '
-            'AS ''MODULE_PATHNAME'', ''retention_transfn_args'' LANGUAGE C IMMUTABLE PARALLEL SAFE', types);
-        EXECUTE pg_catalog.format(
-            'CREATE AGGREGATE @extschema@.retention(%s) (SFUNC = @extschema@.retention_transfn_args, '
-            'STYPE = bigint, FINALFUNC = @extschema@.retention_final, COMBINEFUNC = pg_catalog.int8or, '
-            'PARALLEL = SAFE)', conds);
-    END LOOP;
-END
-$$;
+-- The event aggregates over each clock (timestamptz, timestamp, bigint), with
+-- their conditions as one VARIADIC boolean[] or as 1 to 8 separate boolean
+-- arguments: made by sql/funnel_events.pl (sql/funnel_events.sql), which the
+-- Makefile puts in place of the next line.
+-- @include funnel_events.sql
 
 -- A duration as a number of days (float8), for charts and BI tools that cannot plot
 -- intervals: funnel.days(funnel.avg_cycle_length(p)).  A month counts 30 days.
 CREATE FUNCTION @extschema@.days(duration interval) RETURNS float8
     AS 'MODULE_PATHNAME', 'funnel_days' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.days(interval) IS
+    'A duration as a number of days (a month counts 30 days), for charts and BI tools that cannot plot intervals.';
 ------------------------------------------------------------------------------
 -- Pipeline over time: the open pipeline at a past moment and the waterfall
 -- between two moments, from stage history alone (src/history.c)
@@ -1761,12 +1843,20 @@ CREATE FUNCTION @extschema@.days(duration interval) RETURNS float8
 CREATE TYPE @extschema@.pipeline_flow;
 CREATE FUNCTION @extschema@.pipeline_flow_in(cstring) RETURNS @extschema@.pipeline_flow
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_flow_in(cstring) IS
+    'Text input of funnel.pipeline_flow (its JSON form); validates everything it reads (22P02).';
 CREATE FUNCTION @extschema@.pipeline_flow_out(@extschema@.pipeline_flow) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_flow_out(@extschema@.pipeline_flow) IS
+    'Text output of funnel.pipeline_flow: JSON naming the stage type and labels.';
 CREATE FUNCTION @extschema@.pipeline_flow_send(@extschema@.pipeline_flow) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_flow_send(@extschema@.pipeline_flow) IS
+    'Binary output of funnel.pipeline_flow.';
 CREATE FUNCTION @extschema@.pipeline_flow_recv(internal) RETURNS @extschema@.pipeline_flow
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_flow_recv(internal) IS
+    'Binary input of funnel.pipeline_flow; validates everything it reads (22P03).';
 CREATE TYPE @extschema@.pipeline_flow (
     INPUT = @extschema@.pipeline_flow_in,
     OUTPUT = @extschema@.pipeline_flow_out,
@@ -1776,20 +1866,32 @@ CREATE TYPE @extschema@.pipeline_flow (
     ALIGNMENT = double,
     STORAGE = external
 );
+COMMENT ON TYPE @extschema@.pipeline_flow IS
+    'State of funnel.pipeline_as_of() and funnel.pipeline_waterfall(): deal counts and amounts per bucket and stage from stage history; read with funnel.open_stages() and funnel.waterfall().';
 
 -- transition functions (not STRICT: rows with NULL stages or times are skipped)
 CREATE FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum)
     RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum) IS
+    'Internal: transition function of the funnel.pipeline_as_of aggregate without amounts.';
 CREATE FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric)
     RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_as_of_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Internal: transition function of the funnel.pipeline_as_of aggregate with amounts.';
 CREATE FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz,
         anyenum, anyenum, numeric, numeric)
     RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Internal: transition function of the funnel.pipeline_waterfall aggregate without a close-date window.';
 CREATE FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz,
         anyenum, anyenum, numeric, numeric, timestamptz, timestamptz, timestamptz, timestamptz)
     RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow, timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.pipeline_waterfall aggregate with a close-date window.';
 CREATE FUNCTION @extschema@.pipeline_flow_combine(@extschema@.pipeline_flow, @extschema@.pipeline_flow)
     RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_flow_combine(@extschema@.pipeline_flow, @extschema@.pipeline_flow) IS
+    'Internal: merges two funnel.pipeline_flow states of the same moments (combine function of the history aggregates, transition function of funnel.rollup).';
 
 -- funnel.pipeline_as_of(as_of, changed_at, from_stage, to_stage [, from_amount, amount]):
 -- the open pipeline at as_of from history rows
@@ -1800,6 +1902,8 @@ CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timest
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.pipeline_as_of(timestamptz, timestamptz, anyenum, anyenum) IS
+    'Aggregate over stage-history rows: the open pipeline at as_of in deals per open stage (a funnel.pipeline_flow; read it with funnel.open_stages).';
 CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timestamptz,
         from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric) (
     SFUNC = @extschema@.pipeline_as_of_transfn,
@@ -1807,6 +1911,8 @@ CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timest
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.pipeline_as_of(timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Aggregate over stage-history rows: the open pipeline at as_of in deals and amounts per open stage (a funnel.pipeline_flow; read it with funnel.open_stages).';
 
 -- funnel.pipeline_waterfall("from", "to", changed_at, from_stage, to_stage, from_amount, amount
 --     [, from_close_date, close_date, close_from, close_to]): what moved the pipeline
@@ -1817,6 +1923,8 @@ CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timesta
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.pipeline_waterfall(timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric) IS
+    'Aggregate over stage-history rows: what moved the open pipeline from "from" to "to" (a funnel.pipeline_flow; read it with funnel.waterfall).';
 CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timestamptz, changed_at timestamptz,
         from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric,
         from_close_date timestamptz, close_date timestamptz, close_from timestamptz, close_to timestamptz) (
@@ -1825,6 +1933,8 @@ CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timesta
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.pipeline_waterfall(timestamptz, timestamptz, timestamptz, anyenum, anyenum, numeric, numeric, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'Aggregate over stage-history rows: what moved the pipeline of the deals closing in [close_from, close_to) from "from" to "to" (a funnel.pipeline_flow; read it with funnel.waterfall).';
 
 CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline_flow) (
     SFUNC = @extschema@.pipeline_flow_combine,
@@ -1832,20 +1942,32 @@ CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline_flow) (
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.pipeline_flow) IS
+    'Aggregate that merges funnel.pipeline_flow states of the same moments into one.';
 
 -- reports
 CREATE FUNCTION @extschema@.open_stages(f @extschema@.pipeline_flow)
     RETURNS TABLE ("position" integer, stage text, deals bigint, amount numeric, weighted_amount numeric)
     AS 'MODULE_PATHNAME', 'pipeline_flow_open_stages' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.open_stages(@extschema@.pipeline_flow) IS
+    'The open pipeline at the moment of a pipeline_flow (as_of, or "to"), one row per open stage: deals, amount and probability-weighted amount.';
 CREATE FUNCTION @extschema@.waterfall(f @extschema@.pipeline_flow)
     RETURNS TABLE (step integer, bucket text, changes bigint, deals bigint, amount numeric, weighted_amount numeric)
     AS 'MODULE_PATHNAME', 'pipeline_flow_waterfall' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 12;
+COMMENT ON FUNCTION @extschema@.waterfall(@extschema@.pipeline_flow) IS
+    'The bridge of a pipeline_waterfall state, one row per bucket: open at start, created, pulled in, reopened, advanced, regressed, amount increased, amount decreased, pushed out, won, lost, open at end.';
 CREATE FUNCTION @extschema@.open_count(f @extschema@.pipeline_flow) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pipeline_flow_open_count' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.open_count(@extschema@.pipeline_flow) IS
+    'The number of open deals at the moment of a pipeline_flow (as_of, or "to").';
 CREATE FUNCTION @extschema@.open_value(f @extschema@.pipeline_flow) RETURNS numeric
     AS 'MODULE_PATHNAME', 'pipeline_flow_open_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.open_value(@extschema@.pipeline_flow) IS
+    'The amount of the open deals at the moment of a pipeline_flow (as_of, or "to").';
 CREATE FUNCTION @extschema@.weighted_value(f @extschema@.pipeline_flow) RETURNS numeric
     AS 'MODULE_PATHNAME', 'pipeline_flow_weighted_value' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline_flow) IS
+    'The probability-weighted amount of the open deals at the moment of a pipeline_flow (as_of, or "to").';
 
 -- The history table track() records a table's changes in, and whether it has
 -- the value columns; 55000 when the table is not tracked.
@@ -1871,6 +1993,8 @@ BEGIN
                               AND NOT a.attisdropped);
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@.tracked_history(regclass) IS
+    'The history table funnel.track records a table''s changes in, and whether it has the amount and close-date columns; 55000 when the table is not tracked.';
 
 -- funnel.pipeline_as_of(table, as_of): the open pipeline of a tracked table at as_of
 CREATE FUNCTION @extschema@.pipeline_as_of("table" regclass, as_of timestamptz DEFAULT now())
@@ -1892,6 +2016,8 @@ BEGIN
         USING as_of;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@.pipeline_as_of(regclass, timestamptz) IS
+    'The open pipeline of a table tracked by funnel.track at as_of, one row per open stage: deals, amount and probability-weighted amount.';
 
 -- funnel.pipeline_waterfall(table, from, to [, close_from, close_to]): the bridge of a tracked table
 CREATE FUNCTION @extschema@.pipeline_waterfall("table" regclass, "from" timestamptz, "to" timestamptz,
@@ -1925,3 +2051,5 @@ BEGIN
         USING "from", "to", close_from, close_to;
 END
 $fn$;
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall(regclass, timestamptz, timestamptz, timestamptz, timestamptz) IS
+    'The bridge of the open pipeline of a table tracked by funnel.track from "from" to "to" (optionally for the deals closing in [close_from, close_to)), one row per bucket.';
