@@ -66,6 +66,7 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
+#include "fninfo.h"
 #include "registry.h"
 #include "pgshim.h"
 #include "state.h"
@@ -2206,6 +2207,37 @@ MemoryContextGetParent(MemoryContext context)
 Aggref *
 AggGetAggref(FunctionCallInfo fcinfo)
 {
+	return NULL;
+}
+
+/*
+ * fninfo.c, whose catalog cache the harnesses do not build: a function's
+ * declared result type is shim_fn_rettype (as get_fn_expr_rettype), its
+ * argument types and aggregates are unknown (the transition functions are
+ * not called here).
+ */
+Oid
+funnel_fn_rettype(Oid fn_oid)
+{
+	return shim_fn_rettype;
+}
+
+Oid
+funnel_fn_argtype(Oid fn_oid, int argno)
+{
+	return InvalidOid;
+}
+
+bool
+funnel_agg_facts(Oid aggfnoid, FunnelAggFacts *facts)
+{
+	return false;
+}
+
+const char *
+funnel_transfn_aggregate_name(Oid fn_oid, bool *may_have_initcond)
+{
+	*may_have_initcond = true;
 	return NULL;
 }
 
