@@ -558,7 +558,7 @@ canonical_slots(Summary *s)
 
 /* The flat body (see the header comment); s is only read. */
 static void
-summary_write(StringInfo buf, FunnelState *st)
+summary_write(StringInfo buf, FunnelState *st, WireNames *names)
 {
 	Summary    *s = (Summary *) st;
 	int			i;
@@ -566,7 +566,7 @@ summary_write(StringInfo buf, FunnelState *st)
 	SumStage   *sorted = canonical_slots(s);
 
 	wire_put_u8(buf, SUMMARY_VERSION);
-	wire_put_u32(buf, s->stage_type);
+	wire_put_type(buf, names, s->stage_type);
 	wire_put_i64(buf, s->entities);
 	wire_put_i64(buf, s->won);
 	wire_put_i64(buf, s->lost);
@@ -574,7 +574,7 @@ summary_write(StringInfo buf, FunnelState *st)
 	wire_put_u32(buf, (uint32) s->ndef);
 	for (i = 0; i < s->ndef; i++)
 	{
-		wire_put_u32(buf, s->def_label[i]);
+		wire_put_label(buf, names, s->def_label[i]);
 		wire_put_u8(buf, s->def_outcome[i]);
 	}
 	wire_put_u32(buf, (uint32) s->nslots);
@@ -582,7 +582,7 @@ summary_write(StringInfo buf, FunnelState *st)
 	{
 		SumStage   *st = &sorted[i];
 
-		wire_put_u32(buf, st->label);
+		wire_put_label(buf, names, st->label);
 		wire_put_i64(buf, st->entered);
 		wire_put_i64(buf, st->reached);
 		wire_put_i64(buf, st->strict);
@@ -705,13 +705,15 @@ check_labels(Summary *s)
 /*
  * A flat body (version 1 or 2) read into a new state in parent and
  * validated (22P03); with check_catalog (recv) its type and labels are
- * checked against the catalog.
+ * checked against the catalog; names: a portable body's dictionary (or
+ * NULL: OIDs).
  */
 static FunnelState *
-summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
+summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog,
+			 const WireNames *names)
 {
 	Summary    *s = (Summary *) summary_create(parent);
-	WireReader	r = {data, len, 0, SUMMARY_TYPE};
+	WireReader	r = {data, len, 0, SUMMARY_TYPE, names};
 	uint32		n;
 	uint32		i;
 	int			k;
@@ -720,7 +722,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	version = wire_get_u8(&r, "version");
 	if (version != SUMMARY_VERSION_1 && version != SUMMARY_VERSION)
 		wire_bad(&r, "unknown format version");
-	s->stage_type = wire_get_u32(&r, "stage type");
+	s->stage_type = wire_get_type(&r, "stage type");
 	s->entities = wire_get_i64(&r, "entities");
 	s->won = wire_get_i64(&r, "won");
 	s->lost = wire_get_i64(&r, "lost");
@@ -736,7 +738,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		s->def_outcome = MemoryContextAlloc(s->cxt, Max(n, 1));
 		for (i = 0; i < n; i++)
 		{
-			s->def_label[i] = wire_get_u32(&r, "definition label");
+			s->def_label[i] = wire_get_label(&r, "definition label");
 			s->def_outcome[i] = wire_get_u8(&r, "definition outcome");
 		}
 	}
@@ -745,7 +747,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		wire_bad(&r, "too many stages");
 	for (i = 0; i < n; i++)
 	{
-		Oid			label = wire_get_u32(&r, "stage label");
+		Oid			label = wire_get_label(&r, "stage label");
 		SumStage   *st;
 
 		if (find_slot(s, label) != NULL)
