@@ -1108,10 +1108,13 @@ summary_transfn(PG_FUNCTION_ARGS)
 		funnel_state_touch(&s->st);
 		return funnel_state_result(&s->st);
 	}
-	j = journey_from_datum(PG_GETARG_DATUM(1));
-	/* a journey read before its funnel was registered (a restore) is sorted now */
-	if (!(j->flags & JOURNEY_SORTED))
-		j = journey_sorted(j, defcache_of(fcinfo));
+	/*
+	 * As accessors read it: sorted now if it was read before its funnel was
+	 * registered (a restore), and without events that repeat the stage
+	 * before them (a journey's text or binary form may keep them); the same
+	 * journey, unchanged, in every other case.
+	 */
+	j = journey_sorted(journey_from_datum(PG_GETARG_DATUM(1)), defcache_of(fcinfo));
 	summary_accum(s, j, defcache_of(fcinfo));
 	return funnel_state_result(&s->st);
 }
