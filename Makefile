@@ -21,6 +21,7 @@ OBJS        = src/funnel.o src/registry.o src/registry_names.o src/registry_righ
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" funnel.control)
 DATA        = sql/funnel--1.0.sql $(wildcard sql/funnel--*--*.sql)
 DATA_built  = sql/funnel--$(EXTVERSION).sql
+EXTRA_CLEAN = sql/funnel--$(EXTVERSION).sql.tmp
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
 REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match evolving_funnels stored_values adoption pipeline_history fuzz_findings binary_portable
@@ -39,7 +40,7 @@ ifeq ($(FUNNEL_CHECKS),1)
 PG_CPPFLAGS += -DFUNNEL_CHECK_INVARIANTS
 endif
 CHECKS_STAMP = src/.funnel-checks-$(FUNNEL_CHECKS)
-EXTRA_CLEAN = src/.funnel-checks-* sql/funnel--$(EXTVERSION).sql.tmp
+EXTRA_CLEAN = src/.funnel-checks-*
 
 # pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to the newest Debian
 # PostgreSQL (/usr/lib/postgresql/N/bin/pg_config, N = 15 ... 18)
