@@ -35,6 +35,8 @@
  *	 2 window) | u32 stage type | i64 from | i64 to | i64 close_from |
  *	 i64 close_to | 11 x i64 moves | u32 n | n x (u8 bucket | u32 label |
  *	 i64 deals | NumSum plus | NumSum minus)
+ * send writes the same body in the portable form (type and labels by name,
+ * wire_names.c); recv reads that and the OID form.
  */
 #include "postgres.h"
 

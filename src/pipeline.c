@@ -23,8 +23,11 @@
  *	 won cycles, lost cycles: i64 count | i128 days | i128 microseconds
  *	 i64 deals with closed_at < created_at (left out of cycle figures)
  *	 3 sketches: won amounts, won cycle lengths, lost cycle lengths (us)
- * Text form: JSON with the type and label names (see pipeline_out), so a
- * dump restores into another cluster and Citus can ship partial states.
+ * send writes the same body in the portable form (wire.h, wire_names.c: the
+ * type field 0 or 1, each label an index into a dictionary of names that
+ * goes first); recv reads that and the OID form (the flat body, as 1.0 sent
+ * it).  Text form: JSON with the type and label names (see pipeline_out),
+ * so a dump restores into another cluster and Citus can ship partial states.
  */
 #include "postgres.h"
 

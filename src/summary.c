@@ -49,7 +49,10 @@
  * | u32 n | n x (u32 label | i64 entered, reached, strict, drop linear,
  * drop entered, drop strict | sketch) | cycle sketch.  Version 1 (1.0) has
  * no definition (d): it is taken as counted under the definition in force
- * when it is first used.  Text form: JSON with type and label names.
+ * when it is first used.  send writes the body in the portable form (type
+ * and labels by name, wire_names.c); recv also reads the OID forms of 1.0
+ * (version 1) and earlier 1.1 builds.  Text form: JSON with type and label
+ * names.
  */
 #include "postgres.h"
 
