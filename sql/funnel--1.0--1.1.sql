@@ -241,6 +241,38 @@ CREATE EVENT TRIGGER funnel_forget_dropped_types ON sql_drop
     WHEN TAG IN ('DROP TYPE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TABLE')
     EXECUTE FUNCTION @extschema@.forget_dropped_types();
 
+-- Definitions on every node of a Citus cluster (src/distribute.c).  On a
+-- coordinator the definition functions make funnel.definition(T) (the whole
+-- definition, by label) and the concrete aggregates of T; Citus propagates
+-- them.  On the nodes it sends them to, this event trigger copies the
+-- definition into the local catalog.  Without Citus nothing happens.
+CREATE FUNCTION @extschema@.def_apply(functions oid[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_def_apply' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.def_apply(oid[]) IS
+    'Internal: on a Citus node receiving propagated DDL, copies the definition carried by a funnel.definition(T) the extension made into the local catalog.';
+CREATE FUNCTION @extschema@.apply_definitions() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM @extschema@.def_apply(ARRAY(
+        SELECT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() c
+        WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass));
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.apply_definitions() IS
+    'Internal: event trigger function (CREATE FUNCTION) that applies funnel definitions Citus propagated from the coordinator to the local catalog.';
+CREATE EVENT TRIGGER funnel_apply_definitions ON ddl_command_end
+    WHEN TAG IN ('CREATE FUNCTION')
+    EXECUTE FUNCTION @extschema@.apply_definitions();
+COMMENT ON EVENT TRIGGER funnel_apply_definitions IS
+    'On a Citus node, applies the funnel definitions propagated from the coordinator (funnel.definition functions) to the local catalog.';
+
+CREATE FUNCTION @extschema@.distribute(stage_type regtype) RETURNS void
+    AS 'MODULE_PATHNAME', 'funnel_distribute' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.distribute(regtype) IS
+    'On a Citus coordinator: makes (or brings up to date) a funnel''s definition on every node and its concrete aggregates, which Citus can split into partial aggregates.';
+
 -- stage_report: drop_off counts the entities that left without converting;
 -- the ones still open are in the new last column in_progress.  (The result
 -- type changes, so the function is re-created: drop views that use it first.)
@@ -551,6 +583,12 @@ BEGIN
                   HINT = 'It goes away with DROP EXTENSION funnel.';
     END IF;
     PERFORM @extschema@.def_check_rights(stage_type);
+    -- on Citus: one connection per node from here on, so that the scan of
+    -- distributed state columns below does not keep the DROPs that follow
+    -- (propagated DDL) from running in this transaction
+    IF current_setting('citus.multi_shard_modify_mode', true) IS NOT NULL THEN
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    END IF;
 
     -- every type built on the funnel type: domains, arrays, ranges and
     -- multiranges over it, and so on recursively
@@ -677,6 +715,8 @@ DECLARE
     close_type  regtype;
     valdefs     text := '';
     added       boolean := false;
+    dist_column name;           -- Citus: the table's distribution column, or NULL
+    unsafe      text;           -- Citus: citus.enable_unsafe_triggers before this function
 BEGIN
     IF "table" IS NULL OR stage_column IS NULL OR backfill IS NULL OR allow_null IS NULL THEN
         RAISE EXCEPTION 'table, stage_column, backfill and allow_null must not be NULL'
@@ -777,6 +817,21 @@ BEGIN
                   DETAIL = 'Rows without a key cannot be told apart in the history.',
                   HINT = format('ALTER TABLE %s ALTER COLUMN ... SET NOT NULL.', "table");
     END IF;
+    -- Citus: a hash-distributed table (read only when the citus extension is
+    -- installed, from Citus's own catalog); its key holds the distribution
+    -- column, which Citus requires in every unique index
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) INTO dist_column
+        FROM pg_catalog.pg_dist_partition p
+        WHERE p.logicalrelid OPERATOR(pg_catalog.=) "table" AND p.partmethod OPERATOR(pg_catalog.=) 'h';
+        IF dist_column IS NOT NULL AND NOT dist_column OPERATOR(pg_catalog.=) ANY (keys) THEN
+            RAISE EXCEPTION 'key (%) of distributed table "%" does not hold its distribution column "%"',
+                keylist, rel, dist_column
+                USING ERRCODE = '0A000',
+                      DETAIL = 'funnel.track() distributes the history by that column, colocated with the table, so that each shard''s moves are recorded beside it.',
+                      HINT = 'Name a unique key that holds the distribution column with key_columns => ARRAY[...].';
+        END IF;
+    END IF;
     -- the trigger argument: a single name as it is, several as a name[] literal
     keyarg := CASE WHEN cardinality(keys) = 1 AND left(keys[1], 1) <> '{' THEN keys[1]::text
                    ELSE keys::text END;
@@ -854,6 +909,11 @@ BEGIN
         EXECUTE format('CREATE INDEX ON %s (%s, changed_at)', qhist, keylist);
         hist := qhist::regclass;
         created := true;
+        IF dist_column IS NOT NULL THEN
+            -- empty still: the backfill below runs on the shards, pushed down
+            PERFORM pg_catalog.create_distributed_table(hist, dist_column::text,
+                                                        colocate_with => "table"::text);
+        END IF;
     ELSE
         SELECT string_agg(quote_ident(c), ', ' ORDER BY i) INTO missing
         FROM unnest(keys::text[] || ARRAY['from_stage', 'to_stage', 'changed_at', 'changed_by'])
@@ -864,6 +924,23 @@ BEGIN
             RAISE EXCEPTION 'history table % lacks column(s) %', qhist, missing
                 USING ERRCODE = '42703',
                       HINT = 'A history table has the key column(s), from_stage, to_stage, changed_at and changed_by; pass another history_table, or let funnel.track() create one.';
+        END IF;
+        -- Citus: the shards' triggers write into the history shard on their
+        -- node (nested: Citus's catalog is named only where it is installed)
+        IF dist_column IS NOT NULL THEN
+          IF NOT EXISTS (
+                SELECT 1 FROM pg_catalog.pg_dist_partition t, pg_catalog.pg_dist_partition h
+                WHERE t.logicalrelid OPERATOR(pg_catalog.=) "table" AND h.logicalrelid OPERATOR(pg_catalog.=) hist
+                  AND h.colocationid OPERATOR(pg_catalog.=) t.colocationid
+                  AND h.partmethod OPERATOR(pg_catalog.=) 'h'
+                  AND pg_catalog.column_to_column_name(h.logicalrelid, h.partkey) OPERATOR(pg_catalog.=) dist_column) THEN
+            RAISE EXCEPTION 'history table % of distributed table "%" is not distributed by "%" colocated with it',
+                qhist, rel, dist_column
+                USING ERRCODE = '0A000',
+                      DETAIL = 'The triggers run on the shards of the table, each on its node, and record into the history shard beside it.',
+                      HINT = format('Distribute it first: SELECT create_distributed_table(%L, %L, colocate_with => %L).',
+                                    qhist, dist_column, "table"::text);
+          END IF;
         END IF;
         -- a history made before values were recorded: add their columns
         IF amount_column IS NOT NULL AND NOT EXISTS (
@@ -891,10 +968,17 @@ BEGIN
         END IF;
     END IF;
 
+    -- Citus refuses triggers on distributed tables unless this is on: on for
+    -- the triggers' DDL only (the triggers are made on every shard)
+    IF dist_column IS NOT NULL THEN
+        unsafe := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+    END IF;
     EXECUTE format('CREATE OR REPLACE TRIGGER funnel_enforce_transitions BEFORE INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L%s, %L)',
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.enforce_transitions(%L, %L%s, %L%s)',
                    "table", stage_column, coalesce(stamp_column, ''),
-                   CASE WHEN allow_null THEN ', ''allow_null''' ELSE '' END, 'key=' || keys::text);
+                   CASE WHEN allow_null THEN ', ''allow_null''' ELSE '' END, 'key=' || keys::text,
+                   CASE WHEN dist_column IS NULL THEN '' ELSE format(', %L', 'table=' || rel) END);
     -- the table, and each of its partitions: a statement fires the statement
     -- triggers of the table it names only
     FOR part IN
@@ -906,15 +990,20 @@ BEGIN
                        'REFERENCING NEW TABLE AS funnel_new '
                        'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
                        part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
-                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
-                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL AND dist_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END
+                       || CASE WHEN dist_column IS NULL THEN '' ELSE format(', %L', rel) END);
         EXECUTE format('CREATE OR REPLACE TRIGGER funnel_record_update AFTER UPDATE ON %s '
                        'REFERENCING OLD TABLE AS funnel_old NEW TABLE AS funnel_new '
                        'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.record_transition(%L, %L, %L, %L%s)',
                        part, qhist, stage_column, keyarg, coalesce(stamp_column, ''),
-                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL THEN ''
-                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END);
+                       CASE WHEN amount_column IS NULL AND close_date_column IS NULL AND dist_column IS NULL THEN ''
+                            ELSE format(', %L, %L', coalesce(amount_column, ''), coalesce(close_date_column, '')) END
+                       || CASE WHEN dist_column IS NULL THEN '' ELSE format(', %L', rel) END);
     END LOOP;
+    IF dist_column IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe, true);
+    END IF;
 
     -- record_transition writes this history with the rights of the owner of
     -- both tables (the caller): movers need no privilege on it
@@ -945,10 +1034,19 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    part regclass;
+    part   regclass;
+    unsafe text;
 BEGIN
     IF "table" IS NULL THEN
         RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    -- (nested: Citus's catalog is named only where the extension is installed)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+                   WHERE p.logicalrelid OPERATOR(pg_catalog.=) "table" AND p.partmethod OPERATOR(pg_catalog.=) 'h') THEN
+            unsafe := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+            PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+        END IF;
     END IF;
     PERFORM @extschema@.def_track("table", NULL);
     EXECUTE format('DROP TRIGGER IF EXISTS funnel_enforce_transitions ON %s', "table");
@@ -960,6 +1058,9 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_insert ON %s', part);
         EXECUTE format('DROP TRIGGER IF EXISTS funnel_record_update ON %s', part);
     END LOOP;
+    IF unsafe IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe, true);
+    END IF;
 END
 $fn$;
 
@@ -1705,6 +1806,101 @@ CREATE OR REPLACE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, 
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 -- @end generated
+-- Win rates that count open deals: the win-rate curve (Aalen-Johansen
+-- cumulative incidence of won, lost competing, open deals censored), and
+-- the closed and cohort win rates (src/winrate.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.winrate_curve;
+CREATE FUNCTION @extschema@.winrate_curve_in(cstring) RETURNS @extschema@.winrate_curve
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_in(cstring) IS
+    'Text input of funnel.winrate_curve (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.winrate_curve_out(@extschema@.winrate_curve) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_out(@extschema@.winrate_curve) IS
+    'Text output of funnel.winrate_curve: JSON with the won, lost and censored counts per day since creation.';
+CREATE FUNCTION @extschema@.winrate_curve_send(@extschema@.winrate_curve) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_send(@extschema@.winrate_curve) IS
+    'Binary output of funnel.winrate_curve.';
+CREATE FUNCTION @extschema@.winrate_curve_recv(internal) RETURNS @extschema@.winrate_curve
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_recv(internal) IS
+    'Binary input of funnel.winrate_curve; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.winrate_curve (
+    INPUT = @extschema@.winrate_curve_in,
+    OUTPUT = @extschema@.winrate_curve_out,
+    SEND = @extschema@.winrate_curve_send,
+    RECEIVE = @extschema@.winrate_curve_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE @extschema@.winrate_curve IS
+    'State of funnel.winrate_curve(): won, lost and censored (open) deals per day since creation, mergeable by addition; read with funnel.win_rate_within(), funnel.win_rate_curve(), funnel.closed_win_rate() and funnel.cohort_win_rate().';
+
+-- transition functions (not STRICT: rows with a NULL stage or created_at are skipped)
+CREATE FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.winrate_curve aggregate censoring open deals at the transaction''s start (now()).';
+CREATE FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz, timestamptz)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_transfn(@extschema@.winrate_curve, anyenum, timestamptz, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.winrate_curve aggregate censoring open deals at as_of.';
+CREATE FUNCTION @extschema@.winrate_curve_combine(@extschema@.winrate_curve, @extschema@.winrate_curve)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_combine(@extschema@.winrate_curve, @extschema@.winrate_curve) IS
+    'Internal: adds two funnel.winrate_curve states (combine function of funnel.winrate_curve, transition function of funnel.rollup).';
+
+-- funnel.winrate_curve(stage, created_at, closed_at [, as_of]): one row per deal
+CREATE AGGREGATE @extschema@.winrate_curve(stage anyenum, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.winrate_curve_transfn,
+    STYPE = @extschema@.winrate_curve,
+    COMBINEFUNC = @extschema@.winrate_curve_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.winrate_curve(anyenum, timestamptz, timestamptz) IS
+    'Aggregate over deals: won, lost and open deals per day since creation, open deals censored at the transaction''s start (now()); read it with funnel.win_rate_within and funnel.win_rate_curve.';
+CREATE AGGREGATE @extschema@.winrate_curve(stage anyenum, created_at timestamptz, closed_at timestamptz,
+        as_of timestamptz) (
+    SFUNC = @extschema@.winrate_curve_transfn,
+    STYPE = @extschema@.winrate_curve,
+    COMBINEFUNC = @extschema@.winrate_curve_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.winrate_curve(anyenum, timestamptz, timestamptz, timestamptz) IS
+    'Aggregate over deals: won, lost and open deals per day since creation as they stood at as_of (open deals censored there); read it with funnel.win_rate_within and funnel.win_rate_curve.';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.winrate_curve) (
+    SFUNC = @extschema@.winrate_curve_combine,
+    STYPE = @extschema@.winrate_curve,
+    COMBINEFUNC = @extschema@.winrate_curve_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.winrate_curve) IS
+    'Aggregate that adds funnel.winrate_curve states into one (monthly states give what one pass gives).';
+
+-- accessors
+CREATE FUNCTION @extschema@.win_rate_within(c @extschema@.winrate_curve, days integer) RETURNS float8
+    AS 'MODULE_PATHNAME', 'winrate_curve_within' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.win_rate_within(@extschema@.winrate_curve, integer) IS
+    'The estimated probability that a deal is won within days days of its creation (Aalen-Johansen: open deals censored, lost deals a competing outcome).';
+CREATE FUNCTION @extschema@.win_rate_curve(c @extschema@.winrate_curve)
+    RETURNS TABLE (day integer, at_risk bigint, won bigint, lost bigint, censored bigint,
+                   win_rate float8, lower float8, upper float8)
+    AS 'MODULE_PATHNAME', 'winrate_curve_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.win_rate_curve(@extschema@.winrate_curve) IS
+    'The win-rate curve, one row per day with deals won, lost or censored: deals at risk, the counts, the cumulative win rate and its 95% band (delta method, clipped to [0, 1]).';
+CREATE FUNCTION @extschema@.closed_win_rate(c @extschema@.winrate_curve) RETURNS float8
+    AS 'MODULE_PATHNAME', 'winrate_curve_closed_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.closed_win_rate(@extschema@.winrate_curve) IS
+    'Won / (won + lost) of a winrate_curve (open deals left out); NULL when no deal is closed.';
+CREATE FUNCTION @extschema@.cohort_win_rate(c @extschema@.winrate_curve) RETURNS float8
+    AS 'MODULE_PATHNAME', 'winrate_curve_cohort_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_win_rate(@extschema@.winrate_curve) IS
+    'Won / all deals of a winrate_curve (open deals count as not won); NULL when it counts no deal.';
 
 ------------------------------------------------------------------------------
 -- Help texts (COMMENT ON) of every object, as sql/funnel.sql sets them (1.0 had

@@ -81,6 +81,7 @@ static const int cat_ncols[CAT_NTABLES] = {FD_NCOLS, SD_NCOLS, TD_NCOLS, KD_NCOL
 
 /* learnt once per backend; forgotten when a relcache reset or a change to one of them arrives */
 static Oid	cat_extension = InvalidOid;
+static Oid	cat_schema = InvalidOid;
 static Oid	cat_relid[CAT_NTABLES];
 static Oid	cat_pkey[CAT_NTABLES];
 static AttrNumber cat_attnum[CAT_NTABLES][SD_NCOLS];
@@ -192,7 +193,20 @@ load_relids(void)
 			elog(ERROR, "funnel catalog table %s has no primary key", cat_names[t]);
 		cat_relid[t] = relid;
 	}
+	cat_schema = nsp;
 	cat_extension = ext;
+}
+
+/*
+ * The OID of extension funnel, and in *schema the OID of its schema, as
+ * found with the tables (distribute.c creates its objects there).
+ */
+Oid
+funnel_catalog_extension(Oid *schema)
+{
+	load_relids();
+	*schema = cat_schema;
+	return cat_extension;
 }
 
 /* the attribute number of column c of table t (load_relids() learnt it) */

@@ -74,6 +74,7 @@ typedef struct CatalogStageChange
 /* finding the tables */
 extern void funnel_catalog_forget_relids(void);
 extern bool funnel_catalog_is_table(Oid relid);
+extern Oid	funnel_catalog_extension(Oid *schema);
 
 /* reads */
 extern bool funnel_catalog_read_funnel(Oid typid, CatalogFunnel *out);

@@ -25,6 +25,8 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "distribute.h"
+
 /* The body of front door fn_oid: same namespace and arguments, name "_" + name. */
 static Oid
 body_of(Oid fn_oid)
@@ -72,6 +74,7 @@ funnel_definition_call(PG_FUNCTION_ARGS)
 	for (i = 0; i < PG_NARGS(); i++)
 		call->args[i] = fcinfo->args[i];
 
+	funnel_distribute_enter();
 	PG_TRY();
 	{
 		result = FunctionCallInvoke(call);
@@ -81,6 +84,7 @@ funnel_definition_call(PG_FUNCTION_ARGS)
 	{
 		ErrorData  *edata;
 
+		funnel_distribute_leave(false);
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -89,6 +93,8 @@ funnel_definition_call(PG_FUNCTION_ARGS)
 		ReThrowError(edata);
 	}
 	PG_END_TRY();
+	/* on a Citus coordinator: the changed funnels' objects, for every node */
+	funnel_distribute_leave(true);
 
 	fcinfo->isnull = isnull;
 	return result;

@@ -469,7 +469,8 @@ static const FunnelStateType flow_type = {
 	flow_write,
 	flow_read,
 	flow_merge,
-	FUNNEL_CHECKER(flow_check)
+	FUNNEL_CHECKER(flow_check),
+	true						/* holds its type's and labels' OIDs */
 };
 
 /* ------------------------------------------------------------------------

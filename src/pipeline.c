@@ -512,7 +512,8 @@ static const FunnelStateType pipeline_type = {
 	pipeline_write,
 	pipeline_read,
 	pipeline_merge,
-	FUNNEL_CHECKER(pipeline_check)
+	FUNNEL_CHECKER(pipeline_check),
+	true						/* holds its type's and labels' OIDs */
 };
 
 /* a transition function's result: the state, checked (state.h) */

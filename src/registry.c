@@ -801,13 +801,33 @@ refusal_reason(const FunnelDef *def, int from, int to)
 }
 
 /*
+ * errtablecol() under another table name: the schema, table and column
+ * fields of an error about a row of rel, the table called relname (the
+ * user's table when rel is one of its Citus shards; NULL: rel's own name).
+ */
+int
+funnel_errtablecol(Relation rel, const char *relname, int attnum)
+{
+	if (relname == NULL)
+		return attnum > 0 ? errtablecol(rel, attnum) : errtable(rel);
+	err_generic_string(PG_DIAG_SCHEMA_NAME, get_namespace_name(RelationGetNamespace(rel)));
+	err_generic_string(PG_DIAG_TABLE_NAME, relname);
+	if (attnum > 0 && attnum <= RelationGetDescr(rel)->natts)
+		err_generic_string(PG_DIAG_COLUMN_NAME,
+						   NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+	return 0;
+}
+
+/*
  * Raise 23514 for a refused move: both stages, why, where the entity may go
  * instead, and how to allow the move.  With a relation, the error carries the
- * table and column (errtablecol) as constraint violations do.
+ * table and column (errtablecol) as constraint violations do, under the name
+ * relname when given (see funnel_errtablecol).
  */
 void
 funnel_report_illegal_move(const FunnelDef *def, int from, int to,
-						   Relation rel, const char *column, const char *rowkey)
+						   Relation rel, const char *relname, const char *column,
+						   const char *rowkey)
 {
 	const char *flabel = def->stages[from].label;
 	const char *tlabel = def->stages[to].label;
@@ -834,12 +854,13 @@ funnel_report_illegal_move(const FunnelDef *def, int from, int to,
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("illegal stage change from \"%s\" to \"%s\" in column \"%s\" of relation \"%s\"",
-						flabel, tlabel, column, RelationGetRelationName(rel)),
+						flabel, tlabel, column,
+						relname ? relname : RelationGetRelationName(rel)),
 				 errdetail_internal("%s", detail),
 				 errhint("If the move is legitimate, allow it with funnel.allow_transition(%s::%s, %s::%s).",
 						 quote_literal_cstr(flabel), def->type_name,
 						 quote_literal_cstr(tlabel), def->type_name),
-				 attnum > 0 ? errtablecol(rel, attnum) : errtable(rel)));
+				 funnel_errtablecol(rel, relname, attnum)));
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),

@@ -140,7 +140,9 @@ funnel_move_allowed(const FunnelDef *def, int from, int to)
 
 extern const char *funnel_outcome_name(FunnelOutcome outcome);
 extern char *funnel_allowed_targets(const FunnelDef *def, int from);
+extern int	funnel_errtablecol(Relation rel, const char *relname, int attnum);
 extern void funnel_report_illegal_move(const FunnelDef *def, int from, int to,
-									   Relation rel, const char *column, const char *rowkey);
+									   Relation rel, const char *relname,
+									   const char *column, const char *rowkey);
 
 #endif							/* FUNNEL_REGISTRY_H */

@@ -26,6 +26,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "distribute.h"
 #include "registry.h"
 #include "registry_rights.h"
 
@@ -72,6 +73,7 @@ funnel_def_put_stage(PG_FUNCTION_ARGS)
 	c.entry = c.has_entry && PG_GETARG_BOOL(4);
 	funnel_catalog_put_stage(typid, stage, &c);
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_VOID();
 }
 
@@ -149,6 +151,7 @@ funnel_set_outcome(PG_FUNCTION_ARGS)
 	}
 	funnel_catalog_put_stage(typid, stage, &c);
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_VOID();
 }
 
@@ -235,6 +238,7 @@ funnel_set_rules(PG_FUNCTION_ARGS)
 		funnel_catalog_update_funnel(typid, &c);
 	}
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_VOID();
 }
 
@@ -272,6 +276,7 @@ funnel_def_put_edge(PG_FUNCTION_ARGS)
 	existed = funnel_catalog_put_edge(typid, from, to, PG_ARGISNULL(3),
 									  !PG_ARGISNULL(3) && PG_GETARG_BOOL(3));
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_BOOL(existed);
 }
 
@@ -361,6 +366,7 @@ funnel_def_register(PG_FUNCTION_ARGS)
 	ReleaseSysCacheList(list);
 	funnel_catalog_insert_stages(typid, stages);
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_VOID();
 }
 
@@ -391,6 +397,7 @@ funnel_def_mark_created(PG_FUNCTION_ARGS)
 	c.created = true;
 	funnel_catalog_update_funnel(typid, &c);
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_VOID();
 }
 
@@ -414,6 +421,7 @@ funnel_def_forget(PG_FUNCTION_ARGS)
 				 errmsg("cannot drop funnel %s", format_type_be(typid)),
 				 errdetail("It is shipped with extension funnel."),
 				 errhint("It goes away with DROP EXTENSION funnel.")));
+	funnel_distribute_forget(typid);
 	funnel_catalog_delete_funnel(typid);
 	funnel_registry_invalidate_type(typid);
 	PG_RETURN_VOID();

@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "distribute.h"
 #include "registry.h"
 #include "registry_rights.h"
 
@@ -235,5 +236,6 @@ funnel_follow_enum_rename(PG_FUNCTION_ARGS)
 	funnel_lock_definition(typid);
 	funnel_catalog_rename_label(typid, stmt->oldVal, stmt->newVal);
 	funnel_registry_invalidate_type(typid);
+	funnel_distribute_changed(typid);
 	PG_RETURN_VOID();
 }

@@ -152,7 +152,7 @@ funnel_check_transition(PG_FUNCTION_ARGS)
 	int			to = stage_arg(fcinfo, 1, &def);
 
 	if (!funnel_move_allowed(def, from, to))
-		funnel_report_illegal_move(def, from, to, NULL, NULL, NULL);
+		funnel_report_illegal_move(def, from, to, NULL, NULL, NULL, NULL);
 	PG_RETURN_OID(PG_GETARG_OID(1));
 }
 

@@ -290,9 +290,10 @@ funnel_state_refuse(const char *type, bool binary, const char *problem)
 }
 
 /*
- * The send function of an expanded type: the portable form of its body,
- * type and labels by name (wire.h, wire_names.c), so that another node or
- * cluster reads it back.
+ * The send function of an expanded type: for a type whose body holds OIDs,
+ * the portable form of its body, type and labels by name (wire.h,
+ * wire_names.c), so that another node or cluster reads it back; else its
+ * flat body as it is.
  */
 Datum
 funnel_state_send(const FunnelStateType *type, Datum d)
@@ -301,6 +302,12 @@ funnel_state_send(const FunnelStateType *type, Datum d)
 	WireNames	names;
 	StringInfoData body;
 
+	if (!type->holds_oids)
+	{
+		wire_begin_send(&body);
+		type->write(&body, st, NULL);
+		PG_RETURN_BYTEA_P(wire_end_send(&body));
+	}
 	wire_names_init(&names);
 	initStringInfo(&body);
 	type->write(&body, st, &names);
@@ -309,10 +316,11 @@ funnel_state_send(const FunnelStateType *type, Datum d)
 
 /*
  * The recv function of an expanded type: the rest of the message read and
- * validated (labels checked against the catalog), returned flat.  The
- * message is the portable form send writes, or an OID form (the flat body
- * as 1.0 and earlier 1.1 builds sent it: meaningful in the cluster that
- * wrote it, and checked against its catalog like any other).
+ * validated (labels checked against the catalog), returned flat.  For a type
+ * whose body holds OIDs the message is the portable form send writes, or an
+ * OID form (the flat body as 1.0 and earlier 1.1 builds sent it: meaningful
+ * in the cluster that wrote it, and checked against its catalog like any
+ * other); for another type, its flat body.
  */
 Datum
 funnel_state_recv(const FunnelStateType *type, StringInfo msg)
@@ -321,7 +329,7 @@ funnel_state_recv(const FunnelStateType *type, StringInfo msg)
 	WireReader	r;
 	FunnelState *st;
 
-	if (wire_is_portable(msg))
+	if (type->holds_oids && wire_is_portable(msg))
 	{
 		r = wire_portable_reader(msg, type->name, &names);
 		st = type->read(r.data + r.pos, r.len - r.pos, CurrentMemoryContext, true, &names);

@@ -68,6 +68,13 @@ struct FunnelStateType
 	void		(*merge) (FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo);
 	/* the first broken invariant of a live state, or NULL (FUNNEL_CHECKER) */
 	const char *(*check) (const void *state);
+
+	/*
+	 * the body holds the OIDs of its funnel type and labels: send writes the
+	 * portable form (wire_names.c), recv reads it beside the OID form; other
+	 * types send and receive their flat body as it is
+	 */
+	bool		holds_oids;
 };
 
 /* the expanded-object methods of every expanded state type */

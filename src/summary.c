@@ -787,7 +787,8 @@ static const FunnelStateType summary_type = {
 	summary_write,
 	summary_read,
 	summary_merge,
-	FUNNEL_CHECKER(summary_check)
+	FUNNEL_CHECKER(summary_check),
+	true						/* holds its type's and labels' OIDs */
 };
 
 

@@ -23,6 +23,11 @@
  * column types change; the plan cache re-plans it after DDL.  The INSERT runs
  * with the caller's rights, so the history table's own privileges, triggers,
  * constraints and partitioning all apply.
+ *
+ * On a Citus distributed table the triggers fire on the shards, on the
+ * workers; funnel.track() then tells them the table's name (enforce option
+ * 'table=', record_transition's seventh argument), which their errors give
+ * instead of the shard's.
  */
 #include "postgres.h"
 
@@ -90,9 +95,23 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *fname, bool before)
 				 errmsg("%s must be fired AFTER INSERT OR UPDATE", fname)));
 }
 
+/*
+ * The name errors give the table a trigger fires on: the user's table named
+ * by the trigger (funnel.track() names it when the table is distributed by
+ * Citus, whose workers fire the triggers on shards such as opp_102361, a
+ * name the user never chose), else the relation's own name.  The trigger's
+ * own argument, never a shard name taken apart: whoever can create a
+ * trigger on the table could only mislabel errors about his own table.
+ */
+static inline const char *
+shown_name(Relation rel, const char *table)
+{
+	return table != NULL ? table : RelationGetRelationName(rel);
+}
+
 /* Attribute number of a named column, or 42703 naming the trigger argument. */
 static int
-column_of(Relation rel, const char *name, const char *what, const char *fname)
+column_of(Relation rel, const char *table, const char *name, const char *what, const char *fname)
 {
 	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
 
@@ -100,14 +119,14 @@ column_of(Relation rel, const char *name, const char *what, const char *fname)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						name, RelationGetRelationName(rel)),
+						name, shown_name(rel, table)),
 				 errdetail("%s names it as the %s column.", fname, what)));
 	return attnum;
 }
 
 /* The stage column must hold a registered funnel type (or a domain over one). */
 static Oid
-stage_column_type(Relation rel, int attnum)
+stage_column_type(Relation rel, const char *table, int attnum)
 {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	Oid			base = getBaseType(att->atttypid);
@@ -116,7 +135,7 @@ stage_column_type(Relation rel, int attnum)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("column \"%s\" of relation \"%s\" is not a funnel stage",
-						NameStr(att->attname), RelationGetRelationName(rel)),
+						NameStr(att->attname), shown_name(rel, table)),
 				 errdetail("Its type %s is not a registered funnel.", format_type_be(att->atttypid)),
 				 errhint("Give the column a funnel type made with funnel.create_funnel() or funnel.register_funnel().")));
 	return att->atttypid;
@@ -124,16 +143,16 @@ stage_column_type(Relation rel, int attnum)
 
 /* The stamp column must be timestamptz (or a domain over it). */
 static int
-stamp_column_of(Relation rel, const char *name, const char *fname)
+stamp_column_of(Relation rel, const char *table, const char *name, const char *fname)
 {
-	int			attnum = column_of(rel, name, "stamp", fname);
+	int			attnum = column_of(rel, table, name, "stamp", fname);
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 
 	if (getBaseType(att->atttypid) != TIMESTAMPTZOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("stamp column \"%s\" of relation \"%s\" must be of type timestamp with time zone, not %s",
-						name, RelationGetRelationName(rel), format_type_be(att->atttypid))));
+						name, shown_name(rel, table), format_type_be(att->atttypid))));
 	return attnum;
 }
 
@@ -337,6 +356,7 @@ typedef struct EnforceState
 	Oid			tgoid;
 	int			stage_attnum;
 	const char *stage_name;
+	const char *table;			/* the name errors give the table, or NULL */
 	Oid			stage_type;
 	int			stamp_attnum;	/* 0: no stamp column */
 	bool		allow_null;
@@ -400,15 +420,21 @@ enforce_setup(FunctionCallInfo fcinfo)
 	st->tgoid = tg->tgoid;
 	st->stage_name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
 										 tg->tgnargs > 0 ? tg->tgargs[0] : "stage");
-	st->stage_attnum = column_of(rel, st->stage_name, "stage", fname);
-	st->stage_type = stage_column_type(rel, st->stage_attnum);
+	/* the table's name for errors first: every error below gives it */
+	for (i = 2; i < tg->tgnargs; i++)
+		if (strncmp(tg->tgargs[i], "table=", 6) == 0 && tg->tgargs[i][6] != '\0')
+			st->table = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, tg->tgargs[i] + 6);
+	st->stage_attnum = column_of(rel, st->table, st->stage_name, "stage", fname);
+	st->stage_type = stage_column_type(rel, st->table, st->stage_attnum);
 
 	if (tg->tgnargs > 1 && tg->tgargs[1][0] != '\0')
-		st->stamp_attnum = stamp_column_of(rel, tg->tgargs[1], fname);
+		st->stamp_attnum = stamp_column_of(rel, st->table, tg->tgargs[1], fname);
 	for (i = 2; i < tg->tgnargs; i++)
 	{
 		if (strcmp(tg->tgargs[i], "allow_null") == 0)
 			st->allow_null = true;
+		else if (strncmp(tg->tgargs[i], "table=", 6) == 0)
+			continue;			/* read above */
 		else if (strncmp(tg->tgargs[i], "key=", 4) == 0)
 			keynames = parse_name_list(tg->tgargs[i] + 4, fname);
 		else
@@ -428,7 +454,7 @@ enforce_setup(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_TOO_MANY_COLUMNS),
 					 errmsg("%s takes at most %d key columns", fname, INDEX_MAX_KEYS)));
 		foreach(lc, keynames)
-			st->keys[st->nkeys++] = column_of(rel, (char *) lfirst(lc), "key", fname);
+			st->keys[st->nkeys++] = column_of(rel, st->table, (char *) lfirst(lc), "key", fname);
 	}
 	else
 		st->nkeys = primary_key_columns(rel, st->keys);
@@ -448,11 +474,11 @@ report_null_stage(Relation rel, EnforceState *st, HeapTuple tup)
 	ereport(ERROR,
 			(errcode(ERRCODE_NOT_NULL_VIOLATION),
 			 errmsg("null stage in column \"%s\" of relation \"%s\"",
-					st->stage_name, RelationGetRelationName(rel)),
+					st->stage_name, shown_name(rel, st->table)),
 			 errdetail("%s%sEvery row of a table under funnel.enforce_transitions() must have a stage.",
 					   key ? key : "", key ? " " : ""),
 			 errhint("To allow rows without a stage, track the table with funnel.track(..., allow_null => true), or pass 'allow_null' as the third argument of a trigger written by hand."),
-			 errtablecol(rel, st->stage_attnum)));
+			 funnel_errtablecol(rel, st->table, st->stage_attnum)));
 }
 
 static void
@@ -469,11 +495,11 @@ report_not_entry(Relation rel, EnforceState *st, FunnelDef *def, int idx, HeapTu
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("new row of relation \"%s\" starts at stage \"%s\", which is not an entry stage of funnel %s",
-					RelationGetRelationName(rel), def->stages[idx].label, def->type_name),
+					shown_name(rel, st->table), def->stages[idx].label, def->type_name),
 			 errdetail("%s%sRows must start at: %s.", key ? key : "", key ? " " : "", entries.data),
 			 errhint("To let rows start there, run funnel.set_stage(%s::%s, entry => true).",
 					 quote_literal_cstr(def->stages[idx].label), def->type_name),
-			 errtablecol(rel, st->stage_attnum)));
+			 funnel_errtablecol(rel, st->table, st->stage_attnum)));
 }
 
 /*
@@ -622,7 +648,7 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 					Assert(def == odef);
 				}
 				if (!funnel_move_allowed(def, oidx, nidx))
-					funnel_report_illegal_move(def, oidx, nidx, rel, st->stage_name,
+					funnel_report_illegal_move(def, oidx, nidx, rel, st->table, st->stage_name,
 											   row_key_description(rel, st->keys, st->nkeys, oldtup));
 			}
 		}
@@ -649,13 +675,13 @@ funnel_enforce_transitions(PG_FUNCTION_ARGS)
 					ereport(ERROR,
 							(errcode(ERRCODE_CHECK_VIOLATION),
 							 errmsg("stamp of a stage change in relation \"%s\" goes back in time",
-									RelationGetRelationName(rel)),
+									shown_name(rel, st->table)),
 							 errdetail("%s%sThe new \"%s\" is %s, before the row's previous stamp %s.",
 									   key ? key : "", key ? " " : "",
 									   NameStr(TupleDescAttr(desc, st->stamp_attnum - 1)->attname),
 									   pstrdup(timestamptz_to_str(newstamp)), pstrdup(timestamptz_to_str(oldstamp))),
 							 errhint("Import a row's moves in the order they happened."),
-							 errtablecol(rel, st->stamp_attnum)));
+							 funnel_errtablecol(rel, st->table, st->stamp_attnum)));
 				}
 				stamp = false;
 			}
@@ -742,6 +768,7 @@ typedef struct RecordValue
 typedef struct RecordState
 {
 	Oid			tgoid;
+	const char *table;			/* the name errors give the table, or NULL */
 	int			stage_attnum;
 	int			nkeys;
 	RecordKey	keys[INDEX_MAX_KEYS];
@@ -1000,16 +1027,18 @@ record_setup(FunctionCallInfo fcinfo)
 
 	if (rs != NULL && rs->tgoid == tg->tgoid)
 		return rs;
-	if (tg->tgnargs < 1 || tg->tgnargs > 6)
+	if (tg->tgnargs < 1 || tg->tgnargs > 7)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s takes one to six arguments: history table, stage column, key column(s), stamp column, amount column, close date column", fname)));
+				 errmsg("%s takes one to seven arguments: history table, stage column, key column(s), stamp column, amount column, close date column, table name for errors", fname)));
 
 	rs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RecordState));
 	rs->tgoid = tg->tgoid;
+	if (tg->tgnargs > 6 && tg->tgargs[6][0] != '\0')
+		rs->table = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, tg->tgargs[6]);
 	stagecol = tg->tgnargs > 1 ? tg->tgargs[1] : "stage";
-	rs->stage_attnum = column_of(rel, stagecol, "stage", fname);
-	rs->stagetype = stage_column_type(rel, rs->stage_attnum);
+	rs->stage_attnum = column_of(rel, rs->table, stagecol, "stage", fname);
+	rs->stagetype = stage_column_type(rel, rs->table, rs->stage_attnum);
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	keynames = parse_name_list(tg->tgnargs > 2 ? tg->tgargs[2] : "id", fname);
 	MemoryContextSwitchTo(old);
@@ -1022,12 +1051,12 @@ record_setup(FunctionCallInfo fcinfo)
 		RecordKey  *key = &rs->keys[rs->nkeys++];
 
 		key->name = (char *) lfirst(lc);
-		key->attnum = column_of(rel, key->name, "key", fname);
+		key->attnum = column_of(rel, rs->table, key->name, "key", fname);
 		key->type = TupleDescAttr(RelationGetDescr(rel), key->attnum - 1)->atttypid;
 		get_typlenbyvalalign(key->type, &key->len, &key->byval, &key->align);
 	}
 	if (tg->tgnargs > 3 && tg->tgargs[3][0] != '\0')
-		rs->stamp_attnum = stamp_column_of(rel, tg->tgargs[3], fname);
+		rs->stamp_attnum = stamp_column_of(rel, rs->table, tg->tgargs[3], fname);
 	for (k = RECORD_AMOUNT; k <= RECORD_CLOSE_DATE; k++)
 	{
 		RecordValue *v;
@@ -1037,7 +1066,7 @@ record_setup(FunctionCallInfo fcinfo)
 			continue;
 		v = &rs->vals[rs->nvals++];
 		v->kind = k;
-		v->attnum = column_of(rel, tg->tgargs[4 + k], k == RECORD_AMOUNT ? "amount" : "close date", fname);
+		v->attnum = column_of(rel, rs->table, tg->tgargs[4 + k], k == RECORD_AMOUNT ? "amount" : "close date", fname);
 		v->type = TupleDescAttr(RelationGetDescr(rel), v->attnum - 1)->atttypid;
 		base = getBaseType(v->type);
 		if (k == RECORD_AMOUNT ? (base != NUMERICOID && base != INT2OID && base != INT4OID &&
@@ -1047,7 +1076,7 @@ record_setup(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("%s column \"%s\" of relation \"%s\" must be of type %s, not %s",
 							k == RECORD_AMOUNT ? "amount" : "close date", tg->tgargs[4 + k],
-							RelationGetRelationName(rel),
+							shown_name(rel, rs->table),
 							k == RECORD_AMOUNT ? "numeric (or an integer or float type)" : "date, timestamp or timestamptz",
 							format_type_be(v->type))));
 		get_typlenbyvalalign(v->type, &v->len, &v->byval, &v->align);
@@ -1066,7 +1095,7 @@ record_setup(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("history table %s has no column \"%s\"", tg->tgargs[0], need),
 					 errdetail("%s inserts the key column(s) of relation \"%s\" under their own names, then from_stage, to_stage, changed_at and changed_by (and from_amount, amount, from_close_date, close_date for the values it records).",
-							   fname, RelationGetRelationName(rel))));
+							   fname, shown_name(rel, rs->table))));
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)

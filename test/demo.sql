@@ -97,6 +97,23 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY dashboard.funnel_daily;
 SELECT segment, (:'won_before')::bigint AS "won before refresh", won AS "won after", open, win_rate_pct
 FROM dashboard.segment_performance WHERE segment = :'pseg';
 
+\echo '### Pipeline waterfall of the last quarter (funnel.pipeline_waterfall over the tracked table):'
+\echo '    the open deals on October 1st, what moved them, the open deals on January 1st'
+SELECT step, bucket, changes, deals
+FROM funnel.pipeline_waterfall('deal', '2025-10-01', '2026-01-01');
+
+\echo '### Win rate within 30/60/90 days of creation (funnel.winrate_curve: open deals censored,'
+\echo '    lost deals a competing outcome), beside won/closed and won/all deals'
+SELECT team,
+       round(100 * funnel.win_rate_within(c, 30)::numeric, 1) AS "30 d %",
+       round(100 * funnel.win_rate_within(c, 60)::numeric, 1) AS "60 d %",
+       round(100 * funnel.win_rate_within(c, 90)::numeric, 1) AS "90 d %",
+       round(100 * funnel.closed_win_rate(c)::numeric, 1) AS "won/closed %",
+       round(100 * funnel.cohort_win_rate(c)::numeric, 1) AS "won/all %"
+FROM (SELECT r.team, funnel.winrate_curve(d.stage, d.created_at, d.closed_at, '2026-01-01') AS c
+      FROM deal d JOIN rep r USING (rep_id) GROUP BY r.team) s
+ORDER BY team;
+
 \echo '### Event funnel per campaign: visit -> signup -> trial -> purchase within 1 hour'
 \echo '    (funnel.window_funnel; strict: no other page between the steps)'
 SELECT campaign, count(*) AS users,

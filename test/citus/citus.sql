@@ -649,6 +649,16 @@ SELECT citus_test.ok('definitions: the user''s funnel (create_funnel on the coor
     $$SELECT bool_and(success AND result = '6') FROM run_command_on_workers(
         $w$SELECT count(*) FROM funnel.stages('deal_stage')$w$)$$);
 
+-- @@ definitions: concrete aggregates of the user's funnel on every worker
+SELECT citus_test.ok('definitions: the concrete aggregates of the user''s funnel (one per anyenum aggregate) exist on every worker',
+    $$SELECT bool_and(success AND result = (SELECT count(*)::text FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+                                            WHERE p.pronamespace = 'funnel'::regnamespace AND p.proargtypes::oid[] && ARRAY['anyenum'::regtype::oid]))
+      FROM run_command_on_workers($w$SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+                                      WHERE p.pronamespace = 'funnel'::regnamespace
+                                        AND p.proargtypes::oid[] && ARRAY['deal_stage'::regtype::oid]$w$)$$);
+SELECT citus_test.run('definitions: funnel.distribute on the coordinator (idempotent)',
+    $$SELECT funnel.distribute('deal_stage')$$);
+
 -- @@ definitions: set_stage on the coordinator, the probabilities on every worker
 SELECT citus_test.ok('definitions: set_stage on the coordinator (setup), probabilities the same on every worker',
     $$SELECT bool_and(success AND result = (SELECT string_agg(s.stage || '=' || coalesce(s.probability::text, '-'), ',' ORDER BY s.position)
@@ -755,6 +765,42 @@ SELECT citus_test.ok('track: no funnel trigger left on any shard of opp',
     $$SELECT bool_and(success AND result = '0') FROM run_command_on_shards('opp',
         $w$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'funnel%%'$w$)$$);
 
+-- @@ track: track and untrack on their own, the session's settings untouched
+-- (a fresh session: citus.enable_unsafe_triggers is off)
+CREATE TABLE opp2 (tenant int NOT NULL, id bigint NOT NULL, stage deal_stage NOT NULL DEFAULT 'lead',
+                   PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('opp2', 'tenant') \g /dev/null
+INSERT INTO opp2 SELECT g % 7, g, 'lead' FROM generate_series(1, 100) g;
+CREATE TABLE opp2_local_history (tenant int NOT NULL, id bigint NOT NULL, from_stage deal_stage,
+                                 to_stage deal_stage NOT NULL, changed_at timestamptz NOT NULL DEFAULT now(),
+                                 changed_by name NOT NULL DEFAULT CURRENT_USER);
+SELECT citus_test.fails('track: a history table that is not distributed beside the table refused (0A000)',
+    $$SELECT funnel.track('opp2', history_table => 'opp2_local_history')$$, '0A000',
+    'history table public.opp2_local_history of distributed table "opp2" is not distributed by "tenant"');
+SELECT citus_test.ok('track: funnel.track on a distributed table keyed (tenant, id), without the session allowing unsafe triggers; the setting off again after it, in the same transaction',
+    $$SELECT funnel.track('opp2') IS NOT NULL AND current_setting('citus.enable_unsafe_triggers') = 'off'$$);
+SELECT citus_test.ok('track: the history distributed by tenant, colocated, backfilled with one entry row per row',
+    $$SELECT (SELECT count(*) = 100 FROM opp2_stage_history WHERE from_stage IS NULL AND to_stage = 'lead')
+         AND EXISTS (SELECT 1 FROM pg_dist_partition a JOIN pg_dist_partition b USING (colocationid)
+                     WHERE a.logicalrelid = 'opp2'::regclass AND b.logicalrelid = 'opp2_stage_history'::regclass
+                       AND column_to_column_name(b.logicalrelid, b.partkey) = 'tenant')$$);
+SELECT citus_test.ok('track: the triggers name the table for errors, on every shard',
+    $$SELECT bool_and(success AND result = '3') FROM run_command_on_shards('opp2',
+        $w$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'funnel%%'
+             AND encode(tgargs, 'escape') ~ 'opp2\\000$'$w$)$$);
+SELECT citus_test.run('track: a multi-shard UPDATE of opp2 without unsafe triggers allowed',
+    $$UPDATE opp2 SET stage = 'qualified' WHERE id <= 30$$);
+SELECT citus_test.ok('track: the history of opp2 holds each move',
+    $$SELECT count(*) = 30 FROM opp2_stage_history WHERE from_stage = 'lead' AND to_stage = 'qualified'$$);
+SELECT citus_test.fails('track: an illegal move of a row of opp2 names opp2 and its key',
+    $$UPDATE opp2 SET stage = 'lead' WHERE tenant = 3 AND id = 3$$, '23514',
+    'relation "opp2" / Key \(tenant, id\)=\(3, 3\)', 'opp2_[0-9]');
+SELECT citus_test.ok('track: funnel.untrack without the session allowing unsafe triggers, setting off again',
+    $$SELECT funnel.untrack('opp2')::text = '' AND current_setting('citus.enable_unsafe_triggers') = 'off'$$);
+SELECT citus_test.ok('track: no funnel trigger left on any shard of opp2',
+    $$SELECT bool_and(success AND result = '0') FROM run_command_on_shards('opp2',
+        $w$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'funnel%%'$w$)$$);
+
 ----------------------------------------------------------------------------------------------
 -- A node added later: the extension, the funnels' definitions and the states come along
 ----------------------------------------------------------------------------------------------
@@ -771,6 +817,14 @@ SELECT citus_test.ok('late node: the user''s funnel there with the coordinator''
                                                           || funnel.can_transition('lead'::deal_stage, 'proposal'::deal_stage)))
              FROM run_command_on_workers($w$SELECT funnel.probability('proposal'::deal_stage) || ' '
                                                    || funnel.can_transition('lead'::deal_stage, 'proposal'::deal_stage)$w$)
+             WHERE nodeport = %s$$, :late_port));
+
+-- @@ late node: concrete aggregates there
+SELECT citus_test.ok('late node: the concrete aggregates of the user''s funnel there',
+    format($$SELECT bool_and(success AND result::int > 0)
+             FROM run_command_on_workers($w$SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+                                             WHERE p.pronamespace = 'funnel'::regnamespace
+                                               AND p.proargtypes::oid[] && ARRAY['deal_stage'::regtype::oid]$w$)
              WHERE nodeport = %s$$, :late_port));
 
 -- @@ late node: shards holding states moved onto it

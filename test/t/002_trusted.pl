@@ -78,7 +78,7 @@ is( $node->safe_psql(
 	'dbo', 'the extension is owned by dbo');
 is( $node->safe_psql(
 		'd', q{SELECT string_agg(evtname, ',' ORDER BY evtname) FROM pg_event_trigger}),
-	'funnel_follow_enum_rename,funnel_forget_dropped_types', 'the event triggers were installed');
+	'funnel_apply_definitions,funnel_follow_enum_rename,funnel_forget_dropped_types', 'the event triggers were installed');
 
 # ---------------------------------------------------------------------------
 # dbo defines and changes its own funnel

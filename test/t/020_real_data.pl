@@ -242,6 +242,27 @@ same('maven: win rate = Won / (Won + Lost)',
 	q{SELECT funnel.win_rate(s) FROM maven_s},
 	q{SELECT count(*) FILTER (WHERE deal_stage = 'Won')::float8
 	         / count(*) FILTER (WHERE deal_stage IN ('Won', 'Lost'))::float8 FROM maven_pipeline});
+# the win-rate curve (created = engage date, as of the last close date): open deals
+# censored, so at a large horizon it lies between the cohort and the closed win rate
+sql(q{CREATE TABLE maven_wr AS
+      SELECT funnel.winrate_curve(lower(deal_stage)::maven_stage, engage_date::timestamptz, close_date::timestamptz,
+                                  (SELECT max(close_date) FROM maven_pipeline)::timestamptz) AS c
+      FROM maven_pipeline});
+same('maven: closed win rate of the curve = Won / (Won + Lost) of engaged deals',
+	q{SELECT funnel.closed_win_rate(c) FROM maven_wr},
+	q{SELECT count(*) FILTER (WHERE deal_stage = 'Won')::float8
+	         / count(*) FILTER (WHERE deal_stage IN ('Won', 'Lost'))::float8 FROM maven_pipeline WHERE engage_date IS NOT NULL});
+same('maven: cohort win rate of the curve = Won / engaged deals',
+	q{SELECT funnel.cohort_win_rate(c) FROM maven_wr},
+	q{SELECT count(*) FILTER (WHERE deal_stage = 'Won')::float8 / count(*)::float8
+	  FROM maven_pipeline WHERE engage_date IS NOT NULL});
+is(sql(q{SELECT funnel.win_rate_within(c, 100000) BETWEEN funnel.cohort_win_rate(c) AND funnel.closed_win_rate(c)
+         FROM maven_wr}),
+	't', 'maven: win rate within a large horizon lies between the cohort and the closed win rate');
+is(sql(q{SELECT count(*) > 30 AND bool_and(win_rate >= prev AND lower <= win_rate AND win_rate <= upper)
+         FROM (SELECT r.*, coalesce(lag(win_rate) OVER (ORDER BY day), 0) AS prev
+               FROM maven_wr, funnel.win_rate_curve(c) r) x}),
+	't', 'maven: the win-rate curve never decreases and lies within its band');
 same('maven: linear report, reached / entered / drop-off per stage',
 	q{SELECT string_agg(stage || ':' || reached || ':' || entered || ':' || coalesce(drop_off::text, '-'), ' ' ORDER BY position)
 	  FROM maven_s, funnel.stage_report(s)},
