@@ -10,7 +10,11 @@
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean[]) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean[]) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -18,7 +22,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, VA
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, VARIADIC boolean[]) IS
@@ -26,7 +30,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, VARI
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean[]) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean[]) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -34,7 +42,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, VARIADIC boolean[]) IS
@@ -43,7 +51,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -51,7 +63,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean) IS
@@ -59,7 +71,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -67,7 +83,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean) IS
@@ -76,7 +92,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -84,7 +104,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean) IS
@@ -92,7 +112,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -100,7 +124,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean) IS
@@ -109,7 +133,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -117,7 +145,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean) IS
@@ -125,7 +153,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -133,7 +165,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean) IS
@@ -142,7 +174,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -150,7 +186,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean) IS
@@ -158,7 +194,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -166,7 +206,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean) IS
@@ -175,7 +215,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -183,7 +227,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
@@ -191,7 +235,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -199,7 +247,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
@@ -208,7 +256,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -216,7 +268,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -224,7 +276,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -232,7 +288,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -241,7 +297,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -249,7 +309,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -257,7 +317,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -265,7 +329,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -274,7 +338,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -282,7 +350,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamptz, st
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -290,7 +358,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamptz, bool
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamptz clock.';
+    'Internal: transition function of window_funnel over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -298,7 +370,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamptz clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamptz, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -309,7 +381,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamptz
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean[]) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean[]) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, VARIADIC steps boolean[]) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -317,7 +393,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, VARI
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, VARIADIC boolean[]) IS
@@ -325,7 +401,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, VARIAD
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean[]) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean[]) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -333,7 +413,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, VARIADIC boolean[]) IS
@@ -342,7 +422,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -350,7 +434,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean) IS
@@ -358,7 +442,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -366,7 +454,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean) IS
@@ -375,7 +463,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -383,7 +475,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean) IS
@@ -391,7 +483,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -399,7 +495,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean) IS
@@ -408,7 +504,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -416,7 +516,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean) IS
@@ -424,7 +524,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -432,7 +536,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean) IS
@@ -441,7 +545,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -449,7 +557,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean) IS
@@ -457,7 +565,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -465,7 +577,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean) IS
@@ -474,7 +586,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -482,7 +598,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean) IS
@@ -490,7 +606,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -498,7 +618,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
@@ -507,7 +627,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -515,7 +639,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -523,7 +647,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -531,7 +659,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -540,7 +668,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -548,7 +680,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -556,7 +688,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -564,7 +700,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -573,7 +709,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -581,7 +721,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, ts timestamp, step
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -589,7 +729,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, timestamp, boolea
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a timestamp clock.';
+    'Internal: transition function of window_funnel over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a timestamp clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -597,7 +741,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" interval, mode text, ts time
 COMMENT ON AGGREGATE @extschema@.window_funnel(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a timestamp clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" interval, mode text, ts timestamp, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -608,7 +752,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(interval, text, timestamp, 
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean[]) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean[]) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, VARIADIC steps boolean[]) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -616,7 +764,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, VARIADIC 
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, VARIADIC boolean[]) IS
@@ -624,7 +772,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, VARIADIC bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean[]) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean[]) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, VARIADIC steps boolean[]) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -632,7 +784,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, VARIADIC steps boolean[]) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, VARIADIC boolean[]) IS
@@ -641,7 +793,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, VARIA
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -649,7 +805,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean) IS
@@ -657,7 +813,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean) IS
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -665,7 +825,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean) IS
@@ -674,7 +834,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -682,7 +846,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean) IS
@@ -690,7 +854,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -698,7 +866,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean) IS
@@ -707,7 +875,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -715,7 +887,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean) IS
@@ -723,7 +895,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -731,7 +907,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean) IS
@@ -740,7 +916,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -748,7 +928,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean) IS
@@ -756,7 +936,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -764,7 +948,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean) IS
@@ -773,7 +957,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -781,7 +969,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean) IS
@@ -789,7 +977,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -797,7 +989,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
@@ -806,7 +998,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -814,7 +1010,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -822,7 +1018,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -830,7 +1030,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -839,7 +1039,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -847,7 +1051,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -855,7 +1059,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -863,7 +1071,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -872,7 +1080,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -880,7 +1092,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, ts bigint, step1 boo
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain step 1 -> step 2 -> ... whose events fall within window of its step-1 event.';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -888,7 +1100,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, bigint, boolean, bo
 CREATE FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_funnel_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of window_funnel and window_funnel_times over a bigint clock.';
+    'Internal: transition function of window_funnel over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_funnel_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times_transfn(@extschema@.events, bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of window_funnel_times over a bigint clock.';
 CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
     SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -896,7 +1112,7 @@ CREATE AGGREGATE @extschema@.window_funnel("window" bigint, mode text, ts bigint
 COMMENT ON AGGREGATE @extschema@.window_funnel(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse windowFunnel) over a bigint clock: the level reached, 0 to the number of steps, by the longest chain within window under the modes in mode (comma-separated: strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry).';
 CREATE AGGREGATE @extschema@.window_funnel_times("window" bigint, mode text, ts bigint, step1 boolean, step2 boolean, step3 boolean, step4 boolean, step5 boolean, step6 boolean, step7 boolean, step8 boolean) (
-    SFUNC = @extschema@.events_funnel_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.window_funnel_times_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.window_funnel_times_bigint_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -907,7 +1123,11 @@ COMMENT ON AGGREGATE @extschema@.window_funnel_times(bigint, text, bigint, boole
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean[]) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean[]) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, VARIADIC conds boolean[]) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -915,7 +1135,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, VARIAD
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, VARIADIC boolean[]) IS
@@ -924,7 +1144,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, VARIADIC bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -932,7 +1156,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean) IS
@@ -941,7 +1165,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean) IS
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -949,7 +1177,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean) IS
@@ -958,7 +1186,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -966,7 +1198,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean) IS
@@ -975,7 +1207,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -983,7 +1219,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean) IS
@@ -992,7 +1228,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1000,7 +1240,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean) IS
@@ -1009,7 +1249,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1017,7 +1261,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1026,7 +1270,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1034,7 +1282,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1043,7 +1291,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamptz clock.';
+    'Internal: transition function of sequence_match over a timestamptz clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamptz clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean, cond8 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1051,7 +1303,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamptz, cond1 
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamptz clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamptz, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean, cond8 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1062,7 +1314,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamptz, boolean, bool
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean[]) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean[]) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, VARIADIC conds boolean[]) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1070,7 +1326,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, VARIADIC
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, VARIADIC boolean[]) IS
@@ -1079,7 +1335,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, VARIADIC boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1087,7 +1347,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean) IS
@@ -1096,7 +1356,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean) IS
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1104,7 +1368,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean) IS
@@ -1113,7 +1377,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1121,7 +1389,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean) IS
@@ -1130,7 +1398,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1138,7 +1410,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean) IS
@@ -1147,7 +1419,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1155,7 +1431,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean) IS
@@ -1164,7 +1440,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1172,7 +1452,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1181,7 +1461,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1189,7 +1473,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1198,7 +1482,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a timestamp clock.';
+    'Internal: transition function of sequence_match over a timestamp clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a timestamp clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean, cond8 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1206,7 +1494,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts timestamp, cond1 bo
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a timestamp clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts timestamp, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean, cond8 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1217,7 +1505,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, timestamp, boolean, boolea
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean[])
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean[]) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean[])
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean[]) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, VARIADIC conds boolean[]) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1225,7 +1517,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, VARIADIC co
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, VARIADIC boolean[]) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, VARIADIC conds boolean[]) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, VARIADIC boolean[]) IS
@@ -1234,7 +1526,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, VARIADIC boolean[]
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1242,7 +1538,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean) IS
@@ -1251,7 +1547,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean) IS
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1259,7 +1559,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean) IS
@@ -1268,7 +1568,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean) 
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1276,7 +1580,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean) IS
@@ -1285,7 +1589,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, 
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1293,7 +1601,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean) IS
@@ -1302,7 +1610,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, 
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1310,7 +1622,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean) IS
@@ -1319,7 +1631,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, 
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1327,7 +1643,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1336,7 +1652,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, 
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1344,7 +1664,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
@@ -1353,7 +1673,11 @@ COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, 
 CREATE FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
     RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.events_sequence_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
-    'Internal: transition function of sequence_match and sequence_count over a bigint clock.';
+    'Internal: transition function of sequence_match over a bigint clock (and of aggregates of your own).';
+CREATE FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean)
+    RETURNS @extschema@.events AS 'MODULE_PATHNAME', 'events_sequence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count_transfn(@extschema@.events, text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+    'Internal: transition function of sequence_count over a bigint clock.';
 CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean, cond8 boolean) (
     SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_match_final, FINALFUNC_MODIFY = READ_ONLY,
@@ -1361,7 +1685,7 @@ CREATE AGGREGATE @extschema@.sequence_match(pattern text, ts bigint, cond1 boole
 COMMENT ON AGGREGATE @extschema@.sequence_match(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
     'Aggregate (ClickHouse sequenceMatch) over a bigint clock: whether the pattern ((?N), ., .*, (?t op N)) matches a run of the events, the rows where some condition holds in time order.';
 CREATE AGGREGATE @extschema@.sequence_count(pattern text, ts bigint, cond1 boolean, cond2 boolean, cond3 boolean, cond4 boolean, cond5 boolean, cond6 boolean, cond7 boolean, cond8 boolean) (
-    SFUNC = @extschema@.events_sequence_transfn, STYPE = @extschema@.events,
+    SFUNC = @extschema@.sequence_count_transfn, STYPE = @extschema@.events,
     FINALFUNC = @extschema@.sequence_count_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = @extschema@.events_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sequence_count(text, bigint, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS

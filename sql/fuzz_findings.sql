@@ -26,13 +26,15 @@ CREATE TEMP TABLE ff_summary (s funnel.summary);
 
 -- 1. summary_recv accepted a summary without stages whose type OID names no type;
 --    printing it then failed (42704), so a dump of it could not be restored.
---    Binary: u8 version | u32 type OID | ...; here the OID of no type.
-SELECT pg_temp.recv(overlay(funnel.summary_send(
-    '{"version":1,"type":null,"entities":0,"won":0,"lost":0,"stages":[],"cycle":{"n":0,"values":[]}}')
+--    Binary (the OID form, which recv still reads; summary_send writes the portable
+--    form, whose body is that form from byte 8 on for a value without a type):
+--    u8 version | u32 type OID | ...; here the OID of no type.
+SELECT pg_temp.recv(overlay(substring(funnel.summary_send(
+    '{"version":1,"type":null,"entities":0,"won":0,"lost":0,"stages":[],"cycle":{"n":0,"values":[]}}') FROM 8)
     PLACING int4send(123456789) FROM 2 FOR 4), 'ff_summary') AS bogus_type;
 -- the OID of a type that is no enum (int4), and of the funnel's own enum (accepted)
-SELECT pg_temp.recv(overlay(funnel.summary_send(
-    '{"version":1,"type":null,"entities":0,"won":0,"lost":0,"stages":[],"cycle":{"n":0,"values":[]}}')
+SELECT pg_temp.recv(overlay(substring(funnel.summary_send(
+    '{"version":1,"type":null,"entities":0,"won":0,"lost":0,"stages":[],"cycle":{"n":0,"values":[]}}') FROM 8)
     PLACING int4send(23) FROM 2 FOR 4), 'ff_summary') AS int4_type;
 SELECT pg_temp.recv(funnel.summary_send(
     '{"version":1,"type":"funnel.sales_stage","entities":0,"won":0,"lost":0,"stages":[],"cycle":{"n":0,"values":[]}}'),
@@ -41,11 +43,12 @@ SELECT s::text::jsonb->>'type' AS type FROM ff_summary;
 
 -- 2. pipeline_recv kept any NaN bit pattern as "no quantile" (p): the value printed
 --    as the canonical one ("p":null) but kept other bytes, so recv(send(v)) and
---    in(out(v)) disagreed.  Binary: u8 version | u32 type | f64 p (bytes 6-13).
-SELECT pg_temp.recv(overlay(funnel.pipeline_send(
-    '{"version":1,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}')
+--    in(out(v)) disagreed.  Binary: u8 version | u32 type | f64 p (bytes 6-13 of the
+--    OID form; bytes 13-20 of pipeline_send's portable form of a value without a type).
+SELECT pg_temp.recv(overlay(substring(funnel.pipeline_send(
+    '{"version":1,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]}}') FROM 8)
     PLACING '\x7ff8000000000001'::bytea FROM 6 FOR 8), 'ff_pipeline') AS nan_payload;
-SELECT substring(funnel.pipeline_send(p) FROM 6 FOR 8) AS p_bytes,
+SELECT substring(funnel.pipeline_send(p) FROM 13 FOR 8) AS p_bytes,
        funnel.pipeline_send(p) = funnel.pipeline_send(p::text::funnel.pipeline) AS same_as_text
 FROM ff_pipeline;
 

@@ -529,12 +529,13 @@ BEGIN
 END
 $$;
 
--- the builder gives exactly what summary_send gives (exact and sketch mode)
--- (sr_base is a version-1 text, as 1.0 wrote it; output is always version 2,
--- here with no recorded definition)
-SELECT pg_temp.sbin(jsonb_set(j, '{version}', '2')) = funnel.summary_send(j::text::funnel.summary) AS builder_same
+-- the builder writes the OID form (summary_send's before 1.1 made it portable, which recv
+-- still reads; see binary_portable.sql): does recv read it as it reads summary_send's form
+-- (exact and sketch mode)?  (sr_base is a version-1 text, as 1.0 wrote it; output is
+-- always version 2, here with no recorded definition)
+SELECT pg_temp.recv(pg_temp.sbin(jsonb_set(j, '{version}', '2'))) = pg_temp.recv(funnel.summary_send(j::text::funnel.summary)) AS builder_same
 FROM sr_base;
-SELECT name, pg_temp.sbin(s::text::jsonb) = funnel.summary_send(s) AS builder_same
+SELECT name, pg_temp.recv(pg_temp.sbin(s::text::jsonb)) = pg_temp.recv(funnel.summary_send(s)) AS builder_same
 FROM sr_state ORDER BY name;
 
 SELECT c, pg_temp.recv(b) AS result

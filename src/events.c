@@ -17,8 +17,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_aggregate.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -28,11 +26,11 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/syscache.h"
 
 #include "events.h"
 #include "events_mode.h"
 #include "events_pattern.h"
+#include "fninfo.h"
 #include "textform.h"
 #include "wire.h"
 
@@ -343,108 +341,92 @@ events_start(int kind, int clock, int nconds, int patlen)
 }
 
 /*
- * The type of argument argno: from the call's expression, else as declared
- * (the event transition functions have concrete argument types, so a caller
- * without fn_expr -- Citus calls through a fresh FmgrInfo -- gets the same).
+ * The declared type of argument argno of the function called (fninfo.c):
+ * the event transition functions have concrete argument types, so every
+ * caller -- nodeAgg, or Citus through a fresh FmgrInfo without fn_expr --
+ * gets the same, for a hash probe.
  */
 Oid
 events_argtype(FmgrInfo *fl, int argno)
 {
-	Oid			t = get_fn_expr_argtype(fl, argno);
-	HeapTuple	tup;
-
-	if (OidIsValid(t))
-		return t;
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fl->fn_oid));
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
-
-		if (argno < proc->pronargs)
-			t = proc->proargtypes.values[argno];
-		ReleaseSysCache(tup);
-	}
-	return t;
+	return funnel_fn_argtype(fl->fn_oid, argno);
 }
 
 /*
- * The name of the aggregate a transition function works for: window_funnel
- * or window_funnel_times, sequence_match or sequence_count, or a user's
- * aggregate over the transition function.  nodeAgg tells (AggGetAggref;
- * aggregates sharing one transition state get the first one's name).  A
- * window aggregate has no Aggref: the name of the window functions of its
- * WindowAgg that use this transition function when they all have one,
- * otherwise family.  Catalog lookups: once per call site (events_arg_cache).
+ * The name of the window functions of a WindowAgg that use this transition
+ * function, when they all have one (NULL otherwise): a window aggregate has
+ * no Aggref.
  */
 static const char *
-aggregate_name(FunctionCallInfo fcinfo, const char *family)
+window_aggregate_name(FunctionCallInfo fcinfo)
 {
-	Aggref	   *aggref = AggGetAggref(fcinfo);
-	char	   *name = NULL;
+	WindowAggState *winstate = (WindowAggState *) fcinfo->context;
+	const char *name = NULL;
+	ListCell   *lc;
 
-	if (aggref != NULL)
-		name = get_func_name(aggref->aggfnoid);
-	else if (fcinfo->context != NULL && IsA(fcinfo->context, WindowAggState))
+	foreach(lc, winstate->funcs)
 	{
-		WindowAggState *winstate = (WindowAggState *) fcinfo->context;
-		ListCell   *lc;
+		WindowFunc *wfunc = ((WindowFuncExprState *) lfirst(lc))->wfunc;
+		FunnelAggFacts agg;
 
-		foreach(lc, winstate->funcs)
-		{
-			WindowFunc *wfunc = ((WindowFuncExprState *) lfirst(lc))->wfunc;
-			HeapTuple	tup;
-			bool		ours;
-			char	   *n;
-
-			if (!wfunc->winagg)
-				continue;
-			tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(wfunc->winfnoid));
-			if (!HeapTupleIsValid(tup))
-				continue;
-			ours = ((Form_pg_aggregate) GETSTRUCT(tup))->aggtransfn == fcinfo->flinfo->fn_oid;
-			ReleaseSysCache(tup);
-			if (!ours)
-				continue;
-			n = get_func_name(wfunc->winfnoid);
-			if (n == NULL || (name != NULL && strcmp(name, n) != 0))
-			{
-				name = NULL;	/* several: say the family */
-				break;
-			}
-			name = n;
-		}
+		if (!wfunc->winagg || !funnel_agg_facts(wfunc->winfnoid, &agg) ||
+			agg.transfn != fcinfo->flinfo->fn_oid)
+			continue;
+		if (name != NULL && strcmp(name, agg.name) != 0)
+			return NULL;		/* several: say the family */
+		name = agg.name;
 	}
-	return MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name ? name : family);
+	return name;
 }
 
 /*
- * May the aggregate calling the transition function start from an initial
- * condition (a state made elsewhere, which its rows must be checked
- * against)?  Known for nodeAgg (the Aggref's pg_aggregate row); a window
- * aggregate is taken to have one.
+ * The name of the aggregate a transition function works for, for messages
+ * (window_funnel or window_funnel_times, sequence_match or sequence_count,
+ * or a user's aggregate over the transition function), and whether that
+ * aggregate may start from an initial condition (a state made elsewhere,
+ * which its rows must be checked against).
+ *
+ * nodeAgg's Aggref tells, but only when its aggregate's transition function
+ * is the function called: a caller may call us from inside an aggregate of
+ * its own (Citus's worker_partial_agg, whose Aggref names itself).  A window
+ * aggregate has no Aggref: the name of the window functions of its WindowAgg
+ * that use this transition function when they all have one, taken to have
+ * an initial condition.  Otherwise the function's OID tells: the aggregates
+ * over it (each shipped aggregate has transition functions of its own, so
+ * window_funnel_times and sequence_count are told from window_funnel and
+ * sequence_match).  family when no single name is found.  Every lookup is
+ * cached by OID for the backend (fninfo.c), so a caller giving a fresh
+ * FmgrInfo every row pays hash probes, not catalog lookups.
  */
-static bool
-aggregate_may_have_initcond(FunctionCallInfo fcinfo)
+static void
+aggregate_identity(FunctionCallInfo fcinfo, const char *family, const char **name, bool *initcond)
 {
 	Aggref	   *aggref = AggGetAggref(fcinfo);
-	HeapTuple	tup;
-	bool		isnull = true;
+	FunnelAggFacts agg;
 
-	if (aggref == NULL)
-		return true;
-	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
-	if (!HeapTupleIsValid(tup))
-		return true;
-	(void) SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &isnull);
-	ReleaseSysCache(tup);
-	return !isnull;
+	if (aggref != NULL && funnel_agg_facts(aggref->aggfnoid, &agg) &&
+		agg.transfn == fcinfo->flinfo->fn_oid)
+	{
+		*name = agg.name;
+		*initcond = agg.has_initcond;
+		return;
+	}
+	if (fcinfo->context != NULL && IsA(fcinfo->context, WindowAggState))
+	{
+		*name = window_aggregate_name(fcinfo);
+		*initcond = true;
+	}
+	else
+		*name = funnel_transfn_aggregate_name(fcinfo->flinfo->fn_oid, initcond);
+	if (*name == NULL)
+		*name = family;
 }
 
 /*
  * The call site's cache, made on its first row (fn_extra, size bytes: the
  * engine's struct, which starts with an EventsArgCache); family names the
  * aggregate if nothing better is known.  The argument layout is read from
- * the call's types once: after the state come the engine's query constants
+ * the function's declared types: after the state come the engine's query constants
  * (window, mode, pattern), the clock at tsarg, then the conditions -- one
  * VARIADIC boolean[] array, or separate boolean arguments.
  */
@@ -457,8 +439,7 @@ events_arg_cache(FunctionCallInfo fcinfo, const char *family, Size size, int tsa
 
 	Assert(fl->fn_extra == NULL && size >= sizeof(EventsArgCache));
 	c = MemoryContextAllocZero(fl->fn_mcxt, size);
-	c->fn = aggregate_name(fcinfo, family);
-	c->must_read = aggregate_may_have_initcond(fcinfo);
+	aggregate_identity(fcinfo, family, &c->fn, &c->must_read);
 	c->tsarg = tsarg;
 	c->condarg = tsarg + 1;
 	c->cond_args = events_argtype(fl, last) == BOOLOID;

@@ -167,7 +167,10 @@ extern const char *events_clock_name(int clock);
  * The arguments that are constant for a query (window, mode, pattern,
  * number of conditions, clock type) are checked once per call site and
  * kept in fn_extra; every row only compares them with the cached values.
- * So is the name of the calling aggregate, which the messages use.
+ * So is the name of the calling aggregate, which the messages use.  A
+ * caller that gives a fresh FmgrInfo every row (Citus) has the cache made
+ * anew every row: what it reads from the catalog is cached by function OID
+ * for the backend (fninfo.c), so that costs hash probes, not lookups.
  * ------------------------------------------------------------------------
  */
 
@@ -198,7 +201,7 @@ typedef struct EventsArgCache
 extern EventsArgCache *events_arg_cache(FunctionCallInfo fcinfo, const char *family, Size size,
 										int tsarg);
 
-/* the type of argument argno: from the call's expression, else as declared */
+/* the declared type of argument argno of the function called (fninfo.c) */
 extern Oid	events_argtype(FmgrInfo *fl, int argno);
 
 /* EVENTS_CLOCK_* of a time argument's type (42804 for another type) */

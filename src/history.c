@@ -35,6 +35,8 @@
  *	 2 window) | u32 stage type | i64 from | i64 to | i64 close_from |
  *	 i64 close_to | 11 x i64 moves | u32 n | n x (u8 bucket | u32 label |
  *	 i64 deals | NumSum plus | NumSum minus)
+ * send writes the same body in the portable form (type and labels by name,
+ * wire_names.c); recv reads that and the OID form.
  */
 #include "postgres.h"
 
@@ -309,7 +311,7 @@ canonical_slots(Flow *f, int *n)
 
 /* The flat body (see the header comment); f is only read. */
 static void
-flow_write(StringInfo buf, FunnelState *st)
+flow_write(StringInfo buf, FunnelState *st, WireNames *names)
 {
 	Flow	   *f = (Flow *) st;
 	FlowSlot   *sorted;
@@ -319,7 +321,7 @@ flow_write(StringInfo buf, FunnelState *st)
 	wire_put_u8(buf, FLOW_VERSION);
 	wire_put_u8(buf, (uint8) f->kind);
 	wire_put_u8(buf, (uint8) f->flags);
-	wire_put_u32(buf, f->stage_type);
+	wire_put_type(buf, names, f->stage_type);
 	wire_put_i64(buf, f->from);
 	wire_put_i64(buf, f->to);
 	wire_put_i64(buf, f->close_from);
@@ -331,7 +333,7 @@ flow_write(StringInfo buf, FunnelState *st)
 	for (i = 0; i < n; i++)
 	{
 		wire_put_u8(buf, (uint8) sorted[i].bucket);
-		wire_put_u32(buf, sorted[i].label);
+		wire_put_label(buf, names, sorted[i].label);
 		wire_put_i64(buf, sorted[i].deals);
 		numsum_write(buf, &sorted[i].plus);
 		numsum_write(buf, &sorted[i].minus);
@@ -411,13 +413,15 @@ flow_check(const void *state)
 
 /*
  * A flat body read into a new state in cxt and validated (22P03); with
- * check_catalog (recv) its type and labels are checked against the catalog.
+ * check_catalog (recv) its type and labels are checked against the catalog;
+ * names: a portable body's dictionary (or NULL: OIDs).
  */
 static FunnelState *
-flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
+flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog,
+		  const WireNames *names)
 {
 	Flow	   *f = (Flow *) flow_create(cxt);
-	WireReader	r = {data, len, 0, FLOW_TYPE};
+	WireReader	r = {data, len, 0, FLOW_TYPE, names};
 	uint32		n;
 	uint32		i;
 
@@ -425,7 +429,7 @@ flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
 		wire_bad(&r, "unknown format version");
 	f->kind = wire_get_u8(&r, "kind");
 	f->flags = wire_get_u8(&r, "flags");
-	f->stage_type = wire_get_u32(&r, "stage type");
+	f->stage_type = wire_get_type(&r, "stage type");
 	f->from = wire_get_i64(&r, "from");
 	f->to = wire_get_i64(&r, "to");
 	f->close_from = wire_get_i64(&r, "close_from");
@@ -438,7 +442,7 @@ flow_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
 	for (i = 0; i < n; i++)
 	{
 		int			bucket = wire_get_u8(&r, "bucket");
-		Oid			label = wire_get_u32(&r, "stage label");
+		Oid			label = wire_get_label(&r, "stage label");
 		FlowSlot   *s;
 
 		if (bucket >= FLOW_NB)
@@ -465,7 +469,8 @@ static const FunnelStateType flow_type = {
 	flow_write,
 	flow_read,
 	flow_merge,
-	FUNNEL_CHECKER(flow_check)
+	FUNNEL_CHECKER(flow_check),
+	true						/* holds its type's and labels' OIDs */
 };
 
 /* ------------------------------------------------------------------------

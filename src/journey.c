@@ -9,6 +9,12 @@
  * copy and frees the old), so a journey of n events is copied O(log n) times.
  * The combine function concatenates.  The final function sorts the events
  * by time and drops an event that repeats the stage the entity is already in.
+ * The text and binary forms keep such an event (sorted, not dropped): Citus
+ * ships each node's unfinished state through them and merges the parts, and
+ * a repeat in one part may stop being one once another part's events fall
+ * between (journey_ordered, journey_normalize).  Accessors and
+ * funnel.summary drop repeats as the final function does, so a value read
+ * with repeats means what the aggregate's result means.
  *
  * Ties.  Events at the same time are taken in this order: the open stages in
  * funnel (enum) order, then the outcomes, won and lost alike, in enum order.
@@ -236,38 +242,30 @@ sortev_cmp(const void *a, const void *b)
 }
 
 /*
- * Sort a journey's events by (time, tie rank), drop repeats of the current
- * stage, and return a compact sorted copy in CurrentMemoryContext.
+ * A journey's events in journey order -- by (time, tie rank) -- all of
+ * them, repeats of the current stage included, compact: j itself when it
+ * already is, else a copy in CurrentMemoryContext.  This is the lossless
+ * form that output and send write: a partial state (an aggregate's
+ * transition state, shipped between nodes) may hold an event that repeats
+ * the stage before it only until another part's events fall between them,
+ * so dropping it before the merge would lose a visit.
  */
 static Journey *
-journey_normalize(Journey *j, FunnelDefCache *dc)
+journey_ordered(Journey *j, FunnelDefCache *dc)
 {
 	SortEv	   *ev;
 	Journey    *out;
 	FunnelDef  *def;
 	int		   *idx;
 	int			i;
-	int			n = 0;
 
 	if (j->flags & JOURNEY_SORTED)
 	{
-		bool		repeats = false;
-
-		for (i = 1; i < j->n && !repeats; i++)
-			repeats = j->ev[i].label == j->ev[i - 1].label;
-		if (!repeats && j->cap == j->n)
+		if (j->cap == j->n)
 			return j;
-		/* already in time order (times strictly increase): compact, drop repeats */
-		out = journey_alloc(CurrentMemoryContext, j->stage_type, Max(j->n, 0));
-		for (i = 0; i < j->n; i++)
-		{
-			if (n > 0 && out->ev[n - 1].label == j->ev[i].label)
-				continue;
-			out->ev[n++] = j->ev[i];
-		}
-		out->n = n;
-		out->cap = n;
-		SET_VARSIZE(out, JOURNEY_SIZE(n));
+		out = journey_alloc(CurrentMemoryContext, j->stage_type, j->n);
+		memcpy(out->ev, j->ev, sizeof(JourneyEvent) * j->n);
+		out->n = j->n;
 		out->flags = JOURNEY_SORTED;
 		return out;
 	}
@@ -283,20 +281,51 @@ journey_normalize(Journey *j, FunnelDefCache *dc)
 	}
 	pfree(idx);
 	qsort(ev, j->n, sizeof(SortEv), sortev_cmp);
-	out = journey_alloc(CurrentMemoryContext, j->stage_type, Max(j->n, 0));
+	out = journey_alloc(CurrentMemoryContext, j->stage_type, j->n);
 	for (i = 0; i < j->n; i++)
 	{
-		if (n > 0 && out->ev[n - 1].label == ev[i].label)
+		out->ev[i].at = ev[i].at;
+		out->ev[i].label = ev[i].label;
+	}
+	out->n = j->n;
+	out->flags = JOURNEY_SORTED;
+	pfree(ev);
+	return out;
+}
+
+/*
+ * A journey as its consumers read it (the aggregate's result, accessors,
+ * funnel.summary): in journey order, with every event that repeats the
+ * stage the entity is already in dropped -- j itself when nothing changes,
+ * else a compact copy in CurrentMemoryContext.  Dropping repeats commutes
+ * with nothing but the final merge, so it happens here, where a journey is
+ * used, never in the forms a partial state travels in.
+ */
+static Journey *
+journey_normalize(Journey *j, FunnelDefCache *dc)
+{
+	Journey    *o = journey_ordered(j, dc);
+	Journey    *out;
+	bool		repeats = false;
+	int			i;
+	int			n = 0;
+
+	for (i = 1; i < o->n && !repeats; i++)
+		repeats = o->ev[i].label == o->ev[i - 1].label;
+	if (!repeats)
+		return o;
+	/* a copy made above is ours to compact in place; a journey given is not */
+	out = o != j ? o : journey_alloc(CurrentMemoryContext, o->stage_type, o->n);
+	for (i = 0; i < o->n; i++)
+	{
+		if (n > 0 && out->ev[n - 1].label == o->ev[i].label)
 			continue;			/* already in that stage */
-		out->ev[n].at = ev[i].at;
-		out->ev[n].label = ev[i].label;
-		n++;
+		out->ev[n++] = o->ev[i];
 	}
 	out->n = n;
 	out->cap = n;
 	SET_VARSIZE(out, JOURNEY_SIZE(n));
 	out->flags = JOURNEY_SORTED;
-	pfree(ev);
 	return out;
 }
 
@@ -469,12 +498,18 @@ append_timestamp_utc(StringInfo buf, TimestampTz t)
 					 tm.tm_year > 0 ? "" : " BC");
 }
 
-/* text output: {"version":1,"type":...,"events":[[stage, time], ...]} in journey order */
+/*
+ * text output: {"version":1,"type":...,"events":[[stage, time], ...]} in
+ * journey order, every event kept (journey_ordered): an aggregate's
+ * unfinished state, which Citus ships between nodes as text, reads back
+ * whole.  The aggregate's result and every stored journey it made have no
+ * repeats, so their text is what it always was.
+ */
 PG_FUNCTION_INFO_V1(journey_out);
 Datum
 journey_out(PG_FUNCTION_ARGS)
 {
-	Journey    *j = journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache);
+	Journey    *j = journey_ordered(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache);
 	StringInfoData buf;
 	int			i;
 
@@ -494,7 +529,11 @@ journey_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* events must be in (time, tie rank) order with no repeated stage */
+/*
+ * Events must be in (time, tie rank) order.  An event may repeat the stage
+ * before it (the lossless form of an unfinished state, journey_ordered);
+ * consumers drop it (journey_normalize).
+ */
 static void
 check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 {
@@ -530,9 +569,7 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 			{
 				if (j->ev[i].at < j->ev[i - 1].at)
 					problem = "events are not in journey order (time; at equal times open stages, then outcomes, each in enum order)";
-				else if (j->ev[i].label == j->ev[i - 1].label)
-					problem = "an event repeats the stage the entity is in";
-				else if (j->ev[i].at == j->ev[i - 1].at)
+				else if (j->ev[i].at == j->ev[i - 1].at && j->ev[i].label != j->ev[i - 1].label)
 					j->flags &= ~JOURNEY_SORTED;
 			}
 			if (problem == NULL)
@@ -540,13 +577,9 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 			funnel_state_refuse(JOURNEY_TYPE, binary, problem);
 		}
 		pos = tie_rank(def, idx[i]);
-		if (problem == NULL && i > 0)
-		{
-			if (j->ev[i].at < j->ev[i - 1].at || (j->ev[i].at == j->ev[i - 1].at && pos < prev))
-				problem = "events are not in journey order (time; at equal times open stages, then outcomes, each in enum order)";
-			else if (j->ev[i].label == j->ev[i - 1].label)
-				problem = "an event repeats the stage the entity is in";
-		}
+		if (problem == NULL && i > 0 &&
+			(j->ev[i].at < j->ev[i - 1].at || (j->ev[i].at == j->ev[i - 1].at && pos < prev)))
+			problem = "events are not in journey order (time; at equal times open stages, then outcomes, each in enum order)";
 		prev = pos;
 		if (problem == NULL)
 			continue;
@@ -556,7 +589,10 @@ check_sorted(Journey *j, FunnelDefCache *dc, bool binary)
 		pfree(idx);
 }
 
-/* A journey in journey order (sorted under the funnel's current definition). */
+/*
+ * A journey as consumers read it: in journey order (sorted under the
+ * funnel's current definition), repeats dropped.
+ */
 Journey *
 journey_sorted(Journey *j, FunnelDefCache *dc)
 {
@@ -693,42 +729,55 @@ journey_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(j);
 }
 
-/* binary output: version, type OID, n, then n x (label OID, time); same cluster only */
+/*
+ * binary output: the portable form (wire.h, wire_names.c) of version, type,
+ * n, then n x (label, time), type and labels by name; every event kept, as
+ * in the text form
+ */
 PG_FUNCTION_INFO_V1(journey_send);
 Datum
 journey_send(PG_FUNCTION_ARGS)
 {
-	Journey    *j = journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache);
-	StringInfoData buf;
+	Journey    *j = journey_ordered(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache);
+	WireNames	names;
+	StringInfoData body;
 	int			i;
 
-	wire_begin_send(&buf);
-	wire_put_u8(&buf, JOURNEY_VERSION);
-	wire_put_u32(&buf, j->stage_type);
-	wire_put_u32(&buf, (uint32) j->n);
+	wire_names_init(&names);
+	initStringInfo(&body);
+	wire_put_u8(&body, JOURNEY_VERSION);
+	wire_put_type(&body, &names, j->stage_type);
+	wire_put_u32(&body, (uint32) j->n);
 	for (i = 0; i < j->n; i++)
 	{
-		wire_put_u32(&buf, j->ev[i].label);
-		wire_put_i64(&buf, j->ev[i].at);
+		wire_put_label(&body, &names, j->ev[i].label);
+		wire_put_i64(&body, j->ev[i].at);
 	}
-	PG_RETURN_BYTEA_P(wire_end_send(&buf));
+	PG_RETURN_BYTEA_P(wire_portable_send(&names, &body, JOURNEY_TYPE));
 }
 
-/* binary input: the form journey_send writes, validated like input */
+/*
+ * binary input: the form journey_send writes, or the OID form of 1.0 and
+ * earlier 1.1 builds (version, type OID, n, n x (label OID, time):
+ * meaningful in the cluster that wrote it), validated like input
+ */
 PG_FUNCTION_INFO_V1(journey_recv);
 Datum
 journey_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	WireReader	r = wire_reader_msg(buf, JOURNEY_TYPE);
+	WireNames	names;
+	WireReader	r;
 	Oid			typid;
 	int64		n;
 	Journey    *j;
 	int			i;
 
+	r = wire_is_portable(buf) ? wire_portable_reader(buf, JOURNEY_TYPE, &names)
+		: wire_reader_msg(buf, JOURNEY_TYPE);
 	if (wire_left(&r) < JOURNEY_WIRE_HEADER || wire_get_u8(&r, "version") != JOURNEY_VERSION)
 		wire_bad(&r, "bad header");
-	typid = wire_get_u32(&r, "stage type");
+	typid = wire_get_type(&r, "stage type");
 	n = wire_get_u32(&r, "event count");
 	if (get_typtype(typid) != TYPTYPE_ENUM)
 		wire_error(JOURNEY_TYPE, "type %u is not an enum", typid);
@@ -739,7 +788,7 @@ journey_recv(PG_FUNCTION_ARGS)
 	j = journey_alloc(CurrentMemoryContext, typid, (int) n);
 	for (i = 0; i < n; i++)
 	{
-		j->ev[i].label = wire_get_u32(&r, "event label");
+		j->ev[i].label = wire_get_label(&r, "event label");
 		j->ev[i].at = wire_get_i64(&r, "event time");
 		if (!funnel_label_belongs(j->ev[i].label, typid))
 			wire_error(JOURNEY_TYPE, "%u is not a stage of %s", j->ev[i].label, format_type_be(typid));
@@ -1092,10 +1141,10 @@ journey_stage_at(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/* events: number of stage entries in the journey */
+/* events: number of stage entries in the journey (repeats are no entries) */
 PG_FUNCTION_INFO_V1(journey_event_count);
 Datum
 journey_event_count(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(journey_from_datum(PG_GETARG_DATUM(0))->n);
+	PG_RETURN_INT32(journey_normalize(journey_from_datum(PG_GETARG_DATUM(0)), &fncache(fcinfo)->defcache)->n);
 }

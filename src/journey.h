@@ -5,10 +5,13 @@
  *
  * A flat varlena, in memory and on disk: events (time, stage label OID) in
  * time order -- at equal times the open stages in funnel order, then the
- * outcomes (journey.c, "Ties") -- with repeated stages removed.  During
- * aggregation the same layout holds the events unsorted, with spare
- * capacity (cap > n); the final function sorts and compacts it.  send/recv
- * use wire.h, never this memory image.
+ * outcomes (journey.c, "Ties").  During aggregation the same layout holds
+ * the events unsorted, with spare capacity (cap > n); the final function
+ * sorts and compacts it and drops every event that repeats the stage
+ * before it.  The text and binary forms keep such repeats (an unfinished
+ * state travels whole), so a value read from them may hold some: every
+ * consumer -- the final function, the accessors, funnel.summary -- drops
+ * them (journey_sorted).  send/recv use wire.h, never this memory image.
  */
 #ifndef FUNNEL_JOURNEY_H
 #define FUNNEL_JOURNEY_H

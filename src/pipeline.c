@@ -23,8 +23,11 @@
  *	 won cycles, lost cycles: i64 count | i128 days | i128 microseconds
  *	 i64 deals with closed_at < created_at (left out of cycle figures)
  *	 3 sketches: won amounts, won cycle lengths, lost cycle lengths (us)
- * Text form: JSON with the type and label names (see pipeline_out), so a
- * dump restores into another cluster and Citus can ship partial states.
+ * send writes the same body in the portable form (wire.h, wire_names.c: the
+ * type field 0 or 1, each label an index into a dictionary of names that
+ * goes first); recv reads that and the OID form (the flat body, as 1.0 sent
+ * it).  Text form: JSON with the type and label names (see pipeline_out),
+ * so a dump restores into another cluster and Citus can ship partial states.
  */
 #include "postgres.h"
 
@@ -269,7 +272,7 @@ canonical_slots(Pipeline *p)
 
 /* The flat body (see the header comment); p is only read. */
 static void
-pipeline_write(StringInfo buf, FunnelState *st)
+pipeline_write(StringInfo buf, FunnelState *st, WireNames *names)
 {
 	Pipeline   *p = (Pipeline *) st;
 	int			i;
@@ -277,7 +280,7 @@ pipeline_write(StringInfo buf, FunnelState *st)
 	const CycleSum *cs[2];
 
 	wire_put_u8(buf, PIPELINE_VERSION);
-	wire_put_u32(buf, p->stage_type);
+	wire_put_type(buf, names, p->stage_type);
 	wire_put_f64(buf, p->p);
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].deals > 0)
@@ -291,7 +294,7 @@ pipeline_write(StringInfo buf, FunnelState *st)
 		{
 			if (sorted[i].deals <= 0)
 				continue;
-			wire_put_u32(buf, sorted[i].label);
+			wire_put_label(buf, names, sorted[i].label);
 			wire_put_i64(buf, sorted[i].deals);
 			numsum_write(buf, &sorted[i].amount);
 		}
@@ -448,20 +451,22 @@ check_labels(Pipeline *p, bool binary)
 
 /*
  * A flat body read into a new state in parent and validated (22P03); with
- * check_catalog (recv) its type and labels are checked against the catalog.
+ * check_catalog (recv) its type and labels are checked against the catalog;
+ * names: a portable body's dictionary (or NULL: OIDs).
  */
 static FunnelState *
-pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
+pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catalog,
+			  const WireNames *names)
 {
 	Pipeline   *p = (Pipeline *) pipeline_create(parent);
-	WireReader	r = {data, len, 0, PIPELINE_TYPE};
+	WireReader	r = {data, len, 0, PIPELINE_TYPE, names};
 	uint32		n;
 	uint32		i;
 	CycleSum   *cs[2];
 
 	if (wire_get_u8(&r, "version") != PIPELINE_VERSION)
 		wire_bad(&r, "unknown format version");
-	p->stage_type = wire_get_u32(&r, "stage type");
+	p->stage_type = wire_get_type(&r, "stage type");
 	p->p = wire_get_f64(&r, "quantile");
 	/* "no quantile" is one value: any NaN reads as the NaN the text form gives */
 	if (isnan(p->p))
@@ -473,7 +478,7 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 		wire_bad(&r, "too many stages");
 	for (i = 0; i < n; i++)
 	{
-		PipeStage  *s = slot_for(p, (Oid) wire_get_u32(&r, "stage label"), -1);
+		PipeStage  *s = slot_for(p, wire_get_label(&r, "stage label"), -1);
 
 		if (s->deals != 0)
 			wire_bad(&r, "a stage appears twice");
@@ -507,7 +512,8 @@ static const FunnelStateType pipeline_type = {
 	pipeline_write,
 	pipeline_read,
 	pipeline_merge,
-	FUNNEL_CHECKER(pipeline_check)
+	FUNNEL_CHECKER(pipeline_check),
+	true						/* holds its type's and labels' OIDs */
 };
 
 /* a transition function's result: the state, checked (state.h) */

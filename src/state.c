@@ -73,7 +73,7 @@ funnel_state_get_flat_size(ExpandedObjectHeader *eohptr)
 		MemoryContext old = MemoryContextSwitchTo(eohptr->eoh_context);
 
 		st->flat = makeStringInfo();
-		st->type->write(st->flat, st);
+		st->type->write(st->flat, st, NULL);
 		MemoryContextSwitchTo(old);
 	}
 	return VARHDRSZ + st->flat->len;
@@ -131,7 +131,7 @@ funnel_state_get(const FunnelStateType *type, Datum d)
 	if (is_expanded_of(type, d, false))
 		return (FunnelState *) DatumGetEOHP(d);
 	v = PG_DETOAST_DATUM(d);
-	return type->read(VARDATA(v), VARSIZE(v) - VARHDRSZ, CurrentMemoryContext, false);
+	return type->read(VARDATA(v), VARSIZE(v) - VARHDRSZ, CurrentMemoryContext, false, NULL);
 }
 
 /* A copy of st in cxt, made by merging st into an empty state. */
@@ -267,28 +267,56 @@ funnel_state_refuse(const char *type, bool binary, const char *problem)
 	jin_bad(type, problem);
 }
 
-/* The send function of an expanded type: its flat body as a bytea. */
+/*
+ * The send function of an expanded type: for a type whose body holds OIDs,
+ * the portable form of its body, type and labels by name (wire.h,
+ * wire_names.c), so that another node or cluster reads it back; else its
+ * flat body as it is.
+ */
 Datum
 funnel_state_send(const FunnelStateType *type, Datum d)
 {
 	FunnelState *st = funnel_state_get(type, d);
-	StringInfoData buf;
+	WireNames	names;
+	StringInfoData body;
 
-	wire_begin_send(&buf);
-	type->write(&buf, st);
-	PG_RETURN_BYTEA_P(wire_end_send(&buf));
+	if (!type->holds_oids)
+	{
+		wire_begin_send(&body);
+		type->write(&body, st, NULL);
+		PG_RETURN_BYTEA_P(wire_end_send(&body));
+	}
+	wire_names_init(&names);
+	initStringInfo(&body);
+	type->write(&body, st, &names);
+	PG_RETURN_BYTEA_P(wire_portable_send(&names, &body, type->name));
 }
 
 /*
  * The recv function of an expanded type: the rest of the message read and
- * validated (labels checked against the catalog), returned flat.
+ * validated (labels checked against the catalog), returned flat.  For a type
+ * whose body holds OIDs the message is the portable form send writes, or an
+ * OID form (the flat body as 1.0 and earlier 1.1 builds sent it: meaningful
+ * in the cluster that wrote it, and checked against its catalog like any
+ * other); for another type, its flat body.
  */
 Datum
 funnel_state_recv(const FunnelStateType *type, StringInfo msg)
 {
-	WireReader	r = wire_reader_msg(msg, type->name);
-	FunnelState *st = type->read(r.data, r.len, CurrentMemoryContext, true);
+	WireNames	names;
+	WireReader	r;
+	FunnelState *st;
 
+	if (type->holds_oids && wire_is_portable(msg))
+	{
+		r = wire_portable_reader(msg, type->name, &names);
+		st = type->read(r.data + r.pos, r.len - r.pos, CurrentMemoryContext, true, &names);
+	}
+	else
+	{
+		r = wire_reader_msg(msg, type->name);
+		st = type->read(r.data, r.len, CurrentMemoryContext, true, NULL);
+	}
 	r.pos = r.len;
 	wire_done_msg(&r, msg);
 	FUNNEL_CHECK_STATE(type, st);

@@ -19,7 +19,8 @@
  *	  functions never change it (sorting included); when they need a changed
  *	  state they change a copy (funnel_state_copy, funnel_sketch_view);
  *	- binary forms go through wire.h, whose errors are 22P03 "invalid <type>
- *	  value: <problem>";
+ *	  value: <problem>"; send writes the portable form (type and labels by
+ *	  name), recv reads it and the OID forms of the stored values;
  *	- with FUNNEL_CHECK_INVARIANTS defined (make FUNNEL_CHECKS=1, which
  *	  make test uses), every transition, combine and recv ends by checking
  *	  its state's invariants (XX000 when one is broken).
@@ -34,6 +35,7 @@
 #include "utils/expandeddatum.h"
 
 #include "sketch.h"
+#include "wire.h"
 
 typedef struct FunnelState FunnelState;
 typedef struct FunnelStateType FunnelStateType;
@@ -49,14 +51,30 @@ struct FunnelStateType
 
 	/* a new, empty state allocated in cxt */
 	FunnelState *(*create) (MemoryContext cxt);
-	/* the flat body (what flatten stores and send sends), with wire.h */
-	void		(*write) (StringInfo buf, FunnelState *st);
-	/* a flat body read and validated into a new state in cxt (22P03) */
-	FunnelState *(*read) (const char *data, Size len, MemoryContext cxt, bool check_catalog);
+	/*
+	 * the flat body (what flatten stores), with wire.h; with names, the body
+	 * of the portable form send sends (labels and type through the
+	 * dictionary, wire.h "Names instead of OIDs")
+	 */
+	void		(*write) (StringInfo buf, FunnelState *st, WireNames *names);
+
+	/*
+	 * a flat body read and validated into a new state in cxt (22P03); names:
+	 * the dictionary of a portable body, or NULL (OIDs)
+	 */
+	FunnelState *(*read) (const char *data, Size len, MemoryContext cxt, bool check_catalog,
+						  const WireNames *names);
 	/* dst += src; src is read-only; fcinfo gives the caller's caches */
 	void		(*merge) (FunnelState *dst, FunnelState *src, FunctionCallInfo fcinfo);
 	/* the first broken invariant of a live state, or NULL (FUNNEL_CHECKER) */
 	const char *(*check) (const void *state);
+
+	/*
+	 * the body holds the OIDs of its funnel type and labels: send writes the
+	 * portable form (wire_names.c), recv reads it beside the OID form; other
+	 * types send and receive their flat body as it is
+	 */
+	bool		holds_oids;
 };
 
 /* the expanded-object methods of every expanded state type */

@@ -49,7 +49,10 @@
  * | u32 n | n x (u32 label | i64 entered, reached, strict, drop linear,
  * drop entered, drop strict | sketch) | cycle sketch.  Version 1 (1.0) has
  * no definition (d): it is taken as counted under the definition in force
- * when it is first used.  Text form: JSON with type and label names.
+ * when it is first used.  send writes the body in the portable form (type
+ * and labels by name, wire_names.c); recv also reads the OID forms of 1.0
+ * (version 1) and earlier 1.1 builds.  Text form: JSON with type and label
+ * names.
  */
 #include "postgres.h"
 
@@ -558,7 +561,7 @@ canonical_slots(Summary *s)
 
 /* The flat body (see the header comment); s is only read. */
 static void
-summary_write(StringInfo buf, FunnelState *st)
+summary_write(StringInfo buf, FunnelState *st, WireNames *names)
 {
 	Summary    *s = (Summary *) st;
 	int			i;
@@ -566,7 +569,7 @@ summary_write(StringInfo buf, FunnelState *st)
 	SumStage   *sorted = canonical_slots(s);
 
 	wire_put_u8(buf, SUMMARY_VERSION);
-	wire_put_u32(buf, s->stage_type);
+	wire_put_type(buf, names, s->stage_type);
 	wire_put_i64(buf, s->entities);
 	wire_put_i64(buf, s->won);
 	wire_put_i64(buf, s->lost);
@@ -574,7 +577,7 @@ summary_write(StringInfo buf, FunnelState *st)
 	wire_put_u32(buf, (uint32) s->ndef);
 	for (i = 0; i < s->ndef; i++)
 	{
-		wire_put_u32(buf, s->def_label[i]);
+		wire_put_label(buf, names, s->def_label[i]);
 		wire_put_u8(buf, s->def_outcome[i]);
 	}
 	wire_put_u32(buf, (uint32) s->nslots);
@@ -582,7 +585,7 @@ summary_write(StringInfo buf, FunnelState *st)
 	{
 		SumStage   *st = &sorted[i];
 
-		wire_put_u32(buf, st->label);
+		wire_put_label(buf, names, st->label);
 		wire_put_i64(buf, st->entered);
 		wire_put_i64(buf, st->reached);
 		wire_put_i64(buf, st->strict);
@@ -705,13 +708,15 @@ check_labels(Summary *s)
 /*
  * A flat body (version 1 or 2) read into a new state in parent and
  * validated (22P03); with check_catalog (recv) its type and labels are
- * checked against the catalog.
+ * checked against the catalog; names: a portable body's dictionary (or
+ * NULL: OIDs).
  */
 static FunnelState *
-summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog)
+summary_read(const char *data, Size len, MemoryContext parent, bool check_catalog,
+			 const WireNames *names)
 {
 	Summary    *s = (Summary *) summary_create(parent);
-	WireReader	r = {data, len, 0, SUMMARY_TYPE};
+	WireReader	r = {data, len, 0, SUMMARY_TYPE, names};
 	uint32		n;
 	uint32		i;
 	int			k;
@@ -720,7 +725,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	version = wire_get_u8(&r, "version");
 	if (version != SUMMARY_VERSION_1 && version != SUMMARY_VERSION)
 		wire_bad(&r, "unknown format version");
-	s->stage_type = wire_get_u32(&r, "stage type");
+	s->stage_type = wire_get_type(&r, "stage type");
 	s->entities = wire_get_i64(&r, "entities");
 	s->won = wire_get_i64(&r, "won");
 	s->lost = wire_get_i64(&r, "lost");
@@ -736,7 +741,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		s->def_outcome = MemoryContextAlloc(s->cxt, Max(n, 1));
 		for (i = 0; i < n; i++)
 		{
-			s->def_label[i] = wire_get_u32(&r, "definition label");
+			s->def_label[i] = wire_get_label(&r, "definition label");
 			s->def_outcome[i] = wire_get_u8(&r, "definition outcome");
 		}
 	}
@@ -745,7 +750,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 		wire_bad(&r, "too many stages");
 	for (i = 0; i < n; i++)
 	{
-		Oid			label = wire_get_u32(&r, "stage label");
+		Oid			label = wire_get_label(&r, "stage label");
 		SumStage   *st;
 
 		if (find_slot(s, label) != NULL)
@@ -782,7 +787,8 @@ static const FunnelStateType summary_type = {
 	summary_write,
 	summary_read,
 	summary_merge,
-	FUNNEL_CHECKER(summary_check)
+	FUNNEL_CHECKER(summary_check),
+	true						/* holds its type's and labels' OIDs */
 };
 
 
@@ -1106,10 +1112,13 @@ summary_transfn(PG_FUNCTION_ARGS)
 		funnel_state_touch(&s->st);
 		return funnel_state_result(&s->st);
 	}
-	j = journey_from_datum(PG_GETARG_DATUM(1));
-	/* a journey read before its funnel was registered (a restore) is sorted now */
-	if (!(j->flags & JOURNEY_SORTED))
-		j = journey_sorted(j, defcache_of(fcinfo));
+	/*
+	 * As accessors read it: sorted now if it was read before its funnel was
+	 * registered (a restore), and without events that repeat the stage
+	 * before them (a journey's text or binary form may keep them); the same
+	 * journey, unchanged, in every other case.
+	 */
+	j = journey_sorted(journey_from_datum(PG_GETARG_DATUM(1)), defcache_of(fcinfo));
 	summary_accum(s, j, defcache_of(fcinfo));
 	return funnel_state_result(&s->st);
 }

@@ -48,6 +48,7 @@
 #include "duration.h"
 #include "events.h"
 #include "events_mode.h"
+#include "fninfo.h"
 
 /* ---------------------------------------------------------------- collecting rows */
 
@@ -667,6 +668,27 @@ window_funnel_final(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Does this call of window_funnel_times' final function return bigint[]?
+ * Its two SQL functions, window_funnel_times_final (interval[]) and
+ * window_funnel_times_bigint_final (bigint[]), share the C function: the
+ * declared result type of the one called says, read by its OID (fninfo.c),
+ * never from fn_expr, which a caller may not give (Citus's
+ * coord_combine_agg calls the final function through a fresh FmgrInfo).
+ * A call that names no SQL function (a C caller) goes by the state's clock.
+ */
+static bool
+times_as_bigint(FunctionCallInfo fcinfo, const Events *e)
+{
+	Oid			rettype = funnel_fn_rettype(fcinfo->flinfo->fn_oid);
+
+	if (rettype == INT8ARRAYOID)
+		return true;
+	if (rettype == INTERVALARRAYOID)
+		return false;
+	return e != NULL && e->clock == EVENTS_CLOCK_BIGINT;
+}
+
+/*
  * window_funnel_times' final function: the time from step 1 to each step of
  * the fastest chain reaching the level, as interval[] (timestamp clocks) or
  * bigint[] (bigint clock, the declared return type says which)
@@ -676,7 +698,7 @@ Datum
 window_funnel_times_final(PG_FUNCTION_ARGS)
 {
 	Events	   *e = events_final_arg(fcinfo, EVENTS_KIND_FUNNEL, "window_funnel_times");
-	bool		bigint = get_fn_expr_rettype(fcinfo->flinfo) == INT8ARRAYOID;
+	bool		bigint = times_as_bigint(fcinfo, e);
 	Datum		elems[WF_MAX];
 	WfRun	   *r;
 	int			level = 0;

@@ -254,9 +254,9 @@ wr_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
  * ------------------------------------------------------------------------
  */
 
-/* The flat body (see the header comment); w is only read. */
+/* The flat body (see the header comment); w is only read; names is NULL (no OIDs). */
 static void
-wr_write(StringInfo buf, FunnelState *st)
+wr_write(StringInfo buf, FunnelState *st, WireNames *names)
 {
 	WinRate    *w = (WinRate *) st;
 	WrIter		it = {w, 0};
@@ -359,10 +359,11 @@ wr_check(const void *state)
 
 /*
  * A flat body read into a new state in cxt and validated (22P03).  The form
- * holds no OIDs, so there is nothing to check against the catalog.
+ * holds no OIDs, so there is nothing to check against the catalog (and the
+ * skeleton gives no dictionary of names: names is NULL).
  */
 static FunnelState *
-wr_read(const char *data, Size len, MemoryContext cxt, bool check_catalog)
+wr_read(const char *data, Size len, MemoryContext cxt, bool check_catalog, const WireNames *names)
 {
 	WinRate    *w = (WinRate *) wr_create(cxt);
 	WireReader	r = {data, len, 0, WR_TYPE};

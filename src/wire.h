@@ -13,6 +13,17 @@
  * A send function: wire_begin_send, wire_put_*, wire_end_send.  A recv
  * function: wire_reader_msg, wire_get_*, wire_end (no trailing bytes),
  * wire_done_msg (the message consumed).
+ *
+ * Names instead of OIDs.  A stored value holds its funnel type's OID and its
+ * stages' enum label OIDs, which only mean something in the cluster (the
+ * node) that made them.  The binary form that send writes and recv reads is
+ * portable: the same body, with the type field saying only whether there is
+ * a type (0 or 1) and each label field holding an index into a dictionary
+ * that goes first -- the type by schema and name, each label used by its
+ * name, once (wire_names.c).  Writers and readers of a body go through
+ * wire_put_type/wire_put_label and wire_get_type/wire_get_label: with no
+ * dictionary (WireNames NULL, the stored flat form and the OID forms that
+ * recv still reads) they are plain OIDs.
  */
 #ifndef FUNNEL_WIRE_H
 #define FUNNEL_WIRE_H
@@ -22,6 +33,21 @@
 #include "lib/stringinfo.h"
 #include "port/pg_bswap.h"
 
+/*
+ * The dictionary of a portable binary form (wire_names.c): while writing,
+ * the labels met so far; while reading, the labels and type named, resolved
+ * in this node's catalog.
+ */
+typedef struct WireNames
+{
+	Oid			typid;			/* the value's funnel type, InvalidOid for none */
+	int			n;				/* labels in the dictionary */
+	int			cap;
+	Oid		   *labels;			/* index -> this node's label OID */
+	int			nslots;			/* label -> index hash: a power of two > 2n */
+	int32	   *slots;			/* index + 1, 0 when empty */
+} WireNames;
+
 /* a cursor over a binary value being read */
 typedef struct WireReader
 {
@@ -29,6 +55,7 @@ typedef struct WireReader
 	Size		len;
 	Size		pos;
 	const char *what;			/* type name for messages */
+	const WireNames *names;		/* a portable form's dictionary, or NULL: OIDs */
 } WireReader;
 
 /* Start a send function's bytea: room for the varlena header. */
@@ -236,6 +263,72 @@ static inline void
 wire_bad(WireReader *r, const char *problem)
 {
 	wire_fail(r->what, problem);
+}
+
+/* ------------------------------------------------------------------------
+ * Names instead of OIDs (wire_names.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* the first byte of a portable form: never a version byte of a stored form */
+#define WIRE_PORTABLE_MARK 0xFE
+#define WIRE_PORTABLE_VERSION 1
+
+extern void wire_names_init(WireNames *names);
+extern void wire_names_put_type(StringInfo buf, WireNames *names, Oid typid);
+extern void wire_names_put_label(StringInfo buf, WireNames *names, Oid label);
+extern Oid	wire_names_get_type(WireReader *r, const char *field);
+extern Oid	wire_names_get_label(WireReader *r, const char *field);
+
+/* a send function's bytea: the dictionary of names, then the body written with it */
+extern bytea *wire_portable_send(WireNames *names, StringInfo body, const char *what);
+
+/* does a recv function's message hold a portable form (else an OID form)? */
+extern bool wire_is_portable(StringInfo msg);
+
+/*
+ * A reader over the body of the portable form in a recv function's message,
+ * its dictionary read and resolved into *names (22P03 for a type or label
+ * this node does not have).
+ */
+extern WireReader wire_portable_reader(StringInfo msg, const char *what, WireNames *names);
+
+/* Append the funnel type field: the OID, or (portable) 0 or 1. */
+static inline void
+wire_put_type(StringInfo buf, WireNames *names, Oid typid)
+{
+	if (names == NULL)
+		wire_put_u32(buf, typid);
+	else
+		wire_names_put_type(buf, names, typid);
+}
+
+/* Append a label field: the OID, or (portable) its index in the dictionary. */
+static inline void
+wire_put_label(StringInfo buf, WireNames *names, Oid label)
+{
+	if (names == NULL)
+		wire_put_u32(buf, label);
+	else
+		wire_names_put_label(buf, names, label);
+}
+
+/* Read the funnel type field: an OID (unchecked), or the dictionary's type. */
+static inline Oid
+wire_get_type(WireReader *r, const char *field)
+{
+	if (r->names == NULL)
+		return (Oid) wire_get_u32(r, field);
+	return wire_names_get_type(r, field);
+}
+
+/* Read a label field: an OID (unchecked), or the dictionary's label. */
+static inline Oid
+wire_get_label(WireReader *r, const char *field)
+{
+	if (r->names == NULL)
+		return (Oid) wire_get_u32(r, field);
+	return wire_names_get_label(r, field);
 }
 
 #endif							/* FUNNEL_WIRE_H */

@@ -494,6 +494,9 @@ SELECT citus_test.fails('errors: a bad argument of window_funnel, partially aggr
 SELECT citus_test.fails('errors: a bad argument of window_funnel_times, partially aggregated, names window_funnel_times',
     $$SELECT campaign, funnel.window_funnel_times(interval '-1 hour', at, event = 'visit', event = 'signup')
       FROM events GROUP BY campaign$$, '22023', '^window_funnel_times window must not be negative');
+SELECT citus_test.fails('errors: too many conditions of sequence_count, partially aggregated, names sequence_count',
+    $$SELECT campaign, funnel.sequence_count('(?1)', at, VARIADIC array_fill(event = 'visit', ARRAY[33]))
+      FROM events GROUP BY campaign$$, '22023', '^sequence_count takes 1 to 32 conditions, not 33');
 
 ----------------------------------------------------------------------------------------------
 -- Stored states: written into distributed tables (INSERT ... SELECT, COPY) and read back,

@@ -25,7 +25,9 @@
  *	- Catalog: a fixed fake catalog of namespaces, types and enum labels
  *	  (three registered funnels, an enum that is not a funnel, int4) behind
  *	  SearchSysCache, TypenameGetTypid, format_type, and a fake registry
- *	  (funnel_def_cached) built from it.
+ *	  (funnel_def_cached) built from it; client and server encodings are
+ *	  both UTF-8; fninfo.c's cache is a stub (funnel_fn_rettype is
+ *	  shim_fn_rettype).
  *	- Date/time input: a small model of ParseDateTime/DecodeDateTime that
  *	  reads ISO dates, times and numeric zones, the special words, "BC",
  *	  and raises 22023 for an alphabetic zone name as DecodeDateTime does
@@ -66,6 +68,7 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
+#include "fninfo.h"
 #include "registry.h"
 #include "pgshim.h"
 #include "state.h"
@@ -1784,11 +1787,38 @@ enum_tuple(const ShimLabel *l)
 	return tup;
 }
 
+/* a pg_type tuple of a shim type: oid, name, schema, typtype (the rest zero) */
+static HeapTuple
+type_tuple(const ShimType *t)
+{
+	Size		hoff = MAXALIGN(SizeofHeapTupleHeader);
+	Size		size = MAXALIGN(sizeof(HeapTupleData)) + hoff + sizeof(FormData_pg_type);
+	char	   *mem = palloc0(size);
+	HeapTuple	tup = (HeapTuple) mem;
+	Form_pg_type form;
+
+	tup->t_len = (uint32) (hoff + sizeof(FormData_pg_type));
+	tup->t_data = (HeapTupleHeader) (mem + MAXALIGN(sizeof(HeapTupleData)));
+	tup->t_data->t_hoff = (uint8) hoff;
+	form = (Form_pg_type) GETSTRUCT(tup);
+	form->oid = t->oid;
+	strlcpy(NameStr(form->typname), t->name, NAMEDATALEN);
+	form->typnamespace = t->nsp;
+	form->typtype = t->typtype;
+	return tup;
+}
+
 HeapTuple
 SearchSysCache1(int cacheId, Datum key1)
 {
 	int			i;
 
+	if (cacheId == TYPEOID)
+	{
+		const ShimType *t = find_type(DatumGetObjectId(key1));
+
+		return t ? type_tuple(t) : NULL;
+	}
 	if (cacheId != ENUMOID)
 		shim_unreachable("SearchSysCache1 of this cache");
 	for (i = 0; i < (int) lengthof(labels); i++)
@@ -1870,6 +1900,14 @@ LookupExplicitNamespace(const char *nspname, bool missing_ok)
 	return InvalidOid;
 }
 
+char *
+get_namespace_name(Oid nspid)
+{
+	const char *name = nsp_name(nspid);
+
+	return name ? pstrdup(name) : NULL;
+}
+
 char
 get_typtype(Oid typid)
 {
@@ -1906,6 +1944,36 @@ append_ident(StringInfo buf, const char *id)
 		appendStringInfoChar(buf, *p);
 	}
 	appendStringInfoChar(buf, '"');
+}
+
+/* quote_identifier as append_ident quotes (no keyword list) */
+const char *
+quote_identifier(const char *ident)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_ident(&buf, ident);
+	return buf.data;
+}
+
+/* the shim's client and server encodings are both UTF-8: no conversion */
+int
+pg_get_client_encoding(void)
+{
+	return PG_UTF8;
+}
+
+char *
+pg_client_to_server(const char *s, int len)
+{
+	return unconstify(char *, s);
+}
+
+char *
+pg_server_to_client(const char *s, int len)
+{
+	return unconstify(char *, s);
 }
 
 char *
@@ -2206,6 +2274,37 @@ MemoryContextGetParent(MemoryContext context)
 Aggref *
 AggGetAggref(FunctionCallInfo fcinfo)
 {
+	return NULL;
+}
+
+/*
+ * fninfo.c, whose catalog cache the harnesses do not build: a function's
+ * declared result type is shim_fn_rettype (as get_fn_expr_rettype), its
+ * argument types and aggregates are unknown (the transition functions are
+ * not called here).
+ */
+Oid
+funnel_fn_rettype(Oid fn_oid)
+{
+	return shim_fn_rettype;
+}
+
+Oid
+funnel_fn_argtype(Oid fn_oid, int argno)
+{
+	return InvalidOid;
+}
+
+bool
+funnel_agg_facts(Oid aggfnoid, FunnelAggFacts *facts)
+{
+	return false;
+}
+
+const char *
+funnel_transfn_aggregate_name(Oid fn_oid, bool *may_have_initcond)
+{
+	*may_have_initcond = true;
 	return NULL;
 }
 
