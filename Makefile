@@ -40,7 +40,7 @@ ifeq ($(FUNNEL_CHECKS),1)
 PG_CPPFLAGS += -DFUNNEL_CHECK_INVARIANTS
 endif
 CHECKS_STAMP = src/.funnel-checks-$(FUNNEL_CHECKS)
-EXTRA_CLEAN = src/.funnel-checks-*
+EXTRA_CLEAN += src/.funnel-checks-*
 
 # pg_config from PATH, or PG_CONFIG=/path/to/pg_config; fall back to the newest Debian
 # PostgreSQL (/usr/lib/postgresql/N/bin/pg_config, N = 15 ... 18)

@@ -145,6 +145,28 @@ SELECT citus_test.same('avg_cycle_length, by id (the distribution column)',
     FROM {deals} GROUP BY id
     $q$, 'pushdown', 'avg_cycle_length');
 
+-- @@ winrate_curve, by segment (not the distribution column)
+SELECT citus_test.same('winrate_curve, by segment (not the distribution column)',
+    $q$
+    SELECT segment, c::text, funnel.win_rate_within(c, 30) AS d30, funnel.win_rate_within(c, 90) AS d90
+    FROM (SELECT segment, funnel.winrate_curve(stage, created_at, closed_at, '2026-01-01') AS c
+          FROM {deals} GROUP BY segment) s
+    $q$, 'partial', 'winrate_curve');
+
+-- @@ winrate_curve, ungrouped
+SELECT citus_test.same('winrate_curve, ungrouped',
+    $q$
+    SELECT funnel.winrate_curve(stage, created_at, closed_at, '2026-01-01')::text
+    FROM {deals}
+    $q$, 'partial', 'winrate_curve');
+
+-- @@ winrate_curve, by id (the distribution column)
+SELECT citus_test.same('winrate_curve, by id (the distribution column)',
+    $q$
+    SELECT id, funnel.winrate_curve(stage, created_at, closed_at, '2026-01-01')::text
+    FROM {deals} GROUP BY id
+    $q$, 'pushdown', 'winrate_curve');
+
 -- @@ median_cycle_length, by segment (not the distribution column)
 SELECT citus_test.same('median_cycle_length, by segment (not the distribution column)',
     $q$
