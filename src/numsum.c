@@ -409,6 +409,45 @@ numsum_out(StringInfo buf, const NumSum *s)
 }
 
 /*
+ * numeric_in of text.  Malformed text raises 22P02 from numeric_in itself; a
+ * number numeric cannot hold ("1e1970000") raises 22003 there, which here is
+ * malformed input of the type being read too: 22P02, with numeric_in's
+ * message as the detail.  numeric_in only parses into memory, so nothing is
+ * left to clean up when its error is caught; any other error (out of memory,
+ * cancel) goes on as it was.
+ */
+static Numeric
+numsum_parse_numeric(const char *text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Numeric		volatile n = NULL;
+
+	PG_TRY();
+	{
+		n = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+												ObjectIdGetDatum(InvalidOid),
+												Int32GetDatum(-1)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION ||
+			edata->sqlerrcode == ERRCODE_INVALID_TEXT_REPRESENTATION)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type numeric: \"%s\"", text),
+				 errdetail("%s", edata->message)));
+	}
+	PG_END_TRY();
+	return n;
+}
+
+/*
  * Parse "<count>[:<sum>]".  Returns false on malformed text (the caller
  * raises 22P02); a sum that is not a finite numeric is malformed too.
  */
@@ -430,13 +469,8 @@ numsum_in(const char *str, NumSum *s, MemoryContext mcxt)
 	if (*colon != ':')
 		return false;
 	{
-		Datum		d;
-		Numeric		n;
+		Numeric		n = numsum_parse_numeric(colon + 1);
 
-		/* malformed numeric text raises 22P02 from numeric_in itself */
-		d = DirectFunctionCall3(numeric_in, CStringGetDatum(colon + 1),
-								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-		n = DatumGetNumeric(d);
 		if (numeric_is_nan(n) || numeric_is_inf(n))
 			return false;
 		numsum_add(s, NumericGetDatum(n), mcxt);
