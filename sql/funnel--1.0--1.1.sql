@@ -3071,6 +3071,11 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = '22004';
     END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.tracked_def t WHERE t.tracked OPERATOR(pg_catalog.=) "table") THEN
+        RAISE EXCEPTION 'relation % is not tracked', "table"
+            USING ERRCODE = '55000',
+                  HINT = 'funnel.track() records its stage history; or aggregate journeys of your own history with funnel.stage_outcomes.';
+    END IF;
     h := @extschema@.tracked_history("table");
     -- the key columns track() records, from its history trigger's arguments
     -- (history table, stage column, key column or name[] literal, ...)

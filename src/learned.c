@@ -521,8 +521,8 @@ stage_outcomes_in(PG_FUNCTION_ARGS)
 
 	if (jin_int64(jin_get(obj, "version", true, SO_TYPE), SO_TYPE, "version") != SO_VERSION)
 		jin_bad(SO_TYPE, "unknown version");
-	v = jin_get(obj, "type", true, SO_TYPE);
-	if (v->type != jbvNull)
+	v = jin_get(obj, "type", false, SO_TYPE);	/* NULL: missing or null, no funnel */
+	if (v != NULL)
 		s->stage_type = jin_enum_type(jin_string(v, SO_TYPE, "type"), SO_TYPE);
 	arr = jin_array(jin_get(obj, "definition", true, SO_TYPE), SO_TYPE, "definition");
 	n = jin_len(arr);
