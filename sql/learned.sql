@@ -448,3 +448,9 @@ FROM (SELECT funnel.stage_outcomes(j, '2025-03-01') AS s FROM lr_tiny_j WHERE id
 SELECT r.stage, r.deals, r.lost, r.probability, r.closed_win_rate
 FROM (SELECT funnel.stage_outcomes(j, '2025-03-01') AS s FROM lr_tiny_j WHERE id IN (2, 4, 7)) q,
      funnel.stage_probabilities(q.s) r WHERE r.stage IN ('lead', 'demo');
+
+-- clean up: with the tables gone, nothing holds values of the funnel, which drops
+DROP TABLE lr_tiny, lr_tiny_j, lr_tiny_s, lr_noreopen, lr_hist, lr_j, lr_one, lr_deal, lr_pipe, lr_flowhist,
+           lr_crm, lr_crm_stage_history, lr_crm2, lr_crm2_stage_history;
+DROP FUNCTION pg_temp.stage_days(timestamptz) CASCADE;
+SELECT funnel.drop_funnel('lr_stage');

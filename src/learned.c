@@ -931,10 +931,13 @@ so_weighted(StageOutcomes *s, OpenValue *ov, FunnelDefCache *dc, bool *isnull, c
 	return total;
 }
 
-/* funnel.weighted_value(p funnel.pipeline, s funnel.stage_outcomes) */
-PG_FUNCTION_INFO_V1(stage_outcomes_weighted_pipeline);
-Datum
-stage_outcomes_weighted_pipeline(PG_FUNCTION_ARGS)
+/*
+ * A weighted_value(state, s) of one of the pipeline states: its open amounts
+ * read by open_value (open_value.h), weighted by s (argument 1).
+ */
+static Datum
+so_weighted_call(FunctionCallInfo fcinfo, void (*open_value) (Datum, FunnelDefCache *, OpenValue *),
+				 const char *what)
 {
 	FunnelDefCache *dc = so_defcache(fcinfo);
 	StageOutcomes *s = PG_GETARG_SO(1);
@@ -944,11 +947,19 @@ stage_outcomes_weighted_pipeline(PG_FUNCTION_ARGS)
 
 	if (OidIsValid(s->stage_type))
 		(void) so_current_def(s, dc);	/* 55000 when an outcome changed since */
-	funnel_pipeline_open_value(PG_GETARG_DATUM(0), dc, &ov);
-	r = so_weighted(s, &ov, dc, &isnull, "funnel.pipeline");
+	open_value(PG_GETARG_DATUM(0), dc, &ov);
+	r = so_weighted(s, &ov, dc, &isnull, what);
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(r);
+}
+
+/* funnel.weighted_value(p funnel.pipeline, s funnel.stage_outcomes) */
+PG_FUNCTION_INFO_V1(stage_outcomes_weighted_pipeline);
+Datum
+stage_outcomes_weighted_pipeline(PG_FUNCTION_ARGS)
+{
+	return so_weighted_call(fcinfo, funnel_pipeline_open_value, "funnel.pipeline");
 }
 
 /* funnel.weighted_value(f funnel.pipeline_flow, s funnel.stage_outcomes) */
@@ -956,17 +967,5 @@ PG_FUNCTION_INFO_V1(stage_outcomes_weighted_flow);
 Datum
 stage_outcomes_weighted_flow(PG_FUNCTION_ARGS)
 {
-	FunnelDefCache *dc = so_defcache(fcinfo);
-	StageOutcomes *s = PG_GETARG_SO(1);
-	OpenValue	ov;
-	bool		isnull;
-	Datum		r;
-
-	if (OidIsValid(s->stage_type))
-		(void) so_current_def(s, dc);	/* 55000 when an outcome changed since */
-	funnel_flow_open_value(PG_GETARG_DATUM(0), dc, &ov);
-	r = so_weighted(s, &ov, dc, &isnull, "funnel.pipeline_flow");
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(r);
+	return so_weighted_call(fcinfo, funnel_flow_open_value, "funnel.pipeline_flow");
 }
