@@ -884,7 +884,8 @@ stage_outcomes_probability(PG_FUNCTION_ARGS)
 static Datum
 so_weighted(StageOutcomes *s, OpenValue *ov, FunnelDefCache *dc, bool *isnull, const char *what)
 {
-	Datum		total = NumericGetDatum(int64_to_numeric(0));
+	Datum		zero = NumericGetDatum(int64_to_numeric(0));
+	Datum		total = zero;
 	FunnelDef  *def;
 	int			i;
 
@@ -910,8 +911,8 @@ so_weighted(StageOutcomes *s, OpenValue *ov, FunnelDefCache *dc, bool *isnull, c
 		if (def->stages[i].outcome != FUNNEL_OPEN ||
 			(ov->deals[i] == 0 &&
 			 (ov->amount[i] == NULL ||
-			  DatumGetInt32(DirectFunctionCall1(numeric_sign, NumericGetDatum(ov->amount[i]))) == 0)))
-			continue;
+			  DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(ov->amount[i]), zero)) == 0)))
+			continue;			/* nothing open in the stage */
 		if (!OidIsValid(s->stage_type))
 			f.known = false;
 		else
