@@ -78,21 +78,13 @@
 #include "registry_names.h"
 #include "sketch_pg.h"
 #include "state.h"
+#include "summary.h"
 #include "textform.h"
 #include "wire.h"
 
 #define SUMMARY_VERSION 2
 #define SUMMARY_VERSION_1 1		/* 1.0's: no definition, skipped count or in-progress counts */
 #define SUMMARY_TYPE "funnel.summary"
-
-/* the stage_report policies, also the index of SumStage.drop and open_drop */
-enum
-{
-	POL_LINEAR = 0,
-	POL_ENTERED = 1,
-	POL_STRICT = 2,
-	POL_COUNT					/* how many policies there are */
-};
 
 typedef struct SumStage
 {
@@ -267,6 +259,42 @@ refuse_old_definition(Summary *s, const FunnelDef *def, const char *detail)
 }
 
 /*
+ * Whether counts made under a stored definition (ndef labels in funnel
+ * order, with their outcomes) can be carried over to def: NULL, with
+ * is_new[k] (def->nstages entries) true for each stage of def added since;
+ * otherwise the detail of the 55000 error, which names the value ("summary").
+ * Carrying over is possible when every stored stage is still a stage of def,
+ * with the same outcome, in the same order.
+ */
+const char *
+funnel_def_carry_problem(int ndef, const Oid *labels, const uint8 *outcomes, const FunnelDef *def,
+						 const char *what, bool *is_new)
+{
+	int			k;
+	int			prev = -1;
+
+	for (k = 0; k < def->nstages; k++)
+		is_new[k] = true;
+	for (k = 0; k < ndef; k++)
+	{
+		int			ni = funnel_label_index(def, labels[k]);
+
+		if (ni < 0)
+			return psprintf("Stage %u of the %s's definition is no longer a stage of %s.",
+							labels[k], what, def->type_name);
+		if ((uint8) def->stages[ni].outcome != outcomes[k])
+			return psprintf("Stage \"%s\" was %s when the %s was made and is %s now.",
+							def->stages[ni].label, funnel_outcome_name((FunnelOutcome) outcomes[k]),
+							what, funnel_outcome_name(def->stages[ni].outcome));
+		if (ni <= prev)
+			return "The stages are in another order.";
+		prev = ni;
+		is_new[ni] = false;
+	}
+	return NULL;
+}
+
+/*
  * Rewrite s's counts, made under the definition s records, into the counts
  * one pass over the same journeys gives under def (see the header comment).
  */
@@ -287,7 +315,6 @@ summary_normalize(Summary *s, const FunnelDef *def)
 	int			fpos;
 	int			k;
 	int			p;
-	int			prev = -1;
 
 	if (s->ndef == 0)
 	{
@@ -299,24 +326,12 @@ summary_normalize(Summary *s, const FunnelDef *def)
 		return;
 
 	is_new = palloc(sizeof(bool) * n);
-	for (k = 0; k < n; k++)
-		is_new[k] = true;
-	for (k = 0; k < s->ndef; k++)
 	{
-		int			ni = funnel_label_index(def, s->def_label[k]);
+		const char *problem = funnel_def_carry_problem(s->ndef, s->def_label, s->def_outcome, def,
+													   "summary", is_new);
 
-		if (ni < 0)
-			refuse_old_definition(s, def, psprintf("Stage %u of the summary's definition is no longer a stage of %s.",
-												   s->def_label[k], def->type_name));
-		if ((uint8) def->stages[ni].outcome != s->def_outcome[k])
-			refuse_old_definition(s, def, psprintf("Stage \"%s\" was %s when the summary was made and is %s now.",
-												   def->stages[ni].label,
-												   funnel_outcome_name((FunnelOutcome) s->def_outcome[k]),
-												   funnel_outcome_name(def->stages[ni].outcome)));
-		if (ni <= prev)
-			refuse_old_definition(s, def, "The stages are in another order.");
-		prev = ni;
-		is_new[ni] = false;
+		if (problem != NULL)
+			refuse_old_definition(s, def, problem);
 	}
 
 	open = palloc(sizeof(int) * Max(def->n_open, 1));
@@ -1015,18 +1030,16 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	for (i = 0; i < def->nstages; i++)
 	{
 		FunnelStage *st = &def->stages[i];
-		bool		entered = f.entries[i] > 0;
+		bool		reach[POL_COUNT];
+		bool		entered;
 		bool		linear;
 		bool		strict;
 		SumStage   *slot;
 
-		if (st->outcome != FUNNEL_OPEN)
-			linear = strict = entered;
-		else
-		{
-			linear = st->open_index <= f.furthest_open;
-			strict = st->open_index < f.strict_prefix;
-		}
+		funnel_journey_reach(&f, i, reach);
+		entered = reach[POL_ENTERED];
+		linear = reach[POL_LINEAR];
+		strict = reach[POL_STRICT];
 		if (!entered && !linear && !strict)
 			continue;
 		slot = slot_for(s, st->label_oid);
@@ -1238,9 +1251,33 @@ summary_conversion_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(funnel_conversion_rate(reached_of(s, stage_arg(fcinfo, s, 2)), from));
 }
 
-/* A stage_report policy name as its POL_ number (22023 when unknown). */
-static int
-policy_of(text *t)
+/*
+ * Whether the journey whose facts f are reached stage i of f->def under
+ * each policy (reach[POL_*]): open stages up to the furthest one entered
+ * (linear), entered, or before the first skipped one (strict); won and
+ * lost stages under every policy only when entered.
+ */
+void
+funnel_journey_reach(const JourneyFacts *f, int i, bool *reach)
+{
+	const FunnelStage *st = &f->def->stages[i];
+
+	reach[POL_ENTERED] = f->entries[i] > 0;
+	if (st->outcome != FUNNEL_OPEN)
+		reach[POL_LINEAR] = reach[POL_STRICT] = reach[POL_ENTERED];
+	else
+	{
+		reach[POL_LINEAR] = st->open_index <= f->furthest_open;
+		reach[POL_STRICT] = st->open_index < f->strict_prefix;
+	}
+}
+
+/*
+ * A report policy name as its POL_ number (22023 when unknown), for the
+ * report fname (stage_report, stage_time_report).
+ */
+int
+funnel_report_policy(text *t, const char *fname)
 {
 	char	   *p = text_to_cstring(t);
 
@@ -1252,7 +1289,7 @@ policy_of(text *t)
 		return POL_STRICT;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown stage_report policy \"%s\"", p),
+			 errmsg("unknown %s policy \"%s\"", fname, p),
 			 errhint("The policies are 'linear', 'entered' and 'strict'.")));
 	return POL_LINEAR;			/* keep compiler quiet */
 }
@@ -1277,7 +1314,7 @@ summary_stage_report(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Summary    *s = ARG_SUMMARY(0);
-	int			policy = policy_of(PG_GETARG_TEXT_PP(1));
+	int			policy = funnel_report_policy(PG_GETARG_TEXT_PP(1), "stage_report");
 	FunnelDef  *def;
 	int64		top = -1;
 	int64		prev = -1;
