@@ -498,8 +498,10 @@ sv_problem(StageValue *s, bool live)
 			return "in-stage counts are inconsistent";
 		if (st->time_sum.count != (int64) qs_count(&st->time) ||
 			st->weighted.count != st->weight.count || st->weight.count > st->time_sum.count ||
-			st->weight.count < 0 || sv_sign(&st->time_sum) < 0)
+			st->weight.count < 0)
 			return "visit counts are inconsistent";
+		if (sv_sign(&st->time_sum) < 0)
+			return "a negative total time in stage";
 		problem = live ? funnel_sketch_problem(&st->time) : funnel_duration_sketch_problem(&st->time, "time in stage");
 		if (problem != NULL)
 			return problem;
@@ -708,8 +710,8 @@ stage_value_in(PG_FUNCTION_ARGS)
 
 	if (jin_int64(jin_get(obj, "version", true, SV_TYPE), SV_TYPE, "version") != SV_VERSION)
 		jin_bad(SV_TYPE, "unknown version");
-	v = jin_get(obj, "type", true, SV_TYPE);
-	if (v->type != jbvNull)
+	v = jin_get(obj, "type", true, SV_TYPE);	/* NULL: the JSON null of an empty state */
+	if (v != NULL)
 		s->stage_type = jin_enum_type(jin_string(v, SV_TYPE, "type"), SV_TYPE);
 	s->deals = jin_int64(jin_get(obj, "deals", true, SV_TYPE), SV_TYPE, "deals");
 	s->skipped = jin_int64(jin_get(obj, "skipped", true, SV_TYPE), SV_TYPE, "skipped");
