@@ -2347,7 +2347,9 @@ BEGIN
         RAISE EXCEPTION 'policy must not be NULL' USING ERRCODE = '22004';
     END IF;
     h := @extschema@.tracked_history("table");
-    -- the key columns: the history's columns of the tracked table, besides those track() writes
+    -- the key columns: the history's columns of the tracked table, besides those track() writes;
+    -- the journeys: the stage changes (a row that changed only values is no stage event:
+    -- it is stamped by the clock, which an import with stamps of the past may have passed)
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO keys
     FROM pg_attribute a
     WHERE a.attrelid = h.history AND a.attnum > 0 AND NOT a.attisdropped
@@ -2361,7 +2363,8 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE format(
         'SELECT r.* FROM (SELECT @extschema@.stage_times(d.j, d.amount) AS s FROM '
-        '(SELECT @extschema@.journey(to_stage, changed_at) AS j, %s AS amount FROM %s GROUP BY %s) d) q, '
+        '(SELECT @extschema@.journey(to_stage, changed_at) FILTER (WHERE from_stage IS DISTINCT FROM to_stage) AS j, '
+        '%s AS amount FROM %s GROUP BY %s) d) q, '
         '@extschema@.stage_time_report(q.s, $1) r',
         CASE WHEN h.has_amount
              THEN '(array_agg(amount::numeric ORDER BY changed_at DESC, amount::numeric DESC NULLS LAST))[1]'

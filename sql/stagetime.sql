@@ -390,14 +390,20 @@ INSERT INTO st_crm VALUES (1, 'lead', 100, '2025-01-01'), (2, 'lead', 300, '2025
 UPDATE st_crm SET stage = 'qualified', moved_at = '2025-01-04' WHERE id = 1;
 UPDATE st_crm SET stage = 'proposal', moved_at = '2025-01-08' WHERE id IN (1, 2);
 UPDATE st_crm SET amount = 500 WHERE id = 2;
+-- a change of the amount alone is stamped by the clock (today, after the stamps of
+-- 2025 given here): it is no stage event, so deal 1 is not "reopened" in proposal
+UPDATE st_crm SET amount = 100.00 WHERE id = 1;
 UPDATE st_crm SET stage = 'closed_won', moved_at = '2025-01-18' WHERE id = 1;
+SELECT id, from_stage, to_stage, changed_at > '2026-01-01' AS stamped_today FROM st_crm_stage_history
+WHERE from_stage = to_stage ORDER BY id;
 SELECT * FROM funnel.stage_time_report('st_crm'::regclass);
 -- the same as the aggregate over the history, by hand
 SELECT count(*) AS differences
 FROM ((SELECT * FROM funnel.stage_time_report('st_crm'::regclass, 'strict')
        EXCEPT ALL
        SELECT r.* FROM (SELECT funnel.stage_times(j, a) AS s
-                        FROM (SELECT id, funnel.journey(to_stage, changed_at) j,
+                        FROM (SELECT id, funnel.journey(to_stage, changed_at)
+                                           FILTER (WHERE from_stage IS DISTINCT FROM to_stage) j,
                                      (array_agg(amount ORDER BY changed_at DESC))[1] a
                               FROM st_crm_stage_history GROUP BY id) d) q,
                        funnel.stage_time_report(q.s, 'strict') r)) x;
