@@ -272,19 +272,19 @@ FROM unnest(ARRAY[
   '{"version":1,"type":null,"deals":-1,"skipped":0,"order":[],"stages":[]}',
   '{"version":1,"type":null,"deals":1,"skipped":0,"order":[],"stages":[]}',
   '{"version":1,"type":"funnel.no_such_type","deals":0,"skipped":0,"order":[],"stages":[]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","maybe"]],"stages":[]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["nope","open"]],"stages":[]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"],["lead","open"]],"stages":[]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"qualified","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[2,1,1],"value":["0","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1],"value":["0","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["2:10","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["ten","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":2,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[5]},"time_sum":"0","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[-5]},"time_sum":"1:-5","weighted":"0","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[5]},"time_sum":"1:5","weighted":"1:50","weight":"0"}]}',
-  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[["lead","open"]],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[5]},"time_sum":"1:5","weighted":"1:50","weight":"2:10"}]}']) WITH ORDINALITY u(v, n);
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"maybe"}],"stages":[]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"nope","outcome":"open"}],"stages":[]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"},{"stage":"lead","outcome":"open"}],"stages":[]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"qualified","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[2,1,1],"value":["0","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1],"value":["0","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["2:10","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["ten","0","0"],"current":0,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":2,"time":{"n":0,"values":[]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[5]},"time_sum":"0","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[-5]},"time_sum":"1:-5","weighted":"0","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[5]},"time_sum":"1:5","weighted":"1:50","weight":"0"}]}',
+  '{"version":1,"type":"funnel.sales_stage","deals":1,"skipped":0,"order":[{"stage":"lead","outcome":"open"}],"stages":[{"stage":"lead","reached":[1,1,1],"value":["0","0","0"],"current":0,"time":{"n":1,"values":[5]},"time_sum":"1:5","weighted":"1:50","weight":"2:10"}]}']) WITH ORDINALITY u(v, n);
 
 -- bad binary input: 22P03, never a crash (cut, trailing bytes, another version, bytes changed)
 SELECT name, pg_temp.recv(b)
@@ -350,14 +350,14 @@ SELECT r."position", r.stage, r.deals_reached, r.value_reached, r."left", r.avg_
 FROM funnel.stage_time_report((SELECT funnel.rollup(s) FROM st_evo_stored), 'strict') r;
 -- an old stage that changed its outcome (a stored text edited to say so)
 SELECT pg_temp.try(format('SELECT funnel.stage_time_report(%L::funnel.stage_value)',
-                          replace(s::text, '["a","open"]', '["a","won"]'))) AS outcome_changed
+                          replace(s::text, '{"stage":"a","outcome":"open"}', '{"stage":"a","outcome":"won"}'))) AS outcome_changed
 FROM st_evo_stored WHERE day = 1;
 SELECT pg_temp.try(format('SELECT funnel.rollup(x) FROM (VALUES (%L::funnel.stage_value), (%L::funnel.stage_value)) v(x)',
-                          replace(s::text, '["a","open"]', '["a","won"]'), s::text))
+                          replace(s::text, '{"stage":"a","outcome":"open"}', '{"stage":"a","outcome":"won"}'), s::text))
        AS outcome_changed_rollup
 FROM st_evo_stored WHERE day = 1;
 SELECT pg_temp.try(format('SELECT funnel.stage_time_report(%L::funnel.stage_value)',
-                          replace(s::text, '["a","open"],["b","open"]', '["b","open"],["a","open"]')))
+                          replace(s::text, '{"stage":"a","outcome":"open"},{"stage":"b","outcome":"open"}', '{"stage":"b","outcome":"open"},{"stage":"a","outcome":"open"}')))
        AS order_changed
 FROM st_evo_stored WHERE day = 1;
 

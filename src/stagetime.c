@@ -37,7 +37,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
@@ -46,8 +45,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
-#include "utils/syscache.h"
 
+#include "defrecord.h"
 #include "duration.h"
 #include "journey.h"
 #include "numsum.h"
@@ -84,10 +83,8 @@ typedef struct StageValue
 	int			nslots;
 	int			capslots;
 	SvStage    *slots;
-	/* the definition the reach counts were made under (0: empty state) */
-	int			ndef;
-	Oid		   *def_label;		/* funnel order */
-	uint8	   *def_outcome;	/* FunnelOutcome */
+	/* the definition the reach counts were made under (n = 0: empty state) */
+	FunnelDefRecord under;
 } StageValue;
 
 /* funnel.stage_value in the state skeleton (state.h), defined below its functions */
@@ -96,17 +93,11 @@ static const FunnelStateType sv_type;
 /* a stage_value argument, read-only (state.h) */
 #define ARG_SV(n) ((StageValue *) funnel_state_get(&sv_type, PG_GETARG_DATUM(n)))
 
-/* Per-call-site cache (fn_extra): the funnel definition. */
-typedef struct SvFnCache
-{
-	FunnelDefCache defcache;
-} SvFnCache;
-
-/* this call site's funnel definition cache */
+/* this call site's funnel definition cache (its fn_extra holds only that) */
 static FunnelDefCache *
 sv_defcache(FunctionCallInfo fcinfo)
 {
-	return &((SvFnCache *) funnel_fn_cache(fcinfo, sizeof(SvFnCache)))->defcache;
+	return (FunnelDefCache *) funnel_fn_cache(fcinfo, sizeof(FunnelDefCache));
 }
 
 /* a new, empty state allocated in cxt */
@@ -174,56 +165,12 @@ sv_add_count(int64 *dst, int64 v)
 				 errdetail("A count of a funnel.stage_value exceeds 2^63 - 1.")));
 }
 
-/* Record (ndef labels, outcomes) as the definition of s's reach counts. */
+/* Record def as the definition of s's reach counts. */
 static void
-sv_set_def(StageValue *s, int ndef, const Oid *labels, const uint8 *outcomes)
+sv_set_def(StageValue *s, const FunnelDef *def)
 {
-	if (s->def_label)
-		pfree(s->def_label);
-	if (s->def_outcome)
-		pfree(s->def_outcome);
-	s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(ndef, 1));
-	s->def_outcome = MemoryContextAlloc(s->cxt, Max(ndef, 1));
-	s->ndef = ndef;
-	if (ndef > 0)
-	{
-		memcpy(s->def_label, labels, sizeof(Oid) * ndef);
-		memcpy(s->def_outcome, outcomes, ndef);
-	}
+	defrec_set(&s->under, def, s->cxt);
 	funnel_state_touch(&s->st);
-}
-
-/* Record the funnel's current definition def as that of s's counts. */
-static void
-sv_set_current_def(StageValue *s, const FunnelDef *def)
-{
-	Oid		   *labels = palloc(sizeof(Oid) * Max(def->nstages, 1));
-	uint8	   *outcomes = palloc(Max(def->nstages, 1));
-	int			i;
-
-	for (i = 0; i < def->nstages; i++)
-	{
-		labels[i] = def->stages[i].label_oid;
-		outcomes[i] = (uint8) def->stages[i].outcome;
-	}
-	sv_set_def(s, def->nstages, labels, outcomes);
-	pfree(labels);
-	pfree(outcomes);
-}
-
-/* Were s's counts made under def (labels in order, and outcomes)? */
-static bool
-sv_def_is(const StageValue *s, const FunnelDef *def)
-{
-	int			i;
-
-	if (s->ndef != def->nstages)
-		return false;
-	for (i = 0; i < s->ndef; i++)
-		if (s->def_label[i] != def->stages[i].label_oid ||
-			s->def_outcome[i] != (uint8) def->stages[i].outcome)
-			return false;
-	return true;
 }
 
 /*
@@ -240,15 +187,15 @@ sv_normalize(StageValue *s, const FunnelDef *def)
 	bool		cut = false;	/* past the first added open stage */
 	int			i;
 
-	if (s->ndef == 0)
+	if (s->under.n == 0)
 	{
-		sv_set_current_def(s, def);
+		sv_set_def(s, def);
 		return;
 	}
-	if (sv_def_is(s, def))
+	if (defrec_is(&s->under, def))
 		return;
 	is_new = palloc(sizeof(bool) * Max(def->nstages, 1));
-	problem = funnel_def_carry_problem(s->ndef, s->def_label, s->def_outcome, def, "stage_value", is_new);
+	problem = defrec_carry_problem(&s->under, def, "stage_value", is_new);
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -293,7 +240,7 @@ sv_normalize(StageValue *s, const FunnelDef *def)
 			numsum_init(&st->value[POL_STRICT]);
 		}
 	}
-	sv_set_current_def(s, def);
+	sv_set_def(s, def);
 	pfree(is_new);
 }
 
@@ -306,7 +253,7 @@ sv_under(StageValue *s, const FunnelDef *def)
 {
 	StageValue *own;
 
-	if (sv_def_is(s, def))
+	if (defrec_is(&s->under, def))
 		return s;
 	own = (StageValue *) funnel_state_copy(&s->st, CurrentMemoryContext);
 	sv_normalize(own, def);
@@ -344,11 +291,9 @@ sv_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 		dst->stage_type = src->stage_type;
 	else if (dst->stage_type != src->stage_type)
 		sv_refuse_types(dst->stage_type, src->stage_type);
-	if (dst->ndef == 0 && dst->nslots == 0)
-		sv_set_def(dst, src->ndef, src->def_label, src->def_outcome);
-	else if (dst->ndef != src->ndef ||
-			 memcmp(dst->def_label, src->def_label, sizeof(Oid) * dst->ndef) != 0 ||
-			 memcmp(dst->def_outcome, src->def_outcome, dst->ndef) != 0)
+	if (dst->under.n == 0 && dst->nslots == 0)
+		defrec_copy(&dst->under, &src->under, dst->cxt);
+	else if (!defrec_same(&dst->under, &src->under))
 	{
 		const FunnelDef *def;
 
@@ -404,12 +349,7 @@ sv_write(StringInfo buf, FunnelState *state, WireNames *names)
 	wire_put_type(buf, names, s->stage_type);
 	wire_put_i64(buf, s->deals);
 	wire_put_i64(buf, s->skipped);
-	wire_put_u32(buf, (uint32) s->ndef);
-	for (i = 0; i < s->ndef; i++)
-	{
-		wire_put_label(buf, names, s->def_label[i]);
-		wire_put_u8(buf, s->def_outcome[i]);
-	}
+	defrec_wire_write(buf, names, &s->under);
 	wire_put_u32(buf, (uint32) s->nslots);
 	for (i = 0; i < s->nslots; i++)
 	{
@@ -456,6 +396,7 @@ sv_sign(const NumSum *n)
 static const char *
 sv_problem(StageValue *s, bool live)
 {
+	const char *problem;
 	int			i;
 	int			j;
 	int			k;
@@ -464,28 +405,19 @@ sv_problem(StageValue *s, bool live)
 		return "slot count beyond the slots";
 	if (s->deals < 0 || s->skipped < 0)
 		return "deal counts are negative";
-	if ((s->deals > 0 || s->nslots > 0 || s->ndef > 0) && !OidIsValid(s->stage_type))
+	if ((s->deals > 0 || s->nslots > 0 || s->under.n > 0) && !OidIsValid(s->stage_type))
 		return "stages without a funnel type";
-	if (s->ndef > FUNNEL_MAX_STAGES || s->nslots > FUNNEL_MAX_STAGES)
+	if (s->nslots > FUNNEL_MAX_STAGES)
 		return "too many stages";
-	if (s->deals > 0 && s->ndef == 0)
+	if (s->deals > 0 && s->under.n == 0)
 		return "deals without a definition";
-	for (i = 0; i < s->ndef; i++)
-	{
-		if (s->def_outcome[i] > FUNNEL_LOST)
-			return "unknown outcome in the definition";
-		for (j = 0; j < i; j++)
-			if (s->def_label[j] == s->def_label[i])
-				return "a stage appears twice in the definition";
-	}
+	if ((problem = defrec_problem(&s->under)) != NULL)
+		return problem;
 	for (i = 0; i < s->nslots; i++)
 	{
 		SvStage    *st = &s->slots[i];
-		const char *problem;
 
-		for (j = 0; j < s->ndef && s->def_label[j] != st->label; j++)
-			;
-		if (j == s->ndef)
+		if (!defrec_has(&s->under, st->label))
 			return "a stage is not in the definition";
 		for (j = 0; j < i; j++)
 			if (s->slots[j].label == st->label)
@@ -522,13 +454,9 @@ sv_check(const void *state)
 static void
 sv_check_labels(StageValue *s)
 {
-	int			i;
-
 	if (OidIsValid(s->stage_type) && get_typtype(s->stage_type) != TYPTYPE_ENUM)
 		wire_error(SV_TYPE, "type %u is not an enum", s->stage_type);
-	for (i = 0; i < s->ndef; i++)
-		if (!funnel_label_belongs(s->def_label[i], s->stage_type))
-			wire_error(SV_TYPE, "stage %u is not a label of its funnel", s->def_label[i]);
+	defrec_check_labels(&s->under, s->stage_type, SV_TYPE);
 }
 
 /*
@@ -550,17 +478,7 @@ sv_read(const char *data, Size len, MemoryContext parent, bool check_catalog, co
 	s->stage_type = wire_get_type(&r, "stage type");
 	s->deals = wire_get_i64(&r, "deals");
 	s->skipped = wire_get_i64(&r, "skipped");
-	n = wire_get_u32(&r, "definition length");
-	if (n > FUNNEL_MAX_STAGES)
-		wire_bad(&r, "too many stages in the definition");
-	s->ndef = (int) n;
-	s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(n, 1));
-	s->def_outcome = MemoryContextAlloc(s->cxt, Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		s->def_label[i] = wire_get_label(&r, "definition label");
-		s->def_outcome[i] = wire_get_u8(&r, "definition outcome");
-	}
+	defrec_wire_read(&r, &s->under, s->cxt);
 	n = wire_get_u32(&r, "stage count");
 	if (n > FUNNEL_MAX_STAGES)
 		wire_bad(&r, "too many stages");
@@ -633,15 +551,10 @@ stage_value_out(PG_FUNCTION_ARGS)
 		append_json_string(&buf, funnel_type_name(s->stage_type, true));
 	else
 		appendStringInfoString(&buf, "null");
-	appendStringInfo(&buf, ",\"deals\":" INT64_FORMAT ",\"skipped\":" INT64_FORMAT ",\"order\":[",
+	appendStringInfo(&buf, ",\"deals\":" INT64_FORMAT ",\"skipped\":" INT64_FORMAT ",\"order\":",
 					 s->deals, s->skipped);
-	for (i = 0; i < s->ndef; i++)
-	{
-		appendStringInfoString(&buf, i ? ",[" : "[");
-		append_json_string(&buf, funnel_label_name(s->def_label[i]));
-		appendStringInfo(&buf, ",\"%s\"]", funnel_outcome_name((FunnelOutcome) s->def_outcome[i]));
-	}
-	appendStringInfoString(&buf, "],\"stages\":[");
+	defrec_json_write(&buf, &s->under);
+	appendStringInfoString(&buf, ",\"stages\":[");
 	for (i = 0; i < s->nslots; i++)
 	{
 		SvStage    *st = &sorted[i];
@@ -671,23 +584,6 @@ stage_value_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* A label of s's funnel named in the text form (22P02 otherwise). */
-static Oid
-sv_label_in(StageValue *s, const char *label)
-{
-	HeapTuple	tup;
-	Oid			oid;
-
-	if (!OidIsValid(s->stage_type) || strlen(label) >= NAMEDATALEN)
-		jin_bad(SV_TYPE, psprintf("\"%s\" is not a stage of the value's funnel", label));
-	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(s->stage_type), CStringGetDatum(label));
-	if (!HeapTupleIsValid(tup))
-		jin_bad(SV_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(s->stage_type)));
-	oid = ((Form_pg_enum) GETSTRUCT(tup))->oid;
-	ReleaseSysCache(tup);
-	return oid;
-}
-
 /* A "count:sum" string of the text form into n (22P02 otherwise). */
 static void
 sv_sum_in(JsonbValue *v, NumSum *n, MemoryContext cxt, const char *field)
@@ -715,37 +611,16 @@ stage_value_in(PG_FUNCTION_ARGS)
 		s->stage_type = jin_enum_type(jin_string(v, SV_TYPE, "type"), SV_TYPE);
 	s->deals = jin_int64(jin_get(obj, "deals", true, SV_TYPE), SV_TYPE, "deals");
 	s->skipped = jin_int64(jin_get(obj, "skipped", true, SV_TYPE), SV_TYPE, "skipped");
-	arr = jin_array(jin_get(obj, "order", true, SV_TYPE), SV_TYPE, "order");
-	if (jin_len(arr) > FUNNEL_MAX_STAGES)
-		jin_bad(SV_TYPE, "too many stages in \"order\"");
-	s->ndef = (int) jin_len(arr);
-	s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(s->ndef, 1));
-	s->def_outcome = MemoryContextAlloc(s->cxt, Max(s->ndef, 1));
-	for (i = 0; i < jin_len(arr); i++)
-	{
-		JsonbContainer *e = jin_array(jin_at(arr, i), SV_TYPE, "an \"order\" entry");
-		char	   *outcome;
-
-		if (jin_len(e) != 2)
-			jin_bad(SV_TYPE, "an \"order\" entry must be [stage, outcome]");
-		s->def_label[i] = sv_label_in(s, jin_string(jin_at(e, 0), SV_TYPE, "stage"));
-		outcome = jin_string(jin_at(e, 1), SV_TYPE, "outcome");
-		if (strcmp(outcome, "open") == 0)
-			s->def_outcome[i] = FUNNEL_OPEN;
-		else if (strcmp(outcome, "won") == 0)
-			s->def_outcome[i] = FUNNEL_WON;
-		else if (strcmp(outcome, "lost") == 0)
-			s->def_outcome[i] = FUNNEL_LOST;
-		else
-			jin_bad(SV_TYPE, "an outcome must be \"open\", \"won\" or \"lost\"");
-	}
+	defrec_json_read(jin_get(obj, "order", true, SV_TYPE), s->stage_type, &s->under, s->cxt, SV_TYPE,
+					 "stage_value");
 	arr = jin_array(jin_get(obj, "stages", true, SV_TYPE), SV_TYPE, "stages");
 	if (jin_len(arr) > FUNNEL_MAX_STAGES)
 		jin_bad(SV_TYPE, "too many stages");
 	for (i = 0; i < jin_len(arr); i++)
 	{
 		JsonbContainer *e = jin_object(jin_at(arr, i), SV_TYPE, "a stage");
-		Oid			label = sv_label_in(s, jin_string(jin_get(e, "stage", true, SV_TYPE), SV_TYPE, "stage"));
+		Oid			label = defrec_json_label(jin_string(jin_get(e, "stage", true, SV_TYPE), SV_TYPE, "stage"),
+											  s->stage_type, SV_TYPE, "stage_value");
 		JsonbContainer *list;
 		SvStage    *st;
 

@@ -1,9 +1,7 @@
 /*
  * summary.h
  *		What funnel.summary (summary.c) shares with the other cohort states
- *		(stagetime.c): the reach policies of its reports, and the rule that
- *		carries counts made under an older funnel definition over to the
- *		current one.
+ *		(stagetime.c): the reach policies of its reports.
  */
 #ifndef FUNNEL_SUMMARY_H
 #define FUNNEL_SUMMARY_H
@@ -27,13 +25,5 @@ extern void funnel_journey_reach(const JourneyFacts *f, int i, bool *reach);
 
 /* a policy name ('linear', 'entered', 'strict') as POL_*, 22023 otherwise */
 extern int	funnel_report_policy(text *t, const char *fname);
-
-/*
- * NULL when counts made under the stored definition (labels in funnel order
- * and their outcomes) carry over to def, with is_new[] marking the stages of
- * def added since; else the detail of the 55000 error
- */
-extern const char *funnel_def_carry_problem(int ndef, const Oid *labels, const uint8 *outcomes,
-											const FunnelDef *def, const char *what, bool *is_new);
 
 #endif							/* FUNNEL_SUMMARY_H */
