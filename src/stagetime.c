@@ -158,11 +158,7 @@ sv_slot(StageValue *s, Oid label)
 static void
 sv_add_count(int64 *dst, int64 v)
 {
-	if (pg_add_s64_overflow(*dst, v, dst))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("bigint out of range"),
-				 errdetail("A count of a funnel.stage_value exceeds 2^63 - 1.")));
+	funnel_add_count(dst, v, SV_TYPE);
 }
 
 /* Record def as the definition of s's reach counts. */
@@ -502,9 +498,9 @@ sv_read(const char *data, Size len, MemoryContext parent, bool check_catalog, co
 		numsum_read(&r, &st->weight, s->cxt);
 	}
 	wire_end(&r);
-	funnel_state_refuse(SV_TYPE, true, sv_problem(s, false));
 	if (check_catalog)
 		sv_check_labels(s);
+	funnel_state_refuse(SV_TYPE, true, sv_problem(s, false));
 	return &s->st;
 }
 

@@ -187,11 +187,7 @@ find_slot(Summary *s, Oid label)
 static void
 add_count(int64 *dst, int64 v)
 {
-	if (pg_add_s64_overflow(*dst, v, dst))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("bigint out of range"),
-				 errdetail("A count of a funnel.summary exceeds 2^63 - 1.")));
+	funnel_add_count(dst, v, SUMMARY_TYPE);
 }
 
 /* Record def as the definition s's counts refer to. */
