@@ -197,6 +197,20 @@ SELECT s::text::jsonb->'deals' AS deals, s::text::jsonb->'skipped' AS skipped,
 FROM st_one;
 SELECT p AS policy, m.* FROM st_one, unnest(ARRAY['linear', 'entered', 'strict']) p,
                              pg_temp.mismatches(s, p) m;
+-- the exact sums behind the averages, per stage: visit lengths, amount x length and
+-- amounts, against numeric arithmetic in SQL (values compared, not their scales)
+SELECT count(*) AS stages,
+       count(*) FILTER (WHERE coalesce(nullif(split_part(e->>'time_sum', ':', 2), '')::numeric, 0) IS DISTINCT FROM coalesce(r.us, 0)
+                           OR coalesce(nullif(split_part(e->>'weighted', ':', 2), '')::numeric, 0) IS DISTINCT FROM coalesce(r.w, 0)
+                           OR coalesce(nullif(split_part(e->>'weight', ':', 2), '')::numeric, 0) IS DISTINCT FROM coalesce(r.a, 0)
+                           OR split_part(e->>'weighted', ':', 1)::bigint IS DISTINCT FROM coalesce(r.n, 0))
+         AS sum_mismatches
+FROM st_one, jsonb_array_elements(s::text::jsonb->'stages') e
+LEFT JOIN (SELECT v.stage::text AS stage, sum(v.us) AS us, sum(v.amount * v.us) AS w, sum(v.amount) AS a,
+                  count(v.amount) AS n
+           FROM (SELECT ev.stage, a.amount, extract(epoch FROM ev.next_at - ev.at) * 1000000 AS us
+                 FROM st_ev ev JOIN st_amount a USING (id) WHERE ev.next_at IS NOT NULL) v
+           GROUP BY v.stage) r ON r.stage = e->>'stage';
 
 -- with parallel aggregation forced on: a partial aggregate, and the same state
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;

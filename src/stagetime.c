@@ -375,13 +375,13 @@ sv_numeric_sign(Numeric n)
 	return c < 0 ? -1 : c > 0;
 }
 
-/* The sign of a sum (-1, 0, 1); 0 when it has no value. */
+/* The sign of a sum (-1, 0, 1); 0 when it has no value (no numeric made while fixed point). */
 static int
 sv_sign(const NumSum *n)
 {
-	Numeric		t = numsum_total(n);
-
-	return t == NULL ? 0 : sv_numeric_sign(t);
+	if (!n->big)
+		return n->acc < 0 ? -1 : n->acc > 0;
+	return sv_numeric_sign(n->numeric);
 }
 
 /*
@@ -710,13 +710,12 @@ sv_accum(StageValue *s, Journey *j, bool has_amount, Datum amount, FunnelDefCach
 	{
 		SvStage    *slot = sv_slot(s, j->ev[i].label);
 		int64		us = funnel_span_usecs(j->ev[i].at, j->ev[i + 1].at);
-		Datum		usd = NumericGetDatum(int64_to_numeric(us));
 
 		funnel_qs_check(qs_add(&slot->time, (double) us), "times in stage");
-		numsum_add(&slot->time_sum, usd, s->cxt);
+		numsum_add_int64(&slot->time_sum, us, s->cxt);
 		if (has_amount)
 		{
-			numsum_add(&slot->weighted, DirectFunctionCall2(numeric_mul, amount, usd), s->cxt);
+			numsum_add_times(&slot->weighted, amount, us, s->cxt);
 			numsum_add(&slot->weight, amount, s->cxt);
 		}
 	}
