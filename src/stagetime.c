@@ -19,7 +19,7 @@
  * Funnels that change: as funnel.summary's, a state keeps the definition
  * its reach counts were made under (labels in funnel order, outcomes) and
  * carries them over to the current one before any merge or report
- * (funnel_def_carry_problem, summary.c: stages added since, renamed
+ * (a FunnelDefRecord, defrecord.c: stages added since, renamed
  * labels); a change that cannot be carried over is 55000, never a wrong
  * figure.  The deals of an old state never entered an added stage: it is
  * reached under the linear policy by the deals that reached the next old
