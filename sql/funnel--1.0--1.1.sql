@@ -3100,3 +3100,121 @@ END
 $fn$;
 COMMENT ON FUNCTION @extschema@.learned_probabilities(regclass, timestamptz) IS
     'Learned stage-to-win probabilities of a table tracked by funnel.track, from its stage history as it stood at as_of: the rows of funnel.stage_probabilities.';
+
+
+------------------------------------------------------------------------------
+-- Time in stage and the amount-weighted funnel of a whole pipeline:
+-- funnel.stage_times(journey, amount) -> funnel.stage_value, rollup, and
+-- funnel.stage_time_report (src/stagetime.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.stage_value;
+CREATE FUNCTION @extschema@.stage_value_in(cstring) RETURNS @extschema@.stage_value
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_in(cstring) IS
+    'Text input of funnel.stage_value (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.stage_value_out(@extschema@.stage_value) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_out(@extschema@.stage_value) IS
+    'Text output of funnel.stage_value: JSON naming the stage type and labels.';
+CREATE FUNCTION @extschema@.stage_value_send(@extschema@.stage_value) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_send(@extschema@.stage_value) IS
+    'Binary output of funnel.stage_value (type and labels by name).';
+CREATE FUNCTION @extschema@.stage_value_recv(internal) RETURNS @extschema@.stage_value
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_recv(internal) IS
+    'Binary input of funnel.stage_value; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.stage_value (
+    INPUT = @extschema@.stage_value_in,
+    OUTPUT = @extschema@.stage_value_out,
+    SEND = @extschema@.stage_value_send,
+    RECEIVE = @extschema@.stage_value_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE @extschema@.stage_value IS
+    'State of funnel.stage_times(): per stage the deals that reached it and their amounts (per report policy), the deals in it now, and the lengths of its completed visits (quantile sketch, exact sums, amount-weighted sums); read with funnel.stage_time_report().';
+
+-- transition function (not STRICT: a NULL journey is counted as skipped, a NULL amount is a deal without amount)
+CREATE FUNCTION @extschema@.stage_value_transfn(@extschema@.stage_value, @extschema@.journey, numeric)
+    RETURNS @extschema@.stage_value AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_transfn(@extschema@.stage_value, @extschema@.journey, numeric) IS
+    'Internal: transition function of the funnel.stage_times(journey, amount) aggregate.';
+CREATE FUNCTION @extschema@.stage_value_combine(@extschema@.stage_value, @extschema@.stage_value)
+    RETURNS @extschema@.stage_value AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_combine(@extschema@.stage_value, @extschema@.stage_value) IS
+    'Internal: merges two funnel.stage_value states (combine function of funnel.stage_times, transition function of funnel.rollup).';
+
+-- funnel.stage_times(j, amount): one row per deal
+CREATE AGGREGATE @extschema@.stage_times(j @extschema@.journey, amount numeric) (
+    SFUNC = @extschema@.stage_value_transfn,
+    STYPE = @extschema@.stage_value,
+    COMBINEFUNC = @extschema@.stage_value_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.stage_times(@extschema@.journey, numeric) IS
+    'Aggregate over deals (a journey and an amount each): time in each stage and the amount-weighted funnel, a funnel.stage_value; read it with funnel.stage_time_report.';
+CREATE AGGREGATE @extschema@.rollup(@extschema@.stage_value) (
+    SFUNC = @extschema@.stage_value_combine,
+    STYPE = @extschema@.stage_value,
+    COMBINEFUNC = @extschema@.stage_value_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.stage_value) IS
+    'Aggregate that merges funnel.stage_value states into one (monthly states give what one pass gives).';
+
+-- the report
+CREATE FUNCTION @extschema@.stage_time_report(s @extschema@.stage_value, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, deals_reached bigint, value_reached numeric,
+                   share_of_top_value float8, "left" bigint, avg_days float8, median_days float8,
+                   p90_days float8, amount_weighted_avg_days float8, in_stage_now bigint)
+    AS 'MODULE_PATHNAME', 'stage_value_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.stage_time_report(@extschema@.stage_value, text) IS
+    'Time in stage and the amount-weighted funnel as rows, one per stage in funnel order: deals and value reached (policy linear, entered or strict), share of the top stage''s value, completed visits, their average, median and 90th percentile in days, the amount-weighted average, deals in the stage now.';
+
+-- funnel.stage_time_report(table, policy): the same over the history of a tracked table
+CREATE FUNCTION @extschema@.stage_time_report("table" regclass, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, deals_reached bigint, value_reached numeric,
+                   share_of_top_value float8, "left" bigint, avg_days float8, median_days float8,
+                   p90_days float8, amount_weighted_avg_days float8, in_stage_now bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    h record;
+    keys text;
+BEGIN
+    IF policy IS NULL THEN
+        RAISE EXCEPTION 'policy must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    h := @extschema@.tracked_history("table");
+    -- the key columns: the history's columns of the tracked table, besides those track() writes;
+    -- the journeys: the stage changes (a row that changed only values is no stage event:
+    -- it is stamped by the clock, which an import with stamps of the past may have passed)
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO keys
+    FROM pg_attribute a
+    WHERE a.attrelid = h.history AND a.attnum > 0 AND NOT a.attisdropped
+      AND a.attname <> ALL ('{from_stage,to_stage,changed_at,changed_by,from_amount,amount,from_close_date,close_date}'::name[])
+      AND EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = "table" AND t.attname = a.attname
+                  AND t.attnum > 0 AND NOT t.attisdropped);
+    IF keys IS NULL THEN
+        RAISE EXCEPTION 'history table % has no key column of table %', h.history, "table"
+            USING ERRCODE = '42703',
+                  HINT = 'The history of funnel.track() holds the key columns of the tracked table under their own names.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT r.* FROM (SELECT @extschema@.stage_times(d.j, d.amount) AS s FROM '
+        '(SELECT @extschema@.journey(to_stage, changed_at) FILTER (WHERE from_stage IS DISTINCT FROM to_stage) AS j, '
+        '%s AS amount FROM %s GROUP BY %s) d) q, '
+        '@extschema@.stage_time_report(q.s, $1) r',
+        CASE WHEN h.has_amount
+             THEN '(array_agg(amount::numeric ORDER BY changed_at DESC, amount::numeric DESC NULLS LAST))[1]'
+             ELSE 'NULL::numeric' END,
+        h.history, keys)
+        USING policy;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.stage_time_report(regclass, text) IS
+    'Time in stage and the amount-weighted funnel of a table tracked by funnel.track, from its history (each deal with the amount of its latest history row), one row per stage.';

@@ -338,6 +338,76 @@ numsum_add(NumSum *s, Datum value, MemoryContext mcxt)
 	add_big(s, DatumGetNumeric(value), mcxt);
 }
 
+/*
+ * s += v, an integer, as numsum_add of its numeric would add it, without
+ * making that numeric while the sum is fixed point: |v| < 2^63 and a scale
+ * of at most 18 keep v * 10^scale below 10^38.
+ */
+void
+numsum_add_int64(NumSum *s, int64 v, MemoryContext mcxt)
+{
+	if (!pow10_ready)
+		init_pow10();
+	if (!s->big && s->scale <= 18)
+	{
+		int128		sum = s->acc + (int128) v * pow10_128[s->scale];
+
+		if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+		{
+			s->count++;
+			s->acc = sum;
+			return;
+		}
+	}
+	numsum_add(s, NumericGetDatum(int64_to_numeric(v)), mcxt);
+}
+
+/*
+ * s += value * factor, one value counted, exactly as numsum_add of
+ * numeric_mul(value, factor) would add it (the product's display scale is
+ * value's), without computing that product while the sum is fixed point
+ * and the product fits.
+ */
+void
+numsum_add_times(NumSum *s, Datum value, int64 factor, MemoryContext mcxt)
+{
+	int128		v;
+	int			dscale;
+	bool		special;
+
+	if (!pow10_ready)
+		init_pow10();
+	if (!s->big)
+	{
+		bool		ok = decode_numeric(value, s->scale, &v, &dscale, &special);
+
+		if (!ok && !special && dscale > s->scale && rescale(s, dscale))
+			ok = decode_numeric(value, s->scale, &v, &dscale, &special);
+		if (ok)
+		{
+			int128		a = v < 0 ? -v : v;
+			int128		f = factor < 0 ? -(int128) factor : (int128) factor;
+
+			/*
+			 * |v * factor| < 10^38 (below 2^62 * 2^63 = 2^125 without a
+			 * division), then the sum is checked as numsum_add does
+			 */
+			if ((a >> 62) == 0 || f == 0 || a <= (ACC_LIMIT - 1) / f)
+			{
+				int128		sum = s->acc + v * (int128) factor;
+
+				if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+				{
+					s->count++;
+					s->acc = sum;
+					return;
+				}
+			}
+		}
+	}
+	numsum_add(s, DirectFunctionCall2(numeric_mul, value, NumericGetDatum(int64_to_numeric(factor))), mcxt);
+}
+
 /* dst += src (src unchanged). */
 void
 numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt)
