@@ -273,6 +273,13 @@ CREATE AGGREGATE pg_temp.ns_state(interval, timestamptz, text, VARIADIC boolean[
 CREATE TEMP TABLE ns_states AS
 SELECT uid, pg_temp.ns_state('1 hour', ts, label, s1, s2, s3) AS e FROM ns_hand_ev GROUP BY uid;
 SELECT e FROM ns_states WHERE uid IN (5, 9) ORDER BY uid;
+-- the output forms do not depend on the order the rows came in
+SELECT (SELECT pg_temp.ns_state('40 minutes', ts, label, s1, s2, s3 ORDER BY random()) FROM ns_one)::text
+       = (SELECT pg_temp.ns_state('40 minutes', ts, label, s1, s2, s3 ORDER BY ts DESC) FROM ns_one)::text
+       AS text_order_free,
+       funnel.next_step_events_send((SELECT pg_temp.ns_state('40 minutes', ts, label, s1, s2, s3 ORDER BY random()) FROM ns_one))
+       = funnel.next_step_events_send((SELECT pg_temp.ns_state('40 minutes', ts, label, s1, s2, s3 ORDER BY label, ts) FROM ns_one))
+       AS binary_order_free;
 SELECT count(*) FILTER (WHERE e::text::funnel.next_step_events::text <> e::text) AS text_round_trip_changes,
        count(*) FILTER (WHERE funnel.next_step_final(e) IS DISTINCT FROM r) AS final_on_stored_state_differs
 FROM ns_states JOIN ns_hand_res USING (uid);

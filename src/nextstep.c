@@ -587,18 +587,54 @@ nse_problem(NsEvents *e)
 	return NULL;
 }
 
+/* canonical row order of the output forms: time, steps, no label first, label bytes */
+static int
+nse_row_order(const void *a, const void *b)
+{
+	const NsRow *x = *(const NsRow *const *) a;
+	const NsRow *y = *(const NsRow *const *) b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->mask != y->mask)
+		return x->mask < y->mask ? -1 : 1;
+	if ((x->len < 0) != (y->len < 0))
+		return x->len < 0 ? -1 : 1;
+	if (x->len < 0)
+		return 0;
+	return ns_text_cmp(nse_label(x), x->len, nse_label(y), y->len);
+}
+
+/*
+ * The rows in canonical order (palloc'd pointers): the output forms of a
+ * value never depend on the order its rows came in (serial, parallel).
+ */
+static const NsRow **
+nse_sorted_rows(NsEvents *e)
+{
+	const NsRow **p = palloc(sizeof(NsRow *) * Max(e->n, 1));
+	const NsRow *r = nse_rows(e);
+	int32		i;
+
+	for (i = 0; i < e->n; i++, r = nse_next_row(r))
+		p[i] = r;
+	if (e->n > 1)
+		qsort(p, e->n, sizeof(NsRow *), nse_row_order);
+	return p;
+}
+
 /*
  * Text form (JSON): {"version": 1, "window": W, "mode": "strict_order",
  * "steps": n, "events": [[t, m, "label"], [t, m, null], ...]}: W and t in
  * microseconds (t since 2000-01-01), m the set of steps that held (bit i-1
- * = step i), rows in the order held.
+ * = step i), rows in canonical order (nse_row_order).
  */
 PG_FUNCTION_INFO_V1(next_step_events_out);
 Datum
 next_step_events_out(PG_FUNCTION_ARGS)
 {
 	NsEvents   *e = nse_from_datum(PG_GETARG_DATUM(0));
-	const NsRow *r = nse_rows(e);
+	const NsRow **rows = nse_sorted_rows(e);
 	StringInfoData buf;
 	StringInfoData m;
 	int32		i;
@@ -609,8 +645,10 @@ next_step_events_out(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "{\"version\": %d, \"window\": " INT64_FORMAT ", \"mode\": ", NSE_VERSION, e->window);
 	append_json_string(&buf, m.data);
 	appendStringInfo(&buf, ", \"steps\": %d, \"events\": [", e->nconds);
-	for (i = 0; i < e->n; i++, r = nse_next_row(r))
+	for (i = 0; i < e->n; i++)
 	{
+		const NsRow *r = rows[i];
+
 		appendStringInfo(&buf, "%s[" INT64_FORMAT ", %u, ", i ? ", " : "", r->ts, r->mask);
 		if (r->len < 0)
 			appendStringInfoString(&buf, "null");
@@ -682,14 +720,14 @@ next_step_events_in(PG_FUNCTION_ARGS)
 /*
  * Binary form, big-endian (wire.h): u8 version | u8 steps | u8 mode | i64
  * window | u32 n | n x (i64 time | u32 steps | i32 label length, -1 for
- * NULL | label bytes)
+ * NULL | label bytes), rows in canonical order (nse_row_order)
  */
 PG_FUNCTION_INFO_V1(next_step_events_send);
 Datum
 next_step_events_send(PG_FUNCTION_ARGS)
 {
 	NsEvents   *e = nse_from_datum(PG_GETARG_DATUM(0));
-	const NsRow *r = nse_rows(e);
+	const NsRow **rows = nse_sorted_rows(e);
 	StringInfoData buf;
 	int32		i;
 
@@ -699,8 +737,10 @@ next_step_events_send(PG_FUNCTION_ARGS)
 	wire_put_u8(&buf, e->mode);
 	wire_put_i64(&buf, e->window);
 	wire_put_u32(&buf, (uint32) e->n);
-	for (i = 0; i < e->n; i++, r = nse_next_row(r))
+	for (i = 0; i < e->n; i++)
 	{
+		const NsRow *r = rows[i];
+
 		wire_put_i64(&buf, r->ts);
 		wire_put_u32(&buf, r->mask);
 		wire_put_u32(&buf, (uint32) r->len);
