@@ -624,6 +624,28 @@ nse_sorted_rows(NsEvents *e)
 }
 
 /*
+ * The value with its rows in canonical order: what text and binary input
+ * return, so that a value read back from either form is the same bytes as
+ * the one read from the other (out and send write canonical order).
+ */
+static NsEvents *
+nse_canonical(NsEvents *e)
+{
+	const NsRow **rows = nse_sorted_rows(e);
+	NsEvents   *c = nse_alloc(Max(e->used, NSE_FIRST_ROOM));
+	int32		i;
+
+	c->window = e->window;
+	c->mode = e->mode;
+	c->nconds = e->nconds;
+	for (i = 0; i < e->n; i++)
+		c = nse_append(c, rows[i]->ts, rows[i]->mask,
+					   rows[i]->len > 0 ? nse_label(rows[i]) : NULL, rows[i]->len);
+	pfree(rows);
+	return c;
+}
+
+/*
  * Text form (JSON): {"version": 1, "window": W, "mode": "strict_order",
  * "steps": n, "events": [[t, m, "label"], [t, m, null], ...]}: W and t in
  * microseconds (t since 2000-01-01), m the set of steps that held (bit i-1
@@ -714,7 +736,7 @@ next_step_events_in(PG_FUNCTION_ARGS)
 	problem = nse_problem(e);
 	if (problem)
 		jin_bad(NSE_TYPE, problem);
-	PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(nse_canonical(e));
 }
 
 /*
@@ -790,7 +812,7 @@ next_step_events_recv(PG_FUNCTION_ARGS)
 	if (problem)
 		wire_bad(&r, problem);
 	wire_done_msg(&r, msg);
-	PG_RETURN_POINTER(e);
+	PG_RETURN_POINTER(nse_canonical(e));
 }
 
 /* ======================================================================
