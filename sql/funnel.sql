@@ -2328,6 +2328,10 @@ CREATE FUNCTION @extschema@.sequence_append(seq @extschema@.sequence, more @exts
     RETURNS @extschema@.sequence AS 'MODULE_PATHNAME', 'sequence_append_sequence' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sequence_append(@extschema@.sequence, @extschema@.sequence) IS
     'The rows of both sequences (a row in both counts twice), exactly what funnel.sequence gives over all of them; NULL when both are NULL.';
+CREATE FUNCTION @extschema@.sequence_length(seq @extschema@.sequence)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'sequence_length' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_length(@extschema@.sequence) IS
+    'The number of events (rows) a sequence holds.';
 CREATE FUNCTION @extschema@.sequence_events(seq @extschema@.sequence, OUT at timestamptz, OUT event text)
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'sequence_events' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.sequence_events(@extschema@.sequence) IS

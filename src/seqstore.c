@@ -100,7 +100,7 @@ items_add(SeqItems *s, int64 ts, const char *p, int32 len)
 	s->n++;
 }
 
-/* add the rows of a value of either form (detoasted, header not yet checked) */
+/* add the rows of a value of either form (detoasted with a 4-byte header, not yet checked) */
 static void
 items_add_value(SeqItems *s, const struct varlena *v)
 {
@@ -307,19 +307,23 @@ seq_encode(SeqItems *s)
 
 /* ---------------------------------------------------------------- reading */
 
-/* read a compact value's header (seqstore.h); XX001 if it breaks the layout */
+/*
+ * read a compact value's header (seqstore.h); XX001 if it breaks the layout.
+ * The value may have a short (1-byte) header: it is read where it lies.
+ */
 void
 seq_open(const struct varlena *v, SeqCursor *c)
 {
-	const uint8 *b = (const uint8 *) v;
+	const uint8 *b = (const uint8 *) VARDATA_ANY(v);
+	Size		len = VARSIZE_ANY_EXHDR(v);
 	uint64		n;
 	uint64		d;
 	uint64		first;
 
-	if (VARSIZE(v) < SEQ_COMPACT_HEADER || b[VARHDRSZ] != SEQ_VERSION || b[VARHDRSZ + 1] != SEQ_FORM_COMPACT)
+	if (len < SEQ_COMPACT_HEADER - VARHDRSZ || b[0] != SEQ_VERSION || b[1] != SEQ_FORM_COMPACT)
 		seq_corrupted("bad header");
-	c->p = b + SEQ_COMPACT_HEADER;
-	c->end = b + VARSIZE(v);
+	c->p = b + 2;
+	c->end = b + len;
 	if (!seq_varint_get(&c->p, c->end, &n) || !seq_varint_get(&c->p, c->end, &d) ||
 		!seq_varint_get(&c->p, c->end, &c->unit) || !seq_varint_get(&c->p, c->end, &first))
 		seq_corrupted("truncated header");
@@ -329,6 +333,7 @@ seq_open(const struct varlena *v, SeqCursor *c)
 		seq_corrupted("bad header");
 	c->n = (int64) n;
 	c->nlabels = (int64) d;
+	c->max_delta = (uint64) PG_INT64_MAX / c->unit;
 	c->ts = seq_unzigzag(first);
 	if (!IS_VALID_TIMESTAMP(c->ts))
 		seq_corrupted("first time out of range");
@@ -348,22 +353,34 @@ seq_next_label(SeqCursor *c, SeqLabel *label)
 }
 
 /*
- * A detoasted value in its compact form: a compact value as it is (it may
- * point into a shared buffer: read only), a working one encoded anew.
+ * A detoasted value in its compact form: a compact value as it is (not
+ * copied when it has a short header; it may point into a shared buffer:
+ * read only), a working one encoded anew.
  */
 struct varlena *
 seq_compact(Datum d)
 {
-	struct varlena *v = PG_DETOAST_DATUM(d);
-	const uint8 *b = (const uint8 *) v;
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+	const uint8 *b = (const uint8 *) VARDATA_ANY(v);
 	SeqItems	s = {0};
 
-	if (VARSIZE(v) < SEQ_COMPACT_HEADER || b[VARHDRSZ] != SEQ_VERSION)
+	if (VARSIZE_ANY_EXHDR(v) < SEQ_COMPACT_HEADER - VARHDRSZ || b[0] != SEQ_VERSION)
 		seq_corrupted("unknown version");
-	if (b[VARHDRSZ + 1] == SEQ_FORM_COMPACT)
+	if (b[1] == SEQ_FORM_COMPACT)
 		return v;
-	items_add_value(&s, v);
+	items_add_value(&s, PG_DETOAST_DATUM(d));
 	return seq_encode(&s);
+}
+
+/* sequence_length(seq): the number of events (rows) a sequence holds */
+PG_FUNCTION_INFO_V1(sequence_length);
+Datum
+sequence_length(PG_FUNCTION_ARGS)
+{
+	SeqCursor	c;
+
+	seq_open(seq_compact(PG_GETARG_DATUM(0)), &c);
+	PG_RETURN_INT64(c.n);
 }
 
 /* ---------------------------------------------------------------- the aggregate */
@@ -689,7 +706,7 @@ sequence_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	wire_put_raw(&buf, VARDATA(v), VARSIZE(v) - VARHDRSZ);
+	wire_put_raw(&buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -706,10 +723,10 @@ seq_validate(const struct varlena *v)
 	const uint8 *b = (const uint8 *) v;
 	const uint8 *p = b + SEQ_COMPACT_HEADER;
 	const uint8 *end = b + VARSIZE(v);
-	uint64		n;
-	uint64		d;
-	uint64		unit;
-	uint64		zfirst;
+	uint64		n = 0;
+	uint64		d = 0;
+	uint64		unit = 0;
+	uint64		zfirst = 0;
 	int64		first;
 	int64		ts;
 	uint64		g = 0;
@@ -755,8 +772,8 @@ seq_validate(const struct varlena *v)
 	ts = first;
 	for (i = 0; i < n; i++)
 	{
-		uint64		delta;
-		uint64		code;
+		uint64		delta = 0;
+		uint64		code = 0;
 
 		if (!seq_varint_get(&p, end, &delta) || !seq_varint_get(&p, end, &code))
 			wire_fail(SEQ_TYPE, "truncated or non-minimal event");

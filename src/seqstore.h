@@ -86,13 +86,26 @@ typedef struct SeqLabel
 	int32		len;
 } SeqLabel;
 
-/* the order of a compact value's labels: bytes (memcmp), then the shorter first */
+/*
+ * the order of a compact value's labels: bytes (memcmp), then the shorter
+ * first.  Short labels, as event names are, are compared in line (a call of
+ * memcmp costs more than the few bytes it reads).
+ */
 static inline int
 seq_label_cmp(const char *a, int alen, const char *b, int blen)
 {
-	int			c = memcmp(a, b, Min(alen, blen));
+	int			n = Min(alen, blen);
+	int			c;
 
-	if (c != 0)
+	if (n <= 16)
+	{
+		int			i;
+
+		for (i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return (uint8) a[i] < (uint8) b[i] ? -1 : 1;
+	}
+	else if ((c = memcmp(a, b, n)) != 0)
 		return c;
 	return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
@@ -190,6 +203,7 @@ typedef struct SeqCursor
 	int64		n;				/* events */
 	int64		nlabels;
 	uint64		unit;
+	uint64		max_delta;		/* PG_INT64_MAX / unit: no division per event */
 	int64		ts;				/* the last event's time (first before any) */
 } SeqCursor;
 
@@ -210,7 +224,7 @@ seq_next_event(SeqCursor *c, int64 *ts, uint32 *code)
 		seq_corrupted("label code out of range");
 	if (delta != 0)
 	{
-		if (delta > (uint64) PG_INT64_MAX / c->unit)
+		if (delta > c->max_delta)
 			seq_corrupted("event time out of range");
 		step = (int64) (delta * c->unit);
 		if (pg_add_s64_overflow(c->ts, step, &c->ts) || !IS_VALID_TIMESTAMP(c->ts))
