@@ -38,6 +38,7 @@ typedef struct SeqItem
 	const char *p;
 	int32		len;
 	uint32		code;
+	uint64		delta;			/* seq_encode: time since the previous item, in units */
 } SeqItem;
 
 /* the rows of a sequence being built */
@@ -161,15 +162,47 @@ items_add_value(SeqItems *s, const struct varlena *v)
 }
 
 /* order by label, NULL first */
-static int
-item_label_qsort_cmp(const void *a, const void *b)
+static inline int
+item_label_cmp(const SeqItem *x, const SeqItem *y)
 {
-	const SeqItem *x = *(SeqItem *const *) a;
-	const SeqItem *y = *(SeqItem *const *) b;
-
 	if (x->len < 0 || y->len < 0)
 		return (x->len >= 0) - (y->len >= 0);
 	return seq_label_cmp(x->p, x->len, y->p, y->len);
+}
+
+/* item_label_cmp for qsort over pointers */
+static int
+item_label_qsort_cmp(const void *a, const void *b)
+{
+	return item_label_cmp(*(SeqItem *const *) a, *(SeqItem *const *) b);
+}
+
+/*
+ * Sort items (pointers) by label: insertion sort in line for the few rows
+ * most entities have (no call per comparison), qsort above.
+ */
+static void
+sort_by_label(SeqItem **v, int64 n)
+{
+	int64		i;
+
+	if (n > 16)
+	{
+		qsort(v, (size_t) n, sizeof(SeqItem *), item_label_qsort_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++)
+	{
+		SeqItem    *x = v[i];
+		int64		j = i;
+
+		while (j > 0 && item_label_cmp(v[j - 1], x) > 0)
+		{
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
 }
 
 /* order by (time, code) */
@@ -196,18 +229,29 @@ items_sorted(const SeqItems *s)
 	return true;
 }
 
-/* greatest common divisor */
-static uint64
+/* greatest common divisor (binary: shifts, no division); gcd64(0, b) = b */
+static inline uint64
 gcd64(uint64 a, uint64 b)
 {
-	while (b != 0)
-	{
-		uint64		t = a % b;
+	int			shift;
 
-		a = b;
-		b = t;
-	}
-	return a;
+	if (a == 0 || b == 0)
+		return a | b;
+	shift = __builtin_ctzll(a | b);
+	a >>= __builtin_ctzll(a);
+	do
+	{
+		b >>= __builtin_ctzll(b);
+		if (a > b)
+		{
+			uint64		t = a;
+
+			a = b;
+			b = t;
+		}
+		b -= a;
+	} while (b != 0);
+	return a << shift;
 }
 
 /*
@@ -235,7 +279,7 @@ seq_encode(SeqItems *s)
 		labels = palloc_extended(sizeof(SeqLabel) * s->n, MCXT_ALLOC_HUGE);
 		for (i = 0; i < s->n; i++)
 			byl[i] = &s->v[i];
-		qsort(byl, (size_t) s->n, sizeof(SeqItem *), item_label_qsort_cmp);
+		sort_by_label(byl, s->n);
 		for (i = 0; i < s->n; i++)
 		{
 			SeqItem    *it = byl[i];
@@ -271,9 +315,10 @@ seq_encode(SeqItems *s)
 		size += seq_varint_len((uint64) labels[i].len) + labels[i].len;
 	for (i = 0; i < s->n; i++)
 	{
-		uint64		delta = ((uint64) s->v[i].ts - (uint64) (i > 0 ? s->v[i - 1].ts : first)) / unit;
+		uint64		delta = (uint64) s->v[i].ts - (uint64) (i > 0 ? s->v[i - 1].ts : first);
 
-		size += seq_varint_len(delta) + seq_varint_len(s->v[i].code);
+		s->v[i].delta = unit == 1 ? delta : delta / unit;
+		size += seq_varint_len(s->v[i].delta) + seq_varint_len(s->v[i].code);
 		if (size > MaxAllocSize)
 			seq_too_large();
 	}
@@ -294,9 +339,7 @@ seq_encode(SeqItems *s)
 	}
 	for (i = 0; i < s->n; i++)
 	{
-		uint64		delta = ((uint64) s->v[i].ts - (uint64) (i > 0 ? s->v[i - 1].ts : first)) / unit;
-
-		p = seq_varint_put(p, delta);
+		p = seq_varint_put(p, s->v[i].delta);
 		p = seq_varint_put(p, s->v[i].code);
 	}
 	Assert((Size) (p - (uint8 *) v) == size);
