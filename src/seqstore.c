@@ -49,6 +49,8 @@ typedef struct SeqItems
 	int64		cap;
 } SeqItems;
 
+static SeqLabel *seq_read_labels(SeqCursor *c);
+
 /* ---------------------------------------------------------------- errors */
 
 /* XX001: a stored value breaks the layout (seqstore.h) */
@@ -145,11 +147,7 @@ items_add_value(SeqItems *s, const struct varlena *v)
 		int64		i;
 
 		seq_open(v, &c);
-		labels = palloc(sizeof(SeqLabel) * (c.nlabels + 1));
-		labels[0].p = NULL;
-		labels[0].len = -1;
-		for (i = 1; i <= c.nlabels; i++)
-			seq_next_label(&c, &labels[i]);
+		labels = seq_read_labels(&c);
 		for (i = 0; i < c.n; i++)
 		{
 			int64		ts;
@@ -396,6 +394,23 @@ seq_next_label(SeqCursor *c, SeqLabel *label)
 }
 
 /*
+ * A value's whole dictionary, by code: element 0 is the NULL label (len
+ * -1), element c label c.  Leaves the cursor at the first event.
+ */
+static SeqLabel *
+seq_read_labels(SeqCursor *c)
+{
+	SeqLabel   *labels = palloc(sizeof(SeqLabel) * (c->nlabels + 1));
+	int64		i;
+
+	labels[0].p = NULL;
+	labels[0].len = -1;
+	for (i = 1; i <= c->nlabels; i++)
+		seq_next_label(c, &labels[i]);
+	return labels;
+}
+
+/*
  * A detoasted value in its compact form: a compact value as it is (not
  * copied when it has a short header; it may point into a shared buffer:
  * read only), a working one encoded anew.
@@ -638,9 +653,7 @@ sequence_events(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	seq_open(v, &c);
-	labels = palloc(sizeof(SeqLabel) * (c.nlabels + 1));
-	for (i = 1; i <= c.nlabels; i++)
-		seq_next_label(&c, &labels[i]);
+	labels = seq_read_labels(&c);
 	for (i = 0; i < c.n; i++)
 	{
 		Datum		values[2];
@@ -677,9 +690,7 @@ sequence_out(PG_FUNCTION_ARGS)
 	int64		i;
 
 	seq_open(v, &c);
-	labels = palloc(sizeof(SeqLabel) * (c.nlabels + 1));
-	for (i = 1; i <= c.nlabels; i++)
-		seq_next_label(&c, &labels[i]);
+	labels = seq_read_labels(&c);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\": %d, \"events\": [", SEQ_VERSION);
 	for (i = 0; i < c.n; i++)

@@ -6,7 +6,8 @@
  *
  * Targets (one binary; the target is named by FUNNEL_FUZZ_TARGET or by the
  * program name fuzz_<target>):
- *	<type>_in	 text input of pipeline, summary, journey, events, conversion
+ *	<type>_in	 text input of pipeline, summary, journey, events, conversion,
+ *				 sequence
  *	<type>_recv	 binary receive of the same types
  *	sequence_pattern	pattern parser, compiler and matcher (sequence_match,
  *				 sequence_count) over events made from the input
@@ -72,6 +73,10 @@ extern Datum conversion_in(PG_FUNCTION_ARGS);
 extern Datum conversion_out(PG_FUNCTION_ARGS);
 extern Datum conversion_send(PG_FUNCTION_ARGS);
 extern Datum conversion_recv(PG_FUNCTION_ARGS);
+extern Datum sequence_in(PG_FUNCTION_ARGS);
+extern Datum sequence_out(PG_FUNCTION_ARGS);
+extern Datum sequence_send(PG_FUNCTION_ARGS);
+extern Datum sequence_recv(PG_FUNCTION_ARGS);
 extern Datum sequence_match_final(PG_FUNCTION_ARGS);
 extern Datum sequence_count_final(PG_FUNCTION_ARGS);
 extern Datum window_funnel_final(PG_FUNCTION_ARGS);
@@ -93,6 +98,7 @@ static const TypeIO types[] = {
 	{"journey", journey_in, journey_out, journey_send, journey_recv, 0},
 	{"events", events_in, events_out, events_send, events_recv, 0},
 	{"conversion", conversion_in, conversion_out, conversion_send, conversion_recv, 16},
+	{"sequence", sequence_in, sequence_out, sequence_send, sequence_recv, 0},
 };
 
 #define TEXT_CODES "22P02 42704 54000 54001"
@@ -120,6 +126,8 @@ static const Target targets[] = {
 	{"events_recv", &types[3], true, NULL},
 	{"conversion_in", &types[4], false, NULL},
 	{"conversion_recv", &types[4], true, NULL},
+	{"sequence_in", &types[5], false, NULL},
+	{"sequence_recv", &types[5], true, NULL},
 	{"sequence_pattern", NULL, false, pattern_target},
 	{"window_funnel_mode", NULL, false, mode_target},
 };

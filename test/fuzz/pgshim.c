@@ -277,6 +277,46 @@ repalloc(void *pointer, Size size)
 	return p;
 }
 
+/* repalloc up to MaxAllocHugeSize (seqstore.c's row arrays) */
+void *
+repalloc_huge(void *pointer, Size size)
+{
+	void	   *p;
+
+	if (!AllocHugeSizeIsValid(size))
+		elog(ERROR, "invalid memory alloc request size %zu", size);
+	(void) live_remove(pointer);
+	p = realloc(pointer, size ? size : 1);
+	if (p == NULL)
+		abort();
+	live_add(p);
+	return p;
+}
+
+/* the shim's database encoding: UTF-8 */
+int
+GetDatabaseEncoding(void)
+{
+	return PG_UTF8;
+}
+
+/*
+ * Is the string valid in the encoding (a NUL byte is not)?  As mbutils.c:
+ * false with noError, else 22021.
+ */
+bool
+pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
+{
+	if (pg_encoding_verifymbstr(encoding, mbstr, len) == len)
+		return true;
+	if (noError)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("invalid byte sequence for encoding \"UTF8\"")));
+	return false;
+}
+
 char *
 MemoryContextStrdup(MemoryContext context, const char *string)
 {

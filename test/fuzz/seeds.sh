@@ -21,7 +21,7 @@ put() {  # put FILE TEXT
 }
 
 psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS funnel" >/dev/null
-rm -f pipeline_in/* summary_in/* journey_in/* events_in/* conversion_in/* \
+rm -f pipeline_in/* summary_in/* journey_in/* events_in/* conversion_in/* sequence_in/* \
 	sequence_pattern/* window_funnel_mode/*
 
 # funnel.pipeline
@@ -76,6 +76,13 @@ put events_in/sequence_bigint '{"version": 1, "kind": "sequence", "clock": "bigi
 put conversion_in/some '{"from":5,"converted":3}'
 put conversion_in/zero '{"from":0,"converted":0}'
 put conversion_in/max '{"converted":9223372036854775807,"from":9223372036854775807}'
+
+# funnel.sequence (stored sequences): one built by the aggregate, and two by hand (empty;
+# events out of order, a negative time, an empty and a non-ASCII label, a NULL label)
+q sequence_in/small "SELECT funnel.sequence(t, e) FROM (VALUES ('2025-03-01 10:00+00'::timestamptz, 'visit'),
+  ('2025-03-01 10:05+00', 'signup'), ('2025-03-01 09:59+00', NULL), ('2025-03-01 10:00+00', 'visit')) v(t, e)"
+put sequence_in/empty '{"version": 1, "events": []}'
+put sequence_in/unordered '{"version": 1, "events": [[5, "b"], [-7, "a"], [5, ""], [1, "é"], [1000001, "b"], [5, null]]}'
 
 # sequence_pattern: nconds-1, clock-1, pattern length, pattern, rows of (step, mask hi, mask lo)
 pat() {  # pat FILE NCONDS CLOCK PATTERN ROWBYTES(octal escapes)
