@@ -2653,3 +2653,111 @@ CREATE FUNCTION @extschema@.next_step_report(s @extschema@.next_steps)
     AS 'MODULE_PATHNAME', 'next_steps_report' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION @extschema@.next_step_report(@extschema@.next_steps) IS
     'The labels per level of a funnel.next_steps, one row per (level, label): entities, their share of the level, up to 3 sample keys; by level, then most entities first.';
+
+
+------------------------------------------------------------------------------
+-- Stored sequences (issue 19, item 4): funnel.sequence, one entity's events as
+-- a compact value (delta-encoded times, labels as codes into the value's own
+-- dictionary), its aggregate, sequence_append, and the event-funnel functions
+-- over it (src/seqstore.h, seqstore.c, seqstore_query.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.sequence;
+CREATE FUNCTION @extschema@.sequence_in(cstring) RETURNS @extschema@.sequence
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_in(cstring) IS
+    'Text input of funnel.sequence (its JSON form: events as [microseconds since 2000-01-01 UTC, label]), in any order; validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.sequence_out(@extschema@.sequence) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_out(@extschema@.sequence) IS
+    'Text output of funnel.sequence: JSON with the events as [microseconds since 2000-01-01 UTC, label or null], in (time, label) order.';
+CREATE FUNCTION @extschema@.sequence_send(@extschema@.sequence) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_send(@extschema@.sequence) IS
+    'Binary output of funnel.sequence: its compact form (labels by name, no OIDs).';
+CREATE FUNCTION @extschema@.sequence_recv(internal) RETURNS @extschema@.sequence
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_recv(internal) IS
+    'Binary input of funnel.sequence; checks every byte it reads, labels in the server encoding (22P03).';
+CREATE TYPE @extschema@.sequence (
+    INPUT = @extschema@.sequence_in,
+    OUTPUT = @extschema@.sequence_out,
+    SEND = @extschema@.sequence_send,
+    RECEIVE = @extschema@.sequence_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = int4,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.sequence IS
+    'One entity''s events (time, label) as a compact value, made by the funnel.sequence(at, event) aggregate; window_funnel, window_funnel_times, retention, sequence_match and sequence_count read it.';
+
+CREATE FUNCTION @extschema@.sequence_transfn(@extschema@.sequence, timestamptz, text)
+    RETURNS @extschema@.sequence AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_transfn(@extschema@.sequence, timestamptz, text) IS
+    'Internal: transition function of the funnel.sequence(at, event) aggregate.';
+CREATE FUNCTION @extschema@.sequence_combine(@extschema@.sequence, @extschema@.sequence)
+    RETURNS @extschema@.sequence AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_combine(@extschema@.sequence, @extschema@.sequence) IS
+    'Internal: combine function of the funnel.sequence(at, event) aggregate.';
+CREATE FUNCTION @extschema@.sequence_final(@extschema@.sequence)
+    RETURNS @extschema@.sequence AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_final(@extschema@.sequence) IS
+    'Internal: final function of the funnel.sequence(at, event) aggregate: the compact value.';
+
+-- funnel.sequence(at, event): one entity's event rows, in any order
+CREATE AGGREGATE @extschema@.sequence(at timestamptz, event text) (
+    SFUNC = @extschema@.sequence_transfn,
+    STYPE = @extschema@.sequence,
+    FINALFUNC = @extschema@.sequence_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.sequence_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.sequence(timestamptz, text) IS
+    'Aggregate over one entity''s event rows, in any order: its funnel.sequence (rows with a NULL time are skipped; a NULL event is kept as an event with no label).';
+
+CREATE FUNCTION @extschema@.sequence_append(seq @extschema@.sequence, at timestamptz, event text)
+    RETURNS @extschema@.sequence AS 'MODULE_PATHNAME', 'sequence_append' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_append(@extschema@.sequence, timestamptz, text) IS
+    'The sequence with one more row, exactly what funnel.sequence gives over its rows and this one (a NULL seq is empty; a NULL time adds nothing).';
+CREATE FUNCTION @extschema@.sequence_append(seq @extschema@.sequence, more @extschema@.sequence)
+    RETURNS @extschema@.sequence AS 'MODULE_PATHNAME', 'sequence_append_sequence' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_append(@extschema@.sequence, @extschema@.sequence) IS
+    'The rows of both sequences (a row in both counts twice), exactly what funnel.sequence gives over all of them; NULL when both are NULL.';
+CREATE FUNCTION @extschema@.sequence_length(seq @extschema@.sequence)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'sequence_length' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_length(@extschema@.sequence) IS
+    'The number of events (rows) a sequence holds.';
+CREATE FUNCTION @extschema@.sequence_events(seq @extschema@.sequence, OUT at timestamptz, OUT event text)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'sequence_events' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.sequence_events(@extschema@.sequence) IS
+    'The rows of a sequence, in (time, label) order.';
+
+CREATE FUNCTION @extschema@.window_funnel(seq @extschema@.sequence, "window" interval, steps text[])
+    RETURNS integer AS 'MODULE_PATHNAME', 'sequence_window_funnel' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel(@extschema@.sequence, interval, text[]) IS
+    'window_funnel over a stored sequence: step k is the event label steps[k] (or any label of row k of a two-dimensional array); the aggregate''s answer over the same rows.';
+CREATE FUNCTION @extschema@.window_funnel(seq @extschema@.sequence, "window" interval, mode text, steps text[])
+    RETURNS integer AS 'MODULE_PATHNAME', 'sequence_window_funnel' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel(@extschema@.sequence, interval, text, text[]) IS
+    'window_funnel with a mode over a stored sequence: step k is the event label steps[k] (or any label of row k of a two-dimensional array); the aggregate''s answer over the same rows.';
+CREATE FUNCTION @extschema@.window_funnel_times(seq @extschema@.sequence, "window" interval, steps text[])
+    RETURNS interval[] AS 'MODULE_PATHNAME', 'sequence_window_funnel_times' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times(@extschema@.sequence, interval, text[]) IS
+    'window_funnel_times over a stored sequence: the time from step 1 to each step of the fastest chain reaching the level.';
+CREATE FUNCTION @extschema@.window_funnel_times(seq @extschema@.sequence, "window" interval, mode text, steps text[])
+    RETURNS interval[] AS 'MODULE_PATHNAME', 'sequence_window_funnel_times' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_times(@extschema@.sequence, interval, text, text[]) IS
+    'window_funnel_times with a mode over a stored sequence: the time from step 1 to each step of the fastest chain reaching the level.';
+CREATE FUNCTION @extschema@.retention(seq @extschema@.sequence, conds text[])
+    RETURNS boolean[] AS 'MODULE_PATHNAME', 'sequence_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.retention(@extschema@.sequence, text[]) IS
+    'retention over a stored sequence: element 1 says whether an event of label conds[1] occurred, element i whether those of conds[1] and conds[i] did.';
+CREATE FUNCTION @extschema@.sequence_match(seq @extschema@.sequence, pattern text, conds text[])
+    RETURNS boolean AS 'MODULE_PATHNAME', 'sequence_sequence_match' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_match(@extschema@.sequence, text, text[]) IS
+    'sequence_match over a stored sequence: (?N) is an event of label conds[N] (or of row N of a two-dimensional array).';
+CREATE FUNCTION @extschema@.sequence_count(seq @extschema@.sequence, pattern text, conds text[])
+    RETURNS bigint AS 'MODULE_PATHNAME', 'sequence_sequence_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sequence_count(@extschema@.sequence, text, text[]) IS
+    'sequence_count over a stored sequence: (?N) is an event of label conds[N] (or of row N of a two-dimensional array).';

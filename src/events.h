@@ -151,6 +151,12 @@ events_span(int64 a, int64 b)
 	return (uint64) b - (uint64) a;
 }
 
+/*
+ * a window interval as microseconds, a day 24 hours and a month 30 days
+ * (window_funnel.c; 22008 when it does not fit)
+ */
+extern int64 window_usecs(Interval *iv, const char *fn);
+
 /* a detoasted state from a datum (read-only) */
 extern Events *events_from_datum(Datum d);
 

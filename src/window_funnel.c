@@ -88,7 +88,8 @@ funnel_arg_cache(FunctionCallInfo fcinfo)
 
 /*
  * An interval as a number of microseconds: a day is 24 hours and a month 30
- * days, as PostgreSQL compares intervals ('1 month' = '30 days').
+ * days, as PostgreSQL compares intervals ('1 month' = '30 days').  Also the
+ * window of the functions over stored sequences (seqstore_query.c).
  */
 int64
 window_usecs(Interval *iv, const char *fn)

@@ -26,6 +26,16 @@
 # each serial (max_parallel_workers_per_gather = 0) and with 2 parallel
 # workers (max_parallel_workers_per_gather = 2, parallel_setup_cost =
 # parallel_tuple_cost = 0, min_parallel_table_scan_size = 0), and
+#   (5) build   stored sequences (issue 19): SELECT count(*), sum(funnel.
+#               sequence_length(s)) FROM (SELECT user_id, funnel.sequence(ts,
+#               event) s FROM events GROUP BY user_id) x -- the floor's shape,
+#               and its answer (users, events)
+#   (6) stored  the funnel of (3) over the 1,000,000 stored sequences, one row
+#               per user (tables seqs_events and seqs_by_user, built from each
+#               table during the set-up, untimed, and checked to be equal):
+#               SELECT level, count(*) FROM (SELECT funnel.window_funnel(seq,
+#               interval '1 hour', '{visit,signup,trial,purchase}') level FROM
+#               seqs_events) s GROUP BY level
 #   (4) ClickHouse, when clickhouse-server is installed (never required;
 #       BENCH_CLICKHOUSE=0 skips it): the same rows (COPY to a TSV in the work
 #       directory) in two MergeTree tables, ORDER BY ts and ORDER BY (user_id,
@@ -48,7 +58,9 @@
 # histogram is checked again.  Prints the times, ratios and PASS/MISS per
 # target of the issue (funnel serial <= 1.3x the floor and best plain SQL >=
 # 2.5x funnel, on the time-ordered table; 2 workers never slower than
-# serial).  A benchmark, not a test: exits 0 whether targets are met or not
+# serial; issue 19: building the sequences <= 2x the floor, window_funnel over
+# stored sequences <= 0.2x the floor and faster than ClickHouse with 2 threads),
+# and the stored sequences' size (bytes per event).  A benchmark, not a test: exits 0 whether targets are met or not
 # (2 when the set-up fails).
 #
 # All PostgreSQL variants run with work_mem = BENCH_WORK_MEM (1GB; hash tables
@@ -104,6 +116,15 @@ T_SETUP=$(date +%s)
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 psql_q -v users="$USERS" -f test/bench/events.sql >/dev/null || exit 2
 bench_prewarm events events_by_user
+# the stored sequences (issue 19), one per user, from each table (untimed)
+psql_q -v work_mem="'$WORK_MEM'" >/dev/null <<'SQL' || exit 2
+SET work_mem = :work_mem;
+CREATE TABLE seqs_events AS SELECT user_id, funnel.sequence(ts, event) AS seq FROM events GROUP BY user_id;
+CREATE TABLE seqs_by_user AS SELECT user_id, funnel.sequence(ts, event) AS seq FROM events_by_user GROUP BY user_id;
+VACUUM ANALYZE seqs_events;
+VACUUM ANALYZE seqs_by_user;
+SQL
+bench_prewarm seqs_events seqs_by_user
 # what the stream looks like (untimed)
 psql_f mix -At <<SQL || exit 2
 SET work_mem = '$WORK_MEM';
@@ -118,6 +139,16 @@ SELECT '   stored order (pg_stats correlation of the physical order with ts, use
        || string_agg(CASE WHEN tablename = 'events_by_user' THEN attname || ' ' || round(correlation::numeric, 2) END, ', ' ORDER BY attname DESC)
 FROM pg_stats WHERE tablename IN ('events', 'events_by_user') AND attname IN ('ts', 'user_id');
 SQL
+# the stored sequences: their size, and the two tables' values equal (the form is canonical)
+read -r SEQ_EVENTS SEQ_VALUE_BPE SEQ_TABLE_BPE RAW_TABLE_BPE SEQ_DIFFER <<<"$(psql_q -At -F ' ' -c "
+SELECT sum(funnel.sequence_length(seq)),
+       round(sum(pg_column_size(seq))::numeric / sum(funnel.sequence_length(seq)), 2),
+       round(pg_relation_size('seqs_events')::numeric / sum(funnel.sequence_length(seq)), 2),
+       round(pg_relation_size('events')::numeric / sum(funnel.sequence_length(seq)), 2),
+       (SELECT count(*) FROM seqs_events a FULL JOIN seqs_by_user b USING (user_id)
+        WHERE a.seq::text IS DISTINCT FROM b.seq::text)
+FROM seqs_events")" || exit 2
+echo "   stored sequences: $SEQ_EVENTS events; $SEQ_VALUE_BPE bytes per event in the values (labels included), $SEQ_TABLE_BPE in the table seqs_events (events: $RAW_TABLE_BPE); users whose sequences from the two tables differ: $SEQ_DIFFER"
 
 # ---------------------------------------------------------------- queries
 mode_sql() {  # s = serial, p = 2 parallel workers
@@ -127,6 +158,7 @@ mode_sql() {  # s = serial, p = 2 parallel workers
 	esac
 }
 tab() { case $1 in t) echo events ;; u) echo events_by_user ;; esac; }
+seqs_of() { case $1 in events) echo seqs_events ;; events_by_user) echo seqs_by_user ;; esac; }
 
 STEP="CASE event WHEN 'visit' THEN 1 WHEN 'signup' THEN 2 WHEN 'trial' THEN 3 WHEN 'purchase' THEN 4 END"
 
@@ -190,16 +222,20 @@ GROUP BY level HAVING sum(users) > 0 ORDER BY level
 SQL
 }
 FUNNEL_CALL="funnel.window_funnel(interval '1 hour', ts, event = 'visit', event = 'signup', event = 'trial', event = 'purchase')"
+STORED_CALL="funnel.window_funnel(seq, interval '1 hour', '{visit,signup,trial,purchase}')"
 query_sql() {  # query_sql QUERY TABLE
 	case $1 in
 	floor) echo "SELECT count(*), sum(c) FROM (SELECT user_id, count(*) c FROM $2 GROUP BY user_id) s" ;;
 	funnel) echo "SELECT level, count(*) FROM (SELECT $FUNNEL_CALL level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
+	build) echo "SELECT count(*), sum(funnel.sequence_length(s)) FROM (SELECT user_id, funnel.sequence(ts, event) s FROM $2 GROUP BY user_id) x" ;;
+	stored) echo "SELECT level, count(*) FROM (SELECT $STORED_CALL level FROM $(seqs_of "$2")) s GROUP BY level ORDER BY level" ;;
 	join) plain_hist "$2" join_users ;;
 	window) plain_hist "$2" window_users ;;
 	esac
 }
-QUERIES="floor $PLAIN funnel"
-declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel")
+QUERIES="floor $PLAIN funnel build stored"
+declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel"
+	[build]="(5) build funnel.sequence" [stored]="(6) window_funnel, stored")
 
 SESSION_SQL="SET work_mem = '$WORK_MEM';"
 
@@ -224,7 +260,7 @@ SPILL=no
 for t in t u; do
 	for q in $QUERIES; do
 		for m in s p; do
-			case $q in floor | funnel) opts="ANALYZE, COSTS OFF, TIMING OFF" ;; *) opts="COSTS OFF" ;; esac
+			case $q in floor | funnel | stored) opts="ANALYZE, COSTS OFF, TIMING OFF" ;; *) opts="COSTS OFF" ;; esac
 			out=$(printf '%s\n%s\nEXPLAIN (%s) %s;\n' "$SESSION_SQL" "$(mode_sql $m)" "$opts" "$(query_sql $q "$(tab $t)")" \
 				| psql_f "plan_$t$q$m" -At 2>&1) || { echo "$out" >&2; exit 2; }
 			summary=$(printf '%s\n' "$out" | plan_summary)
@@ -269,10 +305,10 @@ run_sql() {  # run_sql VARIANT ROUND
 # (floor: users:rows)
 results() {
 	awk -F'|' '
-	function flush() { if (v != "") { if (q == "floor") h = fl; else { h = ""; for (l = 0; l <= 4; l++) h = h (l ? " " : "") l ":" (l in n ? n[l] : 0) } print v, r, h } v = "" }
+	function flush() { if (v != "") { if (q == "floor" || q == "build") h = fl; else { h = ""; for (l = 0; l <= 4; l++) h = h (l ? " " : "") l ":" (l in n ? n[l] : 0) } print v, r, h } v = "" }
 	/^@@ / && !/^@@cpu/ { flush(); split($0, a, " "); v = a[2]; r = a[3]; split(v, b, "."); q = b[2]; delete n; fl = ""; next }
 	/^@@cpu/ || /^Time: / || /^SET$/ { next }
-	v != "" && NF == 2 { if (q == "floor") fl = $1 ":" $2; else n[$1] = $2 }
+	v != "" && NF == 2 { if (q == "floor" || q == "build") fl = $1 ":" $2; else n[$1] = $2 }
 	END { flush() }' "$1"
 }
 
@@ -304,6 +340,15 @@ for p in $PLAIN; do
 	done
 done
 
+# the stored sequences: window_funnel over each user's sequence = the aggregate over the user's rows
+STORED_WRONG=$(printf '%s\n%s\n%s\n' "$SESSION_SQL" "$(mode_sql s)" "
+SELECT count(*) FROM (SELECT user_id, $FUNNEL_CALL AS level FROM events GROUP BY user_id) f
+FULL JOIN (SELECT user_id, $STORED_CALL AS level FROM seqs_events) q USING (user_id)
+WHERE f.level IS DISTINCT FROM q.level;" | psql_f check_stored -At) || { echo "$STORED_WRONG" >&2; exit 2; }
+STORED_WRONG=$(tail -1 <<<"$STORED_WRONG")
+printf '   per user: window_funnel over the stored sequence differs from the aggregate over the rows for %s users  %s\n' \
+	"$STORED_WRONG" "$([ "$STORED_WRONG" = 0 ] && [ "$SEQ_DIFFER" = 0 ] && echo OK || echo WRONG)"
+
 {
 	echo "$SESSION_SQL"
 	for v in "${VARIANTS[@]}"; do run_sql "$v" 0; done
@@ -314,7 +359,7 @@ REF_FLOOR=$(awk '$1 == "t.floor.s" { print $3 }' "$WORK/check.res")
 CHECK_OK=yes
 while read -r v _ h; do
 	IFS=. read -r t q m <<<"$v"
-	if [ $q = floor ]; then want=$REF_FLOOR; else want=$REF; fi
+	case $q in floor | build) want=$REF_FLOOR ;; *) want=$REF ;; esac
 	if [ "$h" = "$want" ]; then ok=OK; else ok=WRONG; CHECK_OK=no; fi
 	printf '   %-14s %-7s %-8s %-60s %s\n' "$(tab $t)" "$q" "$([ $m = s ] && echo serial || echo parallel)" "$h" "$ok"
 done <"$WORK/check.res"
@@ -355,7 +400,7 @@ for v in "${VARIANTS[@]}"; do
 	[ -n "${BEST[$v]:-}" ] || { echo "no timing for $v in $WORK/timed.out" >&2; cat "$WORK/timed.out" >&2; exit 2; }
 done
 TIMED_WRONG=$(results "$WORK/timed.out" | awk -v ref="$REF" -v fl="$REF_FLOOR" '
-	{ split($1, b, "."); h = $3; for (i = 4; i <= NF; i++) h = h " " $i; want = (b[2] == "floor") ? fl : ref; if (h != want) bad++ }
+	{ split($1, b, "."); h = $3; for (i = 4; i <= NF; i++) h = h " " $i; want = (b[2] == "floor" || b[2] == "build") ? fl : ref; if (h != want) bad++ }
 	END { print bad + 0 }')
 
 # ---------------------------------------------------------------- ClickHouse
@@ -537,12 +582,21 @@ if [ -n "$PLAIN" ]; then
 	done
 	info "best plain SQL / floor, serial, events (the target needs >= 3.25)" "$(ratio "$BEST_SQL_T" "${BEST[t.floor.s]}")"
 fi
+target "build funnel.sequence / floor, serial, events (issue 19)" "$(ratio "${BEST[t.build.s]}" "${BEST[t.floor.s]}")" "<=" 2.0
+target "window_funnel over stored sequences / floor, serial, events (issue 19)" "$(ratio "${BEST[t.stored.s]}" "${BEST[t.floor.s]}")" "<=" 0.2
+info "build / floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.build.s]:-}" "${BESTCPU[t.floor.s]:-}")"
+info "stored / floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.stored.s]:-}" "${BESTCPU[t.floor.s]:-}")"
+info "stored / funnel over the raw events, serial, events" "$(ratio "${BEST[t.stored.s]}" "${BEST[t.funnel.s]}")"
+info "stored sequences: bytes per event in the values (labels included)" "$SEQ_VALUE_BPE"
+info "stored sequences: bytes per event in table seqs_events (events: $RAW_TABLE_BPE)" "$SEQ_TABLE_BPE"
 info "floor 2 workers / serial, events (what 2 workers give the floor)" "$(ratio "${BEST[t.floor.p]}" "${BEST[t.floor.s]}")"
 info "funnel cost over the floor, serial, events (ns per event)" \
 	"$(awk -v f="${BEST[t.funnel.s]}" -v c="${BEST[t.floor.s]}" -v n="$N_ROWS" 'BEGIN { printf "%.0f", (f - c) * 1e6 / n }')"
 if [ ${#CH_VARIANTS[@]} -gt 0 ]; then
 	info "funnel serial / ClickHouse max_threads 1, events" "$(ratio "${BEST[t.funnel.s]}" "${CH_BEST[t.1]}")"
 	info "funnel best / ClickHouse max_threads 2, events" "$(ratio "$(min_of "${BEST[t.funnel.s]}" "${BEST[t.funnel.p]}")" "${CH_BEST[t.2]}")"
+	target "stored sequences, 2 workers / ClickHouse max_threads 2 over the raw events (issue 19)" "$(ratio "${BEST[t.stored.p]}" "${CH_BEST[t.2]}")" "<" 1.00
+	target "stored sequences, serial / ClickHouse max_threads 2 over the raw events" "$(ratio "${BEST[t.stored.s]}" "${CH_BEST[t.2]}")" "<" 1.00
 fi
 echo "checks:"
 for t in t u; do
@@ -554,6 +608,7 @@ printf '  %-4s %s\n' "$([ $SPILL = no ] && echo yes || echo no)" "floor and funn
 printf '  %-4s %s\n' "$([ $CHECK_USERS_OK = yes ] && echo OK || echo WRONG)" "per user on events: funnel's level = each plain SQL's level, for every user"
 printf '  %-4s %s\n' "$([ $CHECK_OK = yes ] && echo OK || echo WRONG)" "check round: every histogram (both tables, serial and parallel) = funnel's serial one on events"
 printf '  %-4s %s\n' "$([ "$TIMED_WRONG" = 0 ] && echo OK || echo WRONG)" "timed runs: every histogram the same ($TIMED_WRONG differ)"
+printf '  %-4s %s\n' "$([ "$STORED_WRONG" = 0 ] && [ "$SEQ_DIFFER" = 0 ] && echo OK || echo WRONG)" "stored sequences: the same from both tables, and window_funnel over them = the aggregate, for every user"
 echo
 say "timed in ${ELAPSED}s, whole run $(( $(date +%s) - T_START ))s; load average before: $LOAD0, now: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit 0

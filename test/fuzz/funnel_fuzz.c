@@ -8,7 +8,7 @@
  * program name fuzz_<target>):
  *	<type>_in	 text input of pipeline, summary, journey, events, conversion,
  *			 pipeline_flow, winrate_curve, stage_outcomes, stage_value,
- *			 next_step_events, next_steps
+ *			 next_step_events, next_steps, sequence
  *	<type>_recv	 binary receive of the same types
  *	sequence_pattern	pattern parser, compiler and matcher (sequence_match,
  *				 sequence_count) over events made from the input
@@ -98,6 +98,10 @@ extern Datum next_steps_in(PG_FUNCTION_ARGS);
 extern Datum next_steps_out(PG_FUNCTION_ARGS);
 extern Datum next_steps_send(PG_FUNCTION_ARGS);
 extern Datum next_steps_recv(PG_FUNCTION_ARGS);
+extern Datum sequence_in(PG_FUNCTION_ARGS);
+extern Datum sequence_out(PG_FUNCTION_ARGS);
+extern Datum sequence_send(PG_FUNCTION_ARGS);
+extern Datum sequence_recv(PG_FUNCTION_ARGS);
 extern Datum sequence_match_final(PG_FUNCTION_ARGS);
 extern Datum sequence_count_final(PG_FUNCTION_ARGS);
 extern Datum window_funnel_final(PG_FUNCTION_ARGS);
@@ -125,6 +129,7 @@ static const TypeIO types[] = {
 	{"stage_value", stage_value_in, stage_value_out, stage_value_send, stage_value_recv, 0},
 	{"next_step_events", next_step_events_in, next_step_events_out, next_step_events_send, next_step_events_recv, 0},
 	{"next_steps", next_steps_in, next_steps_out, next_steps_send, next_steps_recv, 0},
+	{"sequence", sequence_in, sequence_out, sequence_send, sequence_recv, 0},
 };
 
 #define TEXT_CODES "22P02 42704 54000 54001"
@@ -164,6 +169,8 @@ static const Target targets[] = {
 	{"next_step_events_recv", &types[9], true, NULL},
 	{"next_steps_in", &types[10], false, NULL},
 	{"next_steps_recv", &types[10], true, NULL},
+	{"sequence_in", &types[11], false, NULL},
+	{"sequence_recv", &types[11], true, NULL},
 	{"sequence_pattern", NULL, false, pattern_target},
 	{"window_funnel_mode", NULL, false, mode_target},
 };

@@ -278,6 +278,46 @@ repalloc(void *pointer, Size size)
 	return p;
 }
 
+/* repalloc up to MaxAllocHugeSize (seqstore.c's row arrays) */
+void *
+repalloc_huge(void *pointer, Size size)
+{
+	void	   *p;
+
+	if (!AllocHugeSizeIsValid(size))
+		elog(ERROR, "invalid memory alloc request size %zu", size);
+	(void) live_remove(pointer);
+	p = realloc(pointer, size ? size : 1);
+	if (p == NULL)
+		abort();
+	live_add(p);
+	return p;
+}
+
+/* the shim's database encoding: UTF-8 */
+int
+GetDatabaseEncoding(void)
+{
+	return PG_UTF8;
+}
+
+/*
+ * Is the string valid in the encoding (a NUL byte is not)?  As mbutils.c:
+ * false with noError, else 22021.
+ */
+bool
+pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
+{
+	if (pg_encoding_verifymbstr(encoding, mbstr, len) == len)
+		return true;
+	if (noError)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("invalid byte sequence for encoding \"UTF8\"")));
+	return false;
+}
+
 char *
 MemoryContextStrdup(MemoryContext context, const char *string)
 {
@@ -2735,28 +2775,7 @@ DecodeDateTime(char **field, int *ftype, int nf, int *dtype, struct pg_tm *tm, f
 	return 0;
 }
 
-/* ================================================================ encoding and tuples */
-
-/* the shim's database encoding is UTF-8 (as its client encoding) */
-int
-GetDatabaseEncoding(void)
-{
-	return PG_UTF8;
-}
-
-/* mbutils.c's check, over libpgcommon's verifier; noError false raises 22021 */
-bool
-pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
-{
-	if (pg_encoding_verifymbstr(encoding, mbstr, len) == len)
-		return true;
-	if (noError)
-		return false;
-	ereport(ERROR,
-			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-			 errmsg("invalid byte sequence for encoding \"%s\"", pg_enc2name_tbl[encoding].name)));
-	return false;
-}
+/* ================================================================ tuples */
 
 /* composite results (nextstep.c's final function) are outside the type harnesses */
 TypeFuncClass

@@ -23,7 +23,7 @@ put() {  # put FILE TEXT
 psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS funnel" >/dev/null
 rm -f pipeline_in/* summary_in/* journey_in/* events_in/* conversion_in/* \
 	pipeline_flow_in/* winrate_curve_in/* stage_outcomes_in/* stage_value_in/* next_step_events_in/* \
-	next_steps_in/* sequence_pattern/* window_funnel_mode/*
+	next_steps_in/* sequence_in/* sequence_pattern/* window_funnel_mode/*
 
 # funnel.pipeline
 q pipeline_in/small "SELECT funnel.pipeline(s, a, c, c + interval '3 days' * i) FROM (VALUES
@@ -138,6 +138,13 @@ put next_step_events_in/empty '{"version": 1, "window": 0, "mode": "strict_dedup
 q next_steps_in/small "SELECT funnel.next_steps(l, lab, k) FROM (VALUES (0, NULL, '8'), (1, 'blog', '5'), (1, 'docs', '6'),
   (2, 'blog', '2'), (2, 'blog', '3'), (2, 'careers', '4'), (2, NULL, '7'), (3, 'docs', '1')) v(l, lab, k)"
 q next_steps_in/many "SELECT funnel.next_steps(i % 4, 'page' || (i % 13), 'user' || i) FROM generate_series(1, 2000) i"
+
+# funnel.sequence (stored sequences): one built by the aggregate, and two by hand (empty;
+# events out of order, a negative time, an empty and a non-ASCII label, a NULL label)
+q sequence_in/small "SELECT funnel.sequence(t, e) FROM (VALUES ('2025-03-01 10:00+00'::timestamptz, 'visit'),
+  ('2025-03-01 10:05+00', 'signup'), ('2025-03-01 09:59+00', NULL), ('2025-03-01 10:00+00', 'visit')) v(t, e)"
+put sequence_in/empty '{"version": 1, "events": []}'
+put sequence_in/unordered '{"version": 1, "events": [[5, "b"], [-7, "a"], [5, ""], [1, "é"], [1000001, "b"], [5, null]]}'
 
 # sequence_pattern: nconds-1, clock-1, pattern length, pattern, rows of (step, mask hi, mask lo)
 pat() {  # pat FILE NCONDS CLOCK PATTERN ROWBYTES(octal escapes)
