@@ -728,11 +728,29 @@ typedef struct Side
 	bool		in;				/* in the pipeline: open (and closing in the window) */
 } Side;
 
-/* A side's amount, decoded (22023 for a NaN or infinite amount). */
+/*
+ * A side's amount, decoded (22023 for a NaN or infinite amount).  prev:
+ * the other side, whose amount is usually the same bytes (a stage move
+ * keeps the amount): then its decoding is taken as it is.
+ */
 static void
-side_amount(Side *side, Datum amount)
+side_amount(Side *side, Datum amount, const Side *prev)
 {
+	struct varlena *v = (struct varlena *) DatumGetPointer(amount);
+
 	side->has_amount = true;
+	if (prev->has_amount && !VARATT_IS_EXTERNAL(v))
+	{
+		struct varlena *p = (struct varlena *) DatumGetPointer(prev->amount.datum);
+
+		if (!VARATT_IS_EXTERNAL(p) && VARSIZE_ANY(p) == VARSIZE_ANY(v) &&
+			memcmp(p, v, VARSIZE_ANY(v)) == 0)
+		{
+			side->amount = prev->amount;
+			side->amount.datum = amount;
+			return;
+		}
+	}
 	if (!numval_decode(amount, &side->amount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -806,7 +824,7 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 		s->idx = flow_stage_index(fc, s->label, &def);
 		s->outcome = def->stages[s->idx].outcome;
 		if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
-			side_amount(s, PG_GETARG_DATUM(amountarg));
+			side_amount(s, PG_GETARG_DATUM(amountarg), sides[1 - k]);
 		s->in = s->outcome == FUNNEL_OPEN;
 		if (s->in && (f->flags & FLOW_WINDOW))
 		{
