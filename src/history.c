@@ -245,6 +245,20 @@ flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
 	f->flags |= flags & FLOW_AMOUNTS;
 }
 
+/*
+ * Is a row's frame already the state's, so that flow_set_frame would do
+ * nothing?  (Every row of an aggregate passes the same; checked inline.)
+ */
+static inline bool
+flow_frame_same(const Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
+				TimestampTz close_from, TimestampTz close_to)
+{
+	return f->kind == kind && f->from == from && f->to == to &&
+		(f->flags | (flags & FLOW_AMOUNTS)) == f->flags &&
+		(f->flags & FLOW_WINDOW) == (flags & FLOW_WINDOW) &&
+		(!(flags & FLOW_WINDOW) || (f->close_from == close_from && f->close_to == close_to));
+}
+
 /* dst += src (src read-only): same moments and window, same funnel */
 static void
 flow_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
@@ -799,8 +813,13 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	at = PG_GETARG_TIMESTAMPTZ(args[0]);
 	if (at > f->to)
 		return;
-	memset(&b, 0, sizeof(b));
-	memset(&a, 0, sizeof(a));
+	for (k = 0; k < 2; k++)
+	{
+		/* what is read of a side without a stage (the rest is set below) */
+		sides[k]->has_stage = false;
+		sides[k]->has_amount = false;
+		sides[k]->in = false;
+	}
 	for (k = 0; k < 2; k++)
 	{
 		Side	   *s = sides[k];
@@ -947,7 +966,8 @@ pipeline_as_of_transfn(PG_FUNCTION_ARGS)
 	bool		amounts = PG_NARGS() > 5;
 	int			args[7] = {2, 3, 4, amounts ? 5 : -1, amounts ? 6 : -1, -1, -1};
 
-	flow_set_frame(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0);
+	if (!flow_frame_same(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0))
+		flow_set_frame(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0);
 	flow_row(f, fcinfo, args);
 	PG_RETURN_FLOW(f);
 }
@@ -982,8 +1002,10 @@ pipeline_waterfall_transfn(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: close_from must not be after close_to", fname)));
 	}
-	flow_set_frame(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
-				   from, to, close_from, close_to);
+	if (!flow_frame_same(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
+						 from, to, close_from, close_to))
+		flow_set_frame(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
+					   from, to, close_from, close_to);
 	flow_row(f, fcinfo, args);
 	PG_RETURN_FLOW(f);
 }

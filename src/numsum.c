@@ -154,18 +154,20 @@ decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
 			a = a * 10000 + d;
 			if (exp10 > 0)
 			{
-				if (a >= (int64) (pow10_128[18] / pow10_128[Min(exp10, 18)]))
-					goto wide;
+				if (a >= (int64) pow10_128[18 - exp10])
+					goto wide;	/* a * 10^exp10 would pass 10^18 */
 				a *= (int64) pow10_128[exp10];
 			}
 		}
 		else
 		{
-			int			drop = (int) pow10_128[-exp10];
+			static const int16 drop10[4] = {1, 10, 100, 1000};
+			int			drop = drop10[-exp10];
+			int			q = d / drop;
 
-			if (d % drop != 0)
+			if (q * drop != d)
 				return false;	/* digits past the display scale: never */
-			a = a * (10000 / drop) + d / drop;
+			a = a * drop10[NBASE_DIGITS + exp10] + q;	/* 10000 / drop */
 		}
 		*out = neg ? -(int128) a : (int128) a;
 		return true;
