@@ -2258,3 +2258,265 @@ END
 $fn$;
 COMMENT ON FUNCTION @extschema@.pipeline_waterfall(regclass, timestamptz, timestamptz, timestamptz, timestamptz) IS
     'The bridge of the open pipeline of a table tracked by funnel.track from "from" to "to" (optionally for the deals closing in [close_from, close_to)), one row per bucket.';
+
+------------------------------------------------------------------------------
+-- Stage-to-win probabilities learned from history: per open stage, the
+-- Aalen-Johansen chance that a deal which was in it is won, and the
+-- pipeline weighted by those chances (src/learned.c, src/survival.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.stage_outcomes;
+CREATE FUNCTION @extschema@.stage_outcomes_in(cstring) RETURNS @extschema@.stage_outcomes
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_in(cstring) IS
+    'Text input of funnel.stage_outcomes (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.stage_outcomes_out(@extschema@.stage_outcomes) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_out(@extschema@.stage_outcomes) IS
+    'Text output of funnel.stage_outcomes: JSON naming the stage type and labels.';
+CREATE FUNCTION @extschema@.stage_outcomes_send(@extschema@.stage_outcomes) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_send(@extschema@.stage_outcomes) IS
+    'Binary output of funnel.stage_outcomes (the stage type and labels by name).';
+CREATE FUNCTION @extschema@.stage_outcomes_recv(internal) RETURNS @extschema@.stage_outcomes
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_recv(internal) IS
+    'Binary input of funnel.stage_outcomes; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.stage_outcomes (
+    INPUT = @extschema@.stage_outcomes_in,
+    OUTPUT = @extschema@.stage_outcomes_out,
+    SEND = @extschema@.stage_outcomes_send,
+    RECEIVE = @extschema@.stage_outcomes_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE @extschema@.stage_outcomes IS
+    'State of funnel.stage_outcomes(): per open stage, the deals won, lost and still open (censored) per day since they first entered it, and the stage outcomes they were counted under; read with funnel.stage_probabilities(), funnel.stage_probability() and funnel.weighted_value().';
+
+-- transition functions (not STRICT: NULL journeys are skipped)
+CREATE FUNCTION @extschema@.stage_outcomes_transfn(@extschema@.stage_outcomes, @extschema@.journey)
+    RETURNS @extschema@.stage_outcomes AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_transfn(@extschema@.stage_outcomes, @extschema@.journey) IS
+    'Internal: transition function of the funnel.stage_outcomes aggregate censoring open deals at the transaction''s start (now()).';
+CREATE FUNCTION @extschema@.stage_outcomes_transfn(@extschema@.stage_outcomes, @extschema@.journey, timestamptz)
+    RETURNS @extschema@.stage_outcomes AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_transfn(@extschema@.stage_outcomes, @extschema@.journey, timestamptz) IS
+    'Internal: transition function of the funnel.stage_outcomes aggregate as the journeys stood at as_of.';
+CREATE FUNCTION @extschema@.stage_outcomes_combine(@extschema@.stage_outcomes, @extschema@.stage_outcomes)
+    RETURNS @extschema@.stage_outcomes AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_combine(@extschema@.stage_outcomes, @extschema@.stage_outcomes) IS
+    'Internal: adds two funnel.stage_outcomes states of one funnel (combine function of funnel.stage_outcomes, transition function of funnel.rollup).';
+
+-- funnel.stage_outcomes(j [, as_of]): one journey per deal
+CREATE AGGREGATE @extschema@.stage_outcomes(j @extschema@.journey) (
+    SFUNC = @extschema@.stage_outcomes_transfn,
+    STYPE = @extschema@.stage_outcomes,
+    COMBINEFUNC = @extschema@.stage_outcomes_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.stage_outcomes(@extschema@.journey) IS
+    'Aggregate over one journey per deal: per open stage, deals won, lost and open by day since they first entered it, open deals censored at the transaction''s start (now()); read it with funnel.stage_probabilities.';
+CREATE AGGREGATE @extschema@.stage_outcomes(j @extschema@.journey, as_of timestamptz) (
+    SFUNC = @extschema@.stage_outcomes_transfn,
+    STYPE = @extschema@.stage_outcomes,
+    COMBINEFUNC = @extschema@.stage_outcomes_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.stage_outcomes(@extschema@.journey, timestamptz) IS
+    'Aggregate over one journey per deal: per open stage, deals won, lost and open by day since they first entered it, as the journeys stood at as_of; read it with funnel.stage_probabilities.';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.stage_outcomes) (
+    SFUNC = @extschema@.stage_outcomes_combine,
+    STYPE = @extschema@.stage_outcomes,
+    COMBINEFUNC = @extschema@.stage_outcomes_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.stage_outcomes) IS
+    'Aggregate that adds funnel.stage_outcomes states of one funnel into one (monthly states give what one pass gives).';
+
+-- accessors
+CREATE FUNCTION @extschema@.stage_probabilities(s @extschema@.stage_outcomes)
+    RETURNS TABLE ("position" integer, stage text, deals bigint, won bigint, lost bigint, open bigint,
+                   probability float8, lower float8, upper float8, closed_win_rate float8,
+                   defined_probability float8)
+    AS 'MODULE_PATHNAME', 'stage_outcomes_rows' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.stage_probabilities(@extschema@.stage_outcomes) IS
+    'Learned stage-to-win probabilities, one row per stage in funnel order: deals that were in it (won, lost, open), the Aalen-Johansen probability of a win and its 95% band, the closed-only win rate, and the probability the definition sets.';
+CREATE FUNCTION @extschema@.stage_probability(s @extschema@.stage_outcomes, stage anyenum) RETURNS float8
+    AS 'MODULE_PATHNAME', 'stage_outcomes_probability' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_probability(@extschema@.stage_outcomes, anyenum) IS
+    'The learned probability that a deal which was in stage is won (1 for won stages, 0 for lost ones); NULL when no deal that was in it has closed.';
+CREATE FUNCTION @extschema@.weighted_value(p @extschema@.pipeline, s @extschema@.stage_outcomes) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stage_outcomes_weighted_pipeline' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline, @extschema@.stage_outcomes) IS
+    'Open amounts of a funnel.pipeline x the learned probability of their stage; NULL when an open stage has no learned probability.';
+CREATE FUNCTION @extschema@.weighted_value(f @extschema@.pipeline_flow, s @extschema@.stage_outcomes) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stage_outcomes_weighted_flow' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.weighted_value(@extschema@.pipeline_flow, @extschema@.stage_outcomes) IS
+    'Open amounts of a funnel.pipeline_flow at its moment x the learned probability of their stage; NULL without amounts or when an open stage has no learned probability.';
+
+-- funnel.learned_probabilities(table, as_of): the learned probabilities of a tracked table
+CREATE FUNCTION @extschema@.learned_probabilities("table" regclass, as_of timestamptz DEFAULT now())
+    RETURNS TABLE ("position" integer, stage text, deals bigint, won bigint, lost bigint, open bigint,
+                   probability float8, lower float8, upper float8, closed_win_rate float8,
+                   defined_probability float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    h record;
+    args text[];
+    keyarg text;
+    keys text[];
+BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.tracked_def t WHERE t.tracked OPERATOR(pg_catalog.=) "table") THEN
+        RAISE EXCEPTION 'relation % is not tracked', "table"
+            USING ERRCODE = '55000',
+                  HINT = 'funnel.track() records its stage history; or aggregate journeys of your own history with funnel.stage_outcomes.';
+    END IF;
+    h := @extschema@.tracked_history("table");
+    -- the key columns track() records, from its history trigger's arguments
+    -- (history table, stage column, key column or name[] literal, ...)
+    SELECT pg_catalog.string_to_array(pg_catalog.encode(t.tgargs, 'escape'), E'\\000') INTO args
+    FROM pg_catalog.pg_trigger t
+    WHERE t.tgrelid OPERATOR(pg_catalog.=) "table" AND t.tgname OPERATOR(pg_catalog.=) 'funnel_record_update';
+    keyarg := args[3];
+    IF keyarg IS NULL THEN
+        RAISE EXCEPTION 'relation % is not tracked', "table"
+            USING ERRCODE = '55000',
+                  HINT = 'funnel.track() records its stage history.';
+    END IF;
+    keys := CASE WHEN pg_catalog.left(keyarg, 1) OPERATOR(pg_catalog.=) '{' THEN keyarg::text[]
+                 ELSE ARRAY[keyarg] END;
+    RETURN QUERY EXECUTE format(
+        'SELECT r.* FROM (SELECT @extschema@.stage_outcomes(d.j, $1) AS s FROM '
+        '(SELECT @extschema@.journey(to_stage, changed_at) AS j FROM %s WHERE changed_at OPERATOR(pg_catalog.<=) $1 '
+        'GROUP BY %s) d) q, @extschema@.stage_probabilities(q.s) r',
+        h.history, (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(k), ', ') FROM pg_catalog.unnest(keys) k))
+        USING as_of;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.learned_probabilities(regclass, timestamptz) IS
+    'Learned stage-to-win probabilities of a table tracked by funnel.track, from its stage history as it stood at as_of: the rows of funnel.stage_probabilities.';
+
+
+------------------------------------------------------------------------------
+-- Time in stage and the amount-weighted funnel of a whole pipeline:
+-- funnel.stage_times(journey, amount) -> funnel.stage_value, rollup, and
+-- funnel.stage_time_report (src/stagetime.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.stage_value;
+CREATE FUNCTION @extschema@.stage_value_in(cstring) RETURNS @extschema@.stage_value
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_in(cstring) IS
+    'Text input of funnel.stage_value (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.stage_value_out(@extschema@.stage_value) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_out(@extschema@.stage_value) IS
+    'Text output of funnel.stage_value: JSON naming the stage type and labels.';
+CREATE FUNCTION @extschema@.stage_value_send(@extschema@.stage_value) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_send(@extschema@.stage_value) IS
+    'Binary output of funnel.stage_value (type and labels by name).';
+CREATE FUNCTION @extschema@.stage_value_recv(internal) RETURNS @extschema@.stage_value
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_recv(internal) IS
+    'Binary input of funnel.stage_value; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.stage_value (
+    INPUT = @extschema@.stage_value_in,
+    OUTPUT = @extschema@.stage_value_out,
+    SEND = @extschema@.stage_value_send,
+    RECEIVE = @extschema@.stage_value_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE @extschema@.stage_value IS
+    'State of funnel.stage_times(): per stage the deals that reached it and their amounts (per report policy), the deals in it now, and the lengths of its completed visits (quantile sketch, exact sums, amount-weighted sums); read with funnel.stage_time_report().';
+
+-- transition function (not STRICT: a NULL journey is counted as skipped, a NULL amount is a deal without amount)
+CREATE FUNCTION @extschema@.stage_value_transfn(@extschema@.stage_value, @extschema@.journey, numeric)
+    RETURNS @extschema@.stage_value AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_transfn(@extschema@.stage_value, @extschema@.journey, numeric) IS
+    'Internal: transition function of the funnel.stage_times(journey, amount) aggregate.';
+CREATE FUNCTION @extschema@.stage_value_combine(@extschema@.stage_value, @extschema@.stage_value)
+    RETURNS @extschema@.stage_value AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_combine(@extschema@.stage_value, @extschema@.stage_value) IS
+    'Internal: merges two funnel.stage_value states (combine function of funnel.stage_times, transition function of funnel.rollup).';
+
+-- funnel.stage_times(j, amount): one row per deal
+CREATE AGGREGATE @extschema@.stage_times(j @extschema@.journey, amount numeric) (
+    SFUNC = @extschema@.stage_value_transfn,
+    STYPE = @extschema@.stage_value,
+    COMBINEFUNC = @extschema@.stage_value_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.stage_times(@extschema@.journey, numeric) IS
+    'Aggregate over deals (a journey and an amount each): time in each stage and the amount-weighted funnel, a funnel.stage_value; read it with funnel.stage_time_report.';
+CREATE AGGREGATE @extschema@.rollup(@extschema@.stage_value) (
+    SFUNC = @extschema@.stage_value_combine,
+    STYPE = @extschema@.stage_value,
+    COMBINEFUNC = @extschema@.stage_value_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.stage_value) IS
+    'Aggregate that merges funnel.stage_value states into one (monthly states give what one pass gives).';
+
+-- the report
+CREATE FUNCTION @extschema@.stage_time_report(s @extschema@.stage_value, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, deals_reached bigint, value_reached numeric,
+                   share_of_top_value float8, "left" bigint, avg_days float8, median_days float8,
+                   p90_days float8, amount_weighted_avg_days float8, in_stage_now bigint)
+    AS 'MODULE_PATHNAME', 'stage_value_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.stage_time_report(@extschema@.stage_value, text) IS
+    'Time in stage and the amount-weighted funnel as rows, one per stage in funnel order: deals and value reached (policy linear, entered or strict), share of the top stage''s value, completed visits, their average, median and 90th percentile in days, the amount-weighted average, deals in the stage now.';
+
+-- funnel.stage_time_report(table, policy): the same over the history of a tracked table
+CREATE FUNCTION @extschema@.stage_time_report("table" regclass, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, deals_reached bigint, value_reached numeric,
+                   share_of_top_value float8, "left" bigint, avg_days float8, median_days float8,
+                   p90_days float8, amount_weighted_avg_days float8, in_stage_now bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    h record;
+    keys text;
+BEGIN
+    IF policy IS NULL THEN
+        RAISE EXCEPTION 'policy must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    h := @extschema@.tracked_history("table");
+    -- the key columns: the history's columns of the tracked table, besides those track() writes;
+    -- the journeys: the stage changes (a row that changed only values is no stage event:
+    -- it is stamped by the clock, which an import with stamps of the past may have passed)
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO keys
+    FROM pg_attribute a
+    WHERE a.attrelid = h.history AND a.attnum > 0 AND NOT a.attisdropped
+      AND a.attname <> ALL ('{from_stage,to_stage,changed_at,changed_by,from_amount,amount,from_close_date,close_date}'::name[])
+      AND EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = "table" AND t.attname = a.attname
+                  AND t.attnum > 0 AND NOT t.attisdropped);
+    IF keys IS NULL THEN
+        RAISE EXCEPTION 'history table % has no key column of table %', h.history, "table"
+            USING ERRCODE = '42703',
+                  HINT = 'The history of funnel.track() holds the key columns of the tracked table under their own names.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT r.* FROM (SELECT @extschema@.stage_times(d.j, d.amount) AS s FROM '
+        '(SELECT @extschema@.journey(to_stage, changed_at) FILTER (WHERE from_stage IS DISTINCT FROM to_stage) AS j, '
+        '%s AS amount FROM %s GROUP BY %s) d) q, '
+        '@extschema@.stage_time_report(q.s, $1) r',
+        CASE WHEN h.has_amount
+             THEN '(array_agg(amount::numeric ORDER BY changed_at DESC, amount::numeric DESC NULLS LAST))[1]'
+             ELSE 'NULL::numeric' END,
+        h.history, keys)
+        USING policy;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.stage_time_report(regclass, text) IS
+    'Time in stage and the amount-weighted funnel of a table tracked by funnel.track, from its history (each deal with the amount of its latest history row), one row per stage.';

@@ -57,6 +57,7 @@
 #include "utils/tuplestore.h"
 
 #include "numsum.h"
+#include "open_value.h"
 #include "registry.h"
 #include "registry_names.h"
 #include "state.h"
@@ -1224,4 +1225,57 @@ pipeline_flow_weighted_value(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	flow_figures(fcinfo, f, 0, FLOW_NB - 1, NULL, &fig);
 	PG_RETURN_DATUM(fig.weighted);
+}
+
+/* ------------------------------------------------------------------------
+ * For other files (open_value.h)
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * The open deals and amounts per stage of a stored pipeline_flow at its
+ * moment (as_of, or "to"): every bucket's slots summed per stage, as
+ * open_stages() sums them (open_value.h).
+ */
+void
+funnel_flow_open_value(Datum d, FunnelDefCache *dc, OpenValue *out)
+{
+	Flow	   *f = (Flow *) funnel_state_get(&flow_type, d);
+	FunnelDef  *def;
+	FunnelDef  *used;
+	int		   *idx;
+	int			i;
+
+	memset(out, 0, sizeof(OpenValue));
+	out->stage_type = f->stage_type;
+	out->has_amounts = (f->flags & FLOW_AMOUNTS) != 0;
+	if (!OidIsValid(f->stage_type))
+		return;
+	used = funnel_def_cached(dc, f->stage_type);
+	idx = palloc(sizeof(int) * Max(f->nslots, 1));
+	do
+	{
+		def = used;
+		for (i = 0; i < f->nslots; i++)
+			idx[i] = funnel_stage_index(dc, f->slots[i].label, &used);
+	} while (used != def);
+	out->def = def;
+	out->deals = palloc0(sizeof(int64) * def->nstages);
+	out->amount = palloc0(sizeof(Numeric) * def->nstages);
+	for (i = 0; i < f->nslots; i++)
+	{
+		FlowSlot   *s = &f->slots[i];
+		Datum		a;
+
+		if (def->stages[idx[i]].outcome != FUNNEL_OPEN)
+			continue;
+		if (pg_add_s64_overflow(out->deals[idx[i]], s->deals, &out->deals[idx[i]]))
+			count_overflow();
+		if (!out->has_amounts || (s->plus.count == 0 && s->minus.count == 0))
+			continue;
+		a = slot_amount(s);
+		out->amount[idx[i]] = out->amount[idx[i]] == NULL ? DatumGetNumeric(a)
+			: DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(out->amount[idx[i]]), a));
+	}
+	pfree(idx);
 }

@@ -460,6 +460,76 @@ numval_sign(const NumVal *a)
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a->datum, NumericGetDatum(int64_to_numeric(0))));
 }
 
+/*
+ * s += v, an integer, as numsum_add of its numeric would add it, without
+ * making that numeric while the sum is fixed point: |v| < 2^63 and a scale
+ * of at most 18 keep v * 10^scale below 10^38.
+ */
+void
+numsum_add_int64(NumSum *s, int64 v, MemoryContext mcxt)
+{
+	if (!pow10_ready)
+		init_pow10();
+	if (!s->big && s->scale <= 18)
+	{
+		int128		sum = s->acc + (int128) v * pow10_128[s->scale];
+
+		if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+		{
+			s->count++;
+			s->acc = sum;
+			return;
+		}
+	}
+	numsum_add(s, NumericGetDatum(int64_to_numeric(v)), mcxt);
+}
+
+/*
+ * s += value * factor, one value counted, exactly as numsum_add of
+ * numeric_mul(value, factor) would add it (the product's display scale is
+ * value's), without computing that product while the sum is fixed point
+ * and the product fits.
+ */
+void
+numsum_add_times(NumSum *s, Datum value, int64 factor, MemoryContext mcxt)
+{
+	int128		v;
+	int			dscale;
+	bool		special;
+
+	if (!pow10_ready)
+		init_pow10();
+	if (!s->big)
+	{
+		bool		ok = decode_numeric(value, s->scale, &v, &dscale, &special);
+
+		if (!ok && !special && dscale > s->scale && rescale(s, dscale))
+			ok = decode_numeric(value, s->scale, &v, &dscale, &special);
+		if (ok)
+		{
+			int128		a = v < 0 ? -v : v;
+			int128		f = factor < 0 ? -(int128) factor : (int128) factor;
+
+			/*
+			 * |v * factor| < 10^38 (below 2^62 * 2^63 = 2^125 without a
+			 * division), then the sum is checked as numsum_add does
+			 */
+			if ((a >> 62) == 0 || f == 0 || a <= (ACC_LIMIT - 1) / f)
+			{
+				int128		sum = s->acc + v * (int128) factor;
+
+				if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+				{
+					s->count++;
+					s->acc = sum;
+					return;
+				}
+			}
+		}
+	}
+	numsum_add(s, DirectFunctionCall2(numeric_mul, value, NumericGetDatum(int64_to_numeric(factor))), mcxt);
+}
+
 /* dst += src (src unchanged). */
 void
 numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt)
@@ -531,6 +601,45 @@ numsum_out(StringInfo buf, const NumSum *s)
 }
 
 /*
+ * numeric_in of text.  Malformed text raises 22P02 from numeric_in itself; a
+ * number numeric cannot hold ("1e1970000") raises 22003 there, which here is
+ * malformed input of the type being read too: 22P02, with numeric_in's
+ * message as the detail.  numeric_in only parses into memory, so nothing is
+ * left to clean up when its error is caught; any other error (out of memory,
+ * cancel) goes on as it was.
+ */
+static Numeric
+numsum_parse_numeric(const char *text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Numeric		volatile n = NULL;
+
+	PG_TRY();
+	{
+		n = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+												ObjectIdGetDatum(InvalidOid),
+												Int32GetDatum(-1)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION ||
+			edata->sqlerrcode == ERRCODE_INVALID_TEXT_REPRESENTATION)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type numeric: \"%s\"", text),
+				 errdetail("%s", edata->message)));
+	}
+	PG_END_TRY();
+	return n;
+}
+
+/*
  * Parse "<count>[:<sum>]".  Returns false on malformed text (the caller
  * raises 22P02); a sum that is not a finite numeric is malformed too.
  */
@@ -552,13 +661,8 @@ numsum_in(const char *str, NumSum *s, MemoryContext mcxt)
 	if (*colon != ':')
 		return false;
 	{
-		Datum		d;
-		Numeric		n;
+		Numeric		n = numsum_parse_numeric(colon + 1);
 
-		/* malformed numeric text raises 22P02 from numeric_in itself */
-		d = DirectFunctionCall3(numeric_in, CStringGetDatum(colon + 1),
-								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-		n = DatumGetNumeric(d);
 		if (numeric_is_nan(n) || numeric_is_inf(n))
 			return false;
 		numsum_add(s, NumericGetDatum(n), mcxt);

@@ -32,6 +32,9 @@ typedef struct NumSum
 extern void numsum_init(NumSum *s);
 extern void numsum_add(NumSum *s, Datum value, MemoryContext mcxt);
 extern void numsum_merge(NumSum *dst, const NumSum *src, MemoryContext mcxt);
+/* s += an integer; s += value * factor (one value): no numeric made while the sum is fixed point */
+extern void numsum_add_int64(NumSum *s, int64 v, MemoryContext mcxt);
+extern void numsum_add_times(NumSum *s, Datum value, int64 factor, MemoryContext mcxt);
 extern Numeric numsum_total(const NumSum *s);	/* NULL when count = 0 */
 extern Numeric numsum_avg(const NumSum *s);		/* = avg(numeric); NULL when count = 0 */
 

@@ -54,6 +54,7 @@
 #include "duration.h"
 #include "metrics.h"
 #include "numsum.h"
+#include "open_value.h"
 #include "registry.h"
 #include "registry_names.h"
 #include "sketch_pg.h"
@@ -1291,4 +1292,61 @@ pipeline_median_cycle_length(PG_FUNCTION_ARGS)
 	if (iv == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INTERVAL_P(iv);
+}
+
+/* ------------------------------------------------------------------------
+ * For other files (open_value.h)
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * The open deals and amounts per stage of a stored pipeline (open_value.h).
+ * Every slot's stage index is taken from one definition: a label the cached
+ * definition lacks makes funnel_stage_index rebuild it, and then all of them
+ * are taken again.
+ */
+void
+funnel_pipeline_open_value(Datum d, FunnelDefCache *dc, OpenValue *out)
+{
+	Pipeline   *p = (Pipeline *) funnel_state_get(&pipeline_type, d);
+	FunnelDef  *def;
+	FunnelDef  *used;
+	int		   *idx;
+	int			i;
+
+	memset(out, 0, sizeof(OpenValue));
+	out->stage_type = p->stage_type;
+	out->has_amounts = true;
+	if (!OidIsValid(p->stage_type))
+		return;
+	used = funnel_def_cached(dc, p->stage_type);
+	idx = palloc(sizeof(int) * Max(p->nslots, 1));
+	do
+	{
+		def = used;
+		for (i = 0; i < p->nslots; i++)
+			idx[i] = funnel_stage_index(dc, p->slots[i].label, &used);
+	} while (used != def);
+	out->def = def;
+	out->deals = palloc0(sizeof(int64) * def->nstages);
+	out->amount = palloc0(sizeof(Numeric) * def->nstages);
+	for (i = 0; i < p->nslots; i++)
+	{
+		PipeStage  *s = &p->slots[i];
+		Numeric		sum;
+
+		if (def->stages[idx[i]].outcome != FUNNEL_OPEN)
+			continue;
+		if (pg_add_s64_overflow(out->deals[idx[i]], s->deals, &out->deals[idx[i]]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("bigint out of range")));
+		sum = numsum_total(&s->amount);
+		if (sum == NULL)
+			continue;
+		out->amount[idx[i]] = out->amount[idx[i]] == NULL ? sum
+			: DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(out->amount[idx[i]]),
+												  NumericGetDatum(sum)));
+	}
+	pfree(idx);
 }

@@ -39,6 +39,8 @@
 
 #include <math.h>
 
+#include "common/int.h"
+
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
@@ -265,6 +267,17 @@ funnel_state_refuse(const char *type, bool binary, const char *problem)
 	if (binary)
 		wire_fail(type, problem);
 	jin_bad(type, problem);
+}
+
+/* *dst += v for a count of a state of type; 22003 past 2^63 - 1. */
+void
+funnel_add_count(int64 *dst, int64 v, const char *type)
+{
+	if (pg_add_s64_overflow(*dst, v, dst))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bigint out of range"),
+				 errdetail("A count of a %s exceeds 2^63 - 1.", type)));
 }
 
 /*

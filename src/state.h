@@ -161,6 +161,7 @@ extern void *funnel_sorted_copy(const void *items, int n, Size size,
 extern int	funnel_label_cmp(const void *a, const void *b);
 extern Datum funnel_state_flat(FunnelState *st);
 extern void funnel_state_refuse(const char *type, bool binary, const char *problem);
+extern void funnel_add_count(int64 *dst, int64 v, const char *type);
 extern Datum funnel_state_send(const FunnelStateType *type, Datum d);
 extern Datum funnel_state_recv(const FunnelStateType *type, StringInfo msg);
 

@@ -59,7 +59,6 @@
 #include <math.h>
 
 #include "access/htup_details.h"
-#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
@@ -69,30 +68,22 @@
 #include "utils/expandeddatum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "defrecord.h"
 #include "duration.h"
 #include "journey.h"
 #include "metrics.h"
 #include "registry_names.h"
 #include "sketch_pg.h"
 #include "state.h"
+#include "summary.h"
 #include "textform.h"
 #include "wire.h"
 
 #define SUMMARY_VERSION 2
 #define SUMMARY_VERSION_1 1		/* 1.0's: no definition, skipped count or in-progress counts */
 #define SUMMARY_TYPE "funnel.summary"
-
-/* the stage_report policies, also the index of SumStage.drop and open_drop */
-enum
-{
-	POL_LINEAR = 0,
-	POL_ENTERED = 1,
-	POL_STRICT = 2,
-	POL_COUNT					/* how many policies there are */
-};
 
 typedef struct SumStage
 {
@@ -119,10 +110,8 @@ typedef struct Summary
 	int			capslots;
 	SumStage   *slots;
 	QSketch		cycle;
-	/* the definition the counts were made under (0: not known, version 1) */
-	int			ndef;
-	Oid		   *def_label;		/* funnel order */
-	uint8	   *def_outcome;	/* FunnelOutcome */
+	/* the definition the counts were made under (n = 0: not known, version 1) */
+	FunnelDefRecord under;
 } Summary;
 
 /* funnel.summary in the state skeleton (state.h), defined below its functions */
@@ -198,60 +187,15 @@ find_slot(Summary *s, Oid label)
 static void
 add_count(int64 *dst, int64 v)
 {
-	if (pg_add_s64_overflow(*dst, v, dst))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("bigint out of range"),
-				 errdetail("A count of a funnel.summary exceeds 2^63 - 1.")));
+	funnel_add_count(dst, v, SUMMARY_TYPE);
 }
 
 /* Record def as the definition s's counts refer to. */
 static void
 summary_set_def(Summary *s, const FunnelDef *def)
 {
-	int			i;
-
-	if (s->ndef != def->nstages)
-	{
-		if (s->def_label)
-			pfree(s->def_label);
-		if (s->def_outcome)
-			pfree(s->def_outcome);
-		s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(def->nstages, 1));
-		s->def_outcome = MemoryContextAlloc(s->cxt, Max(def->nstages, 1));
-	}
-	s->ndef = def->nstages;
-	for (i = 0; i < def->nstages; i++)
-	{
-		s->def_label[i] = def->stages[i].label_oid;
-		s->def_outcome[i] = (uint8) def->stages[i].outcome;
-	}
+	defrec_set(&s->under, def, s->cxt);
 	funnel_state_touch(&s->st);
-}
-
-/* Were s's counts made under def (labels in order, and outcomes)? */
-static bool
-summary_def_is(const Summary *s, const FunnelDef *def)
-{
-	int			i;
-
-	if (s->ndef != def->nstages)
-		return false;
-	for (i = 0; i < s->ndef; i++)
-		if (s->def_label[i] != def->stages[i].label_oid ||
-			s->def_outcome[i] != (uint8) def->stages[i].outcome)
-			return false;
-	return true;
-}
-
-/* Were a's and b's counts made under the same definition? */
-static bool
-summary_same_def(const Summary *a, const Summary *b)
-{
-	return a->ndef == b->ndef &&
-		(a->ndef == 0 ||
-		 (memcmp(a->def_label, b->def_label, sizeof(Oid) * a->ndef) == 0 &&
-		  memcmp(a->def_outcome, b->def_outcome, a->ndef) == 0));
 }
 
 /* 55000: the counts cannot be carried over to def (detail says why). */
@@ -287,36 +231,22 @@ summary_normalize(Summary *s, const FunnelDef *def)
 	int			fpos;
 	int			k;
 	int			p;
-	int			prev = -1;
 
-	if (s->ndef == 0)
+	if (s->under.n == 0)
 	{
 		/* empty, or version 1: counted under the current definition */
 		summary_set_def(s, def);
 		return;
 	}
-	if (summary_def_is(s, def))
+	if (defrec_is(&s->under, def))
 		return;
 
 	is_new = palloc(sizeof(bool) * n);
-	for (k = 0; k < n; k++)
-		is_new[k] = true;
-	for (k = 0; k < s->ndef; k++)
 	{
-		int			ni = funnel_label_index(def, s->def_label[k]);
+		const char *problem = defrec_carry_problem(&s->under, def, "summary", is_new);
 
-		if (ni < 0)
-			refuse_old_definition(s, def, psprintf("Stage %u of the summary's definition is no longer a stage of %s.",
-												   s->def_label[k], def->type_name));
-		if ((uint8) def->stages[ni].outcome != s->def_outcome[k])
-			refuse_old_definition(s, def, psprintf("Stage \"%s\" was %s when the summary was made and is %s now.",
-												   def->stages[ni].label,
-												   funnel_outcome_name((FunnelOutcome) s->def_outcome[k]),
-												   funnel_outcome_name(def->stages[ni].outcome)));
-		if (ni <= prev)
-			refuse_old_definition(s, def, "The stages are in another order.");
-		prev = ni;
-		is_new[ni] = false;
+		if (problem != NULL)
+			refuse_old_definition(s, def, problem);
 	}
 
 	open = palloc(sizeof(int) * Max(def->n_open, 1));
@@ -392,12 +322,12 @@ summary_normalize(Summary *s, const FunnelDef *def)
 			continue;
 		st = find_slot(s, def->stages[i].label_oid);
 		/* the next open stage in the summary's definition */
-		for (k = 0; k < s->ndef && s->def_label[k] != def->stages[i].label_oid; k++)
+		for (k = 0; k < s->under.n && s->under.label[k] != def->stages[i].label_oid; k++)
 			;
-		for (ok = k + 1; ok < s->ndef; ok++)
-			if (s->def_outcome[ok] == FUNNEL_OPEN)
+		for (ok = k + 1; ok < s->under.n; ok++)
+			if (s->under.outcome[ok] == FUNNEL_OPEN)
 			{
-				old_next = s->def_label[ok];
+				old_next = s->under.label[ok];
 				break;
 			}
 		new_next = p + 1 < def->n_open ? def->stages[open[p + 1]].label_oid : InvalidOid;
@@ -458,7 +388,7 @@ summary_under(Summary *s, const FunnelDef *def)
 {
 	Summary    *own;
 
-	if (summary_def_is(s, def))
+	if (defrec_is(&s->under, def))
 		return s;
 	own = (Summary *) funnel_state_copy(&s->st, CurrentMemoryContext);
 	summary_normalize(own, def);
@@ -499,18 +429,12 @@ summary_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 				 errmsg("cannot combine summaries of funnels %s and %s",
 						funnel_type_name(dst->stage_type, false), funnel_type_name(src->stage_type, false))));
 	/* counts made under different definitions meet under the current one */
-	if (dst->entities == 0 && dst->nslots == 0 && dst->ndef == 0)
+	if (dst->entities == 0 && dst->nslots == 0 && dst->under.n == 0)
 	{
-		if (src->ndef > 0)
-		{
-			dst->ndef = src->ndef;
-			dst->def_label = MemoryContextAlloc(dst->cxt, sizeof(Oid) * src->ndef);
-			dst->def_outcome = MemoryContextAlloc(dst->cxt, src->ndef);
-			memcpy(dst->def_label, src->def_label, sizeof(Oid) * src->ndef);
-			memcpy(dst->def_outcome, src->def_outcome, src->ndef);
-		}
+		if (src->under.n > 0)
+			defrec_copy(&dst->under, &src->under, dst->cxt);
 	}
-	else if (!summary_same_def(dst, src))
+	else if (!defrec_same(&dst->under, &src->under))
 	{
 		const FunnelDef *def;
 
@@ -574,12 +498,7 @@ summary_write(StringInfo buf, FunnelState *st, WireNames *names)
 	wire_put_i64(buf, s->won);
 	wire_put_i64(buf, s->lost);
 	wire_put_i64(buf, s->skipped);
-	wire_put_u32(buf, (uint32) s->ndef);
-	for (i = 0; i < s->ndef; i++)
-	{
-		wire_put_label(buf, names, s->def_label[i]);
-		wire_put_u8(buf, s->def_outcome[i]);
-	}
+	defrec_wire_write(buf, names, &s->under);
 	wire_put_u32(buf, (uint32) s->nslots);
 	for (i = 0; i < s->nslots; i++)
 	{
@@ -617,34 +536,13 @@ summary_problem(Summary *s, bool live)
 	else if (s->entities < 0 || s->won < 0 || s->lost < 0 || s->skipped < 0 || s->won > s->entities ||
 		s->lost > s->entities - s->won)
 		problem = "entity counts are inconsistent";
-	else if ((s->entities > 0 || s->nslots > 0 || s->ndef > 0) && !OidIsValid(s->stage_type))
+	else if ((s->entities > 0 || s->nslots > 0 || s->under.n > 0) && !OidIsValid(s->stage_type))
 		problem = "stages without a funnel type";
-	else if (s->ndef > FUNNEL_MAX_STAGES)
-		problem = "too many stages in the definition";
-	for (i = 0; i < s->ndef && problem == NULL; i++)
-	{
-		int			j;
-		bool		open = false;
-
-		if (s->def_outcome[i] > FUNNEL_LOST)
-			problem = "unknown outcome in the definition";
-		for (j = 0; j < i && problem == NULL; j++)
-			if (s->def_label[j] == s->def_label[i])
-				problem = "a stage appears twice in the definition";
-		for (j = 0; j < s->ndef; j++)
-			open |= s->def_outcome[j] == FUNNEL_OPEN;
-		if (!open && problem == NULL)
-			problem = "a definition without an open stage";
-	}
-	for (i = 0; i < s->nslots && s->ndef > 0 && problem == NULL; i++)
-	{
-		int			j;
-
-		for (j = 0; j < s->ndef && s->def_label[j] != s->slots[i].label; j++)
-			;
-		if (j == s->ndef)
+	else
+		problem = defrec_problem(&s->under);
+	for (i = 0; i < s->nslots && s->under.n > 0 && problem == NULL; i++)
+		if (!defrec_has(&s->under, s->slots[i].label))
 			problem = "a stage is not in the definition";
-	}
 	if (problem != NULL)
 		;
 	else if ((int64) qs_count(&s->cycle) > s->entities)
@@ -689,11 +587,7 @@ check_labels(Summary *s)
 	/* a type named without stages must exist too: the value is printed by name */
 	if (OidIsValid(s->stage_type) && get_typtype(s->stage_type) != TYPTYPE_ENUM)
 		wire_error(SUMMARY_TYPE, "type %u is not an enum", s->stage_type);
-	if (s->ndef > 0 && get_typtype(s->stage_type) != TYPTYPE_ENUM)
-		wire_error(SUMMARY_TYPE, "type %u is not an enum", s->stage_type);
-	for (i = 0; i < s->ndef; i++)
-		if (!funnel_label_belongs(s->def_label[i], s->stage_type))
-			wire_error(SUMMARY_TYPE, "stage %u is not a label of its funnel", s->def_label[i]);
+	defrec_check_labels(&s->under, s->stage_type, SUMMARY_TYPE);
 	for (i = 0; i < s->nslots; i++)
 	{
 		bool		ok = funnel_label_belongs(s->slots[i].label, s->stage_type);
@@ -732,19 +626,7 @@ summary_read(const char *data, Size len, MemoryContext parent, bool check_catalo
 	if (version > SUMMARY_VERSION_1)
 		s->skipped = wire_get_i64(&r, "skipped");
 	if (version > SUMMARY_VERSION_1)
-	{
-		n = wire_get_u32(&r, "definition length");
-		if (n > FUNNEL_MAX_STAGES)
-			wire_bad(&r, "too many stages in the definition");
-		s->ndef = (int) n;
-		s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(n, 1));
-		s->def_outcome = MemoryContextAlloc(s->cxt, Max(n, 1));
-		for (i = 0; i < n; i++)
-		{
-			s->def_label[i] = wire_get_label(&r, "definition label");
-			s->def_outcome[i] = wire_get_u8(&r, "definition outcome");
-		}
-	}
+		defrec_wire_read(&r, &s->under, s->cxt);
 	n = wire_get_u32(&r, "stage count");
 	if (n > FUNNEL_MAX_STAGES)
 		wire_bad(&r, "too many stages");
@@ -817,17 +699,10 @@ summary_out(PG_FUNCTION_ARGS)
 					 s->entities, s->won, s->lost);
 	if (s->skipped != 0)
 		appendStringInfo(&buf, ",\"skipped\":" INT64_FORMAT, s->skipped);
-	if (s->ndef > 0)
+	if (s->under.n > 0)
 	{
-		appendStringInfoString(&buf, ",\"order\":[");
-		for (i = 0; i < s->ndef; i++)
-		{
-			appendStringInfoString(&buf, i ? ",{\"stage\":" : "{\"stage\":");
-			append_json_string(&buf, funnel_label_name(s->def_label[i]));
-			appendStringInfo(&buf, ",\"outcome\":\"%s\"}",
-							 funnel_outcome_name((FunnelOutcome) s->def_outcome[i]));
-		}
-		appendStringInfoChar(&buf, ']');
+		appendStringInfoString(&buf, ",\"order\":");
+		defrec_json_write(&buf, &s->under);
 	}
 	appendStringInfoString(&buf, ",\"stages\":[");
 	for (i = 0; i < s->nslots; i++)
@@ -877,38 +752,7 @@ summary_in(PG_FUNCTION_ARGS)
 		s->skipped = jin_int64(v, SUMMARY_TYPE, "skipped");
 	v = version > SUMMARY_VERSION_1 ? jin_get(obj, "order", false, SUMMARY_TYPE) : NULL;
 	if (v != NULL)
-	{
-		JsonbContainer *order = jin_array(v, SUMMARY_TYPE, "order");
-
-		if (jin_len(order) > FUNNEL_MAX_STAGES)
-			jin_bad(SUMMARY_TYPE, "too many stages in \"order\"");
-		s->ndef = (int) jin_len(order);
-		s->def_label = MemoryContextAlloc(s->cxt, sizeof(Oid) * Max(s->ndef, 1));
-		s->def_outcome = MemoryContextAlloc(s->cxt, Max(s->ndef, 1));
-		for (i = 0; i < jin_len(order); i++)
-		{
-			JsonbContainer *e = jin_object(jin_at(order, i), SUMMARY_TYPE, "an \"order\" entry");
-			char	   *label = jin_string(jin_get(e, "stage", true, SUMMARY_TYPE), SUMMARY_TYPE, "stage");
-			char	   *outcome = jin_string(jin_get(e, "outcome", true, SUMMARY_TYPE), SUMMARY_TYPE, "outcome");
-			HeapTuple	tup;
-
-			if (!OidIsValid(s->stage_type) || strlen(label) >= NAMEDATALEN)
-				jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of the summary's funnel", label));
-			tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(s->stage_type), CStringGetDatum(label));
-			if (!HeapTupleIsValid(tup))
-				jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(s->stage_type)));
-			s->def_label[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
-			ReleaseSysCache(tup);
-			if (strcmp(outcome, "open") == 0)
-				s->def_outcome[i] = FUNNEL_OPEN;
-			else if (strcmp(outcome, "won") == 0)
-				s->def_outcome[i] = FUNNEL_WON;
-			else if (strcmp(outcome, "lost") == 0)
-				s->def_outcome[i] = FUNNEL_LOST;
-			else
-				jin_bad(SUMMARY_TYPE, "\"outcome\" must be \"open\", \"won\" or \"lost\"");
-		}
-	}
+		defrec_json_read(v, s->stage_type, &s->under, s->cxt, SUMMARY_TYPE, "summary");
 	stages = jin_array(jin_get(obj, "stages", true, SUMMARY_TYPE), SUMMARY_TYPE, "stages");
 	if (jin_len(stages) > FUNNEL_MAX_STAGES)
 		jin_bad(SUMMARY_TYPE, "too many stages");
@@ -916,20 +760,14 @@ summary_in(PG_FUNCTION_ARGS)
 	{
 		JsonbContainer *e = jin_object(jin_at(stages, i), SUMMARY_TYPE, "a stage");
 		char	   *label = jin_string(jin_get(e, "stage", true, SUMMARY_TYPE), SUMMARY_TYPE, "stage");
+		Oid			oid = defrec_json_label(label, s->stage_type, SUMMARY_TYPE, "summary");
 		JsonbContainer *drop;
-		HeapTuple	tup;
 		SumStage   *st;
 		int			k;
 
-		if (!OidIsValid(s->stage_type) || strlen(label) >= NAMEDATALEN)
-			jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of the summary's funnel", label));
-		tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(s->stage_type), CStringGetDatum(label));
-		if (!HeapTupleIsValid(tup))
-			jin_bad(SUMMARY_TYPE, psprintf("\"%s\" is not a stage of %s", label, format_type_be(s->stage_type)));
-		if (find_slot(s, ((Form_pg_enum) GETSTRUCT(tup))->oid) != NULL)
+		if (find_slot(s, oid) != NULL)
 			jin_bad(SUMMARY_TYPE, "a stage appears twice");
-		st = slot_for(s, ((Form_pg_enum) GETSTRUCT(tup))->oid);
-		ReleaseSysCache(tup);
+		st = slot_for(s, oid);
 		st->entered = jin_int64(jin_get(e, "entered", true, SUMMARY_TYPE), SUMMARY_TYPE, "entered");
 		st->reached = jin_int64(jin_get(e, "reached", true, SUMMARY_TYPE), SUMMARY_TYPE, "reached");
 		st->strict = jin_int64(jin_get(e, "strict", true, SUMMARY_TYPE), SUMMARY_TYPE, "strict");
@@ -1015,18 +853,16 @@ summary_accum(Summary *s, Journey *j, FunnelDefCache *dc)
 	for (i = 0; i < def->nstages; i++)
 	{
 		FunnelStage *st = &def->stages[i];
-		bool		entered = f.entries[i] > 0;
+		bool		reach[POL_COUNT];
+		bool		entered;
 		bool		linear;
 		bool		strict;
 		SumStage   *slot;
 
-		if (st->outcome != FUNNEL_OPEN)
-			linear = strict = entered;
-		else
-		{
-			linear = st->open_index <= f.furthest_open;
-			strict = st->open_index < f.strict_prefix;
-		}
+		funnel_journey_reach(&f, i, reach);
+		entered = reach[POL_ENTERED];
+		linear = reach[POL_LINEAR];
+		strict = reach[POL_STRICT];
 		if (!entered && !linear && !strict)
 			continue;
 		slot = slot_for(s, st->label_oid);
@@ -1238,9 +1074,33 @@ summary_conversion_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(funnel_conversion_rate(reached_of(s, stage_arg(fcinfo, s, 2)), from));
 }
 
-/* A stage_report policy name as its POL_ number (22023 when unknown). */
-static int
-policy_of(text *t)
+/*
+ * Whether the journey whose facts f are reached stage i of f->def under
+ * each policy (reach[POL_*]): open stages up to the furthest one entered
+ * (linear), entered, or before the first skipped one (strict); won and
+ * lost stages under every policy only when entered.
+ */
+void
+funnel_journey_reach(const JourneyFacts *f, int i, bool *reach)
+{
+	const FunnelStage *st = &f->def->stages[i];
+
+	reach[POL_ENTERED] = f->entries[i] > 0;
+	if (st->outcome != FUNNEL_OPEN)
+		reach[POL_LINEAR] = reach[POL_STRICT] = reach[POL_ENTERED];
+	else
+	{
+		reach[POL_LINEAR] = st->open_index <= f->furthest_open;
+		reach[POL_STRICT] = st->open_index < f->strict_prefix;
+	}
+}
+
+/*
+ * A report policy name as its POL_ number (22023 when unknown), for the
+ * report fname (stage_report, stage_time_report).
+ */
+int
+funnel_report_policy(text *t, const char *fname)
 {
 	char	   *p = text_to_cstring(t);
 
@@ -1252,7 +1112,7 @@ policy_of(text *t)
 		return POL_STRICT;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown stage_report policy \"%s\"", p),
+			 errmsg("unknown %s policy \"%s\"", fname, p),
 			 errhint("The policies are 'linear', 'entered' and 'strict'.")));
 	return POL_LINEAR;			/* keep compiler quiet */
 }
@@ -1277,7 +1137,7 @@ summary_stage_report(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Summary    *s = ARG_SUMMARY(0);
-	int			policy = policy_of(PG_GETARG_TEXT_PP(1));
+	int			policy = funnel_report_policy(PG_GETARG_TEXT_PP(1), "stage_report");
 	FunnelDef  *def;
 	int64		top = -1;
 	int64		prev = -1;

@@ -6,7 +6,8 @@
  *
  * Targets (one binary; the target is named by FUNNEL_FUZZ_TARGET or by the
  * program name fuzz_<target>):
- *	<type>_in	 text input of pipeline, summary, journey, events, conversion
+ *	<type>_in	 text input of pipeline, summary, journey, events, conversion,
+ *			 pipeline_flow, winrate_curve
  *	<type>_recv	 binary receive of the same types
  *	sequence_pattern	pattern parser, compiler and matcher (sequence_match,
  *				 sequence_count) over events made from the input
@@ -72,6 +73,14 @@ extern Datum conversion_in(PG_FUNCTION_ARGS);
 extern Datum conversion_out(PG_FUNCTION_ARGS);
 extern Datum conversion_send(PG_FUNCTION_ARGS);
 extern Datum conversion_recv(PG_FUNCTION_ARGS);
+extern Datum pipeline_flow_in(PG_FUNCTION_ARGS);
+extern Datum pipeline_flow_out(PG_FUNCTION_ARGS);
+extern Datum pipeline_flow_send(PG_FUNCTION_ARGS);
+extern Datum pipeline_flow_recv(PG_FUNCTION_ARGS);
+extern Datum winrate_curve_in(PG_FUNCTION_ARGS);
+extern Datum winrate_curve_out(PG_FUNCTION_ARGS);
+extern Datum winrate_curve_send(PG_FUNCTION_ARGS);
+extern Datum winrate_curve_recv(PG_FUNCTION_ARGS);
 extern Datum sequence_match_final(PG_FUNCTION_ARGS);
 extern Datum sequence_count_final(PG_FUNCTION_ARGS);
 extern Datum window_funnel_final(PG_FUNCTION_ARGS);
@@ -93,6 +102,8 @@ static const TypeIO types[] = {
 	{"journey", journey_in, journey_out, journey_send, journey_recv, 0},
 	{"events", events_in, events_out, events_send, events_recv, 0},
 	{"conversion", conversion_in, conversion_out, conversion_send, conversion_recv, 16},
+	{"pipeline_flow", pipeline_flow_in, pipeline_flow_out, pipeline_flow_send, pipeline_flow_recv, 0},
+	{"winrate_curve", winrate_curve_in, winrate_curve_out, winrate_curve_send, winrate_curve_recv, 0},
 };
 
 #define TEXT_CODES "22P02 42704 54000 54001"
@@ -120,6 +131,10 @@ static const Target targets[] = {
 	{"events_recv", &types[3], true, NULL},
 	{"conversion_in", &types[4], false, NULL},
 	{"conversion_recv", &types[4], true, NULL},
+	{"pipeline_flow_in", &types[5], false, NULL},
+	{"pipeline_flow_recv", &types[5], true, NULL},
+	{"winrate_curve_in", &types[6], false, NULL},
+	{"winrate_curve_recv", &types[6], true, NULL},
 	{"sequence_pattern", NULL, false, pattern_target},
 	{"window_funnel_mode", NULL, false, mode_target},
 };

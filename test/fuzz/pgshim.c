@@ -1330,6 +1330,91 @@ numeric_add(PG_FUNCTION_ARGS)
 	PG_RETURN_NUMERIC(num_make(&r));
 }
 
+/* a - b, as numeric_add with b's sign turned (history.c: the waterfall's changes) */
+Datum
+numeric_sub(PG_FUNCTION_ARGS)
+{
+	NumVar		b;
+
+	num_read(PG_GETARG_NUMERIC(1), &b);
+	if (b.sign == NUM_POS)
+		b.sign = b.ndigits > 0 ? NUM_NEG : NUM_POS;
+	else if (b.sign == NUM_NEG)
+		b.sign = NUM_POS;
+	else if (b.sign == NUM_PINF)
+		b.sign = NUM_NINF;
+	else if (b.sign == NUM_NINF)
+		b.sign = NUM_PINF;
+	return DirectFunctionCall2(numeric_add, PG_GETARG_DATUM(0), NumericGetDatum(num_make(&b)));
+}
+
+/* an order key of a value's class: -inf < finite < +inf < NaN, as cmp_numerics */
+static int
+num_class(const NumVar *v)
+{
+	switch (v->sign)
+	{
+		case NUM_NINF:
+			return 0;
+		case NUM_PINF:
+			return 2;
+		case NUM_NAN:
+			return 3;
+		default:
+			return 1;
+	}
+}
+
+/* numeric_cmp: NaN equal to NaN and above everything, as PostgreSQL sorts them */
+Datum
+numeric_cmp(PG_FUNCTION_ARGS)
+{
+	NumVar		a;
+	NumVar		b;
+	int			ca;
+	int			cb;
+	int			r;
+
+	num_read(PG_GETARG_NUMERIC(0), &a);
+	num_read(PG_GETARG_NUMERIC(1), &b);
+	ca = num_class(&a);
+	cb = num_class(&b);
+	if (ca != cb || ca != 1)
+		PG_RETURN_INT32(ca < cb ? -1 : ca > cb ? 1 : 0);
+	if (a.ndigits == 0 && b.ndigits == 0)
+		PG_RETURN_INT32(0);
+	if ((a.sign == NUM_NEG && a.ndigits > 0) != (b.sign == NUM_NEG && b.ndigits > 0))
+		PG_RETURN_INT32(a.sign == NUM_NEG && a.ndigits > 0 ? -1 : 1);
+	r = num_cmp_abs(&a, &b);
+	PG_RETURN_INT32(a.sign == NUM_NEG ? -r : r);
+}
+
+/* int64_to_numeric: the integer's base-10000 digits, scale 0 */
+Numeric
+int64_to_numeric(int64 val)
+{
+	NumVar		v;
+	int16		d[8];
+	uint64		u;
+	int			n = 0;
+	int			i;
+
+	memset(&v, 0, sizeof(v));
+	v.sign = val < 0 ? NUM_NEG : NUM_POS;
+	u = val < 0 ? (uint64) 0 - (uint64) val : (uint64) val;
+	while (u > 0)
+	{
+		d[n++] = (int16) (u % NBASE);
+		u /= NBASE;
+	}
+	v.ndigits = n;
+	v.weight = n - 1;
+	v.digits = palloc(sizeof(int16) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		v.digits[i] = d[n - 1 - i];
+	return num_make(&v);
+}
+
 #define SHIM_NOT_HERE(fn) \
 Datum \
 fn(PG_FUNCTION_ARGS) \
@@ -2417,6 +2502,13 @@ Timestamp
 SetEpochTimestamp(void)
 {
 	return -(pg_epoch_days() - days_from_civil(1970, 1, 1)) * USECS_PER_DAY;
+}
+
+/* a fixed transaction start (2024-01-01 00:00 UTC): winrate_curve's default as_of */
+TimestampTz
+GetCurrentTransactionStartTimestamp(void)
+{
+	return (TimestampTz) (days_from_civil(2024, 1, 1) - days_from_civil(2000, 1, 1)) * USECS_PER_DAY;
 }
 
 static const struct

@@ -22,7 +22,7 @@ put() {  # put FILE TEXT
 
 psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS funnel" >/dev/null
 rm -f pipeline_in/* summary_in/* journey_in/* events_in/* conversion_in/* \
-	sequence_pattern/* window_funnel_mode/*
+	pipeline_flow_in/* winrate_curve_in/* sequence_pattern/* window_funnel_mode/*
 
 # funnel.pipeline
 q pipeline_in/small "SELECT funnel.pipeline(s, a, c, c + interval '3 days' * i) FROM (VALUES
@@ -76,6 +76,36 @@ put events_in/sequence_bigint '{"version": 1, "kind": "sequence", "clock": "bigi
 put conversion_in/some '{"from":5,"converted":3}'
 put conversion_in/zero '{"from":0,"converted":0}'
 put conversion_in/max '{"converted":9223372036854775807,"from":9223372036854775807}'
+
+# funnel.pipeline_flow: as-of states and waterfalls (with and without a close-date window)
+q pipeline_flow_in/as_of "SELECT funnel.pipeline_as_of('2025-02-01', t, f, s, fa, a) FROM (VALUES
+  (NULL::funnel.sales_stage, 'lead'::funnel.sales_stage, '2025-01-02'::timestamptz, NULL::numeric, 10000.5::numeric),
+  ('lead', 'proposal', '2025-01-20', 10000.5, 12000), ('proposal', 'closed_won', '2025-02-25', 12000, 12000),
+  (NULL, 'qualified', '2025-01-10', NULL, NULL)) v(f, s, t, fa, a)"
+q pipeline_flow_in/as_of_counts "SELECT funnel.pipeline_as_of('2025-02-01', t, f, s) FROM (VALUES
+  (NULL::funnel.marketing_stage, 'awareness'::funnel.marketing_stage, '2025-01-02'::timestamptz)) v(f, s, t)"
+q pipeline_flow_in/waterfall "SELECT funnel.pipeline_waterfall('2025-02-01', '2025-03-31', t, f, s, fa, a, fc, c,
+  '2025-01-01', '2025-04-01') FROM (VALUES
+  (NULL::funnel.sales_stage, 'lead'::funnel.sales_stage, '2025-01-02'::timestamptz, NULL::numeric, 10000::numeric, NULL::timestamptz, '2025-03-15'::timestamptz),
+  ('lead', 'proposal', '2025-02-20', 10000, 14000, '2025-03-15', '2025-03-15'),
+  ('proposal', 'closed_won', '2025-02-25', 14000, 14000, '2025-03-15', '2025-03-15'),
+  (NULL, 'lead', '2025-01-05', NULL, 8000, NULL, '2025-02-28'),
+  ('lead', 'lead', '2025-02-10', 8000, 8000, '2025-02-28', '2025-05-30'),
+  ('qualified', 'closed_lost', '2025-03-01', 5000, 5000, '2025-03-31', '2025-03-31'),
+  (NULL, 'lead', '2025-02-14', NULL, 123456789012345678901234567890.25, NULL, '2025-03-20')) v(f, s, t, fa, a, fc, c)"
+q pipeline_flow_in/waterfall_open "SELECT funnel.pipeline_waterfall('2025-02-01', '2025-03-31', t, f, s, fa, a) FROM (VALUES
+  ('closed_lost'::funnel.sales_stage, 'negotiation'::funnel.sales_stage, '2025-02-03'::timestamptz, 7::numeric, -3::numeric)) v(f, s, t, fa, a)"
+
+# funnel.winrate_curve: won, lost and open deals, censored at as_of
+q winrate_curve_in/small "SELECT funnel.winrate_curve(s, c, e, '2025-04-01 00:00+00') FROM (VALUES
+  ('closed_won'::funnel.sales_stage, '2025-01-01'::timestamptz, '2025-01-21'::timestamptz),
+  ('closed_lost', '2025-01-05', '2025-02-01'), ('proposal', '2025-02-01', NULL),
+  ('closed_won', '2025-03-01', '2025-03-01'), ('lead', '2025-05-01', NULL)) v(s, c, e)"
+q winrate_curve_in/many "SELECT funnel.winrate_curve((enum_range(NULL::funnel.sales_stage))[1 + i % 7],
+  '2024-01-01'::timestamptz + i * interval '5 hours', '2024-01-01'::timestamptz + i * interval '7 hours',
+  '2025-01-01 00:00+00') FROM generate_series(1, 400) i"
+q winrate_curve_in/marketing "SELECT funnel.winrate_curve(s, '2024-01-01', '2024-03-01', '2024-06-01')
+  FROM unnest(enum_range(NULL::funnel.marketing_stage)) s"
 
 # sequence_pattern: nconds-1, clock-1, pattern length, pattern, rows of (step, mask hi, mask lo)
 pat() {  # pat FILE NCONDS CLOCK PATTERN ROWBYTES(octal escapes)

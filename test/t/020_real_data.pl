@@ -18,7 +18,8 @@
 #     stay is current (no completed visit) while its closed stay lasted until
 #     the first contact.
 #   Maven CRM sales opportunities (CRLF line endings, loaded with FORMAT csv):
-#     prospecting -> engaging -> won / lost from engage_date and close_date.
+#     prospecting -> engaging -> won / lost from engage_date and close_date;
+#     also the win-rate curve and the learned stage-to-win probabilities.
 #     Prospecting opportunities have no date at all: their one row has a NULL
 #     time and is skipped, so they have no journey and are not entities.
 #   OTTO session sample (optional): clicks -> carts -> orders (won) per session.
@@ -263,6 +264,52 @@ is(sql(q{SELECT count(*) > 30 AND bool_and(win_rate >= prev AND lower <= win_rat
          FROM (SELECT r.*, coalesce(lag(win_rate) OVER (ORDER BY day), 0) AS prev
                FROM maven_wr, funnel.win_rate_curve(c) r) x}),
 	't', 'maven: the win-rate curve never decreases and lies within its band');
+# learned stage-to-win probabilities (funnel.stage_outcomes over the journeys, as of
+# the last close date): every opportunity enters engaging on its engage date, so the
+# learned chance of engaging is the win-rate curve from the engage date at the end of
+# follow-up, with the same band; prospecting has no dated entry, so nothing is learned
+sql(q{CREATE TABLE maven_so AS
+      SELECT funnel.stage_outcomes(j, (SELECT max(close_date) FROM maven_pipeline)::timestamptz) AS s FROM maven_j});
+same('maven: learned probability of engaging = the win-rate curve at the end of follow-up, band included',
+	q{SELECT probability || ' ' || lower || ' ' || upper
+	  FROM maven_so, funnel.stage_probabilities(s) WHERE stage = 'engaging'},
+	q{SELECT win_rate || ' ' || lower || ' ' || upper
+	  FROM maven_wr, funnel.win_rate_curve(c) ORDER BY day DESC LIMIT 1});
+same('maven: learned counts per stage (engaging: won, lost, still engaging; prospecting: none)',
+	q{SELECT string_agg(stage || ':' || coalesce(deals::text, '-') || ':' || coalesce(won::text, '-') || ':'
+	                    || coalesce(lost::text, '-') || ':' || coalesce(open::text, '-') || ':'
+	                    || coalesce(probability::text, '-'), ' ' ORDER BY position)
+	  FROM maven_so, funnel.stage_probabilities(s)},
+	q{SELECT 'prospecting:0:0:0:0:-'
+	         || ' engaging:' || count(*) FILTER (WHERE engage_date IS NOT NULL) || ':' || count(*) FILTER (WHERE deal_stage = 'Won')
+	         || ':' || count(*) FILTER (WHERE deal_stage = 'Lost') || ':' || count(*) FILTER (WHERE deal_stage = 'Engaging')
+	         || ':' || (SELECT funnel.win_rate_within(c, 100000) FROM maven_wr)
+	         || ' won:-:-:-:-:1 lost:-:-:-:-:0'
+	  FROM maven_pipeline});
+is(sql(q{SELECT probability < closed_win_rate AND probability > won::float8 / deals
+         FROM maven_so, funnel.stage_probabilities(s) WHERE stage = 'engaging'}),
+	't', 'maven: the learned chance of engaging lies between the cohort and the closed win rate');
+same('maven: rollup of monthly stage_outcomes = one pass',
+	q{SELECT funnel.rollup(s)::text
+	  FROM (SELECT month, funnel.stage_outcomes(j, (SELECT max(close_date) FROM maven_pipeline)::timestamptz) AS s
+	        FROM maven_j GROUP BY month) m},
+	q{SELECT s::text FROM maven_so});
+# the open pipeline at list prices (products.csv; "GTXPro" is "GTX Pro" there),
+# weighted by the learned chance of engaging
+same('maven: open pipeline at list prices weighted by the learned probability',
+	q{SELECT round(funnel.weighted_value(funnel.pipeline(lower(p.deal_stage)::maven_stage,
+	                                                     CASE p.product WHEN 'GTX Basic' THEN 550 WHEN 'GTXPro' THEN 4821
+	                                                          WHEN 'MG Special' THEN 55 WHEN 'MG Advanced' THEN 3393
+	                                                          WHEN 'GTX Plus Pro' THEN 5482 WHEN 'GTX Plus Basic' THEN 1096
+	                                                          WHEN 'GTK 500' THEN 26768 END, NULL, NULL),
+	                                     (SELECT s FROM maven_so)), 6)
+	  FROM maven_pipeline p WHERE p.deal_stage <> 'Prospecting'},
+	q{SELECT round(sum(CASE product WHEN 'GTX Basic' THEN 550 WHEN 'GTXPro' THEN 4821
+	                                WHEN 'MG Special' THEN 55 WHEN 'MG Advanced' THEN 3393
+	                                WHEN 'GTX Plus Pro' THEN 5482 WHEN 'GTX Plus Basic' THEN 1096
+	                                WHEN 'GTK 500' THEN 26768 END)
+	                 * (SELECT probability FROM maven_so, funnel.stage_probabilities(s) WHERE stage = 'engaging')::numeric, 6)
+	  FROM maven_pipeline WHERE deal_stage = 'Engaging'});
 same('maven: linear report, reached / entered / drop-off per stage',
 	q{SELECT string_agg(stage || ':' || reached || ':' || entered || ':' || coalesce(drop_off::text, '-'), ' ' ORDER BY position)
 	  FROM maven_s, funnel.stage_report(s)},
