@@ -252,51 +252,14 @@ VARIANTS=()
 for g in o n; do for q in $QUERIES; do for m in s p; do VARIANTS+=("$g.$q.$m"); done; done; done
 NV=${#VARIANTS[@]}
 
-CPU_NS="split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint"
-CPU=$(psql_q -At -c "SELECT $CPU_NS > 0" 2>/dev/null)
-[ "$CPU" = t ] || CPU=""
+bench_cpu_probe
 
-{
-	echo "$SESSION_SQL"
-	for ((r = 0; r <= REPS; r++)); do
-		for ((i = 0; i < NV; i++)); do
-			v=${VARIANTS[(i + r) % NV]}
-			IFS=. read -r g q m <<<"$v"
-			# warm-up round: floor and funnel only (the plain SQL takes long)
-			[ $r = 0 ] && case $q in sql*) true ;; *) false ;; esac && continue
-			mode_sql "$m"
-			if [ $r = 0 ]; then echo "\\echo @@ warm"; else echo "\\echo @@ $v $r"; fi
-			echo '\o /dev/null'
-			[ -n "$CPU" ] && echo "SELECT $CPU_NS AS c0 \\gset"
-			echo '\timing on'
-			query_sql "$q" "$g"
-			echo ';'
-			echo '\timing off'
-			[ -n "$CPU" ] && echo "SELECT round(($CPU_NS - :c0) / 1e6, 3) AS cpu_ms \\gset" && echo '\echo @@cpu :cpu_ms'
-			echo '\o'
-		done
-	done
-} >"$WORK/timed.sql"
+bench_timed_sql 'sql*'   # the plain SQL takes long: no warm-up run
 bench_timed "$NV variants, 1 warm-up round + $REPS rotated rounds, one session"
 
-declare -A BEST ALL BESTCPU ALLCPU
-while read -r kind v ms; do
-	[ "$v" = warm ] && continue
-	if [ "$kind" = C ]; then
-		ALLCPU[$v]="${ALLCPU[$v]:-}${ALLCPU[$v]:+ }$(printf '%.0f' "$ms")"
-		if [ -z "${BESTCPU[$v]:-}" ] || awk -v a="$ms" -v b="${BESTCPU[$v]}" 'BEGIN { exit !(a < b) }'; then BESTCPU[$v]=$ms; fi
-		continue
-	fi
-	ALL[$v]="${ALL[$v]:-}${ALL[$v]:+ }$(printf '%.0f' "$ms")"
-	if [ -z "${BEST[$v]:-}" ] || awk -v a="$ms" -v b="${BEST[$v]}" 'BEGIN { exit !(a < b) }'; then BEST[$v]=$ms; fi
-done < <(awk '/^@@cpu / { if (v != "") print "C", v, $2; next } /^@@ / { v = $2 } /^Time: / { if (v != "") print "T", v, $2 }' "$WORK/timed.out")
-for v in "${VARIANTS[@]}"; do
-	[ -n "${BEST[$v]:-}" ] || { echo "no timing for $v in $WORK/timed.out" >&2; cat "$WORK/timed.out" >&2; exit 2; }
-done
+bench_best
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
-
 say "results (PostgreSQL $(psql_q -At -c 'SHOW server_version'), $(nproc) CPUs, funnel at $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src sql 2>/dev/null || echo '+local changes'), installed funnel.so md5 $(md5sum "$("$PG_CONFIG" --pkglibdir)/funnel.so" | cut -c1-8))"
 for g in o n; do
 	echo

@@ -5,7 +5,7 @@
 -- (deal_id, from_stage, to_stage, changed_at, from_amount, amount,
 -- from_close_date, close_date), plus the deal's owner, so that a report can
 -- group by it without a join.  Each deal walks a Markov chain over
--- funnel.sales_stage (table walk_step, the chain of test/bench/journeys.sql):
+-- funnel.sales_stage (table walk_step, test/bench/walk_step.sql, as journeys.sql):
 -- from an open stage, 12% of the steps change only the deal's values (half
 -- the amount, times 0.6 to 1.5; half the expected close date, pushed out
 -- 7 to 60 days or, one time in four, pulled in up to 3 weeks), the rest move
@@ -28,29 +28,7 @@
 -- triggers write them.  Stored in time order, as an appended history is.
 SELECT setseed(0.2017);
 
-CREATE TABLE walk_step (
-    from_stage funnel.sales_stage NOT NULL,
-    to_stage   funnel.sales_stage NOT NULL,
-    lo         float8 NOT NULL,   -- the step happens when lo <= u < hi
-    hi         float8 NOT NULL,
-    mean_days  float8 NOT NULL    -- mean time before this step
-);
-INSERT INTO walk_step VALUES
-    ('lead',        'qualified',   0.00, 0.75,  6),
-    ('lead',        'proposal',    0.75, 0.79,  9),
-    ('lead',        'closed_lost', 0.79, 0.93, 12),
-    ('qualified',   'proposal',    0.00, 0.72,  9),
-    ('qualified',   'negotiation', 0.72, 0.76, 14),
-    ('qualified',   'lead',        0.76, 0.81,  5),
-    ('qualified',   'closed_lost', 0.81, 0.93, 14),
-    ('proposal',    'negotiation', 0.00, 0.66, 12),
-    ('proposal',    'qualified',   0.66, 0.74,  7),
-    ('proposal',    'closed_won',  0.74, 0.79, 15),
-    ('proposal',    'closed_lost', 0.79, 0.93, 15),
-    ('negotiation', 'closed_won',  0.00, 0.48, 10),
-    ('negotiation', 'proposal',    0.48, 0.63,  6),
-    ('negotiation', 'closed_lost', 0.63, 0.93, 12),
-    ('closed_lost', 'lead',        0.00, 0.08, 90);
+\ir walk_step.sql
 -- from an open stage: the first 12% of u is a values-only change
 UPDATE walk_step SET lo = 0.12 + 0.88 * lo, hi = 0.12 + 0.88 * hi WHERE from_stage < 'closed_won';
 INSERT INTO walk_step
