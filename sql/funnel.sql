@@ -2520,3 +2520,136 @@ END
 $fn$;
 COMMENT ON FUNCTION @extschema@.stage_time_report(regclass, text) IS
     'Time in stage and the amount-weighted funnel of a table tracked by funnel.track, from its history (each deal with the amount of its latest history row), one row per stage.';
+
+
+-- Next and previous steps of an event funnel (issue 19): funnel.next_step per
+-- entity, funnel.next_steps over entities, funnel.next_step_report.
+CREATE TYPE @extschema@.next_step_events;
+CREATE FUNCTION @extschema@.next_step_events_in(cstring) RETURNS @extschema@.next_step_events
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_events_in(cstring) IS
+    'Text input of funnel.next_step_events (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.next_step_events_out(@extschema@.next_step_events) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_events_out(@extschema@.next_step_events) IS
+    'Text output of funnel.next_step_events: JSON with the window, mode, number of steps and the labelled events.';
+CREATE FUNCTION @extschema@.next_step_events_send(@extschema@.next_step_events) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_events_send(@extschema@.next_step_events) IS
+    'Binary output of funnel.next_step_events.';
+CREATE FUNCTION @extschema@.next_step_events_recv(internal) RETURNS @extschema@.next_step_events
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_events_recv(internal) IS
+    'Binary input of funnel.next_step_events; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.next_step_events (
+    INPUT = @extschema@.next_step_events_in,
+    OUTPUT = @extschema@.next_step_events_out,
+    SEND = @extschema@.next_step_events_send,
+    RECEIVE = @extschema@.next_step_events_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.next_step_events IS
+    'State of funnel.next_step(): one entity''s events (time, steps that held, label) with the window and mode of the call.';
+
+CREATE TYPE @extschema@.next_step_result AS (
+    level integer,
+    entered_at timestamptz,
+    reached_at timestamptz,
+    next_label text,
+    next_at timestamptz,
+    previous_label text,
+    previous_at timestamptz
+);
+COMMENT ON TYPE @extschema@.next_step_result IS
+    'Result of funnel.next_step(): the level window_funnel gives, the times of step 1 and of the last step reached of window_funnel_times'' chain, the first labelled event after that step and the last labelled event before step 1.';
+
+CREATE FUNCTION @extschema@.next_step_transfn(@extschema@.next_step_events, interval, timestamptz, text, boolean[])
+    RETURNS @extschema@.next_step_events AS 'MODULE_PATHNAME', 'next_step_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_transfn(@extschema@.next_step_events, interval, timestamptz, text, boolean[]) IS
+    'Internal: transition function of funnel.next_step (window, ts, label, steps).';
+CREATE FUNCTION @extschema@.next_step_transfn(@extschema@.next_step_events, interval, text, timestamptz, text, boolean[])
+    RETURNS @extschema@.next_step_events AS 'MODULE_PATHNAME', 'next_step_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_transfn(@extschema@.next_step_events, interval, text, timestamptz, text, boolean[]) IS
+    'Internal: transition function of funnel.next_step (window, mode, ts, label, steps).';
+CREATE FUNCTION @extschema@.next_step_combine(@extschema@.next_step_events, @extschema@.next_step_events)
+    RETURNS @extschema@.next_step_events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_combine(@extschema@.next_step_events, @extschema@.next_step_events) IS
+    'Internal: combine function of funnel.next_step (the events of two partial states).';
+CREATE FUNCTION @extschema@.next_step_final(@extschema@.next_step_events)
+    RETURNS @extschema@.next_step_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_step_final(@extschema@.next_step_events) IS
+    'Internal: final function of funnel.next_step.';
+
+CREATE AGGREGATE @extschema@.next_step("window" interval, ts timestamptz, label text, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.next_step_transfn, STYPE = @extschema@.next_step_events,
+    FINALFUNC = @extschema@.next_step_final, FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.next_step_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.next_step(interval, timestamptz, text, VARIADIC boolean[]) IS
+    'Aggregate per entity: window_funnel''s level with the first labelled event after the last step reached and the last labelled event before step 1 (where the entity went, where it came from).';
+CREATE AGGREGATE @extschema@.next_step("window" interval, mode text, ts timestamptz, label text, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.next_step_transfn, STYPE = @extschema@.next_step_events,
+    FINALFUNC = @extschema@.next_step_final, FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.next_step_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.next_step(interval, text, timestamptz, text, VARIADIC boolean[]) IS
+    'Aggregate per entity under window_funnel modes: the level with the first labelled event after the last step reached and the last labelled event before step 1.';
+
+CREATE TYPE @extschema@.next_steps;
+CREATE FUNCTION @extschema@.next_steps_in(cstring) RETURNS @extschema@.next_steps
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_in(cstring) IS
+    'Text input of funnel.next_steps (its JSON form); validates everything it reads (22P02).';
+CREATE FUNCTION @extschema@.next_steps_out(@extschema@.next_steps) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_out(@extschema@.next_steps) IS
+    'Text output of funnel.next_steps: JSON with the count and sample keys of every (level, label).';
+CREATE FUNCTION @extschema@.next_steps_send(@extschema@.next_steps) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_send(@extschema@.next_steps) IS
+    'Binary output of funnel.next_steps.';
+CREATE FUNCTION @extschema@.next_steps_recv(internal) RETURNS @extschema@.next_steps
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_recv(internal) IS
+    'Binary input of funnel.next_steps; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.next_steps (
+    INPUT = @extschema@.next_steps_in,
+    OUTPUT = @extschema@.next_steps_out,
+    SEND = @extschema@.next_steps_send,
+    RECEIVE = @extschema@.next_steps_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.next_steps IS
+    'State of funnel.next_steps(): per (level, label) the number of entities and a few sample keys, exact, mergeable by addition; read with funnel.next_step_report().';
+
+CREATE FUNCTION @extschema@.next_steps_transfn(@extschema@.next_steps, integer, text, text)
+    RETURNS @extschema@.next_steps AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_transfn(@extschema@.next_steps, integer, text, text) IS
+    'Internal: transition function of funnel.next_steps.';
+CREATE FUNCTION @extschema@.next_steps_combine(@extschema@.next_steps, @extschema@.next_steps)
+    RETURNS @extschema@.next_steps AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_combine(@extschema@.next_steps, @extschema@.next_steps) IS
+    'Internal: adds two funnel.next_steps states (combine function of funnel.next_steps, transition function of funnel.rollup).';
+CREATE AGGREGATE @extschema@.next_steps(level integer, label text, key text) (
+    SFUNC = @extschema@.next_steps_transfn,
+    STYPE = @extschema@.next_steps,
+    COMBINEFUNC = @extschema@.next_steps_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.next_steps(integer, text, text) IS
+    'Aggregate over entities (one row each, e.g. from funnel.next_step): per level and label the number of rows and the 3 smallest keys; read it with funnel.next_step_report.';
+CREATE AGGREGATE @extschema@.rollup(@extschema@.next_steps) (
+    SFUNC = @extschema@.next_steps_combine,
+    STYPE = @extschema@.next_steps,
+    COMBINEFUNC = @extschema@.next_steps_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.next_steps) IS
+    'Aggregate that adds funnel.next_steps states into one (daily states give what one pass gives).';
+CREATE FUNCTION @extschema@.next_step_report(s @extschema@.next_steps)
+    RETURNS TABLE (level integer, label text, entities bigint, share float8, sample_keys text[])
+    AS 'MODULE_PATHNAME', 'next_steps_report' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.next_step_report(@extschema@.next_steps) IS
+    'The labels per level of a funnel.next_steps, one row per (level, label): entities, their share of the level, up to 3 sample keys; by level, then most entities first.';

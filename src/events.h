@@ -330,4 +330,15 @@ events_append(Events *e, int64 ts, EventMask mask)
 	return e;
 }
 
+/* ------------------------------------------------------------------------
+ * What window_funnel.c lends to other engines (nextstep.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* an interval window as microseconds (a day 24 hours, a month 30 days; 22008 if too large) */
+extern int64 window_usecs(Interval *iv, const char *fn);
+
+/* the level of a sorted funnel state and the step times of window_funnel_times' chain */
+extern int	window_funnel_chain(FunctionCallInfo fcinfo, Events *e, int64 *steps, const char *fn);
+
 #endif							/* FUNNEL_EVENTS_H */

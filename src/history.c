@@ -575,7 +575,7 @@ pipeline_flow_in(PG_FUNCTION_ARGS)
 	if (v != NULL && v->type != jbvNull)
 		f->stage_type = jin_enum_type(jin_string(v, FLOW_TYPE, "type"), FLOW_TYPE);
 	v = jin_get(obj, "amounts", true, FLOW_TYPE);
-	if (v->type != jbvBool)
+	if (v == NULL || v->type != jbvBool)
 		jin_bad(FLOW_TYPE, "\"amounts\" must be true or false");
 	if (v->val.boolean)
 		f->flags |= FLOW_AMOUNTS;

@@ -90,7 +90,7 @@ funnel_arg_cache(FunctionCallInfo fcinfo)
  * An interval as a number of microseconds: a day is 24 hours and a month 30
  * days, as PostgreSQL compares intervals ('1 month' = '30 days').
  */
-static int64
+int64
 window_usecs(Interval *iv, const char *fn)
 {
 	int64		us;
@@ -731,4 +731,34 @@ window_funnel_times_final(PG_FUNCTION_ARGS)
 	if (bigint)
 		PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, INTERVALOID, sizeof(Interval), false, TYPALIGN_DOUBLE));
+}
+
+/*
+ * The level of a sorted funnel state (kind window_funnel) and, in steps[0 ..
+ * level-1], the times of the steps of the chain window_funnel_times reports
+ * for it: the fastest of those reaching the level (next_step, nextstep.c,
+ * places its labels around this chain).  Uses fn_extra as the scan's
+ * scratch space.
+ */
+int
+window_funnel_chain(FunctionCallInfo fcinfo, Events *e, int64 *steps, const char *fn)
+{
+	WfRun	   *r;
+	int			level;
+	int			k;
+
+	if (e->n == 0)
+		return 0;
+	r = wf_scratch(fcinfo);
+	wf_run(e, r, true, fn);
+	level = wf_level(r);
+	wf_free_lists(r);
+	/* can't happen: the scan records the fastest chain of every level it reaches */
+	if (level > 0 && !(r->fast_has & (1u << (level - 1))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("%s found no chain for level %d", fn, level)));
+	for (k = 0; k < level; k++)
+		steps[k] = r->fast[level - 1].ts[k];
+	return level;
 }

@@ -509,6 +509,128 @@ SELECT citus_test.same('retention (VARIADIC array), by campaign (not the distrib
     FROM {events} GROUP BY campaign
     $q$, 'partial', 'retention');
 
+----------------------------------------------------------------------------------------------
+-- Learned stage-to-win probabilities (stage_outcomes) and time in stage (stage_times) over
+-- journeys made per deal on the workers; next and previous steps of the event funnel
+----------------------------------------------------------------------------------------------
+
+-- @@ stage_outcomes, by segment (not the distribution column)
+SELECT citus_test.same('stage_outcomes, by segment (not the distribution column)',
+    $q$
+    SELECT y.segment, r.*
+    FROM (SELECT segment, funnel.stage_outcomes(j, '2026-06-01') AS s
+          FROM (SELECT deal_id, segment, funnel.journey(stage, entered_at) AS j
+          FROM {deal_history} GROUP BY deal_id, segment) x
+          GROUP BY segment) y,
+         LATERAL funnel.stage_probabilities(y.s) r
+    $q$, 'partial', 'stage_outcomes');
+
+-- @@ stage_outcomes, ungrouped
+SELECT citus_test.same('stage_outcomes, ungrouped',
+    $q$
+    SELECT r.*
+    FROM (SELECT funnel.stage_outcomes(j, '2026-06-01') AS s
+          FROM (SELECT deal_id, segment, funnel.journey(stage, entered_at) AS j
+          FROM {deal_history} GROUP BY deal_id, segment) x) y,
+         LATERAL funnel.stage_probabilities(y.s) r
+    $q$, 'partial', 'stage_outcomes');
+
+-- @@ stage_outcomes, by deal_id (the distribution column)
+SELECT citus_test.same('stage_outcomes, by deal_id (the distribution column)',
+    $q$
+    SELECT deal_id, funnel.stage_outcomes(j, '2026-06-01')::text
+    FROM (SELECT deal_id, segment, funnel.journey(stage, entered_at) AS j
+          FROM {deal_history} GROUP BY deal_id, segment) x
+    GROUP BY deal_id
+    $q$, 'pushdown', 'stage_outcomes');
+
+-- @@ stage_times, by segment (not the distribution column)
+SELECT citus_test.same('stage_times, by segment (not the distribution column)',
+    $q$
+    SELECT y.segment, r.*
+    FROM (SELECT segment, funnel.stage_times(j, amount) AS s
+          FROM (SELECT h.deal_id, h.segment, funnel.journey(h.stage, h.entered_at) AS j, min(d.amount) AS amount
+          FROM {deal_history} h JOIN {deals} d ON d.id = h.deal_id GROUP BY h.deal_id, h.segment) x
+          GROUP BY segment) y,
+         LATERAL funnel.stage_time_report(y.s) r
+    $q$, 'partial', 'stage_times');
+
+-- @@ stage_times, ungrouped
+SELECT citus_test.same('stage_times, ungrouped',
+    $q$
+    SELECT r.*
+    FROM (SELECT funnel.stage_times(j, amount) AS s
+          FROM (SELECT h.deal_id, h.segment, funnel.journey(h.stage, h.entered_at) AS j, min(d.amount) AS amount
+          FROM {deal_history} h JOIN {deals} d ON d.id = h.deal_id GROUP BY h.deal_id, h.segment) x) y,
+         LATERAL funnel.stage_time_report(y.s, 'strict') r
+    $q$, 'partial', 'stage_times');
+
+-- @@ stage_times, by deal_id (the distribution column)
+SELECT citus_test.same('stage_times, by deal_id (the distribution column)',
+    $q$
+    SELECT deal_id, funnel.stage_times(j, amount)::text
+    FROM (SELECT h.deal_id, h.segment, funnel.journey(h.stage, h.entered_at) AS j, min(d.amount) AS amount
+          FROM {deal_history} h JOIN {deals} d ON d.id = h.deal_id GROUP BY h.deal_id, h.segment) x
+    GROUP BY deal_id
+    $q$, 'pushdown', 'stage_times');
+
+-- @@ next_step, by campaign (not the distribution column)
+SELECT citus_test.same('next_step, by campaign (not the distribution column)',
+    $q$
+    SELECT campaign, funnel.next_step(interval '1 hour', at, event,
+        event = 'visit', event = 'signup', event = 'trial')::text
+    FROM {events} GROUP BY campaign
+    $q$, 'partial', 'next_step');
+
+-- @@ next_step, ungrouped
+SELECT citus_test.same('next_step, ungrouped',
+    $q$
+    SELECT funnel.next_step(interval '1 hour', at, event,
+        event = 'visit', event = 'signup', event = 'trial')::text
+    FROM {events}
+    $q$, 'partial', 'next_step');
+
+-- @@ next_step, by user_id (the distribution column)
+SELECT citus_test.same('next_step, by user_id (the distribution column)',
+    $q$
+    SELECT user_id, funnel.next_step(interval '1 hour', at, event,
+        event = 'visit', event = 'signup', event = 'trial')::text
+    FROM {events} GROUP BY user_id
+    $q$, 'pushdown', 'next_step');
+
+-- @@ next_steps, by campaign (not the distribution column)
+SELECT citus_test.same('next_steps, by campaign (not the distribution column)',
+    $q$
+    SELECT y.campaign, rep.*
+    FROM (SELECT campaign, funnel.next_steps((r).level, (r).next_label, user_id::text) AS s
+          FROM (SELECT user_id, campaign, funnel.next_step(interval '1 hour', at, event,
+                 event = 'visit', event = 'signup', event = 'trial') AS r
+          FROM {events} GROUP BY user_id, campaign) x
+          GROUP BY campaign) y,
+         LATERAL funnel.next_step_report(y.s) rep
+    $q$, 'partial', 'next_steps');
+
+-- @@ next_steps, ungrouped
+SELECT citus_test.same('next_steps, ungrouped',
+    $q$
+    SELECT rep.*
+    FROM (SELECT funnel.next_steps((r).level, (r).previous_label, user_id::text) AS s
+          FROM (SELECT user_id, campaign, funnel.next_step(interval '1 hour', at, event,
+                 event = 'visit', event = 'signup', event = 'trial') AS r
+          FROM {events} GROUP BY user_id, campaign) x) y,
+         LATERAL funnel.next_step_report(y.s) rep
+    $q$, 'partial', 'next_steps');
+
+-- @@ next_steps, by user_id (the distribution column)
+SELECT citus_test.same('next_steps, by user_id (the distribution column)',
+    $q$
+    SELECT user_id, funnel.next_steps((r).level, (r).next_label, user_id::text)::text
+    FROM (SELECT user_id, campaign, funnel.next_step(interval '1 hour', at, event,
+                 event = 'visit', event = 'signup', event = 'trial') AS r
+          FROM {events} GROUP BY user_id, campaign) x
+    GROUP BY user_id
+    $q$, 'pushdown', 'next_steps');
+
 -- @@ errors raised on the workers name the user's aggregate
 SELECT citus_test.fails('errors: a bad argument of window_funnel, partially aggregated, names window_funnel',
     $$SELECT campaign, funnel.window_funnel(interval '-1 hour', at, event = 'visit', event = 'signup')

@@ -7,7 +7,8 @@
  * Targets (one binary; the target is named by FUNNEL_FUZZ_TARGET or by the
  * program name fuzz_<target>):
  *	<type>_in	 text input of pipeline, summary, journey, events, conversion,
- *			 pipeline_flow, winrate_curve
+ *			 pipeline_flow, winrate_curve, stage_outcomes, stage_value,
+ *			 next_step_events, next_steps
  *	<type>_recv	 binary receive of the same types
  *	sequence_pattern	pattern parser, compiler and matcher (sequence_match,
  *				 sequence_count) over events made from the input
@@ -81,6 +82,22 @@ extern Datum winrate_curve_in(PG_FUNCTION_ARGS);
 extern Datum winrate_curve_out(PG_FUNCTION_ARGS);
 extern Datum winrate_curve_send(PG_FUNCTION_ARGS);
 extern Datum winrate_curve_recv(PG_FUNCTION_ARGS);
+extern Datum stage_outcomes_in(PG_FUNCTION_ARGS);
+extern Datum stage_outcomes_out(PG_FUNCTION_ARGS);
+extern Datum stage_outcomes_send(PG_FUNCTION_ARGS);
+extern Datum stage_outcomes_recv(PG_FUNCTION_ARGS);
+extern Datum stage_value_in(PG_FUNCTION_ARGS);
+extern Datum stage_value_out(PG_FUNCTION_ARGS);
+extern Datum stage_value_send(PG_FUNCTION_ARGS);
+extern Datum stage_value_recv(PG_FUNCTION_ARGS);
+extern Datum next_step_events_in(PG_FUNCTION_ARGS);
+extern Datum next_step_events_out(PG_FUNCTION_ARGS);
+extern Datum next_step_events_send(PG_FUNCTION_ARGS);
+extern Datum next_step_events_recv(PG_FUNCTION_ARGS);
+extern Datum next_steps_in(PG_FUNCTION_ARGS);
+extern Datum next_steps_out(PG_FUNCTION_ARGS);
+extern Datum next_steps_send(PG_FUNCTION_ARGS);
+extern Datum next_steps_recv(PG_FUNCTION_ARGS);
 extern Datum sequence_match_final(PG_FUNCTION_ARGS);
 extern Datum sequence_count_final(PG_FUNCTION_ARGS);
 extern Datum window_funnel_final(PG_FUNCTION_ARGS);
@@ -104,6 +121,10 @@ static const TypeIO types[] = {
 	{"conversion", conversion_in, conversion_out, conversion_send, conversion_recv, 16},
 	{"pipeline_flow", pipeline_flow_in, pipeline_flow_out, pipeline_flow_send, pipeline_flow_recv, 0},
 	{"winrate_curve", winrate_curve_in, winrate_curve_out, winrate_curve_send, winrate_curve_recv, 0},
+	{"stage_outcomes", stage_outcomes_in, stage_outcomes_out, stage_outcomes_send, stage_outcomes_recv, 0},
+	{"stage_value", stage_value_in, stage_value_out, stage_value_send, stage_value_recv, 0},
+	{"next_step_events", next_step_events_in, next_step_events_out, next_step_events_send, next_step_events_recv, 0},
+	{"next_steps", next_steps_in, next_steps_out, next_steps_send, next_steps_recv, 0},
 };
 
 #define TEXT_CODES "22P02 42704 54000 54001"
@@ -135,6 +156,14 @@ static const Target targets[] = {
 	{"pipeline_flow_recv", &types[5], true, NULL},
 	{"winrate_curve_in", &types[6], false, NULL},
 	{"winrate_curve_recv", &types[6], true, NULL},
+	{"stage_outcomes_in", &types[7], false, NULL},
+	{"stage_outcomes_recv", &types[7], true, NULL},
+	{"stage_value_in", &types[8], false, NULL},
+	{"stage_value_recv", &types[8], true, NULL},
+	{"next_step_events_in", &types[9], false, NULL},
+	{"next_step_events_recv", &types[9], true, NULL},
+	{"next_steps_in", &types[10], false, NULL},
+	{"next_steps_recv", &types[10], true, NULL},
 	{"sequence_pattern", NULL, false, pattern_target},
 	{"window_funnel_mode", NULL, false, mode_target},
 };

@@ -47,6 +47,7 @@
 #include "common/int.h"
 #include "common/jsonapi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
@@ -2732,4 +2733,52 @@ DecodeDateTime(char **field, int *ftype, int nf, int *dtype, struct pg_tm *tm, f
 	if (bc)
 		tm->tm_year = 1 - tm->tm_year;
 	return 0;
+}
+
+/* ================================================================ encoding and tuples */
+
+/* the shim's database encoding is UTF-8 (as its client encoding) */
+int
+GetDatabaseEncoding(void)
+{
+	return PG_UTF8;
+}
+
+/* mbutils.c's check, over libpgcommon's verifier; noError false raises 22021 */
+bool
+pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
+{
+	if (pg_encoding_verifymbstr(encoding, mbstr, len) == len)
+		return true;
+	if (noError)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("invalid byte sequence for encoding \"%s\"", pg_enc2name_tbl[encoding].name)));
+	return false;
+}
+
+/* composite results (nextstep.c's final function) are outside the type harnesses */
+TypeFuncClass
+get_call_result_type(FunctionCallInfo fcinfo, Oid *resultTypeId, TupleDesc *resultTupleDesc)
+{
+	shim_unreachable("get_call_result_type");
+}
+
+TupleDesc
+BlessTupleDesc(TupleDesc tupdesc)
+{
+	shim_unreachable("BlessTupleDesc");
+}
+
+HeapTuple
+heap_form_tuple(TupleDesc tupleDescriptor, Datum *values, bool *isnull)
+{
+	shim_unreachable("heap_form_tuple");
+}
+
+Datum
+HeapTupleHeaderGetDatum(HeapTupleHeader tuple)
+{
+	shim_unreachable("HeapTupleHeaderGetDatum");
 }

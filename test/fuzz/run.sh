@@ -38,7 +38,9 @@ esac
 
 HARNESSES="pipeline_in pipeline_recv summary_in summary_recv journey_in journey_recv events_in
 events_recv conversion_in conversion_recv pipeline_flow_in pipeline_flow_recv winrate_curve_in
-winrate_curve_recv sequence_pattern window_funnel_mode sketch"
+winrate_curve_recv stage_outcomes_in stage_outcomes_recv stage_value_in stage_value_recv
+next_step_events_in next_step_events_recv next_steps_in next_steps_recv sequence_pattern window_funnel_mode
+sketch"
 if [ "$MODE" = list ]; then echo $HARNESSES | tr ' ' '\n'; exit 0; fi
 
 PG_CONFIG=${PG_CONFIG:-$(command -v pg_config || echo /usr/lib/postgresql/15/bin/pg_config)}
@@ -51,7 +53,7 @@ for lib in libpgcommon_shlib.a libpgport_shlib.a; do
 done
 SRC="src/conversion.c src/journey.c src/numsum.c src/pipeline.c src/sketch.c src/sketch_pg.c
 src/textform.c src/duration.c src/registry_names.c src/state.c src/summary.c src/events.c src/events_mode.c
-src/events_pattern.c src/window_funnel.c src/sequence.c src/wire_names.c src/history.c src/winrate.c test/fuzz/pgshim.c test/fuzz/funnel_fuzz.c"
+src/events_pattern.c src/window_funnel.c src/sequence.c src/wire_names.c src/history.c src/survival.c src/winrate.c src/defrecord.c src/learned.c src/stagetime.c src/nextstep.c test/fuzz/pgshim.c test/fuzz/funnel_fuzz.c"
 SKETCH_SRC="test/fuzz/sketch_fuzz.c src/sketch.c"
 CFLAGS_COMMON="-g -I$INC -Isrc -Itest/fuzz -Wall -Wno-unused-parameter -Wno-missing-field-initializers"
 

@@ -22,7 +22,8 @@ put() {  # put FILE TEXT
 
 psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS funnel" >/dev/null
 rm -f pipeline_in/* summary_in/* journey_in/* events_in/* conversion_in/* \
-	pipeline_flow_in/* winrate_curve_in/* sequence_pattern/* window_funnel_mode/*
+	pipeline_flow_in/* winrate_curve_in/* stage_outcomes_in/* stage_value_in/* next_step_events_in/* \
+	next_steps_in/* sequence_pattern/* window_funnel_mode/*
 
 # funnel.pipeline
 q pipeline_in/small "SELECT funnel.pipeline(s, a, c, c + interval '3 days' * i) FROM (VALUES
@@ -106,6 +107,37 @@ q winrate_curve_in/many "SELECT funnel.winrate_curve((enum_range(NULL::funnel.sa
   '2025-01-01 00:00+00') FROM generate_series(1, 400) i"
 q winrate_curve_in/marketing "SELECT funnel.winrate_curve(s, '2024-01-01', '2024-03-01', '2024-06-01')
   FROM unnest(enum_range(NULL::funnel.marketing_stage)) s"
+
+# funnel.stage_outcomes: deals won, lost and open after their stages, censored at as_of
+q stage_outcomes_in/small "SELECT funnel.stage_outcomes(j, '2025-04-01 00:00+00') FROM (SELECT d, funnel.journey(s, t) j FROM (VALUES
+  (1, 'lead'::funnel.sales_stage, '2025-01-01'::timestamptz), (1, 'proposal', '2025-01-10'), (1, 'closed_won', '2025-02-01'),
+  (2, 'lead', '2025-01-02'), (2, 'closed_lost', '2025-01-20'), (3, 'qualified', '2025-02-01'), (3, 'lead', '2025-02-03'),
+  (4, 'lead', '2025-05-01')) v(d, s, t) GROUP BY d) x"
+q stage_outcomes_in/many "SELECT funnel.stage_outcomes(j, '2025-01-01 00:00+00') FROM (SELECT i % 97 d,
+  funnel.journey((enum_range(NULL::funnel.sales_stage))[1 + (i * 7) % 7], '2024-01-01'::timestamptz + i * interval '9 hours') j
+  FROM generate_series(1, 600) i GROUP BY 1) x"
+q stage_outcomes_in/marketing "SELECT funnel.stage_outcomes(j, '2024-06-01') FROM (SELECT funnel.journey(s, '2024-01-01'::timestamptz + o * interval '1 day') j
+  FROM unnest(enum_range(NULL::funnel.marketing_stage)) WITH ORDINALITY u(s, o)) x"
+
+# funnel.stage_value: time in stage and value reached, amounts with NULLs and large sums
+q stage_value_in/small "SELECT funnel.stage_times(j, a) FROM (SELECT d, max(a) a, funnel.journey(s, t) j FROM (VALUES
+  (1, 'lead'::funnel.sales_stage, '2025-01-01'::timestamptz, 100.5::numeric), (1, 'proposal', '2025-01-10', 100.5), (1, 'closed_won', '2025-02-01', 100.5),
+  (2, 'lead', '2025-01-02', NULL), (2, 'closed_lost', '2025-01-20', NULL), (3, 'qualified', '2025-02-01', 1e30), (3, 'lead', '2025-02-03', 1e30)) v(d, s, t, a) GROUP BY d) x"
+q stage_value_in/many "SELECT funnel.stage_times(j, d * 1.25) FROM (SELECT i % 97 d,
+  funnel.journey((enum_range(NULL::funnel.sales_stage))[1 + (i * 3) % 7], '2024-01-01'::timestamptz + i * interval '7 hours') j
+  FROM generate_series(1, 3000) i GROUP BY 1) x"
+q stage_value_in/negative "SELECT funnel.stage_times(j, -7.125) FROM (SELECT funnel.journey(s, '2024-01-01'::timestamptz + o * interval '1 hour') j
+  FROM unnest(enum_range(NULL::funnel.marketing_stage)) WITH ORDINALITY u(s, o)) x"
+
+# funnel.next_step_events: a group's events with labels (no SQL call returns the state: by hand)
+put next_step_events_in/small '{"version": 1, "window": 600000000, "mode": "", "steps": 3, "events": [[789000000000000, 0, "x"], [789000060000000, 1, "a"], [789000120000000, 2, "b"], [789000120000000, 0, "é"], [789000180000000, 4, null], [789000240000000, 0, "d"]]}'
+put next_step_events_in/strict '{"version": 1, "window": 3600000000, "mode": "strict_order", "steps": 2, "events": [[789000000000000, 1, "a"], [789000060000000, 0, null], [789000120000000, 2, "b"]]}'
+put next_step_events_in/empty '{"version": 1, "window": 0, "mode": "strict_deduplication, strict_increase", "steps": 1, "events": []}'
+
+# funnel.next_steps: labels per level over entities, sample keys
+q next_steps_in/small "SELECT funnel.next_steps(l, lab, k) FROM (VALUES (0, NULL, '8'), (1, 'blog', '5'), (1, 'docs', '6'),
+  (2, 'blog', '2'), (2, 'blog', '3'), (2, 'careers', '4'), (2, NULL, '7'), (3, 'docs', '1')) v(l, lab, k)"
+q next_steps_in/many "SELECT funnel.next_steps(i % 4, 'page' || (i % 13), 'user' || i) FROM generate_series(1, 2000) i"
 
 # sequence_pattern: nconds-1, clock-1, pattern length, pattern, rows of (step, mask hi, mask lo)
 pat() {  # pat FILE NCONDS CLOCK PATTERN ROWBYTES(octal escapes)
