@@ -169,3 +169,5 @@ WHERE w.bucket LIKE 'amount%';
 SELECT funnel.pipeline_as_of('2025-01-01', '2024-01-01', NULL::funnel.sales_stage, 'lead'::funnel.sales_stage, NULL, 'NaN');
 SELECT funnel.pipeline_as_of('2025-01-01', '2024-01-01', 'lead'::funnel.sales_stage, 'qualified'::funnel.sales_stage, 'Infinity', 'Infinity');
 SELECT funnel.pipeline_waterfall('2024-01-01', '2025-01-01', '2024-06-01', 'lead'::funnel.sales_stage, 'lead'::funnel.sales_stage, 5, '-Infinity');
+
+DROP TABLE ha_hist, ha_moment;
