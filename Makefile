@@ -24,7 +24,7 @@ DATA_built  = sql/funnel--$(EXTVERSION).sql
 EXTRA_CLEAN = sql/funnel--$(EXTVERSION).sql.tmp
 PGFILEDESC  = "funnel - sales and marketing funnel analytics"
 
-REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match seqstore evolving_funnels stored_values adoption pipeline_history winrate learned stagetime fuzz_findings binary_portable next_step
+REGRESS      = definitions stage_functions rules errors security security_catalog invalidation triggers operations pipeline pipeline_io pipeline_differential aggregates_catalog journey journey_io summary_report journey_differential window_funnel_differential events_io window_funnel retention sequence_match seqstore evolving_funnels stored_values adoption pipeline_history history_amounts winrate learned stagetime fuzz_findings binary_portable next_step
 REGRESS_OPTS = --inputdir=.
 ISOLATION    = cache_invalidation concurrent_moves
 ISOLATION_OPTS = --inputdir=test --outputdir=test

@@ -152,19 +152,16 @@ count_overflow(void)
 			 errdetail("A count of a %s exceeds 2^63 - 1.", FLOW_TYPE)));
 }
 
-/* The slot of (bucket, label); stageidx >= 0 lets the map find it at once. */
+/*
+ * The slot of (bucket, label), found or added by a scan of the slots;
+ * stageidx >= 0 records it in the map for flow_slot.
+ */
 static FlowSlot *
-flow_slot(Flow *f, int bucket, Oid label, int stageidx)
+flow_slot_slow(Flow *f, int bucket, Oid label, int stageidx)
 {
 	int			i;
 	FlowSlot   *s;
 
-	if (stageidx >= 0 && stageidx < f->mapstages)
-	{
-		i = f->map[bucket * f->mapstages + stageidx];
-		if (i >= 0 && i < f->nslots && f->slots[i].label == label && f->slots[i].bucket == bucket)
-			return &f->slots[i];
-	}
 	for (i = 0; i < f->nslots; i++)
 		if (f->slots[i].bucket == bucket && f->slots[i].label == label)
 			break;
@@ -207,6 +204,23 @@ flow_slot(Flow *f, int bucket, Oid label, int stageidx)
 	return &f->slots[i];
 }
 
+/*
+ * The slot of (bucket, label): per row, the map (by stage index) finds it
+ * at once; a miss, or stageidx < 0 (merges, reads), goes to flow_slot_slow.
+ */
+static inline FlowSlot *
+flow_slot(Flow *f, int bucket, Oid label, int stageidx)
+{
+	if (stageidx >= 0 && stageidx < f->mapstages)
+	{
+		int			i = f->map[bucket * f->mapstages + stageidx];
+
+		if (i >= 0 && i < f->nslots && f->slots[i].label == label && f->slots[i].bucket == bucket)
+			return &f->slots[i];
+	}
+	return flow_slot_slow(f, bucket, label, stageidx);
+}
+
 /* the moments and window of a state, or of a row, must be those of the state */
 static void
 flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
@@ -230,6 +244,20 @@ flow_set_frame(Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
 				 errmsg("cannot combine pipeline flows of different moments"),
 				 errdetail("An as-of moment, the waterfall's from and to, and its close-date window must be the same for every row and every state merged.")));
 	f->flags |= flags & FLOW_AMOUNTS;
+}
+
+/*
+ * Is a row's frame already the state's, so that flow_set_frame would do
+ * nothing?  (Every row of an aggregate passes the same; checked inline.)
+ */
+static inline bool
+flow_frame_same(const Flow *f, int kind, int flags, TimestampTz from, TimestampTz to,
+				TimestampTz close_from, TimestampTz close_to)
+{
+	return f->kind == kind && f->from == from && f->to == to &&
+		(f->flags | (flags & FLOW_AMOUNTS)) == f->flags &&
+		(f->flags & FLOW_WINDOW) == (flags & FLOW_WINDOW) &&
+		(!(flags & FLOW_WINDOW) || (f->close_from == close_from && f->close_to == close_to));
 }
 
 /* dst += src (src read-only): same moments and window, same funnel */
@@ -630,10 +658,20 @@ pipeline_flow_recv(PG_FUNCTION_ARGS)
  * Per-call-site cache of the funnel definition.  The funnel type comes from
  * the first stage label seen (never from fn_expr); every later label is
  * looked up in that definition, which refuses a label of another type.
+ * The stage indexes of the last labels seen are kept beside it, valid
+ * while the definition they were read from is the current one: the same
+ * pointer and the same registry generation (a rebuilt definition may reuse
+ * the address of the one it replaces; the generation never repeats).
  */
+#define FLOW_LABEL_SLOTS 8
+
 typedef struct FlowFnCache
 {
 	FunnelDefCache dc;
+	FunnelDef  *ldef;			/* the definition of lkey/lidx, or NULL */
+	uint64		lgen;			/* and its generation (dc.generation) */
+	Oid			lkey[FLOW_LABEL_SLOTS];	/* label OID, InvalidOid when empty */
+	int			lidx[FLOW_LABEL_SLOTS];	/* its stage index in ldef */
 } FlowFnCache;
 
 /* this call site's definition cache, loaded with typid when valid */
@@ -663,6 +701,36 @@ label_type(Oid label)
 	return typid;
 }
 
+/*
+ * The stage index of a label in the current definition (c->dc.def, which
+ * the caller has just validated), and that definition in *def: from the
+ * label slots when they hold it, else from funnel_stage_index (which may
+ * rebuild the definition: the slots then start again).  Enum label OIDs
+ * are mostly even and consecutive, hence the slot (label / 2) mod 8.
+ */
+static inline int
+flow_stage_index(FlowFnCache *c, Oid label, FunnelDef **def)
+{
+	int			h = (label >> 1) & (FLOW_LABEL_SLOTS - 1);
+	int			idx;
+
+	if (c->ldef == c->dc.def && c->lgen == c->dc.generation && c->lkey[h] == label)
+	{
+		*def = c->ldef;
+		return c->lidx[h];
+	}
+	idx = funnel_stage_index(&c->dc, label, def);
+	if (c->ldef != c->dc.def || c->lgen != c->dc.generation)
+	{
+		memset(c->lkey, 0, sizeof(c->lkey));
+		c->ldef = c->dc.def;
+		c->lgen = c->dc.generation;
+	}
+	c->lkey[h] = label;
+	c->lidx[h] = idx;
+	return idx;
+}
+
 /* A row's side (before or after the change). */
 typedef struct Side
 {
@@ -671,15 +739,34 @@ typedef struct Side
 	int			idx;			/* stage index in the funnel */
 	FunnelOutcome outcome;
 	bool		has_amount;
-	Datum		amount;
+	NumVal		amount;			/* decoded once: checked, compared, summed */
 	bool		in;				/* in the pipeline: open (and closing in the window) */
 } Side;
 
-/* 22023 for a NaN or infinite amount */
+/*
+ * A side's amount, decoded (22023 for a NaN or infinite amount).  prev:
+ * the other side, whose amount is usually the same bytes (a stage move
+ * keeps the amount): then its decoding is taken as it is.
+ */
 static void
-check_amount(Datum amount)
+side_amount(Side *side, Datum amount, const Side *prev)
 {
-	if (numeric_datum_is_special(amount))
+	struct varlena *v = (struct varlena *) DatumGetPointer(amount);
+
+	side->has_amount = true;
+	if (prev->has_amount && !VARATT_IS_EXTERNAL(v))
+	{
+		struct varlena *p = (struct varlena *) DatumGetPointer(prev->amount.datum);
+
+		if (!VARATT_IS_EXTERNAL(p) && VARSIZE_ANY(p) == VARSIZE_ANY(v) &&
+			memcmp(p, v, VARSIZE_ANY(v)) == 0)
+		{
+			side->amount = prev->amount;
+			side->amount.datum = amount;
+			return;
+		}
+	}
+	if (!numval_decode(amount, &side->amount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("deal amounts must be finite"),
@@ -688,19 +775,19 @@ check_amount(Datum amount)
 
 /* One change of a side's stage within a bucket: deals, amount added, taken. */
 static void
-add(Flow *f, int bucket, Side *side, int64 deals, Datum *plus, Datum *minus)
+add(Flow *f, int bucket, Side *side, int64 deals, NumVal *plus, NumVal *minus)
 {
 	FlowSlot   *s = flow_slot(f, bucket, side->label, side->idx);
 
 	s->deals += deals;
 	if (plus != NULL)
-		numsum_add(&s->plus, *plus, f->cxt);
+		numsum_add_val(&s->plus, plus, f->cxt);
 	if (minus != NULL)
-		numsum_add(&s->minus, *minus, f->cxt);
+		numsum_add_val(&s->minus, minus, f->cxt);
 }
 
 /* amount of a side, or NULL (pointer) when it has none */
-static Datum *
+static NumVal *
 amt(Side *s)
 {
 	return s->has_amount ? &s->amount : NULL;
@@ -718,6 +805,7 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	Side		a;
 	Side	   *sides[2] = {&b, &a};
 	FunnelDefCache *dc = NULL;
+	FlowFnCache *fc = NULL;
 	FunnelDef  *def = NULL;		/* the definition of the last stage index taken */
 	int			k;
 
@@ -726,8 +814,13 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	at = PG_GETARG_TIMESTAMPTZ(args[0]);
 	if (at > f->to)
 		return;
-	memset(&b, 0, sizeof(b));
-	memset(&a, 0, sizeof(a));
+	for (k = 0; k < 2; k++)
+	{
+		/* what is read of a side without a stage (the rest is set below) */
+		sides[k]->has_stage = false;
+		sides[k]->has_amount = false;
+		sides[k]->in = false;
+	}
 	for (k = 0; k < 2; k++)
 	{
 		Side	   *s = sides[k];
@@ -746,15 +839,12 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 				dc = flow_defcache(fcinfo, label_type(s->label));
 			else
 				(void) funnel_def_cached(dc, dc->argtype);
+			fc = (FlowFnCache *) dc;	/* dc is its first member */
 		}
-		s->idx = funnel_stage_index(dc, s->label, &def);
+		s->idx = flow_stage_index(fc, s->label, &def);
 		s->outcome = def->stages[s->idx].outcome;
 		if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
-		{
-			s->has_amount = true;
-			s->amount = PG_GETARG_DATUM(amountarg);
-			check_amount(s->amount);
-		}
+			side_amount(s, PG_GETARG_DATUM(amountarg), sides[1 - k]);
 		s->in = s->outcome == FUNNEL_OPEN;
 		if (s->in && (f->flags & FLOW_WINDOW))
 		{
@@ -810,11 +900,11 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 		int			cmp;
 
 		if (b.has_amount && a.has_amount)
-			cmp = DatumGetInt32(DirectFunctionCall2(numeric_cmp, a.amount, b.amount));
+			cmp = numval_cmp(&a.amount, &b.amount);
 		else if (a.has_amount)
-			cmp = DatumGetInt32(DirectFunctionCall2(numeric_cmp, a.amount, NumericGetDatum(int64_to_numeric(0))));
+			cmp = numval_sign(&a.amount);
 		else if (b.has_amount)
-			cmp = -DatumGetInt32(DirectFunctionCall2(numeric_cmp, b.amount, NumericGetDatum(int64_to_numeric(0))));
+			cmp = -numval_sign(&b.amount);
 		else
 			cmp = 0;
 		if (cmp != 0)
@@ -877,7 +967,8 @@ pipeline_as_of_transfn(PG_FUNCTION_ARGS)
 	bool		amounts = PG_NARGS() > 5;
 	int			args[7] = {2, 3, 4, amounts ? 5 : -1, amounts ? 6 : -1, -1, -1};
 
-	flow_set_frame(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0);
+	if (!flow_frame_same(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0))
+		flow_set_frame(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0);
 	flow_row(f, fcinfo, args);
 	PG_RETURN_FLOW(f);
 }
@@ -912,8 +1003,10 @@ pipeline_waterfall_transfn(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: close_from must not be after close_to", fname)));
 	}
-	flow_set_frame(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
-				   from, to, close_from, close_to);
+	if (!flow_frame_same(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
+						 from, to, close_from, close_to))
+		flow_set_frame(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
+					   from, to, close_from, close_to);
 	flow_row(f, fcinfo, args);
 	PG_RETURN_FLOW(f);
 }

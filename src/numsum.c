@@ -62,9 +62,10 @@ numsum_init(NumSum *s)
 }
 
 /*
- * Decode a numeric into value * 10^scale (scale >= its display scale).
- * Returns false when it does not fit, or is NaN/Inf, so the caller falls
- * back to numeric arithmetic.  *dscale gets the value's display scale.
+ * Decode a numeric into value * 10^scale (scale >= its display scale; -1:
+ * its display scale).  Returns false when it does not fit, or is NaN/Inf,
+ * so the caller falls back to numeric arithmetic.  *dscale gets the
+ * value's display scale.
  */
 static bool
 decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
@@ -122,11 +123,56 @@ decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
 	if (ndigits == 0)
 	{
 		*out = 0;				/* zero, whatever its scale */
-		return *dscale <= scale;
+		return scale < 0 || *dscale <= scale;
 	}
+	if (scale < 0)
+		scale = *dscale;		/* numval_decode: at the value's own scale */
 	if (ndigits > 9 || *dscale > scale)
 		return false;
 
+	/* value = digits * 10000^(weight - ndigits + 1); want value * 10^scale */
+	exp10 = NBASE_DIGITS * (weight - ndigits + 1) + scale;
+	if (ndigits <= 4 && exp10 > -NBASE_DIGITS && exp10 <= 18)
+	{
+		/*
+		 * The common case (amounts of up to 16 digits): 64-bit arithmetic,
+		 * and the last digit's excess zeros (past scale) dropped by a small
+		 * division instead of an int128 one.  Below 10^16 * 10^(18 - 4 *
+		 * (ndigits - 1)) the result fits in an int64 and in ACC_LIMIT.
+		 */
+		int64		a = 0;
+		int16		d;
+
+		for (i = 0; i < ndigits - 1; i++)
+		{
+			memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+			a = a * 10000 + d;
+		}
+		memcpy(&d, digits + (ndigits - 1) * sizeof(int16), sizeof(int16));
+		if (exp10 >= 0)
+		{
+			a = a * 10000 + d;
+			if (exp10 > 0)
+			{
+				if (a >= (int64) pow10_128[18 - exp10])
+					goto wide;	/* a * 10^exp10 would pass 10^18 */
+				a *= (int64) pow10_128[exp10];
+			}
+		}
+		else
+		{
+			static const int16 drop10[4] = {1, 10, 100, 1000};
+			int			drop = drop10[-exp10];
+			int			q = d / drop;
+
+			if (q * drop != d)
+				return false;	/* digits past the display scale: never */
+			a = a * drop10[NBASE_DIGITS + exp10] + q;	/* 10000 / drop */
+		}
+		*out = neg ? -(int128) a : (int128) a;
+		return true;
+	}
+wide:
 	for (i = 0; i < ndigits; i++)
 	{
 		int16		d;
@@ -134,8 +180,6 @@ decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
 		memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
 		acc = acc * 10000 + d;
 	}
-	/* value = acc * 10000^(weight - ndigits + 1); want value * 10^scale */
-	exp10 = NBASE_DIGITS * (weight - ndigits + 1) + scale;
 	if (exp10 >= 0)
 	{
 		if (exp10 > 38 || acc >= pow10_128[38 - exp10])
@@ -192,22 +236,10 @@ numeric_float8_fast(Datum value, float8 *out)
 	bool		special;
 	int128		limit = (int128) 1 << 53;
 
-	struct varlena *v = (struct varlena *) DatumGetPointer(value);
-	uint16		header;
-
 	if (!pow10_ready)
 		init_pow10();
-	/* the display scale from the header, then one decode at that scale */
-	if (VARATT_IS_EXTENDED(v) && (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v)))
-		return false;
-	if (VARSIZE_ANY_EXHDR(v) < sizeof(uint16))
-		return false;
-	memcpy(&header, VARDATA_ANY(v), sizeof(uint16));
-	if ((header & HDR_SIGN_MASK) == HDR_SPECIAL)
-		return false;
-	dscale = (header & HDR_SIGN_MASK) == HDR_SHORT ?
-		(header & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT : header & LONG_DSCALE_MASK;
-	if (dscale > 22 || !decode_numeric(value, dscale, &acc, &dscale, &special))
+	/* one decode at the value's own display scale */
+	if (!decode_numeric(value, -1, &acc, &dscale, &special) || dscale > 22)
 		return false;
 	if (acc >= limit || acc <= -limit)
 		return false;
@@ -336,6 +368,96 @@ numsum_add(NumSum *s, Datum value, MemoryContext mcxt)
 		go_big(s, mcxt);
 	}
 	add_big(s, DatumGetNumeric(value), mcxt);
+}
+
+/*
+ * A numeric decoded once for several uses (numsum.h): false for NaN or
+ * infinity; a value that is not read here (compressed, or beyond the
+ * fixed point) is kept as the datum alone (fixed = false).
+ */
+bool
+numval_decode(Datum value, NumVal *nv)
+{
+	bool		special;
+	int			dscale;
+
+	if (!pow10_ready)
+		init_pow10();
+	nv->datum = value;
+	nv->fixed = decode_numeric(value, -1, &nv->v, &dscale, &special);
+	nv->dscale = (int16) dscale;
+	if (special)
+		return false;
+	if (!nv->fixed)
+		return !numeric_datum_is_special(value);
+	return true;
+}
+
+/* nv->v at scale (>= nv->dscale) into *out; false if it would not fit */
+static inline bool
+numval_at(const NumVal *nv, int scale, int128 *out)
+{
+	int			d = scale - nv->dscale;
+	int128		a;
+
+	if (d == 0)
+	{
+		*out = nv->v;
+		return true;
+	}
+	if (d > 38)
+		return false;
+	a = nv->v < 0 ? -nv->v : nv->v;
+	if (a >= pow10_128[38 - d])
+		return false;
+	*out = nv->v * pow10_128[d];
+	return true;
+}
+
+/*
+ * s += a decoded value: the sum numsum_add(s, nv->datum) makes, without
+ * decoding the value again while both are fixed point.
+ */
+void
+numsum_add_val(NumSum *s, const NumVal *nv, MemoryContext mcxt)
+{
+	int128		v;
+
+	if (!s->big && nv->fixed && (nv->dscale <= s->scale || rescale(s, nv->dscale)) &&
+		numval_at(nv, s->scale, &v))
+	{
+		int128		sum = s->acc + v;
+
+		if (sum < ACC_LIMIT && sum > -ACC_LIMIT)
+		{
+			s->count++;
+			s->acc = sum;
+			return;
+		}
+	}
+	numsum_add(s, nv->datum, mcxt);
+}
+
+/* numeric_cmp(a, b) of two decoded values; no palloc while both are fixed */
+int
+numval_cmp(const NumVal *a, const NumVal *b)
+{
+	int			scale = Max(a->dscale, b->dscale);
+	int128		x;
+	int128		y;
+
+	if (a->fixed && b->fixed && numval_at(a, scale, &x) && numval_at(b, scale, &y))
+		return x < y ? -1 : x > y ? 1 : 0;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a->datum, b->datum));
+}
+
+/* The sign of a decoded value, as numeric_cmp with 0 gives it */
+int
+numval_sign(const NumVal *a)
+{
+	if (a->fixed)
+		return a->v < 0 ? -1 : a->v > 0 ? 1 : 0;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a->datum, NumericGetDatum(int64_to_numeric(0))));
 }
 
 /*

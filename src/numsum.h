@@ -42,6 +42,26 @@ extern Numeric numsum_avg(const NumSum *s);		/* = avg(numeric); NULL when count 
 extern bool numeric_datum_is_special(Datum value);
 
 /*
+ * A numeric decoded once for several uses (a check, comparisons, sums):
+ * v = value * 10^dscale while fixed; otherwise only the datum is used,
+ * through numeric arithmetic.  numval_decode returns false for NaN and
+ * infinity.  numsum_add_val gives exactly what numsum_add of the datum
+ * gives; numval_cmp and numval_sign what numeric_cmp gives.
+ */
+typedef struct NumVal
+{
+	Datum		datum;
+	int128		v;
+	int16		dscale;
+	bool		fixed;
+} NumVal;
+
+extern bool numval_decode(Datum value, NumVal *nv);
+extern void numsum_add_val(NumSum *s, const NumVal *nv, MemoryContext mcxt);
+extern int	numval_cmp(const NumVal *a, const NumVal *b);
+extern int	numval_sign(const NumVal *a);
+
+/*
  * numeric -> float8 without going through text, bit-for-bit what
  * numeric_float8 returns; false when the fast path does not apply.
  */

@@ -510,7 +510,6 @@ if [ ${#ch_server[@]} -gt 0 ]; then
 fi
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 min_of() { awk 'BEGIN { m = "" } { for (i = 1; i <= NF; i++) if ($i != "" && $i != "-" && (m == "" || $i + 0 < m + 0)) m = $i } END { print m }' <<<"$*"; }
 
 say "results (PostgreSQL $(psql_q -At -c 'SHOW server_version'), $(nproc) CPUs, funnel at $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src sql 2>/dev/null || echo '+local changes'), installed funnel.so md5 $(md5sum "$("$PG_CONFIG" --pkglibdir)/funnel.so" | cut -c1-8))"

@@ -87,3 +87,68 @@ bench_timed() {
 	psql_q "$@" -f "$WORK/timed.sql" >"$WORK/timed.out" 2>&1 || { cat "$WORK/timed.out" >&2; exit 2; }
 	ELAPSED=$(( $(date +%s) - t0 ))
 }
+
+# The timed session's figures, from $WORK/timed.out (after bench_timed): per
+# variant of VARIANTS ("@@ <variant>" before each timed query, "@@cpu <ms>"
+# after a serial one, psql's "Time: <ms>"), the minimum wall time in BEST and
+# on-CPU time in BESTCPU, and every round's in ALL and ALLCPU (warm-up runs
+# left out).  Exits 2 when a variant has no timing.
+bench_best() {
+	local kind v ms
+	declare -gA BEST=() ALL=() BESTCPU=() ALLCPU=()
+	while read -r kind v ms; do
+		[ "$v" = warm ] && continue
+		if [ "$kind" = C ]; then
+			ALLCPU[$v]="${ALLCPU[$v]:-}${ALLCPU[$v]:+ }$(printf '%.0f' "$ms")"
+			if [ -z "${BESTCPU[$v]:-}" ] || awk -v a="$ms" -v b="${BESTCPU[$v]}" 'BEGIN { exit !(a < b) }'; then BESTCPU[$v]=$ms; fi
+			continue
+		fi
+		ALL[$v]="${ALL[$v]:-}${ALL[$v]:+ }$(printf '%.0f' "$ms")"
+		if [ -z "${BEST[$v]:-}" ] || awk -v a="$ms" -v b="${BEST[$v]}" 'BEGIN { exit !(a < b) }'; then BEST[$v]=$ms; fi
+	done < <(awk '/^@@cpu / { if (v != "") print "C", v, $2; next } /^@@ / { v = $2 } /^Time: / { if (v != "") print "T", v, $2 }' "$WORK/timed.out")
+	for v in "${VARIANTS[@]}"; do
+		[ -n "${BEST[$v]:-}" ] || { echo "no timing for $v in $WORK/timed.out" >&2; cat "$WORK/timed.out" >&2; exit 2; }
+	done
+}
+
+# a / b to two decimals, "-" when either is missing or b is 0
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+# The backend's on-CPU time in ns (/proc/self/schedstat) as SQL in CPU_NS, and
+# CPU=t when the server can read it (else empty: wall times only).
+bench_cpu_probe() {
+	CPU_NS="split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint"
+	CPU=$(psql_q -At -c "SELECT $CPU_NS > 0" 2>/dev/null)
+	[ "$CPU" = t ] || CPU=""
+}
+
+# $WORK/timed.sql, one session: SESSION_SQL, a warm-up round (r = 0), then
+# REPS rounds of all NV VARIANTS ("group.query.mode") in an order rotated by
+# one each round, each query (query_sql QUERY GROUP after mode_sql MODE)
+# marked "@@ <variant> <round>" and timed by psql, then its on-CPU time
+# "@@cpu <ms>" when CPU is set (bench_cpu_probe).  WARM_SKIP (a case
+# pattern of query names, optional): queries left out of the warm-up.
+bench_timed_sql() {
+	local skip=${1:-} r i v g q m
+	{
+		echo "$SESSION_SQL"
+		for ((r = 0; r <= REPS; r++)); do
+			for ((i = 0; i < NV; i++)); do
+				v=${VARIANTS[(i + r) % NV]}
+				IFS=. read -r g q m <<<"$v"
+				# shellcheck disable=SC2254
+				[ $r = 0 ] && [ -n "$skip" ] && case $q in $skip) true ;; *) false ;; esac && continue
+				mode_sql "$m"
+				if [ $r = 0 ]; then echo "\\echo @@ warm"; else echo "\\echo @@ $v $r"; fi
+				echo '\o /dev/null'
+				[ -n "$CPU" ] && echo "SELECT $CPU_NS AS c0 \\gset"
+				echo '\timing on'
+				query_sql "$q" "$g"
+				echo ';'
+				echo '\timing off'
+				[ -n "$CPU" ] && echo "SELECT round(($CPU_NS - :c0) / 1e6, 3) AS cpu_ms \\gset" && echo '\echo @@cpu :cpu_ms'
+				echo '\o'
+			done
+		done
+	} >"$WORK/timed.sql"
+}

@@ -241,30 +241,10 @@ NV=${#VARIANTS[@]}
 # The CPU time of the session's backend (the leader, not the parallel workers)
 # from /proc/self/schedstat (nanoseconds on the CPU): for the serial
 # variants, a figure that other busy processes on the machine barely change.
-CPU_NS="split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint"
-CPU=$(psql_q -At -c "SELECT $CPU_NS > 0" 2>/dev/null)
-[ "$CPU" = t ] || CPU=""
+bench_cpu_probe
 
 # one session: SET work_mem, a warm-up round, then REPS rotated rounds
-{
-	echo "$SESSION_SQL"
-	for ((r = 0; r <= REPS; r++)); do
-		for ((i = 0; i < NV; i++)); do
-			v=${VARIANTS[(i + r) % NV]}
-			IFS=. read -r g q m <<<"$v"
-			mode_sql "$m"
-			if [ $r = 0 ]; then echo "\\echo @@ warm"; else echo "\\echo @@ $v $r"; fi
-			echo '\o /dev/null'
-			[ -n "$CPU" ] && echo "SELECT $CPU_NS AS c0 \\gset"
-			echo '\timing on'
-			query_sql "$q" "$g"
-			echo ';'
-			echo '\timing off'
-			[ -n "$CPU" ] && echo "SELECT round(($CPU_NS - :c0) / 1e6, 3) AS cpu_ms \\gset" && echo '\echo @@cpu :cpu_ms'
-			echo '\o'
-		done
-	done
-} >"$WORK/timed.sql"
+bench_timed_sql
 bench_timed "$NV variants, 1 warm-up round + $REPS rotated rounds, one session"
 
 # group scaling: one run each, serial, GROUP BY id % N
@@ -292,23 +272,9 @@ if [ -n "$SCALING" ]; then
 	done
 fi
 
-declare -A BEST ALL BESTCPU
-while read -r kind v ms; do
-	[ "$v" = warm ] && continue
-	if [ "$kind" = C ]; then
-		if [ -z "${BESTCPU[$v]:-}" ] || awk -v a="$ms" -v b="${BESTCPU[$v]}" 'BEGIN { exit !(a < b) }'; then BESTCPU[$v]=$ms; fi
-		continue
-	fi
-	ALL[$v]="${ALL[$v]:-}${ALL[$v]:+ }$(printf '%.0f' "$ms")"
-	if [ -z "${BEST[$v]:-}" ] || awk -v a="$ms" -v b="${BEST[$v]}" 'BEGIN { exit !(a < b) }'; then BEST[$v]=$ms; fi
-done < <(awk '/^@@cpu / { if (v != "") print "C", v, $2; next } /^@@ / { v = $2 } /^Time: / { if (v != "") print "T", v, $2 }' "$WORK/timed.out")
-for v in "${VARIANTS[@]}"; do
-	[ -n "${BEST[$v]:-}" ] || { echo "no timing for $v in $WORK/timed.out" >&2; cat "$WORK/timed.out" >&2; exit 2; }
-done
+bench_best
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
-
 say "results (PostgreSQL $(psql_q -At -c 'SHOW server_version'), $(nproc) CPUs, funnel at $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src sql 2>/dev/null || echo '+local changes'), installed funnel.so md5 $(md5sum "$("$PG_CONFIG" --pkglibdir)/funnel.so" | cut -c1-8))"
 for g in o os; do
 	ngroups=$([ $g = o ] && echo "$OWNERS" || echo $((OWNERS * 100)))
