@@ -2972,21 +2972,23 @@ CREATE TYPE @extschema@.funnel_options AS (
     hold integer,
     breakdown text,
     windows interval[],
-    as_of timestamptz
+    as_of timestamptz,
+    counting text
 );
 COMMENT ON TYPE @extschema@.funnel_options IS
-    'Options of window_funnel_detail, built by funnel.funnel_options(...): exclusions, per-step windows, maximum gap, optional steps, held value, breakdown, extra windows, as_of.';
+    'Options of window_funnel_detail, built by funnel.funnel_options(...): exclusions, per-step windows, maximum gap, optional steps, held value, breakdown, extra windows, as_of, counting.';
 
 CREATE FUNCTION @extschema@.funnel_options(exclude integer[] DEFAULT NULL, step_windows interval[] DEFAULT NULL,
         max_gap interval DEFAULT NULL, optional integer[] DEFAULT NULL, hold integer DEFAULT NULL,
-        breakdown text DEFAULT NULL, windows interval[] DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+        breakdown text DEFAULT NULL, windows interval[] DEFAULT NULL, as_of timestamptz DEFAULT NULL,
+        counting text DEFAULT NULL)
     RETURNS @extschema@.funnel_options
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT ROW(exclude, step_windows, max_gap, optional, hold, breakdown, windows, as_of)::@extschema@.funnel_options
+    SELECT ROW(exclude, step_windows, max_gap, optional, hold, breakdown, windows, as_of, counting)::@extschema@.funnel_options
 $fn$;
-COMMENT ON FUNCTION @extschema@.funnel_options(integer[], interval[], interval, integer[], integer, text, interval[], timestamptz) IS
+COMMENT ON FUNCTION @extschema@.funnel_options(integer[], interval[], interval, integer[], integer, text, interval[], timestamptz, text) IS
     'The options of window_funnel_detail, by name; every option defaults to none. window_funnel_detail checks them (22023).';
 
 CREATE TYPE @extschema@.funnel_detail AS (
@@ -2999,10 +3001,11 @@ CREATE TYPE @extschema@.funnel_detail AS (
     breakdown text,
     levels integer[],
     status text,
-    excluded boolean
+    excluded boolean,
+    attempts integer[]
 );
 COMMENT ON TYPE @extschema@.funnel_detail IS
-    'Result of window_funnel_detail: the level, the number of steps, and the entry, times, durations and captured values of the fastest chain of that level, with the breakdown value, the level per extra window, the status as of as_of and whether an exclusion lowered the level.';
+    'Result of window_funnel_detail: the level, the number of steps, and the entry, times, durations and captured values of the fastest chain of that level, with the breakdown value, the level per extra window, the status as of as_of, whether an exclusion lowered the level, and the level of each attempt.';
 
 CREATE TYPE @extschema@.detail_events;
 CREATE FUNCTION @extschema@.detail_events_in(cstring) RETURNS @extschema@.detail_events

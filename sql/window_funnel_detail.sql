@@ -45,6 +45,10 @@ SELECT u, (d).level, (d).step_times, (d).breakdown, (d).levels, (d).status, (d).
                               windows => '{15 min, 2 hours}', as_of => '2024-05-01 10:30'),
         ARRAY[ev = 'view', ev = 'cart', ev = 'buy', ev = 'refund'], ARRAY[doc]) AS d
     FROM wfd_hand GROUP BY u) q ORDER BY u;
+SELECT u, (d).attempts FROM (
+    SELECT u, funnel.window_funnel_detail('1 hour', ts, funnel.funnel_options(counting => 'attempts'),
+        ev = 'view', ev = 'cart', ev = 'buy') AS d
+    FROM wfd_hand GROUP BY u) q ORDER BY u;
 SELECT u, (d).level, (d).step_times, (d).step_values FROM (
     SELECT u, funnel.window_funnel_detail('1 hour', ts, funnel.funnel_options(hold => 1, optional => '{2}'),
         ARRAY[ev = 'view', ev = 'cart', ev = 'buy'], ARRAY[doc]) AS d
@@ -80,6 +84,7 @@ SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), funnel.
 SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), funnel.funnel_options(breakdown => 'entry'), true, true)$$);
 SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), funnel.funnel_options(hold => 2), ARRAY[true, true], ARRAY['x'])$$);
 SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), funnel.funnel_options(windows => '{1 hour, -1 hour}'), true)$$);
+SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), funnel.funnel_options(counting => 'totals'), true)$$);
 SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), ARRAY[true], '{}'::text[])$$);
 SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', ts, ARRAY[true], v)
     FROM (VALUES (now(), ARRAY['a']), (now(), ARRAY['a', 'b'])) t(ts, v)$$);
@@ -121,7 +126,7 @@ SELECT pg_temp.try($$SELECT 'zz'::funnel.detail_events$$);
 SELECT pg_temp.try($$SELECT '01'::funnel.detail_events$$);
 SELECT pg_temp.try($$SELECT (SELECT overlay(s::text placing '7' from 3 for 1) FROM wfd_states WHERE u = 1)::funnel.detail_events$$);
 SELECT pg_temp.try($$SELECT '00'::funnel.detail_report$$);
-SELECT pg_temp.try($$SELECT funnel.detail_report(ROW(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::funnel.funnel_detail)$$);
+SELECT pg_temp.try($$SELECT funnel.detail_report(ROW(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::funnel.funnel_detail)$$);
 
 ------------------------------------------------------------------------------
 -- 3. Random streams
@@ -147,11 +152,12 @@ WHERE m <> 0;
 CREATE INDEX ON wfd_rows (u);
 ANALYZE wfd_rows;
 
--- the reference: the best chain per user under the given options (steps 1 .. 4; the
+-- the reference: every valid chain under the given options (steps 1 .. 4; the
 -- exclusion, when excl is given, is condition 5 between steps excl[1] and excl[2])
-CREATE FUNCTION pg_temp.ref(w interval, sw interval[], gap interval, opt int[], hold boolean,
-                            excl int[], asof timestamptz)
-RETURNS TABLE (u int, level int, entry timestamptz, step_times timestamptz[], step_values text[])
+CREATE FUNCTION pg_temp.chains(w interval, sw interval[], gap interval, opt int[], hold boolean,
+                               excl int[], asof timestamptz)
+RETURNS TABLE (u int, step int, entry timestamptz, last_ts timestamptz, rks bigint[], tss timestamptz[],
+               vals text[])
 LANGUAGE sql AS $$
 WITH RECURSIVE r AS (
     SELECT * FROM wfd_rows WHERE asof IS NULL OR ts <= asof
@@ -179,11 +185,39 @@ WITH RECURSIVE r AS (
         SELECT 1 FROM r WHERE r.u = c.u AND r.m & 16 <> 0
           AND r.ts > c.tss[excl[1]] AND r.ts <= c.tss[least(excl[2], c.step)])
 )
+SELECT u, step, entry, last_ts, rks, tss, vals FROM valid
+$$;
+-- the best chain per user
+CREATE FUNCTION pg_temp.ref(w interval, sw interval[], gap interval, opt int[], hold boolean,
+                            excl int[], asof timestamptz)
+RETURNS TABLE (u int, level int, entry timestamptz, step_times timestamptz[], step_values text[])
+LANGUAGE sql AS $$
 SELECT DISTINCT ON (u) u, step, entry, tss, vals
-FROM valid
+FROM pg_temp.chains(w, sw, gap, opt, hold, excl, asof)
 ORDER BY u, step DESC, last_ts - entry,
          tss[2] IS NULL, tss[2] - entry, tss[3] IS NULL, tss[3] - entry,
          entry, rks[1], rks[array_length(rks, 1)], rks
+$$;
+-- attempts: the best chain of each entry (highest level, then fastest); the first
+-- attempt at the first entry, each next one at the first entry after the previous
+-- attempt's last step; their levels in order
+CREATE FUNCTION pg_temp.ref_attempts(w interval, sw interval[], gap interval, opt int[], hold boolean,
+                                     excl int[], asof timestamptz)
+RETURNS TABLE (u int, levels int[])
+LANGUAGE sql AS $$
+WITH RECURSIVE per_entry AS (
+    SELECT DISTINCT ON (u, rks[1]) u, rks[1] AS rk, entry, step, last_ts
+    FROM pg_temp.chains(w, sw, gap, opt, hold, excl, asof)
+    ORDER BY u, rks[1], step DESC, last_ts - entry,
+             tss[2] IS NULL, tss[2] - entry, tss[3] IS NULL, tss[3] - entry, rks[array_length(rks, 1)], rks
+), walk AS (
+    (SELECT DISTINCT ON (u) u, rk, step, last_ts, ARRAY[step] AS levels FROM per_entry ORDER BY u, rk)
+    UNION ALL
+    SELECT n.u, n.rk, n.step, n.last_ts, w.levels || n.step
+    FROM walk w CROSS JOIN LATERAL (
+        SELECT * FROM per_entry p WHERE p.u = w.u AND p.entry > w.last_ts ORDER BY p.rk LIMIT 1) n
+)
+SELECT DISTINCT ON (u) u, levels FROM walk ORDER BY u, cardinality(levels) DESC
 $$;
 
 -- the extension's answer under the same options
@@ -284,6 +318,32 @@ FROM unnest(ARRAY['2024-01-01 01:30'::timestamptz, '2024-01-01 03:00']) a,
      LEFT JOIN LATERAL pg_temp.ref('1 hour', NULL, NULL, NULL, false, NULL, a) f ON f.u = x.u
 GROUP BY a ORDER BY a;
 
+-- attempts: every attempt's level, by the re-entry rule (README "Options")
+CREATE TABLE wfd_attempts_ref AS
+SELECT c.name, a.u, a.levels
+FROM wfd_cases c, LATERAL pg_temp.ref_attempts(c.w, c.sw, c.gap, c.opt, c.hold, c.excl, c.asof) a
+WHERE c.name IN ('none', 'max gap', 'hold, optional', 'everything');
+CREATE FUNCTION pg_temp.attempts_diff(tab text)
+RETURNS TABLE (name text, mismatches bigint, users_with_several bigint)
+LANGUAGE sql AS $$
+SELECT c.name, count(*) FILTER (WHERE (x.d).attempts IS DISTINCT FROM coalesce(a.levels, '{}')),
+       count(*) FILTER (WHERE cardinality((x.d).attempts) > 1)
+FROM wfd_cases c
+     CROSS JOIN LATERAL pg_temp.ext(tab, c.w,
+        funnel.funnel_options(step_windows => c.sw, max_gap => c.gap, optional => c.opt,
+                              hold => CASE WHEN c.hold THEN 2 END,
+                              exclude => CASE WHEN c.excl IS NOT NULL THEN ARRAY[[5, c.excl[1], c.excl[2]]] END,
+                              as_of => c.asof, counting => 'attempts'),
+        CASE WHEN c.excl IS NULL THEN 4 ELSE 5 END) x
+     LEFT JOIN wfd_attempts_ref a ON a.name = c.name AND a.u = x.u
+WHERE c.name IN ('none', 'max gap', 'hold, optional', 'everything')
+GROUP BY c.name ORDER BY c.name
+$$;
+SELECT * FROM pg_temp.attempts_diff('wfd_ev');
+-- counting => 'uniques' is the default: no attempts
+SELECT count(*) FILTER (WHERE (d).attempts IS NOT NULL) AS with_attempts
+FROM pg_temp.ext('wfd_ev', '1 hour', funnel.funnel_options(counting => 'uniques'), 4);
+
 -- detail_report against SQL over the same details: counts, conversion, median,
 -- p90 and mean of each step's duration
 CREATE TABLE wfd_details AS
@@ -303,8 +363,8 @@ ORDER BY r.step;
 SELECT (SELECT funnel.detail_report(d) FROM wfd_details)::text =
        (SELECT funnel.rollup(rep) FROM (SELECT funnel.detail_report(d) AS rep FROM wfd_details GROUP BY u % 7) p)::text
        AS rollup_equal;
-SELECT pg_temp.try($$SELECT funnel.detail_report(d) FROM (VALUES (ROW(1, 3, NULL, NULL, '{0}', NULL, NULL, NULL, NULL, NULL)::funnel.funnel_detail),
-    (ROW(1, 4, NULL, NULL, '{0}', NULL, NULL, NULL, NULL, NULL)::funnel.funnel_detail)) t(d)$$);
+SELECT pg_temp.try($$SELECT funnel.detail_report(d) FROM (VALUES (ROW(1, 3, NULL, NULL, '{0}', NULL, NULL, NULL, NULL, NULL, NULL)::funnel.funnel_detail),
+    (ROW(1, 4, NULL, NULL, '{0}', NULL, NULL, NULL, NULL, NULL, NULL)::funnel.funnel_detail)) t(d)$$);
 
 ------------------------------------------------------------------------------
 -- 4. Parallel aggregation forced on, over a randomly ordered copy
@@ -317,6 +377,7 @@ SET max_parallel_workers_per_gather = 2;
 SET enable_hashagg = off;
 SELECT name, pg_temp.diff('wfd_ev_shuffled', w, sw, gap, opt, hold, excl, asof) AS mismatches
 FROM wfd_cases ORDER BY name;
+SELECT * FROM pg_temp.attempts_diff('wfd_ev_shuffled');
 -- the plan: partial aggregates in workers
 SELECT pg_temp.plan_has('SELECT u, funnel.window_funnel_detail(''1 hour'', ts, s1, s2) FROM wfd_ev_shuffled GROUP BY u',
                         '%Partial%Aggregate%') AS partial,

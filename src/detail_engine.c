@@ -332,6 +332,93 @@ chain_faster(const WfdEvent *ev, const WfdChain *a, const WfdChain *b)
 	return false;
 }
 
+/* the scan of one group: the exclusion rows' times, the work arrays (freed by scan_end) */
+static void
+scan_begin(WfdScan *s, const WfdEvent *ev, int n, const WfdRules *rules)
+{
+	int			x;
+	int			i;
+
+	s->ev = ev;
+	s->rules = rules;
+	s->reach = palloc(sizeof(EventMask) * n);
+	s->back = palloc(sizeof(EventMask) * n);
+	s->xts = palloc(sizeof(int64 *) * Max(rules->nexcl, 1));
+	s->nxts = palloc0(sizeof(int) * Max(rules->nexcl, 1));
+	for (x = 0; x < rules->nexcl; x++)
+	{
+		EventMask	bit = (EventMask) 1 << rules->excl[x].cond;
+
+		s->xts[x] = palloc(sizeof(int64) * n);
+		for (i = 0; i < n; i++)
+			if (ev[i].mask & bit)
+				s->xts[x][s->nxts[x]++] = ev[i].ts;
+	}
+	make_predok(s);
+}
+
+/* free what scan_begin took */
+static void
+scan_end(WfdScan *s)
+{
+	int			x;
+
+	for (x = 0; x < s->rules->nexcl; x++)
+		pfree(s->xts[x]);
+	pfree(s->xts);
+	pfree(s->nxts);
+	pfree(s->reach);
+	pfree(s->back);
+}
+
+/* the candidates of the entry at index i: its instant's first event to the end of its window */
+static void
+scan_window(WfdScan *s, int n, int i)
+{
+	const WfdEvent *ev = s->ev;
+	int			lo = i;
+	int			hi = i + 1;
+
+	while (lo > 0 && ev[lo - 1].ts == ev[i].ts)
+		lo--;
+	while (hi < n && (uint64) ev[hi].ts - (uint64) ev[i].ts <= (uint64) s->rules->window)
+		hi++;
+	s->lo = lo;
+	s->hi = hi;
+}
+
+/* see detail_engine.h */
+int
+wfd_attempts(const WfdEvent *ev, int n, const WfdRules *rules, int *levels)
+{
+	WfdScan		s;
+	int			count = 0;
+	bool		have_end = false;
+	int64		end = 0;
+	int			i;
+
+	if (n == 0)
+		return 0;
+	scan_begin(&s, ev, n, rules);
+	for (i = 0; i < n; i++)
+	{
+		WfdChain	c;
+		int			level;
+
+		if (!(ev[i].mask & 1) || (rules->hold && ev[i].key_null) || (have_end && ev[i].ts <= end))
+			continue;
+		scan_window(&s, n, i);
+		level = scan_reach(&s, i);
+		scan_chain(&s, i, level, &c);
+		levels[count++] = level;
+		end = ev[c.row[level - 1]].ts;
+		have_end = true;
+		CHECK_FOR_INTERRUPTS();
+	}
+	scan_end(&s);
+	return count;
+}
+
 /* see detail_engine.h */
 void
 wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out)
@@ -339,8 +426,6 @@ wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out)
 	WfdScan		s;
 	int			best = 0;
 	int		   *levels;
-	int			lo = 0;
-	int			x;
 	int			i;
 
 	memset(out, 0, sizeof(WfdChain));
@@ -348,70 +433,34 @@ wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out)
 		out->row[i] = -1;
 	if (n == 0)
 		return;
-	s.ev = ev;
-	s.rules = rules;
-	s.reach = palloc(sizeof(EventMask) * n);
-	s.back = palloc(sizeof(EventMask) * n);
-	s.xts = palloc(sizeof(int64 *) * Max(rules->nexcl, 1));
-	s.nxts = palloc0(sizeof(int) * Max(rules->nexcl, 1));
-	for (x = 0; x < rules->nexcl; x++)
-	{
-		EventMask	bit = (EventMask) 1 << rules->excl[x].cond;
-
-		s.xts[x] = palloc(sizeof(int64) * n);
-		for (i = 0; i < n; i++)
-			if (ev[i].mask & bit)
-				s.xts[x][s.nxts[x]++] = ev[i].ts;
-	}
-	make_predok(&s);
+	scan_begin(&s, ev, n, rules);
 	levels = palloc0(sizeof(int) * n);
 
 	/* every entry's level */
 	for (i = 0; i < n; i++)
 	{
-		int			hi;
-
 		if (!(ev[i].mask & 1) || (rules->hold && ev[i].key_null))
 			continue;
-		while (ev[lo].ts < ev[i].ts)
-			lo++;
-		hi = i + 1;
-		while (hi < n && (uint64) ev[hi].ts - (uint64) ev[i].ts <= (uint64) rules->window)
-			hi++;
-		s.lo = lo;
-		s.hi = hi;
+		scan_window(&s, n, i);
 		levels[i] = scan_reach(&s, i);
 		best = Max(best, levels[i]);
 		CHECK_FOR_INTERRUPTS();
 	}
 
 	/* the fastest chain of the entries of the best level */
-	lo = 0;
 	for (i = 0; i < n && best > 0; i++)
 	{
 		WfdChain	c;
-		int			hi;
 
 		if (levels[i] != best)
 			continue;
-		while (ev[lo].ts < ev[i].ts)
-			lo++;
-		hi = i + 1;
-		while (hi < n && (uint64) ev[hi].ts - (uint64) ev[i].ts <= (uint64) rules->window)
-			hi++;
-		s.lo = lo;
-		s.hi = hi;
+		scan_window(&s, n, i);
 		(void) scan_reach(&s, i);
 		scan_chain(&s, i, best, &c);
 		if (out->level == 0 || chain_faster(ev, &c, out))
 			*out = c;
 		CHECK_FOR_INTERRUPTS();
 	}
-	for (x = 0; x < rules->nexcl; x++)
-		pfree(s.xts[x]);
-	pfree(s.xts);
-	pfree(s.nxts);
-	pfree(s.reach);
-	pfree(s.back);
+	scan_end(&s);
 	pfree(levels);
 }

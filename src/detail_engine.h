@@ -86,4 +86,14 @@ typedef struct WfdChain
  */
 extern void wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out);
 
+/*
+ * Attempts (counting => 'attempts'), in time order: the first starts at the
+ * first event of step 1 (with a key, when one is held), and is the best
+ * chain from that entry -- its highest level, then the fastest as above;
+ * each next attempt starts at the first step-1 event strictly after the
+ * time of the previous attempt's last reached step.  The level of each
+ * attempt goes into levels (room for n); returns their number.
+ */
+extern int	wfd_attempts(const WfdEvent *ev, int n, const WfdRules *rules, int *levels);
+
 #endif							/* FUNNEL_DETAIL_ENGINE_H */

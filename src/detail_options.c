@@ -22,6 +22,7 @@
 #include "utils/typcache.h"
 
 #include "detail_options.h"
+#include "duration.h"
 
 /* see detail_options.h */
 void
@@ -34,23 +35,6 @@ wfd_options_default(int nconds, WfdOptions *o)
 	o->rules.max_gap = WFD_NO_LIMIT;
 	for (k = 0; k < WFD_MAX_STEPS; k++)
 		o->rules.step_window[k] = WFD_NO_LIMIT;
-}
-
-/* see detail_options.h */
-int64
-wfd_interval_usecs(const Interval *iv, const char *fn, const char *what)
-{
-	int64		days;
-	int64		us;
-
-	if (pg_mul_s64_overflow((int64) iv->month, DAYS_PER_MONTH, &days) ||
-		pg_add_s64_overflow(days, (int64) iv->day, &days) ||
-		pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
-		pg_add_s64_overflow(us, iv->time, &us))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s %s is out of range", fn, what)));
-	return us;
 }
 
 /* 22023 for a bad option */
@@ -231,14 +215,14 @@ wfd_options_from_datum(Datum d, Oid typid, int nconds, WfdOptions *o, const char
 				if (k == 0)
 					bad_option(fn, "step_windows[1] must be NULL",
 							   "Step 1 starts the chain: its window is the whole-chain window.");
-				o->rules.step_window[k] = wfd_interval_usecs(DatumGetIntervalP(el[k]), fn, "step window");
+				o->rules.step_window[k] = funnel_interval_usecs(DatumGetIntervalP(el[k]), fn, "step window");
 				if (o->rules.step_window[k] < 0)
 					bad_option(fn, "step windows must not be negative", NULL);
 			}
 	}
 	if (option_column(t, WFD_OPT_MAX_GAP, &v))
 	{
-		o->rules.max_gap = wfd_interval_usecs(DatumGetIntervalP(v), fn, "max_gap");
+		o->rules.max_gap = funnel_interval_usecs(DatumGetIntervalP(v), fn, "max_gap");
 		if (o->rules.max_gap < 0)
 			bad_option(fn, "max_gap must not be negative", NULL);
 	}
@@ -272,7 +256,7 @@ wfd_options_from_datum(Datum d, Oid typid, int nconds, WfdOptions *o, const char
 		o->nwindows = n;
 		for (k = 0; k < n; k++)
 		{
-			o->windows[k] = wfd_interval_usecs(DatumGetIntervalP(el[k]), fn, "window");
+			o->windows[k] = funnel_interval_usecs(DatumGetIntervalP(el[k]), fn, "window");
 			if (o->windows[k] < 0)
 				bad_option(fn, "windows must not be negative", NULL);
 		}
@@ -282,6 +266,15 @@ wfd_options_from_datum(Datum d, Oid typid, int nconds, WfdOptions *o, const char
 		o->has_as_of = true;
 		o->as_of = DatumGetTimestampTz(v);
 	}
+	if (option_column(t, WFD_OPT_COUNTING, &v))
+	{
+		char	   *s = TextDatumGetCString(v);
+
+		if (strcmp(s, "attempts") == 0)
+			o->attempts = true;
+		else if (strcmp(s, "uniques") != 0)
+			bad_option(fn, psprintf("unknown counting \"%s\"", s), "Use 'uniques' (one per group) or 'attempts'.");
+	}
 	problem = options_problem(o, nconds);
 	if (problem)
 		bad_option(fn, problem, NULL);
@@ -289,7 +282,7 @@ wfd_options_from_datum(Datum d, Oid typid, int nconds, WfdOptions *o, const char
 
 /*
  * The canonical bytes: steps, optional set, max gap, step windows, the
- * exclusions, hold, breakdown, windows, as_of.
+ * exclusions, hold, breakdown, windows, as_of, counting.
  */
 void
 wfd_options_write(StringInfo buf, const WfdOptions *o)
@@ -317,6 +310,7 @@ wfd_options_write(StringInfo buf, const WfdOptions *o)
 	wire_put_u8(buf, o->has_as_of ? 1 : 0);
 	if (o->has_as_of)
 		wire_put_i64(buf, o->as_of);
+	wire_put_u8(buf, o->attempts ? 1 : 0);
 }
 
 /* see detail_options.h: the bytes wfd_options_write wrote, checked (22P03) */
@@ -359,6 +353,10 @@ wfd_options_read(WireReader *r, int nconds, WfdOptions *o)
 	o->has_as_of = b == 1;
 	if (o->has_as_of)
 		o->as_of = wire_get_i64(r, "as_of");
+	b = wire_get_u8(r, "counting");
+	if (b > 1)
+		wire_bad(r, "bad counting flag");
+	o->attempts = b == 1;
 	problem = options_problem(o, nconds);
 	if (problem)
 		wire_bad(r, problem);

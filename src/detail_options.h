@@ -32,7 +32,8 @@
 #define WFD_OPT_BREAKDOWN 6
 #define WFD_OPT_WINDOWS 7
 #define WFD_OPT_AS_OF 8
-#define WFD_OPT_COLUMNS 8
+#define WFD_OPT_COUNTING 9
+#define WFD_OPT_COLUMNS 9
 
 typedef struct WfdOptions
 {
@@ -44,6 +45,7 @@ typedef struct WfdOptions
 	int64		windows[WFD_MAX_WINDOWS];
 	bool		has_as_of;
 	int64		as_of;
+	bool		attempts;		/* counting => 'attempts': report every attempt's level */
 } WfdOptions;
 
 /* no options: every condition a step, no limits */
@@ -54,9 +56,6 @@ extern void wfd_options_default(int nconds, WfdOptions *o);
  * for a call with nconds conditions; 22023 naming fn for a bad option.
  */
 extern void wfd_options_from_datum(Datum d, Oid typid, int nconds, WfdOptions *o, const char *fn);
-
-/* an interval as microseconds (a month is 30 days, a day 24 hours); 22008 out of range */
-extern int64 wfd_interval_usecs(const Interval *iv, const char *fn, const char *what);
 
 /* the canonical bytes of options (wire.h), and back (22P03 for bad bytes) */
 extern void wfd_options_write(StringInfo buf, const WfdOptions *o);

@@ -36,6 +36,7 @@
 #include "duration.h"
 #include "sketch_pg.h"
 #include "state.h"
+#include "textform.h"
 #include "wire.h"
 
 #define DR_TYPE "funnel.detail_report"
@@ -246,13 +247,10 @@ detail_report_out(PG_FUNCTION_ARGS)
 {
 	DetailReport *d = PG_GETARG_REPORT(0);
 	StringInfoData buf;
-	char	   *out;
 
 	initStringInfo(&buf);
 	dr_write(&buf, &d->st, NULL);
-	out = palloc((Size) buf.len * 2 + 1);
-	out[hex_encode(buf.data, buf.len, out)] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(hex_form_out(buf.data, buf.len));
 }
 
 /* text input: hexadecimal of the flat body, checked (22P02 for bad digits, 22P03 for a bad body) */
@@ -260,23 +258,10 @@ PG_FUNCTION_INFO_V1(detail_report_in);
 Datum
 detail_report_in(PG_FUNCTION_ARGS)
 {
-	char	   *s = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(s);
-	char	   *bytes;
-	size_t		i;
-	FunnelState *st;
+	Size		len;
+	char	   *bytes = hex_form_in(PG_GETARG_CSTRING(0), &len, DR_TYPE);
+	FunnelState *st = dr_read(bytes, len, CurrentMemoryContext, true, NULL);
 
-	for (i = 0; i < len; i++)
-		if (!isxdigit((unsigned char) s[i]))
-			break;
-	if (len % 2 != 0 || i < len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s", DR_TYPE),
-				 errdetail("The text form is an even number of hexadecimal digits.")));
-	bytes = palloc(len / 2 + 1);
-	(void) hex_decode(s, len, bytes);
-	st = dr_read(bytes, len / 2, CurrentMemoryContext, true, NULL);
 	FUNNEL_CHECK_STATE(&report_type, st);
 	PG_RETURN_DATUM(funnel_state_flat(st));
 }
@@ -359,7 +344,7 @@ detail_report_transfn(PG_FUNCTION_ARGS)
 			s->reached++;
 			if (nl[k])
 				continue;
-			us = k == 0 ? 0 : wfd_interval_usecs(DatumGetIntervalP(el[k]), "funnel.detail_report", "step duration");
+			us = k == 0 ? 0 : funnel_interval_usecs(DatumGetIntervalP(el[k]), "funnel.detail_report", "step duration");
 			if (us < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

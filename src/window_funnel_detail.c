@@ -42,6 +42,7 @@
 #include "duration.h"
 #include "events.h"
 #include "fninfo.h"
+#include "textform.h"
 #include "wire.h"
 
 #define WFD_TYPE "funnel.detail_events"
@@ -52,7 +53,7 @@
 #define WFD_NULL_LEN 0xFFFFFFFF
 
 /* the columns of funnel.funnel_detail */
-#define WFD_OUT_COLUMNS 10
+#define WFD_OUT_COLUMNS 11
 
 typedef struct DetailEvents
 {
@@ -302,7 +303,7 @@ detail_window(FunctionCallInfo fcinfo, DetailArgCache *c)
 
 	if (c->known && memcmp(iv, &c->window_iv, sizeof(Interval)) == 0)
 		return c->window;
-	c->window = wfd_interval_usecs(iv, WFD_FN, "window");
+	c->window = funnel_interval_usecs(iv, WFD_FN, "window");
 	if (c->window < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -689,43 +690,22 @@ detail_events_out(PG_FUNCTION_ARGS)
 {
 	DetailEvents *d = detail_from_datum(PG_GETARG_DATUM(0));
 	StringInfoData buf;
-	char	   *out;
 
 	initStringInfo(&buf);
 	detail_write(&buf, d);
-	out = palloc((Size) buf.len * 2 + 1);
-	out[hex_encode(buf.data, buf.len, out)] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(hex_form_out(buf.data, buf.len));
 }
 
-/* text input: hexadecimal of the binary form, checked (22P02) */
+/* text input: hexadecimal of the binary form, checked (22P02 for bad digits, 22P03 for a bad form) */
 PG_FUNCTION_INFO_V1(detail_events_in);
 Datum
 detail_events_in(PG_FUNCTION_ARGS)
 {
-	char	   *s = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(s);
-	char	   *bytes;
-	size_t		i;
-	WireReader	r;
-	DetailEvents *d;
-	volatile bool ok = true;
+	Size		len;
+	char	   *bytes = hex_form_in(PG_GETARG_CSTRING(0), &len, WFD_TYPE);
+	WireReader	r = {bytes, len, 0, WFD_TYPE};
 
-	if (len % 2 != 0)
-		ok = false;
-	for (i = 0; i < len && ok; i++)
-		if (!isxdigit((unsigned char) s[i]))
-			ok = false;
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s", WFD_TYPE),
-				 errdetail("The text form is an even number of hexadecimal digits.")));
-	bytes = palloc(len / 2 + 1);
-	(void) hex_decode(s, len, bytes);
-	r = (WireReader) {bytes, len / 2, 0, WFD_TYPE};
-	d = detail_read(&r);
-	PG_RETURN_POINTER(d);
+	PG_RETURN_POINTER(detail_read(&r));
 }
 
 /* ---------------------------------------------------------------- the final function */
@@ -919,6 +899,17 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 		r.nexcl = 0;
 		out[9] = BoolGetDatum(level_with_window(ev, n, &r, r.window) > level);
 		nulls[9] = false;
+	}
+	if (o.attempts)
+	{
+		int		   *lv = palloc(sizeof(int) * Max(n, 1));
+		Datum	   *ad = palloc(sizeof(Datum) * Max(n, 1));
+		int			na = wfd_attempts(ev, n, &o.rules, lv);
+
+		for (k = 0; k < na; k++)
+			ad[k] = Int32GetDatum(lv[k]);
+		out[10] = PointerGetDatum(construct_array(ad, na, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		nulls[10] = false;
 	}
 	BlessTupleDesc(desc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, nulls)));
