@@ -344,6 +344,16 @@ SELECT * FROM pg_temp.attempts_diff('wfd_ev');
 SELECT count(*) FILTER (WHERE (d).attempts IS NOT NULL) AS with_attempts
 FROM pg_temp.ext('wfd_ev', '1 hour', funnel.funnel_options(counting => 'uniques'), 4);
 
+-- every field at once, kept to compare with the parallel plan below
+CREATE TABLE wfd_full_serial AS
+SELECT u, d FROM pg_temp.ext('wfd_ev', '1 hour',
+    funnel.funnel_options(exclude => '{{5,1,3}}', max_gap => '30 min', breakdown => 'last',
+                          windows => '{20 min, 2 hours}', as_of => '2024-01-01 02:00', counting => 'attempts'), 5);
+SELECT count(*) AS users, count(*) FILTER (WHERE (d).level = 4) AS converted, count((d).breakdown) AS with_breakdown,
+       count(*) FILTER (WHERE (d).excluded) AS excluded, count(DISTINCT (d).status) AS statuses,
+       count(*) FILTER (WHERE cardinality((d).attempts) > 1) AS with_several_attempts
+FROM wfd_full_serial;
+
 -- detail_report against SQL over the same details: counts, conversion, median,
 -- p90 and mean of each step's duration
 CREATE TABLE wfd_details AS
@@ -378,6 +388,12 @@ SET enable_hashagg = off;
 SELECT name, pg_temp.diff('wfd_ev_shuffled', w, sw, gap, opt, hold, excl, asof) AS mismatches
 FROM wfd_cases ORDER BY name;
 SELECT * FROM pg_temp.attempts_diff('wfd_ev_shuffled');
+SELECT count(*) AS mismatches FROM wfd_full_serial s
+    FULL JOIN pg_temp.ext('wfd_ev_shuffled', '1 hour',
+        funnel.funnel_options(exclude => '{{5,1,3}}', max_gap => '30 min', breakdown => 'last',
+                              windows => '{20 min, 2 hours}', as_of => '2024-01-01 02:00', counting => 'attempts'), 5) p
+    ON p.u = s.u
+WHERE s.u IS NULL OR p.u IS NULL OR s.d::text IS DISTINCT FROM p.d::text;
 -- the plan: partial aggregates in workers
 SELECT pg_temp.plan_has('SELECT u, funnel.window_funnel_detail(''1 hour'', ts, s1, s2) FROM wfd_ev_shuffled GROUP BY u',
                         '%Partial%Aggregate%') AS partial,

@@ -410,7 +410,11 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s values must be a one-dimensional array", WFD_FN)));
-		deconstruct_array(vals, TEXTOID, -1, false, TYPALIGN_INT, &velems, &vnulls, &nv);
+		if (ARR_ELEMTYPE(vals) != TEXTOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s values must be text", WFD_FN)));
+		nv = ARR_NDIM(vals) == 0 ? 0 : ARR_DIMS(vals)[0];
 		if (nv < 1 || nv > WFD_MAX_VALUES)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -443,6 +447,13 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 	if (mask == 0)
 		PG_RETURN_POINTER(d);	/* a row where no condition holds matters to nothing */
 
+	if (nv > 0)
+	{
+		int			got;
+
+		deconstruct_array(vals, TEXTOID, -1, false, TYPALIGN_INT, &velems, &vnulls, &got);
+		Assert(got == nv);
+	}
 	for (i = 0; i < nv; i++)
 		lens[i] = vnulls[i] ? -1 : (int32) VARSIZE_ANY_EXHDR(DatumGetPointer(velems[i]));
 	size = record_size(nv, lens);
@@ -734,6 +745,37 @@ level_with_window(const WfdEvent *ev, int n, const WfdRules *rules, int64 window
 }
 
 /*
+ * The result's row descriptor, checked (funnel.funnel_detail's columns) and
+ * kept for the call site in fn_extra: one look-up per query, not per group.
+ */
+static TupleDesc
+detail_result_desc(FunctionCallInfo fcinfo)
+{
+	FmgrInfo   *fl = fcinfo->flinfo;
+	Oid			rettype;
+	TupleDesc	desc;
+	MemoryContext old;
+
+	if (fl->fn_extra != NULL)
+		return (TupleDesc) fl->fn_extra;
+	rettype = funnel_fn_rettype(fl->fn_oid);
+	if (!OidIsValid(rettype) || get_typtype(rettype) != TYPTYPE_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s must return funnel.funnel_detail", WFD_FN)));
+	old = MemoryContextSwitchTo(fl->fn_mcxt);
+	desc = lookup_rowtype_tupdesc_copy(rettype, -1);
+	MemoryContextSwitchTo(old);
+	if (desc->natts != WFD_OUT_COLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s must return funnel.funnel_detail", WFD_FN)));
+	BlessTupleDesc(desc);
+	fl->fn_extra = desc;
+	return desc;
+}
+
+/*
  * window_funnel_detail's final function: one funnel.funnel_detail (see
  * README "Event funnels"), NULL for a group without rows.
  */
@@ -747,7 +789,6 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 	WfdOptions	o;
 	WireReader	or;
 	WfdChain	chain;
-	Oid			rettype;
 	TupleDesc	desc;
 	Datum		out[WFD_OUT_COLUMNS];
 	bool		nulls[WFD_OUT_COLUMNS];
@@ -794,16 +835,7 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 	wfd_best_chain(ev, n, &o.rules, &chain);
 	level = chain.level;
 
-	rettype = funnel_fn_rettype(fcinfo->flinfo->fn_oid);
-	if (!OidIsValid(rettype) || get_typtype(rettype) != TYPTYPE_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s must return funnel.funnel_detail", WFD_FN)));
-	desc = lookup_rowtype_tupdesc_copy(rettype, -1);
-	if (desc->natts != WFD_OUT_COLUMNS)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s must return funnel.funnel_detail", WFD_FN)));
+	desc = detail_result_desc(fcinfo);
 	memset(nulls, true, sizeof(nulls));
 	out[0] = Int32GetDatum(level);
 	nulls[0] = false;
@@ -911,6 +943,5 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 		out[10] = PointerGetDatum(construct_array(ad, na, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 		nulls[10] = false;
 	}
-	BlessTupleDesc(desc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, nulls)));
 }
