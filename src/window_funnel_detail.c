@@ -49,7 +49,15 @@
 #define WFD_VERSION 1
 #define WFD_FN "window_funnel_detail"
 #define WFD_SORTED 0x01
-#define WFD_FIRST_ROOM 256		/* bytes of records in a group's first state */
+
+/*
+ * A state's allocation is a power-of-two chunk (palloc rounds up to one
+ * anyway), the first one WFD_FIRST_CHUNK bytes, or more when the options
+ * leave less than WFD_FIRST_ROOM bytes of records in it: small, because a
+ * hash aggregate's states share memory with its keys (see events.c).
+ */
+#define WFD_FIRST_CHUNK 256
+#define WFD_FIRST_ROOM 96
 #define WFD_NULL_LEN 0xFFFFFFFF
 
 /* the columns of funnel.funnel_detail */
@@ -223,15 +231,24 @@ detail_alloc(int nconds, int nvals, int64 window, const char *opts, int optlen, 
 	return d;
 }
 
+/* the bytes of records of the smallest chunk, from WFD_FIRST_CHUNK up, that holds need of them */
+static int64
+detail_room(int optlen, int64 need)
+{
+	int64		chunk = WFD_FIRST_CHUNK;
+
+	while (chunk - (int64) WFD_RECORDS_OFFSET(optlen) < need)
+		chunk *= 2;
+	return chunk - (int64) WFD_RECORDS_OFFSET(optlen);
+}
+
 /* a copy of d with room for at least need more bytes of records (54000 past 1 GB) */
 static DetailEvents *
 detail_grow(const DetailEvents *d, Size need)
 {
-	int64		room = Max((int64) d->cap * 2, WFD_FIRST_ROOM);
+	int64		room = detail_room(d->optlen, Max((int64) d->used + (int64) need, (int64) d->cap + 1));
 	DetailEvents *r;
 
-	while (room < (int64) d->used + (int64) need)
-		room *= 2;
 	if (room > WFD_MAX_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -423,7 +440,7 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 	}
 
 	if (PG_ARGISNULL(0))
-		d = detail_alloc(nconds, nv, window, c->opts, c->optlen, WFD_FIRST_ROOM);
+		d = detail_alloc(nconds, nv, window, c->opts, c->optlen, detail_room(c->optlen, WFD_FIRST_ROOM));
 	else
 	{
 		d = detail_state_arg(fcinfo);
