@@ -36,7 +36,7 @@
 #include "duration.h"
 #include "sketch_pg.h"
 #include "state.h"
-#include "textform.h"
+#include "hexform.h"
 #include "wire.h"
 
 #define DR_TYPE "funnel.detail_report"

@@ -30,13 +30,4 @@ extern uint32 jin_len(JsonbContainer *c);
 extern JsonbValue *jin_at(JsonbContainer *arr, uint32 i);
 extern void jin_bad(const char *type, const char *problem);
 
-/*
- * The hexadecimal text form of the state types whose text form is their
- * binary form (detail_events, detail_report): out writes len bytes as a
- * C string of hex digits; in reads one back (22P02 for anything but an even
- * number of hex digits), setting *len.
- */
-extern char *hex_form_out(const char *data, Size len);
-extern char *hex_form_in(const char *s, Size *len, const char *type);
-
 #endif							/* FUNNEL_TEXTFORM_H */

@@ -42,7 +42,7 @@
 #include "duration.h"
 #include "events.h"
 #include "fninfo.h"
-#include "textform.h"
+#include "hexform.h"
 #include "wire.h"
 
 #define WFD_TYPE "funnel.detail_events"
