@@ -3459,3 +3459,197 @@ CREATE FUNCTION @extschema@.sequence_count(seq @extschema@.sequence, pattern tex
     RETURNS bigint AS 'MODULE_PATHNAME', 'sequence_sequence_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sequence_count(@extschema@.sequence, text, text[]) IS
     'sequence_count over a stored sequence: (?N) is an event of label conds[N] (or of row N of a two-dimensional array).';
+
+
+------------------------------------------------------------------------------
+-- window_funnel_detail: the whole winning chain of an event funnel (level,
+-- entry, step times and durations, captured values) under funnel options,
+-- and detail_report, its funnel chart (src/window_funnel_detail.c,
+-- src/detail_engine.c, src/detail_options.c, src/detail_report.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.funnel_options AS (
+    exclude integer[],
+    step_windows interval[],
+    max_gap interval,
+    optional integer[],
+    hold integer,
+    breakdown text,
+    windows interval[],
+    as_of timestamptz,
+    counting text
+);
+COMMENT ON TYPE @extschema@.funnel_options IS
+    'Options of window_funnel_detail, built by funnel.funnel_options(...): exclusions, per-step windows, maximum gap, optional steps, held value, breakdown, extra windows, as_of, counting.';
+
+CREATE FUNCTION @extschema@.funnel_options(exclude integer[] DEFAULT NULL, step_windows interval[] DEFAULT NULL,
+        max_gap interval DEFAULT NULL, optional integer[] DEFAULT NULL, hold integer DEFAULT NULL,
+        breakdown text DEFAULT NULL, windows interval[] DEFAULT NULL, as_of timestamptz DEFAULT NULL,
+        counting text DEFAULT NULL)
+    RETURNS @extschema@.funnel_options
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT ROW(exclude, step_windows, max_gap, optional, hold, breakdown, windows, as_of, counting)::@extschema@.funnel_options
+$fn$;
+COMMENT ON FUNCTION @extschema@.funnel_options(integer[], interval[], interval, integer[], integer, text, interval[], timestamptz, text) IS
+    'The options of window_funnel_detail, by name; every option defaults to none. window_funnel_detail checks them (22023).';
+
+CREATE TYPE @extschema@.funnel_detail AS (
+    level integer,
+    steps integer,
+    entry timestamptz,
+    step_times timestamptz[],
+    step_durations interval[],
+    step_values text[],
+    breakdown text,
+    levels integer[],
+    status text,
+    excluded boolean,
+    attempts integer[]
+);
+COMMENT ON TYPE @extschema@.funnel_detail IS
+    'Result of window_funnel_detail: the level, the number of steps, and the entry, times, durations and captured values of the fastest chain of that level, with the breakdown value, the level per extra window, the status as of as_of, whether an exclusion lowered the level, and the level of each attempt.';
+
+CREATE TYPE @extschema@.detail_events;
+CREATE FUNCTION @extschema@.detail_events_in(cstring) RETURNS @extschema@.detail_events
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_events_in(cstring) IS
+    'Text input of funnel.detail_events (its binary form in hexadecimal); validates everything it reads (22P02, 22P03).';
+CREATE FUNCTION @extschema@.detail_events_out(@extschema@.detail_events) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_events_out(@extschema@.detail_events) IS
+    'Text output of funnel.detail_events: its binary form in hexadecimal.';
+CREATE FUNCTION @extschema@.detail_events_send(@extschema@.detail_events) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_events_send(@extschema@.detail_events) IS
+    'Binary output of funnel.detail_events.';
+CREATE FUNCTION @extschema@.detail_events_recv(internal) RETURNS @extschema@.detail_events
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_events_recv(internal) IS
+    'Binary input of funnel.detail_events; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.detail_events (
+    INPUT = @extschema@.detail_events_in,
+    OUTPUT = @extschema@.detail_events_out,
+    SEND = @extschema@.detail_events_send,
+    RECEIVE = @extschema@.detail_events_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.detail_events IS
+    'State of window_funnel_detail: the rows where some condition held, with their captured values, the window and the options of the call.';
+
+CREATE FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz, boolean[])
+    RETURNS @extschema@.detail_events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz, boolean[]) IS
+    'Internal: transition function of window_funnel_detail without options or values.';
+CREATE FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz,
+        @extschema@.funnel_options, boolean[])
+    RETURNS @extschema@.detail_events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz, @extschema@.funnel_options, boolean[]) IS
+    'Internal: transition function of window_funnel_detail with options, without values.';
+CREATE FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz, boolean[], text[])
+    RETURNS @extschema@.detail_events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz, boolean[], text[]) IS
+    'Internal: transition function of window_funnel_detail with values, without options.';
+CREATE FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz,
+        @extschema@.funnel_options, boolean[], text[])
+    RETURNS @extschema@.detail_events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_detail_transfn(@extschema@.detail_events, interval, timestamptz, @extschema@.funnel_options, boolean[], text[]) IS
+    'Internal: transition function of window_funnel_detail with options and values.';
+CREATE FUNCTION @extschema@.window_funnel_detail_combine(@extschema@.detail_events, @extschema@.detail_events)
+    RETURNS @extschema@.detail_events AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_detail_combine(@extschema@.detail_events, @extschema@.detail_events) IS
+    'Internal: combine function of window_funnel_detail: merges two funnel.detail_events states of the same call.';
+CREATE FUNCTION @extschema@.window_funnel_detail_final(@extschema@.detail_events)
+    RETURNS @extschema@.funnel_detail AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.window_funnel_detail_final(@extschema@.detail_events) IS
+    'Final function of window_funnel_detail: the funnel_detail of the group.';
+
+CREATE AGGREGATE @extschema@.window_funnel_detail("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.window_funnel_detail_transfn, STYPE = @extschema@.detail_events,
+    FINALFUNC = @extschema@.window_funnel_detail_final, FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.window_funnel_detail_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.window_funnel_detail(interval, timestamptz, VARIADIC boolean[]) IS
+    'Aggregate: the level of window_funnel with the entry, step times and step durations of the fastest chain of that level (funnel.funnel_detail).';
+CREATE AGGREGATE @extschema@.window_funnel_detail("window" interval, ts timestamptz,
+        options @extschema@.funnel_options, VARIADIC steps boolean[]) (
+    SFUNC = @extschema@.window_funnel_detail_transfn, STYPE = @extschema@.detail_events,
+    FINALFUNC = @extschema@.window_funnel_detail_final, FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.window_funnel_detail_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.window_funnel_detail(interval, timestamptz, @extschema@.funnel_options, VARIADIC boolean[]) IS
+    'Aggregate: window_funnel_detail under funnel options (exclusions, step windows, maximum gap, optional steps, windows, as_of).';
+CREATE AGGREGATE @extschema@.window_funnel_detail("window" interval, ts timestamptz, steps boolean[], vals text[]) (
+    SFUNC = @extschema@.window_funnel_detail_transfn, STYPE = @extschema@.detail_events,
+    FINALFUNC = @extschema@.window_funnel_detail_final, FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.window_funnel_detail_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.window_funnel_detail(interval, timestamptz, boolean[], text[]) IS
+    'Aggregate: window_funnel_detail that also reports each value of vals at each step of the chain.';
+CREATE AGGREGATE @extschema@.window_funnel_detail("window" interval, ts timestamptz,
+        options @extschema@.funnel_options, steps boolean[], vals text[]) (
+    SFUNC = @extschema@.window_funnel_detail_transfn, STYPE = @extschema@.detail_events,
+    FINALFUNC = @extschema@.window_funnel_detail_final, FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = @extschema@.window_funnel_detail_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.window_funnel_detail(interval, timestamptz, @extschema@.funnel_options, boolean[], text[]) IS
+    'Aggregate: window_funnel_detail under funnel options, reporting each value of vals at each step (hold and breakdown read them).';
+
+CREATE TYPE @extschema@.detail_report;
+CREATE FUNCTION @extschema@.detail_report_in(cstring) RETURNS @extschema@.detail_report
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_in(cstring) IS
+    'Text input of funnel.detail_report (its binary form in hexadecimal); validates everything it reads (22P02, 22P03).';
+CREATE FUNCTION @extschema@.detail_report_out(@extschema@.detail_report) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_out(@extschema@.detail_report) IS
+    'Text output of funnel.detail_report: its binary form in hexadecimal.';
+CREATE FUNCTION @extschema@.detail_report_send(@extschema@.detail_report) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_send(@extschema@.detail_report) IS
+    'Binary output of funnel.detail_report.';
+CREATE FUNCTION @extschema@.detail_report_recv(internal) RETURNS @extschema@.detail_report
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_recv(internal) IS
+    'Binary input of funnel.detail_report; validates everything it reads (22P03).';
+CREATE TYPE @extschema@.detail_report (
+    INPUT = @extschema@.detail_report_in,
+    OUTPUT = @extschema@.detail_report_out,
+    SEND = @extschema@.detail_report_send,
+    RECEIVE = @extschema@.detail_report_recv,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE @extschema@.detail_report IS
+    'State of funnel.detail_report(): per step, the entities that reached it and a sketch of its durations, mergeable; read with funnel.detail_steps().';
+CREATE FUNCTION @extschema@.detail_report_transfn(@extschema@.detail_report, @extschema@.funnel_detail)
+    RETURNS @extschema@.detail_report AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_transfn(@extschema@.detail_report, @extschema@.funnel_detail) IS
+    'Internal: transition function of funnel.detail_report (a NULL detail is skipped).';
+CREATE FUNCTION @extschema@.detail_report_combine(@extschema@.detail_report, @extschema@.detail_report)
+    RETURNS @extschema@.detail_report AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_combine(@extschema@.detail_report, @extschema@.detail_report) IS
+    'Internal: adds two funnel.detail_report states (combine function of funnel.detail_report, transition function of funnel.rollup).';
+CREATE AGGREGATE @extschema@.detail_report(detail @extschema@.funnel_detail) (
+    SFUNC = @extschema@.detail_report_transfn,
+    STYPE = @extschema@.detail_report,
+    COMBINEFUNC = @extschema@.detail_report_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.detail_report(@extschema@.funnel_detail) IS
+    'Aggregate over window_funnel_detail results (one per entity): the funnel chart''s counts and step durations, mergeable; read it with funnel.detail_steps.';
+CREATE AGGREGATE @extschema@.rollup(@extschema@.detail_report) (
+    SFUNC = @extschema@.detail_report_combine,
+    STYPE = @extschema@.detail_report,
+    COMBINEFUNC = @extschema@.detail_report_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.detail_report) IS
+    'Aggregate that adds funnel.detail_report states into one (daily reports give what one pass gives).';
+CREATE FUNCTION @extschema@.detail_steps(r @extschema@.detail_report)
+    RETURNS TABLE (step integer, entities bigint, reached bigint, conversion_from_previous float8,
+                   conversion_from_top float8, median_duration interval, p90_duration interval,
+                   mean_duration interval)
+    AS 'MODULE_PATHNAME', 'detail_report_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.detail_steps(@extschema@.detail_report) IS
+    'The funnel chart of a detail_report, one row per step: entities, how many reached the step, conversion from the previous step and from step 1, and the median, 90th percentile and mean time from the previous reached step.';

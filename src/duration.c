@@ -154,3 +154,20 @@ funnel_span_usecs(TimestampTz from, TimestampTz to)
 				 errmsg("interval out of range")));
 	return d;
 }
+
+/* see duration.h */
+int64
+funnel_interval_usecs(const Interval *iv, const char *fn, const char *what)
+{
+	int64		us;
+	int64		days;
+
+	if (pg_mul_s64_overflow((int64) iv->month, DAYS_PER_MONTH, &days) ||
+		pg_add_s64_overflow(days, (int64) iv->day, &days) ||
+		pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
+		pg_add_s64_overflow(us, iv->time, &us))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is out of range", fn, what)));
+	return us;
+}

@@ -36,4 +36,10 @@ extern const char *funnel_duration_sketch_problem(QSketch *qs, const char *what)
 /* to - from in microseconds; 22008 "interval out of range" on overflow */
 extern int64 funnel_span_usecs(TimestampTz from, TimestampTz to);
 
+/*
+ * An interval as microseconds, a day being 24 hours and a month 30 days (as
+ * PostgreSQL compares intervals); 22008 "<fn> <what> is out of range".
+ */
+extern int64 funnel_interval_usecs(const Interval *iv, const char *fn, const char *what);
+
 #endif							/* FUNNEL_DURATION_H */

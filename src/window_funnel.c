@@ -94,17 +94,7 @@ funnel_arg_cache(FunctionCallInfo fcinfo)
 int64
 window_usecs(Interval *iv, const char *fn)
 {
-	int64		us;
-	int64		days;
-
-	if (pg_mul_s64_overflow((int64) iv->month, DAYS_PER_MONTH, &days) ||
-		pg_add_s64_overflow(days, (int64) iv->day, &days) ||
-		pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
-		pg_add_s64_overflow(us, iv->time, &us))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s window is out of range", fn)));
-	return us;
+	return funnel_interval_usecs(iv, fn, "window");
 }
 
 /*

@@ -139,5 +139,20 @@ FROM (SELECT funnel.window_funnel_times('1 hour', at, event = 'visit', event = '
       FROM app_event GROUP BY user_id) per_user
 WHERE cardinality(t) = 4 GROUP BY 1 ORDER BY 1;
 
+\echo '### The same funnel, each user counted once under the campaign of the visit that started'
+\echo '    the best chain, with the median time of each step (funnel.window_funnel_detail,'
+\echo '    breakdown at entry; funnel.detail_report)'
+SELECT q.entry_campaign, s.step, s.reached,
+       round(100 * s.conversion_from_previous::numeric, 1) AS "from previous %",
+       date_trunc('second', s.median_duration) AS median, date_trunc('second', s.p90_duration) AS p90
+FROM (SELECT (d).breakdown AS entry_campaign, funnel.detail_report(d) AS r
+      FROM (SELECT funnel.window_funnel_detail('1 hour', at, funnel.funnel_options(breakdown => 'entry'),
+                       ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'],
+                       ARRAY[campaign]) AS d
+            FROM app_event GROUP BY user_id) per_user
+      WHERE (d).level > 0 GROUP BY 1) q,
+     funnel.detail_steps(q.r) s
+ORDER BY q.entry_campaign, s.step;
+
 \echo '### Retention after the first visit (funnel.retention; view dashboard.retention)'
 SELECT campaign, day, users, retained_pct AS "retained %" FROM dashboard.retention;
