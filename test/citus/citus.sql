@@ -631,6 +631,90 @@ SELECT citus_test.same('next_steps, by user_id (the distribution column)',
     GROUP BY user_id
     $q$, 'pushdown', 'next_steps');
 
+----------------------------------------------------------------------------------------------
+-- Event funnels grown in issue 19: window_funnel_detail (options, captured values),
+-- detail_report over the details, funnel.sequence (stored per-user sequences)
+----------------------------------------------------------------------------------------------
+
+-- @@ window_funnel_detail, by campaign (not the distribution column)
+SELECT citus_test.same('window_funnel_detail, by campaign (not the distribution column)',
+    $q$
+    SELECT campaign, funnel.window_funnel_detail(interval '1 hour', at, funnel.funnel_options(max_gap => '40 minutes', breakdown => 'entry'),
+        ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'], ARRAY[campaign, event])::text
+    FROM {events} GROUP BY campaign
+    $q$, 'partial', 'window_funnel_detail');
+
+-- @@ window_funnel_detail, ungrouped
+SELECT citus_test.same('window_funnel_detail, ungrouped',
+    $q$
+    SELECT funnel.window_funnel_detail(interval '1 hour', at, funnel.funnel_options(max_gap => '40 minutes', breakdown => 'entry'),
+        ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'], ARRAY[campaign, event])::text
+    FROM {events}
+    $q$, 'partial', 'window_funnel_detail');
+
+-- @@ window_funnel_detail, by user_id (the distribution column)
+SELECT citus_test.same('window_funnel_detail, by user_id (the distribution column)',
+    $q$
+    SELECT user_id, funnel.window_funnel_detail(interval '1 hour', at, funnel.funnel_options(max_gap => '40 minutes', breakdown => 'entry'),
+        ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'], ARRAY[campaign, event])::text
+    FROM {events} GROUP BY user_id
+    $q$, 'pushdown', 'window_funnel_detail');
+
+-- @@ detail_report, by campaign (not the distribution column)
+SELECT citus_test.same('detail_report, by campaign (not the distribution column)',
+    $q$
+    SELECT y.campaign, s.*
+    FROM (SELECT campaign, funnel.detail_report(d) AS r
+          FROM (SELECT user_id, campaign, funnel.window_funnel_detail(interval '1 hour', at,
+                     event = 'visit', event = 'signup', event = 'trial', event = 'purchase') AS d
+          FROM {events} GROUP BY user_id, campaign) x
+          GROUP BY campaign) y,
+         LATERAL funnel.detail_steps(y.r) s
+    $q$, 'partial', 'detail_report');
+
+-- @@ detail_report, ungrouped
+SELECT citus_test.same('detail_report, ungrouped',
+    $q$
+    SELECT s.*
+    FROM (SELECT funnel.detail_report(d) AS r
+          FROM (SELECT user_id, campaign, funnel.window_funnel_detail(interval '1 hour', at,
+                     event = 'visit', event = 'signup', event = 'trial', event = 'purchase') AS d
+          FROM {events} GROUP BY user_id, campaign) x) y,
+         LATERAL funnel.detail_steps(y.r) s
+    $q$, 'partial', 'detail_report');
+
+-- @@ detail_report, by user_id (the distribution column)
+SELECT citus_test.same('detail_report, by user_id (the distribution column)',
+    $q$
+    SELECT user_id, funnel.detail_report(d)::text
+    FROM (SELECT user_id, campaign, funnel.window_funnel_detail(interval '1 hour', at,
+                     event = 'visit', event = 'signup', event = 'trial', event = 'purchase') AS d
+          FROM {events} GROUP BY user_id, campaign) x
+    GROUP BY user_id
+    $q$, 'pushdown', 'detail_report');
+
+-- @@ sequence, by campaign (not the distribution column)
+SELECT citus_test.same('sequence, by campaign (not the distribution column)',
+    $q$
+    SELECT campaign, funnel.sequence(at, event)::text
+    FROM {events} GROUP BY campaign
+    $q$, 'partial', 'sequence');
+
+-- @@ sequence, ungrouped
+SELECT citus_test.same('sequence, ungrouped',
+    $q$
+    SELECT funnel.sequence(at, event)::text
+    FROM {events}
+    $q$, 'partial', 'sequence');
+
+-- @@ sequence, by user_id (the distribution column)
+SELECT citus_test.same('sequence, by user_id (the distribution column)',
+    $q$
+    SELECT user_id, funnel.sequence(at, event)::text,
+           funnel.window_funnel(funnel.sequence(at, event), interval '1 hour', '{visit,signup,trial,purchase}')
+    FROM {events} GROUP BY user_id
+    $q$, 'pushdown', 'sequence');
+
 -- @@ errors raised on the workers name the user's aggregate
 SELECT citus_test.fails('errors: a bad argument of window_funnel, partially aggregated, names window_funnel',
     $$SELECT campaign, funnel.window_funnel(interval '-1 hour', at, event = 'visit', event = 'signup')
