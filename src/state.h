@@ -32,6 +32,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/datum.h"
 #include "utils/expandeddatum.h"
 
 #include "sketch.h"
@@ -111,6 +112,16 @@ funnel_state_touch(FunnelState *st)
 extern FunnelState *funnel_state_get(const FunnelStateType *type, Datum d);
 extern FunnelState *funnel_state_copy(FunnelState *st, MemoryContext cxt);
 extern struct varlena *funnel_flat_state_arg(FunctionCallInfo fcinfo);
+
+/* an accessor's state argument, parsed once for the accessors over it (state_cache.c) */
+extern FunnelState *funnel_state_get_cached(const FunnelStateType *type, Datum d);
+
+/*
+ * Return an accessor's by-reference result (typlen -1 for a varlena, else
+ * its fixed length) copied into the current memory context: it may point
+ * into a cached state, which the next accessor's parse resets.
+ */
+#define FUNNEL_RETURN_COPY(d, typlen) return datumCopy((d), false, (typlen))
 
 /* aggregate support */
 /* The aggregate context of a transition or combine function (0A000 outside one). */
