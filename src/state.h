@@ -101,11 +101,15 @@ extern void funnel_state_init(FunnelState *st, const FunnelStateType *type, Memo
 extern Size funnel_state_get_flat_size(ExpandedObjectHeader *eohptr);
 extern void funnel_state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
-/* mark a state changed: its cached flat form is stale */
+/* mark a state changed: its cached flat form is stale, and freed */
 static inline void
 funnel_state_touch(FunnelState *st)
 {
-	st->flat = NULL;
+	if (unlikely(st->flat != NULL))
+	{
+		pfree(st->flat);
+		st->flat = NULL;
+	}
 }
 
 /* reading a state argument */
