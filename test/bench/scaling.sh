@@ -142,29 +142,7 @@ MEM=$OUT/scaling-memory.tsv
 if [ -n "${BENCH_MEMORY:-}" ]; then
 	[ -n "${BENCH_APPEND:-}" ] && [ -s "$MEM" ] \
 		|| printf 'family\trows\tgroups\tquery\thash_peak_kb\thashagg_batches\tbackend_peak_kb\tabove_floor_kb\tbytes_per_group\n' >"$MEM"
-	# peak memory of one query: its hash aggregates' (the sum of their "Peak Memory Usage"
-	# in EXPLAIN ANALYZE: the journey's two levels are both in memory while the outer one
-	# fills; and the most batches of any: more than 1 means it spilled to disk) and the
-	# backend's peak private memory: VmHWM (peak resident set) less the shared
-	# buffers and files it maps at the end (RssShmem, RssFile: still mapped, so at least
-	# what they were at the peak) less its private memory before the query (RssAnon)
-	psql_q >/dev/null <<'SQL' || exit 2
-CREATE FUNCTION public.bench_status(k text) RETURNS bigint LANGUAGE sql AS
-$f$ SELECT substring(pg_read_file('/proc/self/status') FROM k || ':\s+(\d+)')::bigint $f$;
-CREATE FUNCTION public.bench_mem(q text, OUT hash_kb bigint, OUT batches int, OUT backend_kb bigint)
-LANGUAGE plpgsql AS $f$
-DECLARE
-    plan jsonb;
-    anon0 bigint := public.bench_status('RssAnon');
-BEGIN
-    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || q INTO plan;
-    SELECT sum(v::text::bigint) INTO hash_kb FROM jsonb_path_query(plan, 'lax $.**."Peak Memory Usage"') v;
-    SELECT max(v::text::int) INTO batches FROM jsonb_path_query(plan, 'lax $.**."HashAgg Batches"') v;
-    backend_kb := public.bench_status('VmHWM') - public.bench_status('RssShmem')
-                  - public.bench_status('RssFile') - anon0;
-END
-$f$;
-SQL
+	bench_mem_functions   # test/bench/lib.sh
 fi
 
 # ---------------------------------------------------------------- SQL

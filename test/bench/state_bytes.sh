@@ -41,22 +41,8 @@ $(for g in $GROUPS_LIST; do
 	echo "ALTER TABLE history ADD COLUMN g$g bigint; UPDATE history SET g$g = entity_id % $g;"
 done)
 VACUUM ANALYZE deal, events, history;
-CREATE FUNCTION public.bench_status(k text) RETURNS bigint LANGUAGE sql AS
-\$f\$ SELECT substring(pg_read_file('/proc/self/status') FROM k || ':\s+(\d+)')::bigint \$f\$;
-CREATE FUNCTION public.bench_mem(q text, OUT hash_kb bigint, OUT groups bigint, OUT backend_kb bigint)
-LANGUAGE plpgsql AS \$f\$
-DECLARE
-    plan jsonb;
-    anon0 bigint := public.bench_status('RssAnon');
-BEGIN
-    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || q INTO plan;
-    SELECT sum(v::text::bigint) INTO hash_kb FROM jsonb_path_query(plan, 'lax \$.**."Peak Memory Usage"') v;
-    backend_kb := public.bench_status('VmHWM') - public.bench_status('RssShmem')
-                  - public.bench_status('RssFile') - anon0;
-    EXECUTE 'SELECT count(*) FROM (' || q || ') x' INTO groups;
-END
-\$f\$;
 SQL
+bench_mem_functions
 bench_prewarm deal events history
 
 STEPS="event = 'visit', event = 'signup', event = 'trial', event = 'purchase'"
@@ -67,9 +53,10 @@ measure() {
 # measure_sql NAME FLOOR QUERY ROWS: QUERY beside FLOOR, per row QUERY returns; ROWS counts the input
 measure_sql() {
 	local fh fb h n b rows
+	n=$(psql_q -At -c "SELECT count(*) FROM ($3) x") || exit 2
 	IFS='|' read -r fh _ fb < <(psql_q -At -F '|' -c "SET max_parallel_workers_per_gather = 0; SET work_mem = '4GB';" \
 		-c "SELECT * FROM public.bench_mem(\$q\$$2\$q\$)") || exit 2
-	IFS='|' read -r h n b < <(psql_q -At -F '|' -c "SET max_parallel_workers_per_gather = 0; SET work_mem = '4GB';" \
+	IFS='|' read -r h _ b < <(psql_q -At -F '|' -c "SET max_parallel_workers_per_gather = 0; SET work_mem = '4GB';" \
 		-c "SELECT * FROM public.bench_mem(\$q\$$3\$q\$)") || exit 2
 	rows=$(psql_q -At -c "$4") || exit 2
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$((rows / n))" "${fh:-0}" "${h:-0}" \
