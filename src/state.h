@@ -119,6 +119,8 @@ extern struct varlena *funnel_flat_state_arg(FunctionCallInfo fcinfo);
 
 /* an accessor's state argument, parsed once for the accessors over it (state_cache.c) */
 extern FunnelState *funnel_state_get_cached(const FunnelStateType *type, Datum d);
+/* empty the cache without freeing it (test/fuzz: its harness frees all memory per input) */
+extern void funnel_state_cache_forget(void);
 
 /*
  * Return an accessor's by-reference result (typlen -1 for a varlena, else

@@ -105,3 +105,15 @@ funnel_state_get_cached(const FunnelStateType *type, Datum d)
 	e->st = type->read(e->bytes, len, e->cxt, false, NULL);
 	return e->st;
 }
+
+/*
+ * Forget every entry without touching its memory.  Only for the fuzz
+ * harness (test/fuzz), whose stand-in for the backend frees every
+ * allocation after each input, TopMemoryContext's included: the entries
+ * would point into freed memory.  A backend never calls it.
+ */
+void
+funnel_state_cache_forget(void)
+{
+	memset(state_cache, 0, sizeof(state_cache));
+}
