@@ -100,8 +100,14 @@ typedef struct Pipeline
 /* funnel.pipeline in the state skeleton (state.h), defined below its functions */
 static const FunnelStateType pipeline_type;
 
-/* a pipeline argument, read-only (state.h) */
-#define ARG_PIPELINE(n) ((Pipeline *) funnel_state_get(&pipeline_type, PG_GETARG_DATUM(n)))
+/*
+ * a pipeline argument, read-only, parsed once for all the accessors over it
+ * (state_cache.c): a by-reference result is returned with PG_RETURN_COPY
+ */
+#define ARG_PIPELINE(n) ((Pipeline *) funnel_state_get_cached(&pipeline_type, PG_GETARG_DATUM(n)))
+/* a numeric or interval result, copied out of a cached argument */
+#define PG_RETURN_NUMERIC_COPY(x) FUNNEL_RETURN_COPY(NumericGetDatum(x), -1)
+#define PG_RETURN_INTERVAL_COPY(x) FUNNEL_RETURN_COPY(IntervalPGetDatum(x), sizeof(Interval))
 /* the transition state, writable */
 #define PIPELINE_STATE(fcinfo, fname) ((Pipeline *) funnel_state_transition(&pipeline_type, (fcinfo), (fname)))
 
@@ -1021,12 +1027,20 @@ pipeline_win_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(rate);
 }
 
-/* the exact amount sum of the slots with the given outcome */
+/*
+ * The exact amount sum of the slots with the given outcome.  When one slot
+ * has that outcome (the won stage, or the one open stage a group is in) its
+ * own sum is returned, whose numeric, once the sum is beyond the
+ * fixed-point range, is the state's: the caller only reads it, and a
+ * result made from it is copied out (PG_RETURN_NUMERIC_COPY).
+ */
 static NumSum
 amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 {
 	NumSum		sum;
 	int			i;
+	int			found = -1;
+	int			nfound = 0;
 
 	numsum_init(&sum);
 	if (!OidIsValid(p->stage_type))
@@ -1035,7 +1049,18 @@ amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 	{
 		int			idx;
 
-		if (slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL) == want)
+		if (p->slots[i].amount.count > 0 &&
+			slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL) == want && nfound++ == 0)
+			found = i;
+	}
+	if (nfound == 1)
+		return p->slots[found].amount;
+	for (i = 0; i < p->nslots && nfound > 1; i++)
+	{
+		int			idx;
+
+		if (p->slots[i].amount.count > 0 &&
+			slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL) == want)
 			numsum_merge(&sum, &p->slots[i].amount, CurrentMemoryContext);
 	}
 	return sum;
@@ -1059,7 +1084,7 @@ pipeline_avg_deal_size(PG_FUNCTION_ARGS)
 
 	if (avg == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_NUMERIC(avg);
+	PG_RETURN_NUMERIC_COPY(avg);
 }
 
 /* percentile_cont(q) of won deal sizes (false: none); p is only read */
@@ -1125,7 +1150,7 @@ pipeline_avg_cycle_length(PG_FUNCTION_ARGS)
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_COPY(iv);
 }
 
 /*
@@ -1155,7 +1180,7 @@ pipeline_cycle_length_quantile(PG_FUNCTION_ARGS)
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_COPY(iv);
 }
 
 /* numeric 0 */
@@ -1173,7 +1198,7 @@ pipeline_open_value(PG_FUNCTION_ARGS)
 	NumSum		open = amount_of(fcinfo, ARG_PIPELINE(0), FUNNEL_OPEN);
 	Numeric		total = numsum_total(&open);
 
-	PG_RETURN_NUMERIC(total ? total : numeric_zero());
+	PG_RETURN_NUMERIC_COPY(total ? total : numeric_zero());
 }
 
 /* sum over open stages of (their amounts x the stage's win probability) */
@@ -1205,7 +1230,7 @@ pipeline_weighted_value(PG_FUNCTION_ARGS)
 																				Float8GetDatum(def->stages[idx].probability))));
 		}
 	}
-	PG_RETURN_DATUM(total);
+	PG_RETURN_NUMERIC_COPY(DatumGetNumeric(total));
 }
 
 /*
@@ -1279,7 +1304,7 @@ pipeline_avg_cycle_length_final(PG_FUNCTION_ARGS)
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_COPY(iv);
 }
 
 /* final function of median_cycle_length(stage, created_at, closed_at) */
@@ -1291,7 +1316,7 @@ pipeline_median_cycle_length(PG_FUNCTION_ARGS)
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_COPY(iv);
 }
 
 /* ------------------------------------------------------------------------

@@ -64,7 +64,15 @@ funnel_state_init(FunnelState *st, const FunnelStateType *type, MemoryContext cx
 	st->flat = NULL;
 }
 
-/* get_flat_size method: write the flat body (once, cached) and say its size. */
+/*
+ * get_flat_size method: write the flat body (once, cached) and say its size.
+ * The cache is one allocation of exactly its size in the state's context (the
+ * body is written into a growing buffer there, which is freed), and
+ * funnel_state_touch frees it: nodeAgg flattens every group's final state,
+ * and a window aggregate every row's, so a cache left at the buffer's
+ * doubling size, or left behind by each change, would add up to a kilobyte a
+ * group or a row to the aggregate's memory.
+ */
 Size
 funnel_state_get_flat_size(ExpandedObjectHeader *eohptr)
 {
@@ -73,9 +81,19 @@ funnel_state_get_flat_size(ExpandedObjectHeader *eohptr)
 	if (st->flat == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(eohptr->eoh_context);
+		StringInfoData buf;
+		StringInfo	flat;
 
-		st->flat = makeStringInfo();
-		st->type->write(st->flat, st, NULL);
+		initStringInfo(&buf);
+		st->type->write(&buf, st, NULL);
+		flat = palloc(sizeof(StringInfoData) + buf.len + 1);
+		flat->data = (char *) (flat + 1);
+		memcpy(flat->data, buf.data, buf.len + 1);
+		flat->len = buf.len;
+		flat->maxlen = buf.len + 1;
+		flat->cursor = 0;
+		pfree(buf.data);
+		st->flat = flat;
 		MemoryContextSwitchTo(old);
 	}
 	return VARHDRSZ + st->flat->len;

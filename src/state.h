@@ -32,6 +32,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/datum.h"
 #include "utils/expandeddatum.h"
 
 #include "sketch.h"
@@ -100,17 +101,33 @@ extern void funnel_state_init(FunnelState *st, const FunnelStateType *type, Memo
 extern Size funnel_state_get_flat_size(ExpandedObjectHeader *eohptr);
 extern void funnel_state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
-/* mark a state changed: its cached flat form is stale */
+/* mark a state changed: its cached flat form is stale, and freed */
 static inline void
 funnel_state_touch(FunnelState *st)
 {
-	st->flat = NULL;
+	if (unlikely(st->flat != NULL))
+	{
+		pfree(st->flat);
+		st->flat = NULL;
+	}
 }
 
 /* reading a state argument */
 extern FunnelState *funnel_state_get(const FunnelStateType *type, Datum d);
 extern FunnelState *funnel_state_copy(FunnelState *st, MemoryContext cxt);
 extern struct varlena *funnel_flat_state_arg(FunctionCallInfo fcinfo);
+
+/* an accessor's state argument, parsed once for the accessors over it (state_cache.c) */
+extern FunnelState *funnel_state_get_cached(const FunnelStateType *type, Datum d);
+/* empty the cache without freeing it (test/fuzz: its harness frees all memory per input) */
+extern void funnel_state_cache_forget(void);
+
+/*
+ * Return an accessor's by-reference result (typlen -1 for a varlena, else
+ * its fixed length) copied into the current memory context: it may point
+ * into a cached state, which the next accessor's parse resets.
+ */
+#define FUNNEL_RETURN_COPY(d, typlen) return datumCopy((d), false, (typlen))
 
 /* aggregate support */
 /* The aggregate context of a transition or combine function (0A000 outside one). */

@@ -117,8 +117,13 @@ typedef struct Summary
 /* funnel.summary in the state skeleton (state.h), defined below its functions */
 static const FunnelStateType summary_type;
 
-/* a summary argument, read-only (state.h) */
-#define ARG_SUMMARY(n) ((Summary *) funnel_state_get(&summary_type, PG_GETARG_DATUM(n)))
+/*
+ * a summary argument, read-only, parsed once for all the accessors over it
+ * (state_cache.c): a by-reference result is returned with PG_RETURN_INTERVAL_COPY
+ */
+#define ARG_SUMMARY(n) ((Summary *) funnel_state_get_cached(&summary_type, PG_GETARG_DATUM(n)))
+/* an interval result, copied out of a cached argument */
+#define PG_RETURN_INTERVAL_COPY(x) FUNNEL_RETURN_COPY(IntervalPGetDatum(x), sizeof(Interval))
 
 /* Per-call-site cache (fn_extra): the funnel definition. */
 typedef struct SumFnCache
@@ -1011,7 +1016,7 @@ summary_cycle_length_quantile(PG_FUNCTION_ARGS)
 
 	if (iv == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_COPY(iv);
 }
 
 /* the stage argument argno as a label OID of the summary's funnel */
@@ -1046,7 +1051,7 @@ summary_time_in_stage_quantile(PG_FUNCTION_ARGS)
 	if (st == NULL ||
 		(iv = funnel_duration_quantile(funnel_sketch_view(&st->time, &copy), PG_GETARG_FLOAT8(2))) == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_COPY(iv);
 }
 
 /* reached under the linear policy (entered, for won and lost stages) */

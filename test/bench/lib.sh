@@ -14,6 +14,7 @@
 #                        ELAPSED (seconds)
 #   psql_q ARGS          psql as the cluster's owner, quiet, stopping at the first error
 #   psql_f NAME ARGS     run stdin as the work directory's NAME.sql (readable by the owner)
+#   bench_mem_functions  create public.bench_mem(query): one query's peak memory (below)
 
 bench_install() {
 	ensure_deps
@@ -151,4 +152,31 @@ bench_timed_sql() {
 			done
 		done
 	} >"$WORK/timed.sql"
+}
+
+# public.bench_mem(q) runs q under EXPLAIN ANALYZE and returns the peak memory of its hash
+# aggregates (the sum of their "Peak Memory Usage", kB allocated: the journeys' two levels
+# are in memory together; and the most "HashAgg Batches": more than 1 means it spilled) and
+# the backend's peak private memory, kB touched: VmHWM (peak resident set) less the shared
+# buffers and files it maps at the end (RssShmem, RssFile: still mapped, so at least what
+# they were at the peak) less its private memory before the query (RssAnon).  Run each
+# measured query in a backend of its own: VmHWM never goes down.
+bench_mem_functions() {
+	psql_q >/dev/null <<'SQL' || exit 2
+CREATE FUNCTION public.bench_status(k text) RETURNS bigint LANGUAGE sql AS
+$f$ SELECT substring(pg_read_file('/proc/self/status') FROM k || ':\s+(\d+)')::bigint $f$;
+CREATE FUNCTION public.bench_mem(q text, OUT hash_kb bigint, OUT batches int, OUT backend_kb bigint)
+LANGUAGE plpgsql AS $f$
+DECLARE
+    plan jsonb;
+    anon0 bigint := public.bench_status('RssAnon');
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || q INTO plan;
+    SELECT sum(v::text::bigint) INTO hash_kb FROM jsonb_path_query(plan, 'lax $.**."Peak Memory Usage"') v;
+    SELECT max(v::text::int) INTO batches FROM jsonb_path_query(plan, 'lax $.**."HashAgg Batches"') v;
+    backend_kb := public.bench_status('VmHWM') - public.bench_status('RssShmem')
+                  - public.bench_status('RssFile') - anon0;
+END
+$f$;
+SQL
 }

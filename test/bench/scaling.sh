@@ -64,7 +64,10 @@
 #   1000000"), BENCH_ROLLUP_STATES ("10 100 1000 10000"), BENCH_SHARED_BUFFERS
 #   (2GB), BENCH_WORK_MEM (1GB), BENCH_OUT, BENCH_APPEND=1 (add to the runs
 #   already in BENCH_OUT/scaling-runs.tsv, so a grid can be run in parts and
-#   charted as one), BENCH_NO_INSTALL=1, KEEP_CLUSTER=1.
+#   charted as one), BENCH_NO_INSTALL=1, KEEP_CLUSTER=1, BENCH_MEMORY=1 (after
+#   each size's timed rounds, every serial variant once more in a backend of its
+#   own: the hash aggregates' peak memory from EXPLAIN ANALYZE and the backend's
+#   peak private memory, into scaling-memory.tsv; see memory_session).
 # A benchmark, not a test: exits 0 whatever the ratios (2 when the set-up
 # fails, 1 when an answer differs).
 set -u
@@ -135,6 +138,12 @@ psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" 
 
 [ -n "${BENCH_APPEND:-}" ] && [ -s "$RUNS" ] \
 	|| printf 'family\trows\tgroups\tmode\tquery\tround\twall_ms\tcpu_ms\tanswer\n' >"$RUNS"
+MEM=$OUT/scaling-memory.tsv
+if [ -n "${BENCH_MEMORY:-}" ]; then
+	[ -n "${BENCH_APPEND:-}" ] && [ -s "$MEM" ] \
+		|| printf 'family\trows\tgroups\tquery\thash_peak_kb\thashagg_batches\tbackend_peak_kb\tabove_floor_kb\tbytes_per_group\n' >"$MEM"
+	bench_mem_functions   # test/bench/lib.sh
+fi
 
 # ---------------------------------------------------------------- SQL
 gb() { [ "$1" = 1 ] || echo "GROUP BY $2 % $1"; }          # gb G EXPR
@@ -327,6 +336,44 @@ parse_runs() {
 	id != "" { ans = $0 }' "$1" >>"$RUNS"
 }
 
+# memory_session ROWS: every serial variant of VARIANTS once more, each in a backend of
+# its own (psql per variant), through bench_mem; a line of $MEM each.  above_floor_kb is
+# the hash aggregates' peak less that of the floor over the same table and groups (run
+# before the families in VARIANTS), bytes_per_group that difference per group: what a
+# group's state costs beyond count(*)'s entry (the journey's includes the rows/4 journeys
+# of its inner level)
+memory_session() {
+	local rows=$1 v f q g m sql hash batches backend t above per
+	local -A floor_kb=()
+	say "memory: $rows rows (load average $(cut -d' ' -f1 /proc/loadavg))"
+	for v in "${VARIANTS[@]}"; do
+		IFS=: read -r f q g m <<<"$v"
+		[ "$m" = s ] || continue
+		sql=$(query_sql "$f" "$q" "$g")
+		{
+			echo "SET work_mem = '$WORK_MEM';"
+			mode_sql s
+			printf 'SELECT * FROM public.bench_mem($bq$%s$bq$);\n' "$sql"
+		} >"$WORK/mem.sql"
+		[ "$(id -u)" = 0 ] && chown postgres "$WORK/mem.sql"
+		psql_q -At -F '|' -f "$WORK/mem.sql" >"$WORK/mem.out" 2>&1 || { tail -20 "$WORK/mem.out" >&2; exit 2; }
+		IFS='|' read -r hash batches backend < <(awk -F'|' 'NF == 3' "$WORK/mem.out" | tail -1)
+		case $f in
+		deal | history | events) t=$f; floor_kb[$f]=${hash:-0} ;;
+		journey) t=history ;;
+		window_funnel | window_funnel_times | sequence_count) t=events ;;
+		*) t=deal ;;
+		esac
+		above=NA per=NA
+		if [ "$q" != floor ] && [ -n "$hash" ] && [ -n "${floor_kb[$t]:-}" ]; then
+			above=$((hash - floor_kb[$t]))
+			per=$((above * 1024 / g))
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$f" "$rows" "$g" "$q" "${hash:-NA}" "${batches:-NA}" \
+			"$backend" "$above" "$per" >>"$MEM"
+	done
+}
+
 run_session() {  # run_session NAME ROWS: $WORK/NAME.sql, timed, parsed
 	[ "$(id -u)" = 0 ] && chown postgres "$WORK/$1.sql"
 	local t0=$(date +%s)
@@ -403,6 +450,7 @@ SQL
 		done
 	} >"$WORK/grid_$rows.sql"
 	run_session "grid_$rows" "$rows"
+	[ -n "${BENCH_MEMORY:-}" ] && memory_session "$rows"
 	psql_q >/dev/null -c "DROP TABLE IF EXISTS deal, events"
 	# keep the largest history up to 10^6 rows for the rollup's summaries
 	if has_family rollup && [ -n "$need_history" ] && [ "$rows" -le 1000000 ]; then

@@ -49,6 +49,7 @@
 #include "events_mode.h"
 #include "events_pattern.h"
 #include "pgshim.h"
+#include "state.h"
 
 int			LLVMFuzzerTestOneInput(const uint8 *data, size_t size);
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -923,6 +924,7 @@ run_target(const Target *t, const uint8 *data, size_t size)
 	else
 		text_target(t->io, data, size);
 	shim_reset();
+	funnel_state_cache_forget();	/* its memory was freed just now */
 }
 
 int
@@ -1261,6 +1263,7 @@ binary_seeds(const char *root)
 			else
 				fprintf(stderr, "%s: refused: %s\n", path, shim_last_error.message);
 			shim_reset();
+			funnel_state_cache_forget();
 			free(data);
 			free(names[i]);
 		}

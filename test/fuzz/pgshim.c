@@ -58,6 +58,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/expandeddatum.h"
 #include "utils/hsearch.h"
 #include "utils/json.h"
@@ -726,6 +727,35 @@ void
 EOH_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	eohptr->eoh_methods->flatten_into(eohptr, result, allocated_size);
+}
+
+/* datumCopy (utils/adt/datum.c): a by-reference value copied, an expanded one flattened */
+Datum
+datumCopy(Datum value, bool typByVal, int typLen)
+{
+	Size		size;
+	char	   *r;
+
+	if (typByVal)
+		return value;
+	if (typLen == -1 && VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(value)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(value);
+
+		size = EOH_get_flat_size(eoh);
+		r = palloc(size);
+		EOH_flatten_into(eoh, r, size);
+		return PointerGetDatum(r);
+	}
+	if (typLen == -1)
+		size = VARSIZE_ANY(DatumGetPointer(value));
+	else if (typLen == -2)
+		size = strlen(DatumGetCString(value)) + 1;
+	else
+		size = typLen;
+	r = palloc(size);
+	memcpy(r, DatumGetPointer(value), size);
+	return PointerGetDatum(r);
 }
 
 /* a one-dimensional array, as construct_array builds it */
