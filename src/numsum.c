@@ -67,8 +67,8 @@ numsum_init(NumSum *s)
  * so the caller falls back to numeric arithmetic.  *dscale gets the
  * value's display scale.
  */
-static bool
-decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
+static pg_attribute_always_inline bool
+decode_numeric_inline(Datum value, int scale, int128 *out, int *dscale, bool *special)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(value);
 	const char *body;
@@ -197,6 +197,13 @@ wide:
 	}
 	*out = neg ? -acc : acc;
 	return true;
+}
+
+/* decode_numeric_inline, called (not inlined) where a row is not hot */
+static bool
+decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
+{
+	return decode_numeric_inline(value, scale, out, dscale, special);
 }
 
 /* Is the numeric NaN or infinite?  (see numsum.h) */
@@ -384,7 +391,7 @@ numval_decode(Datum value, NumVal *nv)
 	if (!pow10_ready)
 		init_pow10();
 	nv->datum = value;
-	nv->fixed = decode_numeric(value, -1, &nv->v, &dscale, &special);
+	nv->fixed = decode_numeric_inline(value, -1, &nv->v, &dscale, &special);
 	nv->dscale = (int16) dscale;
 	if (special)
 		return false;
@@ -419,7 +426,7 @@ numval_at(const NumVal *nv, int scale, int128 *out)
  * decoding the value again while both are fixed point.
  */
 void
-numsum_add_val(NumSum *s, const NumVal *nv, MemoryContext mcxt)
+numsum_add_val_slow(NumSum *s, const NumVal *nv, MemoryContext mcxt)
 {
 	int128		v;
 
