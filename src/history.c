@@ -807,6 +807,58 @@ amt(Side *s)
 }
 
 /*
+ * One side of a row, s (other: the other side, whose amount side_amount
+ * may take), from its stage, amount and close date arguments (-1: not
+ * passed).  *dc: the call site's definition cache, validated by the first
+ * side that has a stage (NULL until then); *def: the definition of the
+ * stage index taken.  Inlined with constant argument numbers.
+ */
+static pg_attribute_always_inline void
+flow_side(Flow *f, FunctionCallInfo fcinfo, Side *s, const Side *other,
+		  int stagearg, int amountarg, int closearg, bool asof,
+		  FunnelDefCache **dc, FunnelDef **def)
+{
+	if (PG_ARGISNULL(stagearg))
+		return;
+	s->has_stage = true;
+	s->label = PG_GETARG_OID(stagearg);
+	if (*dc == NULL)
+	{
+		*dc = flow_defcache(fcinfo, InvalidOid);
+		if ((*dc)->def == NULL)
+			*dc = flow_defcache(fcinfo, label_type(s->label));
+		else
+			(void) funnel_def_cached(*dc, (*dc)->argtype);
+	}
+	/* the FunnelDefCache is the FlowFnCache's first member */
+	s->idx = flow_stage_index((FlowFnCache *) *dc, s->label, def, &s->outcome);
+	s->in = s->outcome == FUNNEL_OPEN;
+	if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
+	{
+		/*
+		 * As of a moment only the amounts of open sides are summed: the
+		 * others are only checked, as every amount is.
+		 */
+		if (s->in || !asof)
+			side_amount(s, PG_GETARG_DATUM(amountarg), other);
+		else if (numeric_datum_is_special(PG_GETARG_DATUM(amountarg)))
+			amount_not_finite();
+	}
+	if (s->in && (f->flags & FLOW_WINDOW))
+	{
+		TimestampTz c;
+
+		if (closearg < 0 || PG_ARGISNULL(closearg))
+			s->in = false;
+		else
+		{
+			c = PG_GETARG_TIMESTAMPTZ(closearg);
+			s->in = c >= f->close_from && c < f->close_to;
+		}
+	}
+}
+
+/*
  * One history row.  args: the argument numbers of changed_at, from_stage,
  * to_stage, from_amount, amount, from_close, close (-1: not passed); asof:
  * the state is an as-of one (its from is its to, and it has no window).
@@ -818,70 +870,20 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args, bool asof)
 	TimestampTz at;
 	Side		b;
 	Side		a;
-	Side	   *sides[2] = {&b, &a};
 	FunnelDefCache *dc = NULL;
-	FlowFnCache *fc = NULL;
 	FunnelDef  *def = NULL;		/* the definition of the last stage index taken */
-	int			k;
 
 	if (PG_ARGISNULL(args[0]))
 		return;					/* no time: not in any moment's pipeline */
 	at = PG_GETARG_TIMESTAMPTZ(args[0]);
 	if (at > f->to)
 		return;
-	for (k = 0; k < 2; k++)
-	{
-		/* what is read of a side without a stage (the rest is set below) */
-		sides[k]->has_stage = false;
-		sides[k]->has_amount = false;
-		sides[k]->in = false;
-	}
-	for (k = 0; k < 2; k++)
-	{
-		Side	   *s = sides[k];
-		int			stagearg = args[1 + k];
-		int			amountarg = args[3 + k];
-		int			closearg = args[5 + k];
-
-		if (PG_ARGISNULL(stagearg))
-			continue;
-		s->has_stage = true;
-		s->label = PG_GETARG_OID(stagearg);
-		if (dc == NULL)
-		{
-			dc = flow_defcache(fcinfo, InvalidOid);
-			if (dc->def == NULL)
-				dc = flow_defcache(fcinfo, label_type(s->label));
-			else
-				(void) funnel_def_cached(dc, dc->argtype);
-			fc = (FlowFnCache *) dc;	/* dc is its first member */
-		}
-		s->idx = flow_stage_index(fc, s->label, &def, &s->outcome);
-		s->in = s->outcome == FUNNEL_OPEN;
-		if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
-		{
-			/*
-			 * As of a moment only the amounts of open sides are summed: the
-			 * others are only checked, as every amount is.
-			 */
-			if (s->in || !asof)
-				side_amount(s, PG_GETARG_DATUM(amountarg), sides[1 - k]);
-			else if (numeric_datum_is_special(PG_GETARG_DATUM(amountarg)))
-				amount_not_finite();
-		}
-		if (s->in && (f->flags & FLOW_WINDOW))
-		{
-			TimestampTz c;
-
-			if (closearg < 0 || PG_ARGISNULL(closearg))
-				s->in = false;
-			else
-			{
-				c = PG_GETARG_TIMESTAMPTZ(closearg);
-				s->in = c >= f->close_from && c < f->close_to;
-			}
-		}
-	}
+	/* what is read of a side without a stage (the rest is set below) */
+	b.has_stage = a.has_stage = false;
+	b.has_amount = a.has_amount = false;
+	b.in = a.in = false;
+	flow_side(f, fcinfo, &b, &a, args[1], args[3], args[5], asof, &dc, &def);
+	flow_side(f, fcinfo, &a, &b, args[2], args[4], args[6], asof, &dc, &def);
 	if (dc == NULL)
 		return;					/* neither side has a stage */
 	if (!OidIsValid(f->stage_type))
