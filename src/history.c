@@ -960,8 +960,8 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args, bool asof)
 	}
 }
 
-/* A moment argument: neither NULL (22004) nor infinite (22023). */
-static TimestampTz
+/* A moment argument: neither NULL (22004) nor infinite (22023).  Inlined: per row. */
+static pg_attribute_always_inline TimestampTz
 moment_arg(FunctionCallInfo fcinfo, int n, const char *what, const char *fname)
 {
 	TimestampTz t;
