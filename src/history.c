@@ -672,6 +672,7 @@ typedef struct FlowFnCache
 	uint64		lgen;			/* and its generation (dc.generation) */
 	Oid			lkey[FLOW_LABEL_SLOTS];	/* label OID, InvalidOid when empty */
 	int			lidx[FLOW_LABEL_SLOTS];	/* its stage index in ldef */
+	FunnelOutcome lout[FLOW_LABEL_SLOTS];	/* and that stage's outcome */
 } FlowFnCache;
 
 /* this call site's definition cache, loaded with typid when valid */
@@ -703,13 +704,15 @@ label_type(Oid label)
 
 /*
  * The stage index of a label in the current definition (c->dc.def, which
- * the caller has just validated), and that definition in *def: from the
- * label slots when they hold it, else from funnel_stage_index (which may
- * rebuild the definition: the slots then start again).  Enum label OIDs
- * are mostly even and consecutive, hence the slot (label / 2) mod 8.
+ * the caller has just validated), that stage's outcome in *outcome and
+ * the definition in *def: from the label slots when they hold it (the
+ * outcome beside the index, so that no stage entry is read), else from
+ * funnel_stage_index (which may rebuild the definition: the slots then
+ * start again).  Enum label OIDs are mostly even and consecutive, hence
+ * the slot (label / 2) mod 8.
  */
 static inline int
-flow_stage_index(FlowFnCache *c, Oid label, FunnelDef **def)
+flow_stage_index(FlowFnCache *c, Oid label, FunnelDef **def, FunnelOutcome *outcome)
 {
 	int			h = (label >> 1) & (FLOW_LABEL_SLOTS - 1);
 	int			idx;
@@ -717,6 +720,7 @@ flow_stage_index(FlowFnCache *c, Oid label, FunnelDef **def)
 	if (c->ldef == c->dc.def && c->lgen == c->dc.generation && c->lkey[h] == label)
 	{
 		*def = c->ldef;
+		*outcome = c->lout[h];
 		return c->lidx[h];
 	}
 	idx = funnel_stage_index(&c->dc, label, def);
@@ -728,6 +732,8 @@ flow_stage_index(FlowFnCache *c, Oid label, FunnelDef **def)
 	}
 	c->lkey[h] = label;
 	c->lidx[h] = idx;
+	c->lout[h] = (*def)->stages[idx].outcome;
+	*outcome = c->lout[h];
 	return idx;
 }
 
@@ -743,12 +749,22 @@ typedef struct Side
 	bool		in;				/* in the pipeline: open (and closing in the window) */
 } Side;
 
+/* 22023 for a NaN or infinite amount */
+static void
+amount_not_finite(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("deal amounts must be finite"),
+			 errdetail("An amount is NaN or infinite.")));
+}
+
 /*
  * A side's amount, decoded (22023 for a NaN or infinite amount).  prev:
  * the other side, whose amount is usually the same bytes (a stage move
  * keeps the amount): then its decoding is taken as it is.
  */
-static void
+static pg_attribute_always_inline void
 side_amount(Side *side, Datum amount, const Side *prev)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(amount);
@@ -767,14 +783,11 @@ side_amount(Side *side, Datum amount, const Side *prev)
 		}
 	}
 	if (!numval_decode(amount, &side->amount))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("deal amounts must be finite"),
-				 errdetail("An amount is NaN or infinite.")));
+		amount_not_finite();
 }
 
 /* One change of a side's stage within a bucket: deals, amount added, taken. */
-static void
+static pg_attribute_always_inline void
 add(Flow *f, int bucket, Side *side, int64 deals, NumVal *plus, NumVal *minus)
 {
 	FlowSlot   *s = flow_slot(f, bucket, side->label, side->idx);
@@ -794,71 +807,83 @@ amt(Side *s)
 }
 
 /*
- * One history row.  args: the argument numbers of changed_at, from_stage,
- * to_stage, from_amount, amount, from_close, close (-1: not passed).
+ * One side of a row, s (other: the other side, whose amount side_amount
+ * may take), from its stage, amount and close date arguments (-1: not
+ * passed).  *dc: the call site's definition cache, validated by the first
+ * side that has a stage (NULL until then); *def: the definition of the
+ * stage index taken.  Inlined with constant argument numbers.
  */
-static void
-flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
+static pg_attribute_always_inline void
+flow_side(Flow *f, FunctionCallInfo fcinfo, Side *s, const Side *other,
+		  int stagearg, int amountarg, int closearg, bool asof,
+		  FunnelDefCache **dc, FunnelDef **def)
+{
+	if (PG_ARGISNULL(stagearg))
+		return;
+	s->has_stage = true;
+	s->label = PG_GETARG_OID(stagearg);
+	if (*dc == NULL)
+	{
+		*dc = flow_defcache(fcinfo, InvalidOid);
+		if ((*dc)->def == NULL)
+			*dc = flow_defcache(fcinfo, label_type(s->label));
+		else
+			(void) funnel_def_cached(*dc, (*dc)->argtype);
+	}
+	/* the FunnelDefCache is the FlowFnCache's first member */
+	s->idx = flow_stage_index((FlowFnCache *) *dc, s->label, def, &s->outcome);
+	s->in = s->outcome == FUNNEL_OPEN;
+	if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
+	{
+		/*
+		 * As of a moment only the amounts of open sides are summed: the
+		 * others are only checked, as every amount is.
+		 */
+		if (s->in || !asof)
+			side_amount(s, PG_GETARG_DATUM(amountarg), other);
+		else if (numeric_datum_is_special(PG_GETARG_DATUM(amountarg)))
+			amount_not_finite();
+	}
+	if (s->in && (f->flags & FLOW_WINDOW))
+	{
+		TimestampTz c;
+
+		if (closearg < 0 || PG_ARGISNULL(closearg))
+			s->in = false;
+		else
+		{
+			c = PG_GETARG_TIMESTAMPTZ(closearg);
+			s->in = c >= f->close_from && c < f->close_to;
+		}
+	}
+}
+
+/*
+ * One history row.  args: the argument numbers of changed_at, from_stage,
+ * to_stage, from_amount, amount, from_close, close (-1: not passed); asof:
+ * the state is an as-of one (its from is its to, and it has no window).
+ * Inlined in each transition function, where args and asof are constants.
+ */
+static pg_attribute_always_inline void
+flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args, bool asof)
 {
 	TimestampTz at;
 	Side		b;
 	Side		a;
-	Side	   *sides[2] = {&b, &a};
 	FunnelDefCache *dc = NULL;
-	FlowFnCache *fc = NULL;
 	FunnelDef  *def = NULL;		/* the definition of the last stage index taken */
-	int			k;
 
 	if (PG_ARGISNULL(args[0]))
 		return;					/* no time: not in any moment's pipeline */
 	at = PG_GETARG_TIMESTAMPTZ(args[0]);
 	if (at > f->to)
 		return;
-	for (k = 0; k < 2; k++)
-	{
-		/* what is read of a side without a stage (the rest is set below) */
-		sides[k]->has_stage = false;
-		sides[k]->has_amount = false;
-		sides[k]->in = false;
-	}
-	for (k = 0; k < 2; k++)
-	{
-		Side	   *s = sides[k];
-		int			stagearg = args[1 + k];
-		int			amountarg = args[3 + k];
-		int			closearg = args[5 + k];
-
-		if (PG_ARGISNULL(stagearg))
-			continue;
-		s->has_stage = true;
-		s->label = PG_GETARG_OID(stagearg);
-		if (dc == NULL)
-		{
-			dc = flow_defcache(fcinfo, InvalidOid);
-			if (dc->def == NULL)
-				dc = flow_defcache(fcinfo, label_type(s->label));
-			else
-				(void) funnel_def_cached(dc, dc->argtype);
-			fc = (FlowFnCache *) dc;	/* dc is its first member */
-		}
-		s->idx = flow_stage_index(fc, s->label, &def);
-		s->outcome = def->stages[s->idx].outcome;
-		if (amountarg >= 0 && !PG_ARGISNULL(amountarg))
-			side_amount(s, PG_GETARG_DATUM(amountarg), sides[1 - k]);
-		s->in = s->outcome == FUNNEL_OPEN;
-		if (s->in && (f->flags & FLOW_WINDOW))
-		{
-			TimestampTz c;
-
-			if (closearg < 0 || PG_ARGISNULL(closearg))
-				s->in = false;
-			else
-			{
-				c = PG_GETARG_TIMESTAMPTZ(closearg);
-				s->in = c >= f->close_from && c < f->close_to;
-			}
-		}
-	}
+	/* what is read of a side without a stage (the rest is set below) */
+	b.has_stage = a.has_stage = false;
+	b.has_amount = a.has_amount = false;
+	b.in = a.in = false;
+	flow_side(f, fcinfo, &b, &a, args[1], args[3], args[5], asof, &dc, &def);
+	flow_side(f, fcinfo, &a, &b, args[2], args[4], args[6], asof, &dc, &def);
 	if (dc == NULL)
 		return;					/* neither side has a stage */
 	if (!OidIsValid(f->stage_type))
@@ -935,8 +960,8 @@ flow_row(Flow *f, FunctionCallInfo fcinfo, const int *args)
 	}
 }
 
-/* A moment argument: neither NULL (22004) nor infinite (22023). */
-static TimestampTz
+/* A moment argument: neither NULL (22004) nor infinite (22023).  Inlined: per row. */
+static pg_attribute_always_inline TimestampTz
 moment_arg(FunctionCallInfo fcinfo, int n, const char *what, const char *fname)
 {
 	TimestampTz t;
@@ -965,11 +990,15 @@ pipeline_as_of_transfn(PG_FUNCTION_ARGS)
 	Flow	   *f = (Flow *) funnel_state_transition(&flow_type, fcinfo, fname);
 	TimestampTz as_of = moment_arg(fcinfo, 1, "as_of", fname);
 	bool		amounts = PG_NARGS() > 5;
-	int			args[7] = {2, 3, 4, amounts ? 5 : -1, amounts ? 6 : -1, -1, -1};
+	static const int with_amounts[7] = {2, 3, 4, 5, 6, -1, -1};
+	static const int stages_only[7] = {2, 3, 4, -1, -1, -1, -1};
 
 	if (!flow_frame_same(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0))
 		flow_set_frame(f, FLOW_AS_OF, amounts ? FLOW_AMOUNTS : 0, as_of, as_of, 0, 0);
-	flow_row(f, fcinfo, args);
+	if (amounts)
+		flow_row(f, fcinfo, with_amounts, true);
+	else
+		flow_row(f, fcinfo, stages_only, true);
 	PG_RETURN_FLOW(f);
 }
 
@@ -988,7 +1017,8 @@ pipeline_waterfall_transfn(PG_FUNCTION_ARGS)
 	bool		window = PG_NARGS() > 10;
 	TimestampTz close_from = 0;
 	TimestampTz close_to = 0;
-	int			args[7] = {3, 4, 5, 6, 7, window ? 8 : -1, window ? 9 : -1};
+	static const int with_window[7] = {3, 4, 5, 6, 7, 8, 9};
+	static const int no_window[7] = {3, 4, 5, 6, 7, -1, -1};
 
 	if (from > to)
 		ereport(ERROR,
@@ -1007,7 +1037,10 @@ pipeline_waterfall_transfn(PG_FUNCTION_ARGS)
 						 from, to, close_from, close_to))
 		flow_set_frame(f, FLOW_WATERFALL, FLOW_AMOUNTS | (window ? FLOW_WINDOW : 0),
 					   from, to, close_from, close_to);
-	flow_row(f, fcinfo, args);
+	if (window)
+		flow_row(f, fcinfo, with_window, false);
+	else
+		flow_row(f, fcinfo, no_window, false);
 	PG_RETURN_FLOW(f);
 }
 

@@ -67,8 +67,8 @@ numsum_init(NumSum *s)
  * so the caller falls back to numeric arithmetic.  *dscale gets the
  * value's display scale.
  */
-static bool
-decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
+static pg_attribute_always_inline bool
+decode_numeric_inline(Datum value, int scale, int128 *out, int *dscale, bool *special)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(value);
 	const char *body;
@@ -197,6 +197,13 @@ wide:
 	}
 	*out = neg ? -acc : acc;
 	return true;
+}
+
+/* decode_numeric_inline, called (not inlined) where a row is not hot */
+static bool
+decode_numeric(Datum value, int scale, int128 *out, int *dscale, bool *special)
+{
+	return decode_numeric_inline(value, scale, out, dscale, special);
 }
 
 /* Is the numeric NaN or infinite?  (see numsum.h) */
@@ -378,13 +385,63 @@ numsum_add(NumSum *s, Datum value, MemoryContext mcxt)
 bool
 numval_decode(Datum value, NumVal *nv)
 {
+	const uint8 *p = (const uint8 *) DatumGetPointer(value);
 	bool		special;
 	int			dscale;
 
 	if (!pow10_ready)
 		init_pow10();
 	nv->datum = value;
-	nv->fixed = decode_numeric(value, -1, &nv->v, &dscale, &special);
+
+	/*
+	 * The common form of a stored amount first: a 1-byte varlena header, a
+	 * short numeric of 1 to 4 digits with a fraction (exp10 -3 to -1 below),
+	 * decoded as decode_numeric_inline decodes it; the rest goes there.
+	 */
+	if (VARATT_IS_SHORT(p) && VARSIZE_SHORT(p) - VARHDRSZ_SHORT >= sizeof(uint16))
+	{
+		Size		len = VARSIZE_SHORT(p) - VARHDRSZ_SHORT;
+		uint16		header;
+		int			ndigits = (int) ((len - sizeof(uint16)) / sizeof(int16));
+
+		memcpy(&header, p + VARHDRSZ_SHORT, sizeof(uint16));
+		if ((header & HDR_SIGN_MASK) == HDR_SHORT && ndigits >= 1 && ndigits <= 4)
+		{
+			static const int16 pow10_16[4] = {1, 10, 100, 1000};
+			const uint8 *digits = p + VARHDRSZ_SHORT + sizeof(uint16);
+			int			ds = (header & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT;
+			int			weight = (int) (header & SHORT_WEIGHT_MASK) -
+				((header & SHORT_WEIGHT_SIGN) ? 64 : 0);
+			int			exp10 = NBASE_DIGITS * (weight - ndigits + 1) + ds;
+
+			if (exp10 < 0 && exp10 > -NBASE_DIGITS)
+			{
+				int64		a = 0;
+				int16		d;
+				int			drop = pow10_16[-exp10];
+				int			q;
+				int			i;
+
+				for (i = 0; i < ndigits - 1; i++)
+				{
+					memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+					a = a * 10000 + d;
+				}
+				memcpy(&d, digits + (ndigits - 1) * sizeof(int16), sizeof(int16));
+				q = d / drop;
+				if (q * drop == d)
+				{
+					a = a * pow10_16[NBASE_DIGITS + exp10] + q;
+					nv->v = (header & SHORT_SIGN) ? -(int128) a : (int128) a;
+					nv->dscale = (int16) ds;
+					nv->fixed = true;
+					return true;
+				}
+			}
+		}
+	}
+
+	nv->fixed = decode_numeric_inline(value, -1, &nv->v, &dscale, &special);
 	nv->dscale = (int16) dscale;
 	if (special)
 		return false;
@@ -419,7 +476,7 @@ numval_at(const NumVal *nv, int scale, int128 *out)
  * decoding the value again while both are fixed point.
  */
 void
-numsum_add_val(NumSum *s, const NumVal *nv, MemoryContext mcxt)
+numsum_add_val_slow(NumSum *s, const NumVal *nv, MemoryContext mcxt)
 {
 	int128		v;
 

@@ -57,7 +57,32 @@ typedef struct NumVal
 } NumVal;
 
 extern bool numval_decode(Datum value, NumVal *nv);
-extern void numsum_add_val(NumSum *s, const NumVal *nv, MemoryContext mcxt);
+extern void numsum_add_val_slow(NumSum *s, const NumVal *nv, MemoryContext mcxt);
+
+/* |sum * 10^scale| stays below this while the sum is fixed point (10^38) */
+#define NUMSUM_ACC_LIMIT ((int128) 10000000000000000000ULL * (int128) 10000000000000000000ULL)
+
+/*
+ * s += a decoded value.  Inline: the common case, a value at the sum's
+ * own scale whose sum stays fixed point; the rest in numsum_add_val_slow,
+ * which gives what it gives (that case included).
+ */
+static inline void
+numsum_add_val(NumSum *s, const NumVal *nv, MemoryContext mcxt)
+{
+	if (!s->big && nv->fixed && nv->dscale == s->scale)
+	{
+		int128		sum = s->acc + nv->v;
+
+		if (sum < NUMSUM_ACC_LIMIT && sum > -NUMSUM_ACC_LIMIT)
+		{
+			s->count++;
+			s->acc = sum;
+			return;
+		}
+	}
+	numsum_add_val_slow(s, nv, mcxt);
+}
 extern int	numval_cmp(const NumVal *a, const NumVal *b);
 extern int	numval_sign(const NumVal *a);
 

@@ -59,7 +59,7 @@ typedef struct RegistryEntry
 static HTAB *registry = NULL;
 
 /* bumped by every invalidation; fn_extra caches compare against it */
-static uint64 registry_generation = 1;
+uint64		funnel_registry_generation = 1;
 
 /* bumped by every change to pg_enum */
 static uint64 enum_generation = 1;
@@ -77,7 +77,7 @@ funnel_registry_invalidate_all(void)
 	HASH_SEQ_STATUS status;
 	RegistryEntry *entry;
 
-	registry_generation++;
+	funnel_registry_generation++;
 	if (registry == NULL)
 		return;
 	hash_seq_init(&status, registry);
@@ -96,7 +96,7 @@ funnel_registry_invalidate_type(Oid typid)
 	HeapTuple	tup;
 	RegistryEntry *entry;
 
-	registry_generation++;
+	funnel_registry_generation++;
 	if (registry != NULL &&
 		(entry = hash_search(registry, &typid, HASH_FIND, NULL)) != NULL)
 		entry->valid = false;
@@ -133,7 +133,7 @@ static void
 enum_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	enum_generation++;
-	registry_generation++;
+	funnel_registry_generation++;
 }
 
 /* pg_type changed: only our funnel types matter (CREATE TABLE adds types) */
@@ -151,7 +151,7 @@ type_callback(Datum arg, int cacheid, uint32 hashvalue)
 		if (hashvalue == 0 || entry->type_hash == hashvalue)
 		{
 			entry->valid = false;
-			registry_generation++;
+			funnel_registry_generation++;
 		}
 	}
 }
@@ -599,7 +599,7 @@ lookup(Oid typid, bool missing_ok)
 	}
 	if (!entry->valid)
 	{
-		uint64		generation = registry_generation;
+		uint64		generation = funnel_registry_generation;
 		uint64		egeneration = enum_generation;
 		FunnelDef  *def = compile_funnel(typid, missing_ok);
 
@@ -617,7 +617,7 @@ lookup(Oid typid, bool missing_ok)
 		entry->type_hash = GetSysCacheHashValue1(TYPEOID, ObjectIdGetDatum(typid));
 		entry->enum_generation = egeneration;
 		/* an invalidation that arrived while compiling forces another read */
-		entry->valid = (generation == registry_generation);
+		entry->valid = (generation == funnel_registry_generation);
 	}
 	return entry->def;
 }
@@ -685,9 +685,12 @@ base_type(Oid typid)
 	}
 }
 
-/* The definition for a caller-owned cache; see FunnelDefCache. */
+/*
+ * The definition for a caller-owned cache; see FunnelDefCache.  (Through
+ * funnel_def_cached, registry.h, which returns a valid cached one itself.)
+ */
 FunnelDef *
-funnel_def_cached(FunnelDefCache *c, Oid argtype)
+funnel_def_refresh(FunnelDefCache *c, Oid argtype)
 {
 	/*
 	 * First use in this query: take in invalidations that other sessions
@@ -696,9 +699,9 @@ funnel_def_cached(FunnelDefCache *c, Oid argtype)
 	 */
 	if (c->def == NULL)
 		AcceptInvalidationMessages();
-	if (c->def == NULL || c->argtype != argtype || c->generation != registry_generation)
+	if (c->def == NULL || c->argtype != argtype || c->generation != funnel_registry_generation)
 	{
-		uint64		generation = registry_generation;
+		uint64		generation = funnel_registry_generation;
 
 		if (c->argtype != argtype || !OidIsValid(c->typid))
 		{
@@ -742,7 +745,7 @@ funnel_stage_index(FunnelDefCache *c, Oid label, FunnelDef **def)
 	{
 		RegistryEntry *entry;
 
-		registry_generation++;
+		funnel_registry_generation++;
 		if ((entry = hash_search(registry, &c->typid, HASH_FIND, NULL)) != NULL)
 			entry->valid = false;
 		funnel_def_cached(c, c->argtype);

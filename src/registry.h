@@ -88,7 +88,21 @@ typedef struct FunnelDefCache
 /* registry.c */
 extern void funnel_registry_init(void);
 extern FunnelDef *funnel_def_lookup(Oid typid);
-extern FunnelDef *funnel_def_cached(FunnelDefCache *cache, Oid argtype);
+extern FunnelDef *funnel_def_refresh(FunnelDefCache *cache, Oid argtype);
+extern PGDLLIMPORT uint64 funnel_registry_generation;	/* bumped by every invalidation */
+
+/*
+ * The definition for a caller-owned cache: the cached one while it is
+ * still valid (per row, inline), else funnel_def_refresh.
+ */
+static inline FunnelDef *
+funnel_def_cached(FunnelDefCache *cache, Oid argtype)
+{
+	if (cache->def != NULL && cache->argtype == argtype &&
+		cache->generation == funnel_registry_generation)
+		return cache->def;
+	return funnel_def_refresh(cache, argtype);
+}
 extern FunnelDef *funnel_def_for_fn(FmgrInfo *flinfo, Oid argtype);
 extern Oid	funnel_stage_argtype(FunctionCallInfo fcinfo, int argno);
 extern int	funnel_stage_index(FunnelDefCache *cache, Oid label, FunnelDef **def);

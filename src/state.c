@@ -196,10 +196,11 @@ funnel_flat_state_arg(FunctionCallInfo fcinfo)
 /*
  * The transition state (argument 0), writable: our read-write expanded
  * object, or a new one in the aggregate's arena -- empty for a NULL state,
- * else a copy of the flat or read-only state given.
+ * else a copy of the flat or read-only state given.  Called through
+ * funnel_state_transition (state.h), which returns the first itself.
  */
 FunnelState *
-funnel_state_transition(const FunnelStateType *type, FunctionCallInfo fcinfo, const char *fname)
+funnel_state_transition_new(const FunnelStateType *type, FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcxt = funnel_agg_context(fcinfo, fname);
 	MemoryContext arena;

@@ -142,8 +142,29 @@ funnel_agg_context(FunctionCallInfo fcinfo, const char *fname)
 				 errmsg("%s called in non-aggregate context", fname)));
 	return aggcxt;
 }
-extern FunnelState *funnel_state_transition(const FunnelStateType *type, FunctionCallInfo fcinfo,
-											const char *fname);
+extern FunnelState *funnel_state_transition_new(const FunnelStateType *type, FunctionCallInfo fcinfo,
+												const char *fname);
+
+/*
+ * The transition state (argument 0), writable (0A000 outside an
+ * aggregate): on every row but a group's first, the read-write expanded
+ * object made then, changed in place (inline: per row); else, through
+ * funnel_state_transition_new, a new one in the aggregate's arena.
+ */
+static inline FunnelState *
+funnel_state_transition(const FunnelStateType *type, FunctionCallInfo fcinfo, const char *fname)
+{
+	(void) funnel_agg_context(fcinfo, fname);
+	if (!PG_ARGISNULL(0))
+	{
+		Datum		d = PG_GETARG_DATUM(0);
+
+		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+			DatumGetEOHP(d)->eoh_methods == &type->methods)
+			return (FunnelState *) DatumGetEOHP(d);
+	}
+	return funnel_state_transition_new(type, fcinfo, fname);
+}
 extern Datum funnel_state_result(FunnelState *st);
 extern Datum funnel_state_combine(const FunnelStateType *type, FunctionCallInfo fcinfo,
 								  const char *fname);

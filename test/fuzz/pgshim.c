@@ -25,7 +25,7 @@
  *	- Catalog: a fixed fake catalog of namespaces, types and enum labels
  *	  (three registered funnels, an enum that is not a funnel, int4) behind
  *	  SearchSysCache, TypenameGetTypid, format_type, and a fake registry
- *	  (funnel_def_cached) built from it; client and server encodings are
+ *	  (funnel_def_refresh) built from it; client and server encodings are
  *	  both UTF-8; fninfo.c's cache is a stub (funnel_fn_rettype is
  *	  shim_fn_rettype).
  *	- Date/time input: a small model of ParseDateTime/DecodeDateTime that
@@ -2354,8 +2354,12 @@ funnel_explicit_rule(const FunnelDef *def, int from, int to)
 	return FUNNEL_EDGE_NONE;
 }
 
+/* the fake catalog never changes: caches keep generation 0 */
+uint64		funnel_registry_generation = 0;
+
+/* (funnel_def_cached, registry.h, comes here when its cache is not valid) */
 FunnelDef *
-funnel_def_cached(FunnelDefCache *c, Oid argtype)
+funnel_def_refresh(FunnelDefCache *c, Oid argtype)
 {
 	if (c->def == NULL || c->argtype != argtype)
 	{
