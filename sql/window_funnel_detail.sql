@@ -401,3 +401,102 @@ SELECT pg_temp.plan_has('SELECT u, funnel.window_funnel_detail(''1 hour'', ts, s
 SELECT (SELECT funnel.detail_report(d) FROM wfd_details)::text =
        (SELECT funnel.detail_report(d) FROM (SELECT d FROM wfd_details ORDER BY random()) x)::text AS parallel_report_equal;
 RESET ALL;
+
+------------------------------------------------------------------------------
+-- 5. The forms of the arguments: conditions as 1 to 8 separate booleans or one
+-- boolean[], values as one text[] or one row (ROW(a, b, ...)).  Every form gives
+-- what the boolean[] + text[] form gives (checked against the reference above),
+-- serial and with parallel aggregation over the shuffled copy.
+------------------------------------------------------------------------------
+SET timezone = 'UTC';
+SET intervalstyle = 'postgres';
+SET datestyle = 'ISO, YMD';
+-- the calls: each form over the random streams, all options at once (5 conditions)
+CREATE FUNCTION pg_temp.form(tab text, form text) RETURNS TABLE (u int, d funnel.funnel_detail)
+LANGUAGE plpgsql AS $$
+DECLARE
+    o text := $o$funnel.funnel_options(exclude => '{{5,1,3}}', max_gap => '30 min', breakdown => 'last', hold => 2,
+                windows => '{20 min, 2 hours}', as_of => '2024-01-01 02:00', counting => 'attempts')$o$;
+BEGIN
+    RETURN QUERY EXECUTE format('SELECT u, funnel.window_funnel_detail(''1 hour'', ts, %s) FROM %I GROUP BY u',
+        CASE form
+            WHEN 'array+text[]' THEN o || ', ARRAY[s1, s2, s3, s4, x], ARRAY[val, doc]'
+            WHEN 'separate+text[]' THEN o || ', s1, s2, s3, s4, x, ARRAY[val, doc]'
+            WHEN 'separate+row' THEN o || ', s1, s2, s3, s4, x, ROW(val, doc)'
+            WHEN 'array+row' THEN o || ', ARRAY[s1, s2, s3, s4, x], ROW(val, doc)'
+            WHEN 'variadic' THEN 'VARIADIC ARRAY[s1, s2, s3, s4]'
+            WHEN 'separate' THEN 's1, s2, s3, s4'
+            WHEN 'plain array+text[]' THEN 'ARRAY[s1, s2, s3, s4], ARRAY[val, doc]'
+            WHEN 'plain separate+row' THEN 's1, s2, s3, s4, ROW(val, doc)'
+            WHEN 'plain separate+text[]' THEN 's1, s2, s3, s4, ARRAY[val, doc]'
+            WHEN 'plain array+row' THEN 'ARRAY[s1, s2, s3, s4], ROW(val, doc)'
+        END, tab);
+END
+$$;
+-- (the users the form gives an answer for, and those where it differs from the base form)
+CREATE FUNCTION pg_temp.form_diff(tab text, form text, base text, OUT users bigint, OUT mismatches bigint)
+LANGUAGE sql AS $$
+    SELECT count(b.u), count(*) FILTER (WHERE a.d::text IS DISTINCT FROM b.d::text)
+    FROM pg_temp.form('wfd_ev', base) a FULL JOIN pg_temp.form(tab, form) b USING (u)
+$$;
+-- the base forms are the ones of sections 3 and 4; each other form against its base
+CREATE TABLE wfd_forms (form text, base text);
+INSERT INTO wfd_forms VALUES ('separate+text[]', 'array+text[]'), ('separate+row', 'array+text[]'),
+    ('array+row', 'array+text[]'), ('separate', 'variadic'),
+    ('plain separate+row', 'plain array+text[]'), ('plain separate+text[]', 'plain array+text[]'),
+    ('plain array+row', 'plain array+text[]');
+SELECT form, r.users, r.mismatches FROM wfd_forms, LATERAL pg_temp.form_diff('wfd_ev', form, base) r ORDER BY form;
+-- the streams make these comparisons mean something: captured values, held keys, breakdowns
+SELECT count(*) FILTER (WHERE (d).step_values IS NOT NULL) AS with_values, count((d).breakdown) AS with_breakdown,
+       count(*) FILTER (WHERE (d).level >= 3) AS level_3_or_more
+FROM pg_temp.form('wfd_ev', 'separate+row');
+-- the plain forms resolve to the aggregates with separate arguments (no array per row)
+SELECT pg_temp.plan_has('SELECT u, funnel.window_funnel_detail(''1 hour'', ts, s1, s2, s3, s4, ROW(val, doc)) FROM wfd_ev GROUP BY u',
+                        '%ARRAY%') AS row_form_builds_an_array,
+       (SELECT count(*) FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
+        WHERE p.proname = 'window_funnel_detail' AND p.pronamespace = 'funnel'::regnamespace) AS forms;
+-- and in parallel over the shuffled copy
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_hashagg = off;
+SELECT form, r.users, r.mismatches FROM wfd_forms, LATERAL pg_temp.form_diff('wfd_ev_shuffled', form, base) r ORDER BY form;
+SELECT pg_temp.plan_has('SELECT u, funnel.window_funnel_detail(''1 hour'', ts, s1, s2, ROW(val, doc)) FROM wfd_ev_shuffled GROUP BY u',
+                        '%Partial%Aggregate%') AS row_form_partial;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET enable_hashagg;
+
+-- a row's values are its columns' text output: of any type, NULL columns NULL, a
+-- NULL row all NULL; a named composite type's dropped columns are not values
+SELECT (d).level, (d).step_values, (d).breakdown
+FROM (SELECT funnel.window_funnel_detail('1 hour', t, funnel.funnel_options(breakdown => 'entry'), a, b,
+             ROW(n, f, amount, flag, note)) AS d
+      FROM (VALUES (timestamptz '2025-01-01 10:00', true, false, 7, 1.5::float8, 12.50::numeric, true, 'x'),
+                   ('2025-01-01 10:05', false, true, NULL, NULL, 3::numeric, false, NULL),
+                   ('2025-01-01 10:07', false, false, 99, 0, 0, NULL, 'not a step')) v(t, a, b, n, f, amount, flag, note)) s;
+SELECT (funnel.window_funnel_detail('1 hour', t, a, b, r)).step_values
+FROM (VALUES (timestamptz '2025-01-01 10:00', true, false, NULL::record), ('2025-01-01 10:05', false, true, ROW('y', 2))) v(t, a, b, r);
+CREATE TYPE pg_temp.wfd_pair AS (campaign text, gone int, device text);
+ALTER TYPE pg_temp.wfd_pair DROP ATTRIBUTE gone;
+SELECT (funnel.window_funnel_detail('1 hour', t, a, b, ROW(c, dev)::pg_temp.wfd_pair)).step_values
+FROM (VALUES (timestamptz '2025-01-01 10:00', true, false, 'spring', 'ios'),
+             ('2025-01-01 10:05', false, true, 'spring', 'web')) v(t, a, b, c, dev);
+-- 8 separate conditions with a row; 33 columns, or none, are refused
+SELECT (funnel.window_funnel_detail('1 hour', t, a, a, a, a, a, a, a, a, ROW(t))).level
+FROM (VALUES (timestamptz '2025-01-01 10:00', true)) v(t, a);
+SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), true,
+    ROW(1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33))$$);
+SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', now(), true, ROW())$$);
+-- rows of a group pass the same number of values, whatever the form
+SELECT pg_temp.try($$SELECT funnel.window_funnel_detail('1 hour', t, a, r)
+    FROM (VALUES (now(), true, ROW(1)), (now(), true, ROW(1, 2))) v(t, a, r)$$);
+-- a transition function with arguments of no form of ours is refused, not misread
+CREATE FUNCTION pg_temp.bad_sfunc(funnel.detail_events, interval, timestamptz, boolean, int)
+    RETURNS funnel.detail_events AS '$libdir/funnel', 'window_funnel_detail_transfn' LANGUAGE C;
+CREATE AGGREGATE pg_temp.bad_detail(interval, timestamptz, boolean, int) (
+    SFUNC = pg_temp.bad_sfunc, STYPE = funnel.detail_events);
+SELECT pg_temp.try($$SELECT pg_temp.bad_detail('1 hour', now(), true, 1)$$);

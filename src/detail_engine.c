@@ -27,6 +27,9 @@
 
 #include "detail_engine.h"
 
+/* events a scan holds its marks for without allocating */
+#define WFD_SCAN_ROOM 64
+
 /* one entry's candidate events: indexes into the array, and per candidate its marks */
 typedef struct WfdScan
 {
@@ -39,6 +42,9 @@ typedef struct WfdScan
 	int64	  **xts;			/* per exclusion: times of its condition's rows */
 	int		   *nxts;
 	EventMask	predok[WFD_MAX_STEPS];	/* [k]: steps a chain may come from to step k */
+	/* room for small groups, so that most groups allocate nothing */
+	EventMask	reach_room[WFD_SCAN_ROOM];
+	EventMask	back_room[WFD_SCAN_ROOM];
 } WfdScan;
 
 /* does event i take part (its key is the entry's, when a key is held)? */
@@ -341,10 +347,15 @@ scan_begin(WfdScan *s, const WfdEvent *ev, int n, const WfdRules *rules)
 
 	s->ev = ev;
 	s->rules = rules;
-	s->reach = palloc(sizeof(EventMask) * n);
-	s->back = palloc(sizeof(EventMask) * n);
-	s->xts = palloc(sizeof(int64 *) * Max(rules->nexcl, 1));
-	s->nxts = palloc0(sizeof(int) * Max(rules->nexcl, 1));
+	s->reach = n <= WFD_SCAN_ROOM ? s->reach_room : palloc(sizeof(EventMask) * n);
+	s->back = n <= WFD_SCAN_ROOM ? s->back_room : palloc(sizeof(EventMask) * n);
+	s->xts = NULL;
+	s->nxts = NULL;
+	if (rules->nexcl > 0)
+	{
+		s->xts = palloc(sizeof(int64 *) * rules->nexcl);
+		s->nxts = palloc0(sizeof(int) * rules->nexcl);
+	}
 	for (x = 0; x < rules->nexcl; x++)
 	{
 		EventMask	bit = (EventMask) 1 << rules->excl[x].cond;
@@ -365,10 +376,14 @@ scan_end(WfdScan *s)
 
 	for (x = 0; x < s->rules->nexcl; x++)
 		pfree(s->xts[x]);
-	pfree(s->xts);
-	pfree(s->nxts);
-	pfree(s->reach);
-	pfree(s->back);
+	if (s->xts)
+		pfree(s->xts);
+	if (s->nxts)
+		pfree(s->nxts);
+	if (s->reach != s->reach_room)
+		pfree(s->reach);
+	if (s->back != s->back_room)
+		pfree(s->back);
 }
 
 /* the candidates of the entry at index i: its instant's first event to the end of its window */
@@ -426,6 +441,7 @@ wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out)
 	WfdScan		s;
 	int			best = 0;
 	int		   *levels;
+	int			level_room[WFD_SCAN_ROOM];
 	int			i;
 
 	memset(out, 0, sizeof(WfdChain));
@@ -434,7 +450,8 @@ wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out)
 	if (n == 0)
 		return;
 	scan_begin(&s, ev, n, rules);
-	levels = palloc0(sizeof(int) * n);
+	levels = n <= WFD_SCAN_ROOM ? level_room : palloc(sizeof(int) * n);
+	memset(levels, 0, sizeof(int) * n);
 
 	/* every entry's level */
 	for (i = 0; i < n; i++)
@@ -462,5 +479,6 @@ wfd_best_chain(const WfdEvent *ev, int n, const WfdRules *rules, WfdChain *out)
 		CHECK_FOR_INTERRUPTS();
 	}
 	scan_end(&s);
-	pfree(levels);
+	if (levels != level_room)
+		pfree(levels);
 }

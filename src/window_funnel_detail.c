@@ -36,6 +36,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
+#include "access/tupdesc.h"
 
 #include "detail_engine.h"
 #include "detail_options.h"
@@ -255,13 +256,25 @@ detail_grow(const DetailEvents *d, Size need)
 
 /* ---------------------------------------------------------------- the transition */
 
-/* the call site's cache: the argument layout and the query constants as last checked */
+/* how a call passes its captured values */
+#define WFD_VALS_NONE 0
+#define WFD_VALS_ARRAY 1		/* one text[] */
+#define WFD_VALS_RECORD 2		/* one row: ROW(a, b, ...) or a composite */
+
+/*
+ * The call site's cache: the argument layout (read from the declared
+ * argument types of the transition function's OID, never from fn_expr),
+ * the query constants as last checked and the layout of the last row type
+ * of the values.
+ */
 typedef struct DetailArgCache
 {
 	bool		known;
 	int			optarg;			/* argument number of the options, 0 for none */
-	int			condarg;
+	int			condarg;		/* the conditions array, or the first separate condition */
+	int			nsep;			/* separate boolean conditions (0: one boolean[]) */
 	int			valarg;			/* argument number of the values, 0 for none */
+	int			valkind;		/* WFD_VALS_* */
 	Oid			opttype;
 	Interval	window_iv;
 	int64		window;
@@ -269,7 +282,32 @@ typedef struct DetailArgCache
 	struct varlena *optraw;		/* the options value as given (NULL: none) */
 	char	   *opts;			/* its canonical bytes */
 	int			optlen;
+	/* the constants of the call site's first row, and whether a row differed */
+	int64		site_window;
+	int			site_nconds;
+	int			site_nv;
+	bool		must_read;
+	/* the row type of the values last seen (valkind WFD_VALS_RECORD) */
+	Oid			rectype;		/* InvalidOid until a row is read */
+	int32		rectypmod;
+	TupleDesc	recdesc;		/* a copy, in fn_mcxt */
+	int			recnv;			/* its columns that are not dropped: the values */
+	int		   *recatt;			/* [recnv]: their attribute numbers - 1 */
+	bool	   *recdirect;		/* [recnv]: text-like, its bytes are its text */
+	FmgrInfo   *recout;			/* [recnv]: output functions of the others */
+	Datum	   *recvals;		/* [natts]: room to deform a row */
+	bool	   *recnulls;
 } DetailArgCache;
+
+/* 0A000: the transition function's declared arguments are none of ours */
+static void
+detail_bad_layout(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s cannot tell its arguments", WFD_FN),
+			 errdetail("The arguments must be (window interval, ts timestamptz, [options funnel.funnel_options,] steps boolean[] or 1 to 8 boolean conditions, [values text[] or record]).")));
+}
 
 /* the call site's cache, its layout read from the declared argument types */
 static DetailArgCache *
@@ -278,30 +316,127 @@ detail_arg_cache(FunctionCallInfo fcinfo)
 	FmgrInfo   *fl = fcinfo->flinfo;
 	DetailArgCache *c = (DetailArgCache *) fl->fn_extra;
 	int			nargs = PG_NARGS();
+	int			i;
+	Oid			t;
 
 	if (c != NULL)
 		return c;
 	c = MemoryContextAllocZero(fl->fn_mcxt, sizeof(DetailArgCache));
-	/* (state, window, ts, [options,] steps, [values]) */
-	if (nargs < 4 || nargs > 6 || funnel_fn_argtype(fl->fn_oid, 1) != INTERVALOID ||
+	/* (state, window, ts, [options,] steps boolean[] | step1 .. stepN boolean, [values]) */
+	if (nargs < 4 || funnel_fn_argtype(fl->fn_oid, 1) != INTERVALOID ||
 		funnel_fn_argtype(fl->fn_oid, 2) != TIMESTAMPTZOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s cannot tell its arguments", WFD_FN),
-				 errdetail("The arguments must be (window interval, ts timestamptz, [options funnel.funnel_options,] steps boolean[], [values text[]]).")));
-	c->condarg = funnel_fn_argtype(fl->fn_oid, 3) == BOOLARRAYOID ? 3 : 4;
-	c->optarg = c->condarg == 4 ? 3 : 0;
-	c->valarg = nargs > c->condarg + 1 ? c->condarg + 1 : 0;
-	if (c->optarg)
-		c->opttype = funnel_fn_argtype(fl->fn_oid, 3);
-	if (funnel_fn_argtype(fl->fn_oid, c->condarg) != BOOLARRAYOID ||
-		(c->valarg && funnel_fn_argtype(fl->fn_oid, c->valarg) != TEXTARRAYOID) ||
-		(c->optarg && get_typtype(c->opttype) != TYPTYPE_COMPOSITE))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s cannot tell its arguments", WFD_FN)));
+		detail_bad_layout();
+	i = 3;
+	t = funnel_fn_argtype(fl->fn_oid, i);
+	if (t != BOOLOID && t != BOOLARRAYOID)
+	{
+		if (!OidIsValid(t) || get_typtype(t) != TYPTYPE_COMPOSITE)
+			detail_bad_layout();
+		c->optarg = i;
+		c->opttype = t;
+		t = funnel_fn_argtype(fl->fn_oid, ++i);
+	}
+	c->condarg = i;
+	if (t == BOOLARRAYOID)
+		i++;
+	else
+	{
+		while (i < nargs && funnel_fn_argtype(fl->fn_oid, i) == BOOLOID)
+		{
+			c->nsep++;
+			i++;
+		}
+		if (c->nsep == 0 || c->nsep > EVENTS_MAX_CONDITIONS)
+			detail_bad_layout();
+	}
+	if (i < nargs)
+	{
+		t = funnel_fn_argtype(fl->fn_oid, i);
+		c->valarg = i;
+		c->valkind = t == TEXTARRAYOID ? WFD_VALS_ARRAY : t == RECORDOID ? WFD_VALS_RECORD : WFD_VALS_NONE;
+		if (c->valkind == WFD_VALS_NONE || i + 1 != nargs)
+			detail_bad_layout();
+	}
 	fl->fn_extra = c;
 	return c;
+}
+
+/*
+ * The values of a row type (c->recdesc and the rest) for the row type
+ * (typid, typmod): its columns that are not dropped, 1 to WFD_MAX_VALUES
+ * of them (22023), each read as its bytes (text, varchar, char) or through
+ * its output function.  Once per row type a call site sees: the row type
+ * of an expression does not change from row to row.
+ */
+static void
+detail_record_layout(FunctionCallInfo fcinfo, DetailArgCache *c, Oid typid, int32 typmod)
+{
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	TupleDesc	tmp = lookup_rowtype_tupdesc(typid, typmod);
+	TupleDesc	desc;
+	int			nv = 0;
+	int			j;
+
+	desc = CreateTupleDescCopy(tmp);
+	ReleaseTupleDesc(tmp);
+	for (j = 0; j < desc->natts; j++)
+		if (!TupleDescAttr(desc, j)->attisdropped)
+			nv++;
+	if (nv < 1 || nv > WFD_MAX_VALUES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s takes 1 to %d values, not %d", WFD_FN, WFD_MAX_VALUES, nv),
+				 errhint("Pass the values as ROW(a, b, ...), or NULL for a row without values.")));
+	/* build the new layout in full before the cache points at it */
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		TupleDesc	d = CreateTupleDescCopy(desc);
+		int		   *att = palloc(sizeof(int) * nv);
+		bool	   *direct = palloc(sizeof(bool) * nv);
+		FmgrInfo   *out = palloc0(sizeof(FmgrInfo) * nv);
+		Datum	   *vals = palloc(sizeof(Datum) * desc->natts);
+		bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+		int			k = 0;
+
+		MemoryContextSwitchTo(old);
+		for (j = 0; j < desc->natts; j++)
+		{
+			Form_pg_attribute a = TupleDescAttr(desc, j);
+
+			if (a->attisdropped)
+				continue;
+			att[k] = j;
+			direct[k] = a->atttypid == TEXTOID || a->atttypid == VARCHAROID || a->atttypid == BPCHAROID;
+			if (!direct[k])
+			{
+				Oid			fn;
+				bool		isvarlena;
+
+				getTypeOutputInfo(a->atttypid, &fn, &isvarlena);
+				fmgr_info_cxt(fn, &out[k], cxt);
+			}
+			k++;
+		}
+		if (c->recdesc)
+		{
+			FreeTupleDesc(c->recdesc);
+			pfree(c->recatt);
+			pfree(c->recdirect);
+			pfree(c->recout);
+			pfree(c->recvals);
+			pfree(c->recnulls);
+		}
+		c->recdesc = d;
+		c->recatt = att;
+		c->recdirect = direct;
+		c->recout = out;
+		c->recvals = vals;
+		c->recnulls = nulls;
+		c->recnv = nv;
+		c->rectype = typid;
+		c->rectypmod = typmod;
+	}
+	FreeTupleDesc(desc);
 }
 
 /* the row's window in microseconds (22023 if negative) */
@@ -321,8 +456,11 @@ detail_window(FunctionCallInfo fcinfo, DetailArgCache *c)
 	return c->window;
 }
 
-/* the canonical bytes of the row's options (cached while the value and conditions are the same) */
-static void
+/*
+ * the canonical bytes of the row's options (cached while the value and
+ * conditions are the same); true when they were read again
+ */
+static bool
 detail_options(FunctionCallInfo fcinfo, DetailArgCache *c, int nconds)
 {
 	struct varlena *raw = NULL;
@@ -335,7 +473,7 @@ detail_options(FunctionCallInfo fcinfo, DetailArgCache *c, int nconds)
 		((raw == NULL && c->optraw == NULL) ||
 		 (raw != NULL && c->optraw != NULL && VARSIZE_ANY(raw) == VARSIZE_ANY(c->optraw) &&
 		  memcmp(raw, c->optraw, VARSIZE_ANY(raw)) == 0)))
-		return;
+		return false;
 	if (raw == NULL)
 		wfd_options_default(nconds, &o);
 	else
@@ -358,6 +496,7 @@ detail_options(FunctionCallInfo fcinfo, DetailArgCache *c, int nconds)
 	c->optlen = buf.len;
 	c->nconds = nconds;
 	pfree(buf.data);
+	return true;
 }
 
 /* the group's state to append to: in place when plain, else a copy */
@@ -392,9 +531,9 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 	int64		ts;
 	DetailEvents *d;
 	ArrayType  *vals = NULL;
+	HeapTupleHeader row = NULL;
 	int			nv = 0;
-	Datum	   *velems = NULL;
-	bool	   *vnulls = NULL;
+	const char *vp[WFD_MAX_VALUES];
 	int32		lens[WFD_MAX_VALUES];
 	Size		size;
 	DetailRecord *rec;
@@ -403,16 +542,30 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 
 	events_require_aggregate(fcinfo, "funnel.window_funnel_detail_transfn");
 	c = detail_arg_cache(fcinfo);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(c->condarg))
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return events_state_unchanged(fcinfo);
-	mask = events_conditions_mask(PG_GETARG_ARRAYTYPE_P(c->condarg), &nconds, WFD_FN);
+	if (c->nsep == 0)
+	{
+		if (PG_ARGISNULL(c->condarg))
+			return events_state_unchanged(fcinfo);
+		mask = events_conditions_mask(PG_GETARG_ARRAYTYPE_P(c->condarg), &nconds, WFD_FN);
+	}
+	else
+	{
+		/* separate conditions: a NULL one is false */
+		mask = 0;
+		nconds = c->nsep;
+		for (i = 0; i < nconds; i++)
+			if (!PG_ARGISNULL(c->condarg + i) && PG_GETARG_BOOL(c->condarg + i))
+				mask |= (EventMask) 1 << i;
+	}
 	window = detail_window(fcinfo, c);
-	detail_options(fcinfo, c, nconds);
-	c->known = true;
+	if (detail_options(fcinfo, c, nconds) && c->known)
+		c->must_read = true;	/* other options (or number of conditions) than the first row's */
 	ts = PG_GETARG_TIMESTAMPTZ(2);
 	if (TIMESTAMP_NOT_FINITE(ts))
 		events_infinite_time(WFD_FN);
-	if (c->valarg && !PG_ARGISNULL(c->valarg))
+	if (c->valkind == WFD_VALS_ARRAY && !PG_ARGISNULL(c->valarg))
 	{
 		vals = PG_GETARG_ARRAYTYPE_P(c->valarg);
 		if (ARR_NDIM(vals) > 1)
@@ -430,6 +583,40 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 					 errmsg("%s takes 1 to %d values, not %d", WFD_FN, WFD_MAX_VALUES, nv),
 					 errhint("Pass NULL instead of an empty array for a row without values.")));
 	}
+	else if (c->valkind == WFD_VALS_RECORD && !PG_ARGISNULL(c->valarg))
+	{
+		Oid			typid;
+		int32		typmod;
+
+		row = PG_GETARG_HEAPTUPLEHEADER(c->valarg);
+		typid = HeapTupleHeaderGetTypeId(row);
+		typmod = HeapTupleHeaderGetTypMod(row);
+		if (c->recdesc == NULL || typid != c->rectype || typmod != c->rectypmod)
+			detail_record_layout(fcinfo, c, typid, typmod);
+		nv = c->recnv;
+	}
+	if (!c->known)
+	{
+		c->site_window = window;
+		c->site_nconds = nconds;
+		c->site_nv = nv;
+		c->known = true;
+	}
+	else if (window != c->site_window || nconds != c->site_nconds || nv != c->site_nv)
+		c->must_read = true;
+
+	/*
+	 * A row where no condition holds changes nothing but the checks of its
+	 * constants against the group's state.  While every row of this call
+	 * site so far has had this row's window, options, number of conditions
+	 * and number of values, every state was made with them: there is
+	 * nothing to check, and the state is returned without being read (as
+	 * window_funnel does: in a time-ordered table most rows go to a state
+	 * far from the last one touched, and reading its header costs a cache
+	 * miss).  The first row of a group still makes its state.
+	 */
+	if (mask == 0 && !c->must_read && !PG_ARGISNULL(0))
+		return PG_GETARG_DATUM(0);
 
 	if (PG_ARGISNULL(0))
 		d = detail_alloc(nconds, nv, window, c->opts, c->optlen, WFD_FIRST_ROOM);
@@ -456,15 +643,53 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 	if (mask == 0)
 		PG_RETURN_POINTER(d);	/* a row where no condition holds matters to nothing */
 
-	if (nv > 0)
+	/* the values' bytes (only now: most rows hold no condition) */
+	if (vals != NULL)
 	{
+		Datum	   *velems;
+		bool	   *vnulls;
 		int			got;
 
 		deconstruct_array(vals, TEXTOID, -1, false, TYPALIGN_INT, &velems, &vnulls, &got);
 		Assert(got == nv);
+		for (i = 0; i < nv; i++)
+		{
+			lens[i] = vnulls[i] ? -1 : (int32) VARSIZE_ANY_EXHDR(DatumGetPointer(velems[i]));
+			vp[i] = vnulls[i] ? NULL : VARDATA_ANY(DatumGetPointer(velems[i]));
+		}
 	}
-	for (i = 0; i < nv; i++)
-		lens[i] = vnulls[i] ? -1 : (int32) VARSIZE_ANY_EXHDR(DatumGetPointer(velems[i]));
+	else if (row != NULL)
+	{
+		HeapTupleData tup;
+
+		tup.t_len = HeapTupleHeaderGetDatumLength(row);
+		ItemPointerSetInvalid(&tup.t_self);
+		tup.t_tableOid = InvalidOid;
+		tup.t_data = row;
+		heap_deform_tuple(&tup, c->recdesc, c->recvals, c->recnulls);
+		for (i = 0; i < nv; i++)
+		{
+			int			a = c->recatt[i];
+
+			if (c->recnulls[a])
+			{
+				lens[i] = -1;
+				vp[i] = NULL;
+			}
+			else if (c->recdirect[i])
+			{
+				text	   *t = DatumGetTextPP(c->recvals[a]);
+
+				lens[i] = (int32) VARSIZE_ANY_EXHDR(t);
+				vp[i] = VARDATA_ANY(t);
+			}
+			else
+			{
+				vp[i] = OutputFunctionCall(&c->recout[i], c->recvals[a]);
+				lens[i] = (int32) strlen(vp[i]);
+			}
+		}
+	}
 	size = record_size(nv, lens);
 	if ((Size) (d->cap - d->used) < size)
 		d = detail_grow(d, size);
@@ -481,7 +706,7 @@ window_funnel_detail_transfn(PG_FUNCTION_ARGS)
 		p += sizeof(int32);
 		if (lens[i] > 0)
 		{
-			memcpy(p, VARDATA_ANY(DatumGetPointer(velems[i])), lens[i]);
+			memcpy(p, vp[i], lens[i]);
 			p += lens[i];
 		}
 	}
@@ -741,6 +966,51 @@ value_datum(const DetailRecord *r, int i, bool *isnull)
 	return *isnull ? (Datum) 0 : PointerGetDatum(cstring_to_text_with_len(v, len));
 }
 
+/*
+ * A one-dimensional array of n fixed-size elements (elsize a multiple of 8,
+ * double-aligned: timestamptz, interval) from data (element k at k *
+ * elsize) and isnull: what construct_md_array makes, without its generic
+ * per-element size and alignment arithmetic (one per group and column).
+ */
+static ArrayType *
+fixed_array(const char *data, const bool *isnull, int n, int elsize, Oid elemtype)
+{
+	int			nnull = 0;
+	int			dataoffset;
+	Size		nbytes;
+	ArrayType  *a;
+	bits8	   *bitmap;
+	char	   *p;
+	int			k;
+
+	Assert(elsize % MAXIMUM_ALIGNOF == 0 && n >= 1);
+	for (k = 0; k < n; k++)
+		nnull += isnull[k] ? 1 : 0;
+	dataoffset = 0;
+	if (nnull > 0)
+		dataoffset = (int) ARR_OVERHEAD_WITHNULLS(1, n);
+	nbytes = (nnull > 0 ? (Size) dataoffset : ARR_OVERHEAD_NONULLS(1)) + (Size) (n - nnull) * elsize;
+	a = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(a, nbytes);
+	a->ndim = 1;
+	a->dataoffset = dataoffset;
+	a->elemtype = elemtype;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	bitmap = ARR_NULLBITMAP(a);
+	p = (char *) a + (nnull > 0 ? (Size) dataoffset : ARR_OVERHEAD_NONULLS(1));
+	for (k = 0; k < n; k++)
+	{
+		if (isnull[k])
+			continue;
+		if (bitmap)
+			bitmap[k / 8] |= (bits8) (1 << (k % 8));
+		memcpy(p, data + (Size) k * elsize, elsize);
+		p += elsize;
+	}
+	return a;
+}
+
 /* the level with another whole-chain window */
 static int
 level_with_window(const WfdEvent *ev, int n, const WfdRules *rules, int64 window)
@@ -754,34 +1024,69 @@ level_with_window(const WfdEvent *ev, int n, const WfdRules *rules, int64 window
 }
 
 /*
- * The result's row descriptor, checked (funnel.funnel_detail's columns) and
- * kept for the call site in fn_extra: one look-up per query, not per group.
+ * The final function's cache for the call site (fn_extra): the result's
+ * row descriptor, checked (funnel.funnel_detail's columns), and the options
+ * last read, by their canonical bytes: one look-up and one parse per query,
+ * not per group.  The bytes are compared in full before the parse is taken.
  */
-static TupleDesc
-detail_result_desc(FunctionCallInfo fcinfo)
+typedef struct DetailFinalCache
+{
+	TupleDesc	desc;
+	int			nconds;			/* 0: no options read yet */
+	int			optlen;
+	char	   *opts;
+	WfdOptions	o;
+} DetailFinalCache;
+
+static DetailFinalCache *
+detail_final_cache(FunctionCallInfo fcinfo)
 {
 	FmgrInfo   *fl = fcinfo->flinfo;
+	DetailFinalCache *c = (DetailFinalCache *) fl->fn_extra;
 	Oid			rettype;
-	TupleDesc	desc;
 	MemoryContext old;
 
-	if (fl->fn_extra != NULL)
-		return (TupleDesc) fl->fn_extra;
+	if (c != NULL)
+		return c;
 	rettype = funnel_fn_rettype(fl->fn_oid);
 	if (!OidIsValid(rettype) || get_typtype(rettype) != TYPTYPE_COMPOSITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s must return funnel.funnel_detail", WFD_FN)));
 	old = MemoryContextSwitchTo(fl->fn_mcxt);
-	desc = lookup_rowtype_tupdesc_copy(rettype, -1);
+	c = palloc0(sizeof(DetailFinalCache));
+	c->desc = lookup_rowtype_tupdesc_copy(rettype, -1);
 	MemoryContextSwitchTo(old);
-	if (desc->natts != WFD_OUT_COLUMNS)
+	if (c->desc->natts != WFD_OUT_COLUMNS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s must return funnel.funnel_detail", WFD_FN)));
-	BlessTupleDesc(desc);
-	fl->fn_extra = desc;
-	return desc;
+	BlessTupleDesc(c->desc);
+	fl->fn_extra = c;
+	return c;
+}
+
+/* the options of a state, read (and checked) once per distinct bytes */
+static void
+detail_state_options(FunctionCallInfo fcinfo, DetailFinalCache *c, const DetailEvents *d, WfdOptions *o)
+{
+	WireReader	r;
+
+	if (c->nconds == d->nconds && c->optlen == d->optlen && memcmp(c->opts, d->data, d->optlen) == 0)
+	{
+		*o = c->o;
+		return;
+	}
+	r = (WireReader) {d->data, (Size) d->optlen, 0, WFD_TYPE};
+	wfd_options_read(&r, d->nconds, o);
+	c->nconds = 0;
+	if (c->opts)
+		pfree(c->opts);
+	c->opts = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(d->optlen, 1));
+	memcpy(c->opts, d->data, d->optlen);
+	c->optlen = d->optlen;
+	c->o = *o;
+	c->nconds = d->nconds;
 }
 
 /*
@@ -796,9 +1101,8 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 	DetailRecord **recs;
 	WfdEvent   *ev;
 	WfdOptions	o;
-	WireReader	or;
 	WfdChain	chain;
-	TupleDesc	desc;
+	DetailFinalCache *fc;
 	Datum		out[WFD_OUT_COLUMNS];
 	bool		nulls[WFD_OUT_COLUMNS];
 	int			n = 0;
@@ -809,8 +1113,8 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	d = detail_from_datum(PG_GETARG_DATUM(0));
-	or = (WireReader) {d->data, (Size) d->optlen, 0, WFD_TYPE};
-	wfd_options_read(&or, d->nconds, &o);
+	fc = detail_final_cache(fcinfo);
+	detail_state_options(fcinfo, fc, d, &o);
 	o.rules.window = d->window;
 	if (o.hold > d->nvals || (o.breakdown != WFD_BREAKDOWN_NONE && d->nvals == 0))
 		ereport(ERROR,
@@ -844,7 +1148,6 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 	wfd_best_chain(ev, n, &o.rules, &chain);
 	level = chain.level;
 
-	desc = detail_result_desc(fcinfo);
 	memset(nulls, true, sizeof(nulls));
 	out[0] = Int32GetDatum(level);
 	nulls[0] = false;
@@ -852,9 +1155,9 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 	nulls[1] = false;
 	if (level > 0)
 	{
-		Datum		times[WFD_MAX_STEPS];
+		TimestampTz times[WFD_MAX_STEPS];
 		bool		tnull[WFD_MAX_STEPS];
-		Datum		durs[WFD_MAX_STEPS];
+		Interval	durs[WFD_MAX_STEPS];
 		int			dims[2];
 		int			lbs[2] = {1, 1};
 		int64		prev = ev[chain.row[0]].ts;
@@ -868,15 +1171,18 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 			tnull[k] = r < 0;
 			if (r < 0)
 				continue;
-			times[k] = TimestampTzGetDatum(ev[r].ts);
-			durs[k] = IntervalPGetDatum(funnel_usecs_interval(ev[r].ts - prev));
+			times[k] = ev[r].ts;
+			/* as funnel_usecs_interval makes it, without the allocation */
+			memset(&durs[k], 0, sizeof(Interval));
+			durs[k].day = (int32) ((ev[r].ts - prev) / USECS_PER_DAY);
+			durs[k].time = (ev[r].ts - prev) % USECS_PER_DAY;
 			prev = ev[r].ts;
 		}
 		dims[0] = level;
-		out[3] = PointerGetDatum(construct_md_array(times, tnull, 1, dims, lbs, TIMESTAMPTZOID,
-													sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		out[4] = PointerGetDatum(construct_md_array(durs, tnull, 1, dims, lbs, INTERVALOID,
-													sizeof(Interval), false, TYPALIGN_DOUBLE));
+		out[3] = PointerGetDatum(fixed_array((const char *) times, tnull, level, sizeof(TimestampTz),
+											 TIMESTAMPTZOID));
+		out[4] = PointerGetDatum(fixed_array((const char *) durs, tnull, level, sizeof(Interval),
+											 INTERVALOID));
 		nulls[3] = nulls[4] = false;
 		if (d->nvals > 0)
 		{
@@ -952,5 +1258,5 @@ window_funnel_detail_final(PG_FUNCTION_ARGS)
 		out[10] = PointerGetDatum(construct_array(ad, na, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 		nulls[10] = false;
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(fc->desc, out, nulls)));
 }

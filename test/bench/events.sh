@@ -27,9 +27,11 @@
 # workers (max_parallel_workers_per_gather = 2, parallel_setup_cost =
 # parallel_tuple_cost = 0, min_parallel_table_scan_size = 0), and
 #   (3b) detail the same histogram from funnel.window_funnel_detail(interval
-#               '1 hour', ts, ARRAY[the 4 steps], ARRAY[event, user_id::text])
-#               (the fastest chain with two captured values per step; issue
-#               19's target: <= 1.3x window_funnel)
+#               '1 hour', ts, the 4 steps, ROW(event, user_id)) (the fastest
+#               chain with two captured values per step; issue 19's target:
+#               <= 1.3x window_funnel)
+#   (3c) detailarr  the same with ARRAY[the 4 steps], ARRAY[event,
+#               user_id::text]: the arrays the executor builds per row
 #   (5) build   stored sequences (issue 19): SELECT count(*), sum(funnel.
 #               sequence_length(s)) FROM (SELECT user_id, funnel.sequence(ts,
 #               event) s FROM events GROUP BY user_id) x -- the floor's shape,
@@ -227,21 +229,27 @@ SQL
 }
 FUNNEL_CALL="funnel.window_funnel(interval '1 hour', ts, event = 'visit', event = 'signup', event = 'trial', event = 'purchase')"
 STORED_CALL="funnel.window_funnel(seq, interval '1 hour', '{visit,signup,trial,purchase}')"
-# the same funnel with window_funnel_detail capturing two values (the event and the user) at each step
-DETAIL_CALL="funnel.window_funnel_detail(interval '1 hour', ts, ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'], ARRAY[event, user_id::text])"
+# the same funnel with window_funnel_detail capturing two values (the event and the user) at
+# each step: as a row (the form README recommends: the executor builds a 2-column row per
+# row, and the values' text is made only on rows where a step holds), and as a text[] with
+# the steps as a boolean[] (the executor builds both arrays and casts user_id per row)
+DETAIL_CALL="funnel.window_funnel_detail(interval '1 hour', ts, event = 'visit', event = 'signup', event = 'trial', event = 'purchase', ROW(event, user_id))"
+DETAIL_ARR_CALL="funnel.window_funnel_detail(interval '1 hour', ts, ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'], ARRAY[event, user_id::text])"
 query_sql() {  # query_sql QUERY TABLE
 	case $1 in
 	floor) echo "SELECT count(*), sum(c) FROM (SELECT user_id, count(*) c FROM $2 GROUP BY user_id) s" ;;
 	funnel) echo "SELECT level, count(*) FROM (SELECT $FUNNEL_CALL level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
 	detail) echo "SELECT level, count(*) FROM (SELECT ($DETAIL_CALL).level level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
+	detailarr) echo "SELECT level, count(*) FROM (SELECT ($DETAIL_ARR_CALL).level level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
 	build) echo "SELECT count(*), sum(funnel.sequence_length(s)) FROM (SELECT user_id, funnel.sequence(ts, event) s FROM $2 GROUP BY user_id) x" ;;
 	stored) echo "SELECT level, count(*) FROM (SELECT $STORED_CALL level FROM $(seqs_of "$2")) s GROUP BY level ORDER BY level" ;;
 	join) plain_hist "$2" join_users ;;
 	window) plain_hist "$2" window_users ;;
 	esac
 }
-QUERIES="floor $PLAIN funnel detail build stored"
-declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel" [detail]="(3b) window_funnel_detail, 2 values"
+QUERIES="floor $PLAIN funnel detail detailarr build stored"
+declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel" [detail]="(3b) window_funnel_detail, 2 values as a row"
+	[detailarr]="(3c) window_funnel_detail, boolean[] + text[]"
 	[build]="(5) build funnel.sequence" [stored]="(6) window_funnel, stored")
 
 SESSION_SQL="SET work_mem = '$WORK_MEM';"
@@ -584,6 +592,7 @@ target "detail / funnel, serial, events (time order)" "$(ratio "${BEST[t.detail.
 target "detail / funnel, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.detail.s]:-}" "${BESTCPU[t.funnel.s]:-}")" "<=" 1.3
 info "detail / funnel, serial, events_by_user" "$(ratio "${BEST[u.detail.s]}" "${BEST[u.funnel.s]}")"
 info "detail / funnel, serial, on-CPU time, events_by_user" "$(ratio "${BESTCPU[u.detail.s]:-}" "${BESTCPU[u.funnel.s]:-}")"
+info "detail (boolean[] + text[]) / funnel, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.detailarr.s]:-}" "${BESTCPU[t.funnel.s]:-}")"
 info "detail / funnel, 2 workers each, events" "$(ratio "${BEST[t.detail.p]}" "${BEST[t.funnel.p]}")"
 info "funnel / floor, serial, events_by_user" "$(ratio "${BEST[u.funnel.s]}" "${BEST[u.floor.s]}")"
 if [ -n "$PLAIN" ]; then

@@ -660,6 +660,22 @@ SELECT citus_test.same('window_funnel_detail, by user_id (the distribution colum
     FROM {events} GROUP BY user_id
     $q$, 'pushdown', 'window_funnel_detail');
 
+-- @@ window_funnel_detail with separate steps and a row of values, by campaign
+SELECT citus_test.same('window_funnel_detail with separate steps and a row of values, by campaign',
+    $q$
+    SELECT campaign, funnel.window_funnel_detail(interval '1 hour', at, funnel.funnel_options(max_gap => '40 minutes', breakdown => 'entry'),
+        event = 'visit', event = 'signup', event = 'trial', event = 'purchase', ROW(campaign, event, user_id))::text
+    FROM {events} GROUP BY campaign
+    $q$, 'partial', 'window_funnel_detail');
+
+-- @@ window_funnel_detail with separate steps and a row of values, by user_id
+SELECT citus_test.same('window_funnel_detail with separate steps and a row of values, by user_id',
+    $q$
+    SELECT user_id, funnel.window_funnel_detail(interval '1 hour', at,
+        event = 'visit', event = 'signup', event = 'trial', event = 'purchase', ROW(campaign, at))::text
+    FROM {events} GROUP BY user_id
+    $q$, 'pushdown', 'window_funnel_detail');
+
 -- @@ detail_report, by campaign (not the distribution column)
 SELECT citus_test.same('detail_report, by campaign (not the distribution column)',
     $q$
