@@ -32,7 +32,27 @@ SELECT aggregate, aggtranstype::regtype AS state_type, aggcombinefn::regproc AS 
 FROM ext_agg
 WHERE NOT (proname IN ('window_funnel', 'window_funnel_times', 'sequence_match', 'sequence_count', 'retention')
            AND (SELECT provariadic FROM pg_proc WHERE oid = ext_agg.oid) = 0)
+  AND NOT (proname = 'window_funnel_detail'
+           AND 'boolean'::regtype = ANY ((SELECT proargtypes FROM pg_proc WHERE oid = ext_agg.oid)::oid[]))
 ORDER BY aggregate::text;
+
+-- window_funnel_detail's overloads with separate conditions: for each of its
+-- leading arguments (with or without options) and values (none, a row, a
+-- text[]), one per number of conditions from 1 to 8, all with the state type,
+-- transition, combine and final functions of the VARIADIC form.
+SELECT x.leading, x.vals, array_agg(x.nconds ORDER BY x.nconds) = '{1,2,3,4,5,6,7,8}' AS one_per_arity_1_to_8,
+       bool_and(x.same) AS same_functions
+FROM (SELECT (SELECT string_agg(format_type(t, NULL), ', ' ORDER BY k) FROM unnest(p.proargtypes) WITH ORDINALITY u(t, k)
+              WHERE t NOT IN ('boolean'::regtype, 'record'::regtype, 'text[]'::regtype)) AS leading,
+             coalesce((SELECT format_type(t, NULL) FROM unnest(p.proargtypes) t
+                       WHERE t IN ('record'::regtype, 'text[]'::regtype)), 'none') AS vals,
+             (SELECT count(*) FROM unnest(p.proargtypes) t WHERE t = 'boolean'::regtype) AS nconds,
+             (a.aggtranstype, a.aggtransfn::regproc::text, a.aggcombinefn, a.aggfinalfn) =
+             (SELECT v.aggtranstype, v.aggtransfn::regproc::text, v.aggcombinefn, v.aggfinalfn FROM pg_aggregate v
+              WHERE v.aggfnoid = 'funnel.window_funnel_detail(interval, timestamptz, boolean[])'::regprocedure) AS same
+      FROM ext_agg e JOIN pg_proc p ON p.oid = e.oid JOIN pg_aggregate a ON a.aggfnoid = p.oid
+      WHERE p.proname = 'window_funnel_detail' AND 'boolean'::regtype = ANY (p.proargtypes::oid[])) x
+GROUP BY x.leading, x.vals ORDER BY x.leading, x.vals;
 
 -- The overloads with separate boolean conditions: for every VARIADIC form, one
 -- per number of conditions from 1 to 8, with the same leading arguments, state
