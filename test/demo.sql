@@ -147,8 +147,8 @@ SELECT q.entry_campaign, s.step, s.reached,
        date_trunc('second', s.median_duration) AS median, date_trunc('second', s.p90_duration) AS p90
 FROM (SELECT (d).breakdown AS entry_campaign, funnel.detail_report(d) AS r
       FROM (SELECT funnel.window_funnel_detail('1 hour', at, funnel.funnel_options(breakdown => 'entry'),
-                       ARRAY[event = 'visit', event = 'signup', event = 'trial', event = 'purchase'],
-                       ARRAY[campaign]) AS d
+                       event = 'visit', event = 'signup', event = 'trial', event = 'purchase',
+                       ROW(campaign)) AS d
             FROM app_event GROUP BY user_id) per_user
       WHERE (d).level > 0 GROUP BY 1) q,
      funnel.detail_steps(q.r) s
