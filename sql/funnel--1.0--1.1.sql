@@ -4174,3 +4174,25 @@ CREATE FUNCTION @extschema@.detail_steps(r @extschema@.detail_report)
     AS 'MODULE_PATHNAME', 'detail_report_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.detail_steps(@extschema@.detail_report) IS
     'The funnel chart of a detail_report, one row per step: entities, how many reached the step, conversion from the previous step and from step 1, and the median, 90th percentile and mean time from the previous reached step.';
+
+-- funnel.pipeline and funnel.rollup(pipeline) get a final function that hands the state to
+-- the accessors without a flatten and a parse (src/pipeline.c, pipeline_final); same OIDs,
+-- so views over them stay
+CREATE FUNCTION @extschema@.pipeline_final(@extschema@.pipeline)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_final(@extschema@.pipeline) IS
+    'Internal: final function of funnel.pipeline and funnel.rollup(pipeline): the state, handed to the accessors without a flatten and a parse.';
+CREATE OR REPLACE AGGREGATE @extschema@.pipeline(stage anyenum, amount numeric, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.pipeline_transfn,
+    STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_final,
+    COMBINEFUNC = @extschema@.pipeline_combine,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.rollup(@extschema@.pipeline) (
+    SFUNC = @extschema@.pipeline_combine,
+    STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_final,
+    COMBINEFUNC = @extschema@.pipeline_combine,
+    PARALLEL = SAFE
+);

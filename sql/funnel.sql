@@ -1469,10 +1469,16 @@ CREATE FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.p
 COMMENT ON FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline) IS
     'Internal: merges two funnel.pipeline states (combine function of the pipeline aggregates, transition function of funnel.rollup).';
 
+CREATE FUNCTION @extschema@.pipeline_final(@extschema@.pipeline)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_final(@extschema@.pipeline) IS
+    'Internal: final function of funnel.pipeline and funnel.rollup(pipeline): the state, handed to the accessors without a flatten and a parse.';
+
 -- funnel.pipeline(stage, amount, created_at, closed_at): one row per deal
 CREATE AGGREGATE @extschema@.pipeline(stage anyenum, amount numeric, created_at timestamptz, closed_at timestamptz) (
     SFUNC = @extschema@.pipeline_transfn,
     STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_final,
     COMBINEFUNC = @extschema@.pipeline_combine,
     PARALLEL = SAFE
 );
@@ -1483,6 +1489,7 @@ COMMENT ON AGGREGATE @extschema@.pipeline(anyenum, numeric, timestamptz, timesta
 CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline) (
     SFUNC = @extschema@.pipeline_combine,
     STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_final,
     COMBINEFUNC = @extschema@.pipeline_combine,
     PARALLEL = SAFE
 );
