@@ -372,12 +372,17 @@ static void
 detail_record_layout(FunctionCallInfo fcinfo, DetailArgCache *c, Oid typid, int32 typmod)
 {
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	MemoryContext old;
 	TupleDesc	tmp = lookup_rowtype_tupdesc(typid, typmod);
 	TupleDesc	desc;
 	int			nv = 0;
 	int			j;
+	int			k = 0;
 
+	/* the new layout is built in full (in the call site's context) before the cache points at it */
+	old = MemoryContextSwitchTo(cxt);
 	desc = CreateTupleDescCopy(tmp);
+	MemoryContextSwitchTo(old);
 	ReleaseTupleDesc(tmp);
 	for (j = 0; j < desc->natts; j++)
 		if (!TupleDescAttr(desc, j)->attisdropped)
@@ -387,56 +392,44 @@ detail_record_layout(FunctionCallInfo fcinfo, DetailArgCache *c, Oid typid, int3
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s takes 1 to %d values, not %d", WFD_FN, WFD_MAX_VALUES, nv),
 				 errhint("Pass the values as ROW(a, b, ...), or NULL for a row without values.")));
-	/* build the new layout in full before the cache points at it */
+	if (c->recdesc)
 	{
-		MemoryContext old = MemoryContextSwitchTo(cxt);
-		TupleDesc	d = CreateTupleDescCopy(desc);
-		int		   *att = palloc(sizeof(int) * nv);
-		bool	   *direct = palloc(sizeof(bool) * nv);
-		FmgrInfo   *out = palloc0(sizeof(FmgrInfo) * nv);
-		Datum	   *vals = palloc(sizeof(Datum) * desc->natts);
-		bool	   *nulls = palloc(sizeof(bool) * desc->natts);
-		int			k = 0;
-
-		MemoryContextSwitchTo(old);
-		for (j = 0; j < desc->natts; j++)
-		{
-			Form_pg_attribute a = TupleDescAttr(desc, j);
-
-			if (a->attisdropped)
-				continue;
-			att[k] = j;
-			direct[k] = a->atttypid == TEXTOID || a->atttypid == VARCHAROID || a->atttypid == BPCHAROID;
-			if (!direct[k])
-			{
-				Oid			fn;
-				bool		isvarlena;
-
-				getTypeOutputInfo(a->atttypid, &fn, &isvarlena);
-				fmgr_info_cxt(fn, &out[k], cxt);
-			}
-			k++;
-		}
-		if (c->recdesc)
-		{
-			FreeTupleDesc(c->recdesc);
-			pfree(c->recatt);
-			pfree(c->recdirect);
-			pfree(c->recout);
-			pfree(c->recvals);
-			pfree(c->recnulls);
-		}
-		c->recdesc = d;
-		c->recatt = att;
-		c->recdirect = direct;
-		c->recout = out;
-		c->recvals = vals;
-		c->recnulls = nulls;
-		c->recnv = nv;
-		c->rectype = typid;
-		c->rectypmod = typmod;
+		FreeTupleDesc(c->recdesc);
+		pfree(c->recatt);
+		pfree(c->recdirect);
+		pfree(c->recout);
+		pfree(c->recvals);
+		pfree(c->recnulls);
+		c->recdesc = NULL;
 	}
-	FreeTupleDesc(desc);
+	c->recatt = MemoryContextAlloc(cxt, sizeof(int) * nv);
+	c->recdirect = MemoryContextAlloc(cxt, sizeof(bool) * nv);
+	c->recout = MemoryContextAllocZero(cxt, sizeof(FmgrInfo) * nv);
+	c->recvals = MemoryContextAlloc(cxt, sizeof(Datum) * desc->natts);
+	c->recnulls = MemoryContextAlloc(cxt, sizeof(bool) * desc->natts);
+	for (j = 0; j < desc->natts; j++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, j);
+
+		if (a->attisdropped)
+			continue;
+		c->recatt[k] = j;
+		c->recdirect[k] = a->atttypid == TEXTOID || a->atttypid == VARCHAROID || a->atttypid == BPCHAROID;
+		if (!c->recdirect[k])
+		{
+			Oid			fn;
+			bool		isvarlena;
+
+			getTypeOutputInfo(a->atttypid, &fn, &isvarlena);
+			fmgr_info_cxt(fn, &c->recout[k], cxt);
+		}
+		k++;
+	}
+	/* complete: the cache now describes this row type */
+	c->recdesc = desc;
+	c->recnv = nv;
+	c->rectype = typid;
+	c->rectypmod = typmod;
 }
 
 /* the row's window in microseconds (22023 if negative) */

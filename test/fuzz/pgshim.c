@@ -264,13 +264,12 @@ pfree(void *pointer)
 	free(pointer);
 }
 
-void *
-repalloc(void *pointer, Size size)
+/* realloc of a live allocation whose size the caller has checked */
+static void *
+shim_realloc(void *pointer, Size size)
 {
 	void	   *p;
 
-	if (!AllocSizeIsValid(size))
-		elog(ERROR, "invalid memory alloc request size %zu", size);
 	(void) live_remove(pointer);
 	p = realloc(pointer, size ? size : 1);
 	if (p == NULL)
@@ -279,20 +278,21 @@ repalloc(void *pointer, Size size)
 	return p;
 }
 
+void *
+repalloc(void *pointer, Size size)
+{
+	if (!AllocSizeIsValid(size))
+		elog(ERROR, "invalid memory alloc request size %zu", size);
+	return shim_realloc(pointer, size);
+}
+
 /* repalloc up to MaxAllocHugeSize (seqstore.c's row arrays) */
 void *
 repalloc_huge(void *pointer, Size size)
 {
-	void	   *p;
-
 	if (!AllocHugeSizeIsValid(size))
 		elog(ERROR, "invalid memory alloc request size %zu", size);
-	(void) live_remove(pointer);
-	p = realloc(pointer, size ? size : 1);
-	if (p == NULL)
-		abort();
-	live_add(p);
-	return p;
+	return shim_realloc(pointer, size);
 }
 
 /* the shim's database encoding: UTF-8 */
