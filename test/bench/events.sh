@@ -32,6 +32,12 @@
 #               <= 1.3x window_funnel)
 #   (3c) detailarr  the same with ARRAY[the 4 steps], ARRAY[event,
 #               user_id::text]: the arrays the executor builds per row
+#   (4) callwf, calldt  the call floors: the floor's query with
+#               bench.noop_agg (test/bench/noop_agg) called with the
+#               arguments of (3), and of (3b), instead of count(*): what
+#               PostgreSQL charges any aggregate called that way (columns
+#               deformed, the 4 comparisons, the ROW, a C transition called
+#               per row) before it does anything; the floor's answer
 #   (5) build   stored sequences (issue 19): SELECT count(*), sum(funnel.
 #               sequence_length(s)) FROM (SELECT user_id, funnel.sequence(ts,
 #               event) s FROM events GROUP BY user_id) x -- the floor's shape,
@@ -122,6 +128,7 @@ T_SETUP=$(date +%s)
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 psql_q -v users="$USERS" -f test/bench/events.sql >/dev/null || exit 2
 bench_prewarm events events_by_user
+bench_noop_agg
 # the stored sequences (issue 19), one per user, from each table (untimed)
 psql_q -v work_mem="'$WORK_MEM'" >/dev/null <<'SQL' || exit 2
 SET work_mem = :work_mem;
@@ -238,6 +245,8 @@ DETAIL_ARR_CALL="funnel.window_funnel_detail(interval '1 hour', ts, ARRAY[event 
 query_sql() {  # query_sql QUERY TABLE
 	case $1 in
 	floor) echo "SELECT count(*), sum(c) FROM (SELECT user_id, count(*) c FROM $2 GROUP BY user_id) s" ;;
+	callwf) echo "SELECT count(*), sum(c) FROM (SELECT user_id, bench.noop_agg(${FUNNEL_CALL#funnel.window_funnel(} c FROM $2 GROUP BY user_id) s" ;;
+	calldt) echo "SELECT count(*), sum(c) FROM (SELECT user_id, bench.noop_agg(${DETAIL_CALL#funnel.window_funnel_detail(} c FROM $2 GROUP BY user_id) s" ;;
 	funnel) echo "SELECT level, count(*) FROM (SELECT $FUNNEL_CALL level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
 	detail) echo "SELECT level, count(*) FROM (SELECT ($DETAIL_CALL).level level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
 	detailarr) echo "SELECT level, count(*) FROM (SELECT ($DETAIL_ARR_CALL).level level FROM $2 GROUP BY user_id) s GROUP BY level ORDER BY level" ;;
@@ -247,9 +256,10 @@ query_sql() {  # query_sql QUERY TABLE
 	window) plain_hist "$2" window_users ;;
 	esac
 }
-QUERIES="floor $PLAIN funnel detail detailarr build stored"
+QUERIES="floor $PLAIN funnel detail detailarr callwf calldt build stored"
 declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel" [detail]="(3b) window_funnel_detail, 2 values as a row"
 	[detailarr]="(3c) window_funnel_detail, boolean[] + text[]"
+	[callwf]="(4) call floor of (3)" [calldt]="(4b) call floor of (3b)"
 	[build]="(5) build funnel.sequence" [stored]="(6) window_funnel, stored")
 
 SESSION_SQL="SET work_mem = '$WORK_MEM';"
@@ -320,10 +330,10 @@ run_sql() {  # run_sql VARIANT ROUND
 # (floor: users:rows)
 results() {
 	awk -F'|' '
-	function flush() { if (v != "") { if (q == "floor" || q == "build") h = fl; else { h = ""; for (l = 0; l <= 4; l++) h = h (l ? " " : "") l ":" (l in n ? n[l] : 0) } print v, r, h } v = "" }
+	function flush() { if (v != "") { if (q == "floor" || q == "build" || q ~ /^call/) h = fl; else { h = ""; for (l = 0; l <= 4; l++) h = h (l ? " " : "") l ":" (l in n ? n[l] : 0) } print v, r, h } v = "" }
 	/^@@ / && !/^@@cpu/ { flush(); split($0, a, " "); v = a[2]; r = a[3]; split(v, b, "."); q = b[2]; delete n; fl = ""; next }
 	/^@@cpu/ || /^Time: / || /^SET$/ { next }
-	v != "" && NF == 2 { if (q == "floor" || q == "build") fl = $1 ":" $2; else n[$1] = $2 }
+	v != "" && NF == 2 { if (q == "floor" || q == "build" || q ~ /^call/) fl = $1 ":" $2; else n[$1] = $2 }
 	END { flush() }' "$1"
 }
 
@@ -374,7 +384,7 @@ REF_FLOOR=$(awk '$1 == "t.floor.s" { print $3 }' "$WORK/check.res")
 CHECK_OK=yes
 while read -r v _ h; do
 	IFS=. read -r t q m <<<"$v"
-	case $q in floor | build) want=$REF_FLOOR ;; *) want=$REF ;; esac
+	case $q in floor | build | call*) want=$REF_FLOOR ;; *) want=$REF ;; esac
 	if [ "$h" = "$want" ]; then ok=OK; else ok=WRONG; CHECK_OK=no; fi
 	printf '   %-14s %-7s %-8s %-60s %s\n' "$(tab $t)" "$q" "$([ $m = s ] && echo serial || echo parallel)" "$h" "$ok"
 done <"$WORK/check.res"
@@ -415,7 +425,7 @@ for v in "${VARIANTS[@]}"; do
 	[ -n "${BEST[$v]:-}" ] || { echo "no timing for $v in $WORK/timed.out" >&2; cat "$WORK/timed.out" >&2; exit 2; }
 done
 TIMED_WRONG=$(results "$WORK/timed.out" | awk -v ref="$REF" -v fl="$REF_FLOOR" '
-	{ split($1, b, "."); h = $3; for (i = 4; i <= NF; i++) h = h " " $i; want = (b[2] == "floor" || b[2] == "build") ? fl : ref; if (h != want) bad++ }
+	{ split($1, b, "."); h = $3; for (i = 4; i <= NF; i++) h = h " " $i; want = (b[2] == "floor" || b[2] == "build" || b[2] ~ /^call/) ? fl : ref; if (h != want) bad++ }
 	END { print bad + 0 }')
 
 # ---------------------------------------------------------------- ClickHouse
@@ -594,6 +604,16 @@ info "detail / funnel, serial, events_by_user" "$(ratio "${BEST[u.detail.s]}" "$
 info "detail / funnel, serial, on-CPU time, events_by_user" "$(ratio "${BESTCPU[u.detail.s]:-}" "${BESTCPU[u.funnel.s]:-}")"
 info "detail (boolean[] + text[]) / funnel, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.detailarr.s]:-}" "${BESTCPU[t.funnel.s]:-}")"
 info "detail / funnel, 2 workers each, events" "$(ratio "${BEST[t.detail.p]}" "${BEST[t.funnel.p]}")"
+# the call floors split detail's cost over funnel's into PostgreSQL's share (building the
+# ROW and passing it: calldt - callwf) and funnel's own (the rest), on-CPU time
+info "call floor of (3) / floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.callwf.s]:-}" "${BESTCPU[t.floor.s]:-}")"
+info "call floor of (3b) / floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.calldt.s]:-}" "${BESTCPU[t.floor.s]:-}")"
+info "funnel / its call floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.funnel.s]:-}" "${BESTCPU[t.callwf.s]:-}")"
+info "detail / its call floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.detail.s]:-}" "${BESTCPU[t.calldt.s]:-}")"
+info "detail over funnel: the executor's share ((4b) - (4)) / funnel, CPU" \
+	"$(awk -v a="${BESTCPU[t.calldt.s]:-}" -v b="${BESTCPU[t.callwf.s]:-}" -v f="${BESTCPU[t.funnel.s]:-}" 'BEGIN { if (a == "" || b == "" || f == "") print "-"; else printf "%.2f", (a - b) / f }')"
+info "detail over funnel: funnel's share ((3b) - (3) - ((4b) - (4))) / funnel, CPU" \
+	"$(awk -v d="${BESTCPU[t.detail.s]:-}" -v a="${BESTCPU[t.calldt.s]:-}" -v b="${BESTCPU[t.callwf.s]:-}" -v f="${BESTCPU[t.funnel.s]:-}" 'BEGIN { if (d == "" || a == "" || b == "" || f == "") print "-"; else printf "%.2f", (d - f - (a - b)) / f }')"
 info "funnel / floor, serial, events_by_user" "$(ratio "${BEST[u.funnel.s]}" "${BEST[u.floor.s]}")"
 if [ -n "$PLAIN" ]; then
 	info "best plain SQL ($(best_name u "$BEST_SQL_U")) / funnel, serial, events_by_user" "$(ratio "$BEST_SQL_U" "${BEST[u.funnel.s]}")"

@@ -12,6 +12,11 @@
 # AS_OF:
 #   floor   count(*) over the rows with changed_at <= AS_OF, grouped the same
 #           way (the rows both the as-of pipeline and the waterfall read)
+#   call    the call floor: bench.noop_agg (test/bench/noop_agg) with
+#           pipeline_as_of's arguments over the same rows: what PostgreSQL
+#           charges any aggregate called that way (columns deformed, six
+#           arguments evaluated, a C transition called per row) before it
+#           does anything
 #   asof    funnel.pipeline_as_of(AS_OF, changed_at, from_stage, to_stage,
 #           from_amount, amount) over the same rows; open_count, open_value
 #   wf      funnel.pipeline_waterfall(FROM, AS_OF, ..., from_amount, amount)
@@ -81,6 +86,7 @@ say "set-up: history of $DEALS deals, $OWNERS owners (test/bench/history.sql)"
 T_SETUP=$(date +%s)
 psql_q >/dev/null -c "CREATE EXTENSION funnel" -c "CREATE EXTENSION pg_prewarm" || exit 2
 psql_q -v deals="$DEALS" -v owners="$OWNERS" -f test/bench/history.sql >/dev/null || exit 2
+bench_noop_agg
 bench_prewarm history
 psql_q -At <<SQL || exit 2
 SELECT '   rows: ' || count(*) || ' (' || round(count(*)::numeric / $DEALS, 2) || ' per deal), '
@@ -151,10 +157,11 @@ SQL
 }
 
 # the grouped query, every output consumed by the outer query
-query_sql() {  # query_sql floor|asof|wf|wfw|sql|sqlrn|sqlwf GROUPING
+query_sql() {  # query_sql floor|call|asof|wf|wfw|sql|sqlrn|sqlwf GROUPING
 	local k=${KEY[$2]} g=${GBY[$2]}
 	case $1 in
 	floor) echo "SELECT count(*), sum(c) FROM (SELECT ${k}count(*) c FROM history WHERE changed_at <= $AS_OF $g) s" ;;
+	call) echo "SELECT count(*), sum(c) FROM (SELECT ${k}bench.noop_agg($AS_OF, changed_at, from_stage, to_stage, from_amount, amount) c FROM history WHERE changed_at <= $AS_OF $g) s" ;;
 	asof) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_as_of($AS_OF, changed_at, from_stage, to_stage, from_amount, amount) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
 	wf) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_waterfall($FROM, $AS_OF, changed_at, from_stage, to_stage, from_amount, amount) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
 	wfw) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_waterfall($FROM, $AS_OF, changed_at, from_stage, to_stage, from_amount, amount, from_close_date, close_date, $WINDOW) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
@@ -163,8 +170,8 @@ query_sql() {  # query_sql floor|asof|wf|wfw|sql|sqlrn|sqlwf GROUPING
 	sqlwf) echo "SELECT count(*), sum(changes), sum(deals), sum(amount) FROM ($(sql_waterfall "$2")) s" ;;
 	esac
 }
-QUERIES="floor asof wf wfw sql sqlrn sqlwf"
-declare -A QLABEL=([floor]="(1) floor: count(*)" [asof]="(2) pipeline_as_of" [wf]="(3) pipeline_waterfall"
+QUERIES="floor call asof wf wfw sql sqlrn sqlwf"
+declare -A QLABEL=([floor]="(1) floor: count(*)" [call]="(1b) call floor: noop_agg" [asof]="(2) pipeline_as_of" [wf]="(3) pipeline_waterfall"
 	[wfw]="(4) waterfall, close window" [sql]="(5) SQL replay, DISTINCT ON" [sqlrn]="(6) SQL replay, row_number"
 	[sqlwf]="(7) SQL waterfall")
 
@@ -298,6 +305,10 @@ target "pipeline_as_of / floor" "$(ratio "$(C o.asof.s)" "$(C o.floor.s)")" "<="
 target "plain SQL replay (DISTINCT ON) / pipeline_as_of" "$(ratio "$(C o.sql.s)" "$(C o.asof.s)")" ">=" 5
 target "plain SQL replay (row_number) / pipeline_as_of" "$(ratio "$(C o.sqlrn.s)" "$(C o.asof.s)")" ">=" 5
 target "pipeline_waterfall / floor" "$(ratio "$(C o.wf.s)" "$(C o.floor.s)")" "<=" 2
+info "call floor (noop_agg, as-of's arguments) / floor" "$(ratio "$(C o.call.s)" "$(C o.floor.s)")"
+info "pipeline_as_of / call floor (funnel's own work)" "$(ratio "$(C o.asof.s)" "$(C o.call.s)")"
+info "call floor / floor, median of per-round ratios" "$(paired o.call.s o.floor.s)"
+info "call floor / floor, all rows (one group)" "$(ratio "$(C n.call.s)" "$(C n.floor.s)")"
 info "pipeline_waterfall with close-date window / floor" "$(ratio "$(C o.wfw.s)" "$(C o.floor.s)")"
 info "plain SQL waterfall / pipeline_waterfall" "$(ratio "$(C o.sqlwf.s)" "$(C o.wf.s)")"
 info "pipeline_as_of / floor, median of per-round ratios" "$(paired o.asof.s o.floor.s)"

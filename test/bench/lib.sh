@@ -15,6 +15,9 @@
 #   psql_q ARGS          psql as the cluster's owner, quiet, stopping at the first error
 #   psql_f NAME ARGS     run stdin as the work directory's NAME.sql (readable by the owner)
 #   bench_mem_functions  create public.bench_mem(query): one query's peak memory (below)
+#   bench_noop_agg       build test/bench/noop_agg in WORK and create bench.noop_agg(VARIADIC
+#                        "any") in the database: the aggregate that does nothing with its
+#                        arguments, the floor of a call (below)
 
 bench_install() {
 	ensure_deps
@@ -43,6 +46,24 @@ bench_cluster() {
 }
 
 psql_q() { as_owner psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# The call floor: bench.noop_agg(args...) counts its rows like count(*), but the
+# executor deforms, evaluates and passes the same arguments as funnel's aggregate
+# beside it, to a C transition function that ignores them (test/bench/noop_agg).
+# What funnel costs above it is funnel's own work; what it costs above count(*) is
+# PostgreSQL's, paid by any aggregate called that way.  Built in a copy in WORK and
+# loaded by path: nothing is installed.
+bench_noop_agg() {
+	cp -r test/bench/noop_agg "$WORK/noop_agg"
+	rm -f "$WORK"/noop_agg/*.o "$WORK"/noop_agg/*.so "$WORK"/noop_agg/*.bc
+	[ "$(id -u)" = 0 ] && chown -R postgres "$WORK/noop_agg"
+	as_owner make -s -C "$WORK/noop_agg" PG_CONFIG="$PG_CONFIG" >"$WORK/noop_agg/build.log" 2>&1 \
+		|| { cat "$WORK/noop_agg/build.log" >&2; exit 2; }
+	sed -e "s|MODULE_PATHNAME|$WORK/noop_agg/noop_agg.so|g" \
+		-e 's/^CREATE FUNCTION /CREATE FUNCTION bench./' -e 's/^CREATE AGGREGATE /CREATE AGGREGATE bench./' \
+		-e 's/SFUNC = noop_agg_trans/SFUNC = bench.noop_agg_trans/' test/bench/noop_agg/noop_agg--1.0.sql \
+		| psql_f noop_agg -c "CREATE SCHEMA IF NOT EXISTS bench" >/dev/null || exit 2
+}
 
 psql_f() {
 	local f="$WORK/$1.sql"
