@@ -14,7 +14,7 @@
 
 EXTENSION   = funnel
 MODULE_big  = funnel
-OBJS        = src/funnel.o src/registry.o src/registry_names.o src/registry_rights.o src/registry_edit.o src/registry_triggers.o src/catalog.o src/frontdoor.o src/distribute.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/textform.o src/duration.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/defrecord.o src/state.o src/state_cache.o src/events.o src/events_mode.o src/events_pattern.o src/window_funnel.o src/retention.o src/sequence.o src/history.o src/survival.o src/winrate.o src/learned.o src/stagetime.o src/fninfo.o src/wire_names.o src/detail_engine.o src/detail_options.o src/window_funnel_detail.o src/detail_report.o src/hexform.o src/seqstore.o src/seqstore_query.o src/nextstep.o
+OBJS        = src/funnel.o src/registry.o src/registry_names.o src/registry_rights.o src/registry_edit.o src/registry_triggers.o src/catalog.o src/frontdoor.o src/distribute.o src/stage.o src/trigger.o src/numsum.o src/sketch.o src/sketch_pg.o src/textform.o src/duration.o src/pipeline.o src/conversion.o src/journey.o src/summary.o src/defrecord.o src/state.o src/state_cache.o src/events.o src/events_mode.o src/events_pattern.o src/window_funnel.o src/retention.o src/sequence.o src/history.o src/survival.o src/winrate.o src/learned.o src/stagetime.o src/fninfo.o src/wire_names.o src/detail_engine.o src/detail_options.o src/window_funnel_detail.o src/detail_report.o src/hexform.o src/seqstore.o src/seqstore_query.o src/nextstep.o src/srf.o
 # The install script of the current version (default_version in funnel.control) is made
 # from the hand-edited sql/funnel.sql; the released 1.0 script and the update scripts
 # (sql/funnel--A--B.sql) are files of their own.

@@ -1172,12 +1172,18 @@ CREATE FUNCTION @extschema@.pipeline_waterfall_transfn(@extschema@.pipeline_flow
 CREATE FUNCTION @extschema@.pipeline_flow_combine(@extschema@.pipeline_flow, @extschema@.pipeline_flow)
     RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 
+CREATE FUNCTION @extschema@.pipeline_flow_final(@extschema@.pipeline_flow)
+    RETURNS @extschema@.pipeline_flow AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_flow_final(@extschema@.pipeline_flow) IS
+    'Internal: final function of funnel.pipeline_as_of, funnel.pipeline_waterfall and funnel.rollup(pipeline_flow): the state, handed to open_stages, waterfall and the flow accessors without a flatten and a parse.';
+
 -- funnel.pipeline_as_of(as_of, changed_at, from_stage, to_stage [, from_amount, amount]):
 -- the open pipeline at as_of from history rows
 CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timestamptz,
         from_stage anyenum, to_stage anyenum) (
     SFUNC = @extschema@.pipeline_as_of_transfn,
     STYPE = @extschema@.pipeline_flow,
+    FINALFUNC = @extschema@.pipeline_flow_final,
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
@@ -1185,6 +1191,7 @@ CREATE AGGREGATE @extschema@.pipeline_as_of(as_of timestamptz, changed_at timest
         from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric) (
     SFUNC = @extschema@.pipeline_as_of_transfn,
     STYPE = @extschema@.pipeline_flow,
+    FINALFUNC = @extschema@.pipeline_flow_final,
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
@@ -1195,6 +1202,7 @@ CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timesta
         from_stage anyenum, to_stage anyenum, from_amount numeric, amount numeric) (
     SFUNC = @extschema@.pipeline_waterfall_transfn,
     STYPE = @extschema@.pipeline_flow,
+    FINALFUNC = @extschema@.pipeline_flow_final,
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
@@ -1203,6 +1211,7 @@ CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timesta
         from_close_date timestamptz, close_date timestamptz, close_from timestamptz, close_to timestamptz) (
     SFUNC = @extschema@.pipeline_waterfall_transfn,
     STYPE = @extschema@.pipeline_flow,
+    FINALFUNC = @extschema@.pipeline_flow_final,
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
@@ -1210,6 +1219,7 @@ CREATE AGGREGATE @extschema@.pipeline_waterfall("from" timestamptz, "to" timesta
 CREATE AGGREGATE @extschema@.rollup(@extschema@.pipeline_flow) (
     SFUNC = @extschema@.pipeline_flow_combine,
     STYPE = @extschema@.pipeline_flow,
+    FINALFUNC = @extschema@.pipeline_flow_final,
     COMBINEFUNC = @extschema@.pipeline_flow_combine,
     PARALLEL = SAFE
 );
@@ -1854,10 +1864,16 @@ CREATE FUNCTION @extschema@.winrate_curve_combine(@extschema@.winrate_curve, @ex
 COMMENT ON FUNCTION @extschema@.winrate_curve_combine(@extschema@.winrate_curve, @extschema@.winrate_curve) IS
     'Internal: adds two funnel.winrate_curve states (combine function of funnel.winrate_curve, transition function of funnel.rollup).';
 
+CREATE FUNCTION @extschema@.winrate_curve_final(@extschema@.winrate_curve)
+    RETURNS @extschema@.winrate_curve AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.winrate_curve_final(@extschema@.winrate_curve) IS
+    'Internal: final function of funnel.winrate_curve and funnel.rollup(winrate_curve): the state, handed to its accessors without a flatten and a parse.';
+
 -- funnel.winrate_curve(stage, created_at, closed_at [, as_of]): one row per deal
 CREATE AGGREGATE @extschema@.winrate_curve(stage anyenum, created_at timestamptz, closed_at timestamptz) (
     SFUNC = @extschema@.winrate_curve_transfn,
     STYPE = @extschema@.winrate_curve,
+    FINALFUNC = @extschema@.winrate_curve_final,
     COMBINEFUNC = @extschema@.winrate_curve_combine,
     PARALLEL = SAFE
 );
@@ -1867,6 +1883,7 @@ CREATE AGGREGATE @extschema@.winrate_curve(stage anyenum, created_at timestamptz
         as_of timestamptz) (
     SFUNC = @extschema@.winrate_curve_transfn,
     STYPE = @extschema@.winrate_curve,
+    FINALFUNC = @extschema@.winrate_curve_final,
     COMBINEFUNC = @extschema@.winrate_curve_combine,
     PARALLEL = SAFE
 );
@@ -1876,6 +1893,7 @@ COMMENT ON AGGREGATE @extschema@.winrate_curve(anyenum, timestamptz, timestamptz
 CREATE AGGREGATE @extschema@.rollup(@extschema@.winrate_curve) (
     SFUNC = @extschema@.winrate_curve_combine,
     STYPE = @extschema@.winrate_curve,
+    FINALFUNC = @extschema@.winrate_curve_final,
     COMBINEFUNC = @extschema@.winrate_curve_combine,
     PARALLEL = SAFE
 );
@@ -3006,10 +3024,16 @@ CREATE FUNCTION @extschema@.stage_outcomes_combine(@extschema@.stage_outcomes, @
 COMMENT ON FUNCTION @extschema@.stage_outcomes_combine(@extschema@.stage_outcomes, @extschema@.stage_outcomes) IS
     'Internal: adds two funnel.stage_outcomes states of one funnel (combine function of funnel.stage_outcomes, transition function of funnel.rollup).';
 
+CREATE FUNCTION @extschema@.stage_outcomes_final(@extschema@.stage_outcomes)
+    RETURNS @extschema@.stage_outcomes AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcomes_final(@extschema@.stage_outcomes) IS
+    'Internal: final function of funnel.stage_outcomes and funnel.rollup(stage_outcomes): the state, handed to its accessors and reports without a flatten and a parse.';
+
 -- funnel.stage_outcomes(j [, as_of]): one journey per deal
 CREATE AGGREGATE @extschema@.stage_outcomes(j @extschema@.journey) (
     SFUNC = @extschema@.stage_outcomes_transfn,
     STYPE = @extschema@.stage_outcomes,
+    FINALFUNC = @extschema@.stage_outcomes_final,
     COMBINEFUNC = @extschema@.stage_outcomes_combine,
     PARALLEL = SAFE
 );
@@ -3018,6 +3042,7 @@ COMMENT ON AGGREGATE @extschema@.stage_outcomes(@extschema@.journey) IS
 CREATE AGGREGATE @extschema@.stage_outcomes(j @extschema@.journey, as_of timestamptz) (
     SFUNC = @extschema@.stage_outcomes_transfn,
     STYPE = @extschema@.stage_outcomes,
+    FINALFUNC = @extschema@.stage_outcomes_final,
     COMBINEFUNC = @extschema@.stage_outcomes_combine,
     PARALLEL = SAFE
 );
@@ -3027,6 +3052,7 @@ COMMENT ON AGGREGATE @extschema@.stage_outcomes(@extschema@.journey, timestamptz
 CREATE AGGREGATE @extschema@.rollup(@extschema@.stage_outcomes) (
     SFUNC = @extschema@.stage_outcomes_combine,
     STYPE = @extschema@.stage_outcomes,
+    FINALFUNC = @extschema@.stage_outcomes_final,
     COMBINEFUNC = @extschema@.stage_outcomes_combine,
     PARALLEL = SAFE
 );
@@ -3147,10 +3173,16 @@ CREATE FUNCTION @extschema@.stage_value_combine(@extschema@.stage_value, @extsch
 COMMENT ON FUNCTION @extschema@.stage_value_combine(@extschema@.stage_value, @extschema@.stage_value) IS
     'Internal: merges two funnel.stage_value states (combine function of funnel.stage_times, transition function of funnel.rollup).';
 
+CREATE FUNCTION @extschema@.stage_value_final(@extschema@.stage_value)
+    RETURNS @extschema@.stage_value AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_value_final(@extschema@.stage_value) IS
+    'Internal: final function of funnel.stage_times and funnel.rollup(stage_value): the state, handed to its reports without a flatten and a parse.';
+
 -- funnel.stage_times(j, amount): one row per deal
 CREATE AGGREGATE @extschema@.stage_times(j @extschema@.journey, amount numeric) (
     SFUNC = @extschema@.stage_value_transfn,
     STYPE = @extschema@.stage_value,
+    FINALFUNC = @extschema@.stage_value_final,
     COMBINEFUNC = @extschema@.stage_value_combine,
     PARALLEL = SAFE
 );
@@ -3159,6 +3191,7 @@ COMMENT ON AGGREGATE @extschema@.stage_times(@extschema@.journey, numeric) IS
 CREATE AGGREGATE @extschema@.rollup(@extschema@.stage_value) (
     SFUNC = @extschema@.stage_value_combine,
     STYPE = @extschema@.stage_value,
+    FINALFUNC = @extschema@.stage_value_final,
     COMBINEFUNC = @extschema@.stage_value_combine,
     PARALLEL = SAFE
 );
@@ -3330,9 +3363,15 @@ CREATE FUNCTION @extschema@.next_steps_combine(@extschema@.next_steps, @extschem
     RETURNS @extschema@.next_steps AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.next_steps_combine(@extschema@.next_steps, @extschema@.next_steps) IS
     'Internal: adds two funnel.next_steps states (combine function of funnel.next_steps, transition function of funnel.rollup).';
+CREATE FUNCTION @extschema@.next_steps_final(@extschema@.next_steps)
+    RETURNS @extschema@.next_steps AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_steps_final(@extschema@.next_steps) IS
+    'Internal: final function of funnel.next_steps and funnel.rollup(next_steps): the state, handed to its reports without a flatten and a parse.';
+
 CREATE AGGREGATE @extschema@.next_steps(level integer, label text, key text) (
     SFUNC = @extschema@.next_steps_transfn,
     STYPE = @extschema@.next_steps,
+    FINALFUNC = @extschema@.next_steps_final,
     COMBINEFUNC = @extschema@.next_steps_combine,
     PARALLEL = SAFE
 );
@@ -3341,6 +3380,7 @@ COMMENT ON AGGREGATE @extschema@.next_steps(integer, text, text) IS
 CREATE AGGREGATE @extschema@.rollup(@extschema@.next_steps) (
     SFUNC = @extschema@.next_steps_combine,
     STYPE = @extschema@.next_steps,
+    FINALFUNC = @extschema@.next_steps_final,
     COMBINEFUNC = @extschema@.next_steps_combine,
     PARALLEL = SAFE
 );
@@ -4151,9 +4191,15 @@ CREATE FUNCTION @extschema@.detail_report_combine(@extschema@.detail_report, @ex
     RETURNS @extschema@.detail_report AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.detail_report_combine(@extschema@.detail_report, @extschema@.detail_report) IS
     'Internal: adds two funnel.detail_report states (combine function of funnel.detail_report, transition function of funnel.rollup).';
+CREATE FUNCTION @extschema@.detail_report_final(@extschema@.detail_report)
+    RETURNS @extschema@.detail_report AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detail_report_final(@extschema@.detail_report) IS
+    'Internal: final function of funnel.detail_report and funnel.rollup(detail_report): the state, handed to detail_steps and its accessors without a flatten and a parse.';
+
 CREATE AGGREGATE @extschema@.detail_report(detail @extschema@.funnel_detail) (
     SFUNC = @extschema@.detail_report_transfn,
     STYPE = @extschema@.detail_report,
+    FINALFUNC = @extschema@.detail_report_final,
     COMBINEFUNC = @extschema@.detail_report_combine,
     PARALLEL = SAFE
 );
@@ -4162,6 +4208,7 @@ COMMENT ON AGGREGATE @extschema@.detail_report(@extschema@.funnel_detail) IS
 CREATE AGGREGATE @extschema@.rollup(@extschema@.detail_report) (
     SFUNC = @extschema@.detail_report_combine,
     STYPE = @extschema@.detail_report,
+    FINALFUNC = @extschema@.detail_report_final,
     COMBINEFUNC = @extschema@.detail_report_combine,
     PARALLEL = SAFE
 );
@@ -4194,5 +4241,27 @@ CREATE OR REPLACE AGGREGATE @extschema@.rollup(@extschema@.pipeline) (
     STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.pipeline_final,
     COMBINEFUNC = @extschema@.pipeline_combine,
+    PARALLEL = SAFE
+);
+
+-- funnel.summary and funnel.rollup(summary) get a final function that hands the state to
+-- stage_report and the accessors without a flatten and a parse (src/state.c,
+-- funnel_state_final), as the pipeline aggregates do; same OIDs, so views over them stay
+CREATE FUNCTION @extschema@.summary_final(@extschema@.summary)
+    RETURNS @extschema@.summary AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary_final(@extschema@.summary) IS
+    'Internal: final function of funnel.summary and funnel.rollup(summary): the state, handed to stage_report and the summary accessors without a flatten and a parse.';
+CREATE OR REPLACE AGGREGATE @extschema@.summary(j @extschema@.journey) (
+    SFUNC = @extschema@.summary_transfn,
+    STYPE = @extschema@.summary,
+    FINALFUNC = @extschema@.summary_final,
+    COMBINEFUNC = @extschema@.summary_combine,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.rollup(@extschema@.summary) (
+    SFUNC = @extschema@.summary_combine,
+    STYPE = @extschema@.summary,
+    FINALFUNC = @extschema@.summary_final,
+    COMBINEFUNC = @extschema@.summary_combine,
     PARALLEL = SAFE
 );

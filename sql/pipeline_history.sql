@@ -310,3 +310,35 @@ SELECT funnel.rollup(f) FROM (
     SELECT funnel.pipeline_as_of('2024-06-01', '2024-01-01', NULL::funnel.sales_stage, 'lead'::funnel.sales_stage) AS f
     UNION ALL
     SELECT funnel.pipeline_as_of('2024-06-01', '2024-01-01', NULL::funnel.marketing_stage, 'interest'::funnel.marketing_stage)) q;
+
+-- The final function of the history aggregates hands the state on as it is (on
+-- PostgreSQL 15 a copy, so that nodeAgg does not flatten it): as a window aggregate it
+-- runs after every row over the same, still growing state, which must stay intact.
+-- Running over owner 1's rows in time order, the waterfall at every row equals the one
+-- aggregated over the rows up to it.
+WITH rows AS (SELECT row_number() OVER (ORDER BY changed_at, id, to_stage) AS n, *
+              FROM ph_hist WHERE owner = 1),
+     w AS (SELECT n, funnel.pipeline_waterfall('2024-03-01', '2024-09-01', changed_at, from_stage, to_stage,
+                                               from_amount, amount) OVER (ORDER BY n) AS f FROM rows)
+SELECT count(*) AS running_rows,
+       count(*) FILTER (WHERE w.f::text IS DISTINCT FROM
+           (SELECT funnel.pipeline_waterfall('2024-03-01', '2024-09-01', changed_at, from_stage, to_stage,
+                                             from_amount, amount)::text FROM rows WHERE rows.n <= w.n)
+           OR (SELECT array_agg(x.* ORDER BY x.step) FROM funnel.waterfall(w.f) x)::text IS DISTINCT FROM
+              (SELECT array_agg(x.* ORDER BY x.step) FROM funnel.waterfall(
+                  (SELECT funnel.pipeline_waterfall('2024-03-01', '2024-09-01', changed_at, from_stage, to_stage,
+                                                    from_amount, amount) FROM rows WHERE rows.n <= w.n)) x)::text)
+           AS running_differs
+FROM w;
+-- open_stages and waterfall take their result columns from the executor and check them
+-- against the ones they fill: another declaration (a superuser's, for a C function) is
+-- refused with 42804
+CREATE FUNCTION pg_temp.bad_open(f funnel.pipeline_flow)
+    RETURNS TABLE ("position" integer, stage text, deals bigint, amount text, weighted_amount numeric)
+    AS '$libdir/funnel', 'pipeline_flow_open_stages' LANGUAGE C STRICT;
+CREATE FUNCTION pg_temp.bad_waterfall(f funnel.pipeline_flow)
+    RETURNS TABLE (step integer, bucket text, changes bigint, deals bigint, amount numeric)
+    AS '$libdir/funnel', 'pipeline_flow_waterfall' LANGUAGE C STRICT;
+SELECT * FROM pg_temp.bad_open((SELECT funnel.pipeline_as_of('2024-06-01', changed_at, from_stage, to_stage, from_amount, amount) FROM ph_hist));
+SELECT * FROM pg_temp.bad_waterfall((SELECT funnel.pipeline_waterfall('2024-03-01', '2024-06-01', changed_at, from_stage, to_stage, from_amount, amount) FROM ph_hist));
+DROP FUNCTION pg_temp.bad_open(funnel.pipeline_flow), pg_temp.bad_waterfall(funnel.pipeline_flow);

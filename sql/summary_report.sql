@@ -629,6 +629,39 @@ SELECT pg_temp.try($$SELECT funnel.summary(j)::text::funnel.summary
                                                         ('qualified', '145000-01-01 00:00+00'),
                                                         ('closed_won', '294276-12-31 00:00+00')) v(s, t)) x$$) AS huge_cycle;
 
+-- The final function of summary and rollup(summary) hands the state on as it is (on
+-- PostgreSQL 15 a copy, so that nodeAgg does not flatten it): as a window aggregate it
+-- runs after every row over the same, still growing state, which must stay intact.  The
+-- running summary over the entities in order e equals, at every row, the summary of
+-- the entities up to it; the same for a running rollup of per-entity summaries.
+WITH w AS (SELECT e, funnel.summary(j) OVER (ORDER BY e) AS s FROM sr_j),
+     r AS (SELECT e, (SELECT funnel.summary(j2.j) FROM sr_j j2 WHERE j2.e <= w.e) AS s FROM w)
+SELECT count(*) AS running_rows,
+       count(*) FILTER (WHERE w.s::text IS DISTINCT FROM r.s::text
+                           OR (SELECT array_agg(x.* ORDER BY x.position) FROM funnel.stage_report(w.s) x)::text
+                              IS DISTINCT FROM (SELECT array_agg(x.* ORDER BY x.position) FROM funnel.stage_report(r.s) x)::text)
+           AS running_differs
+FROM w JOIN r USING (e);
+WITH per AS (SELECT e, funnel.summary(j) AS s FROM sr_j GROUP BY e),
+     w AS (SELECT e, funnel.rollup(s) OVER (ORDER BY e) AS s FROM per)
+SELECT count(*) AS rollup_rows,
+       count(*) FILTER (WHERE w.s::text IS DISTINCT FROM (SELECT funnel.summary(j2.j) FROM sr_j j2 WHERE j2.e <= w.e)::text)
+           AS rollup_differs
+FROM w;
+-- stage_report takes its result columns from the executor and checks them against the
+-- ones it fills: a declaration of other columns (only a superuser can make one, for a C
+-- function) is refused with 42804, never formed into rows
+CREATE FUNCTION pg_temp.bad_report(s funnel.summary, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text, reached bigint, entered bigint, c1 float8,
+                   c2 float8, drop_off text, median interval)
+    AS '$libdir/funnel', 'summary_stage_report' LANGUAGE C STRICT;
+CREATE FUNCTION pg_temp.short_report(s funnel.summary, policy text DEFAULT 'linear')
+    RETURNS TABLE ("position" integer, stage text) AS '$libdir/funnel', 'summary_stage_report' LANGUAGE C STRICT;
+SELECT pg_temp.try($$SELECT * FROM pg_temp.bad_report((SELECT s FROM sr_sum))$$) AS other_types,
+       pg_temp.try($$SELECT * FROM pg_temp.short_report((SELECT s FROM sr_sum))$$) AS too_few,
+       pg_temp.try($$SELECT pg_temp.bad_report(s) FROM sr_sum$$) AS in_select_list;
+DROP FUNCTION pg_temp.bad_report(funnel.summary, text), pg_temp.short_report(funnel.summary, text);
+
 DROP TABLE sr_hist, sr_j, sr_sum, sr_odd_hist, sr_odd_sum, sr_part, sr_empty, sr_state, sr_state_bin, sr_recv, sr_base;
 SELECT funnel.drop_funnel('sr_odd');
 SELECT funnel.drop_funnel('sr_first');

@@ -240,6 +240,18 @@ static const FunnelStateType report_type = {
 	FUNNEL_CHECKER(dr_check)
 };
 
+/*
+ * Final function of funnel.detail_report and funnel.rollup(detail_report): the state,
+ * handed to detail_steps and its accessors without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(detail_report_final);
+Datum
+detail_report_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&report_type, fcinfo);
+}
+
 /* text output: the flat body in hexadecimal */
 PG_FUNCTION_INFO_V1(detail_report_out);
 Datum

@@ -60,6 +60,7 @@
 #include "open_value.h"
 #include "registry.h"
 #include "registry_names.h"
+#include "srf.h"
 #include "state.h"
 #include "textform.h"
 #include "wire.h"
@@ -501,6 +502,18 @@ static const FunnelStateType flow_type = {
 	FUNNEL_CHECKER(flow_check),
 	true						/* holds its type's and labels' OIDs */
 };
+
+/*
+ * Final function of funnel.pipeline_as_of, funnel.pipeline_waterfall and funnel.rollup(pipeline_flow): the state,
+ * handed to open_stages, waterfall and the flow accessors without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(pipeline_flow_final);
+Datum
+pipeline_flow_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&flow_type, fcinfo);
+}
 
 /* ------------------------------------------------------------------------
  * Text form
@@ -1158,8 +1171,9 @@ pipeline_flow_open_stages(PG_FUNCTION_ARGS)
 	Figures    *per;
 	Figures		total;
 	int			i;
+	static const Oid columns[5] = {INT4OID, TEXTOID, INT8OID, NUMERICOID, NUMERICOID};
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.open_stages", columns, 5, 5);
 	if (!OidIsValid(f->stage_type))
 		PG_RETURN_NULL();
 	def = flow_def(fcinfo, f);
@@ -1193,8 +1207,9 @@ pipeline_flow_waterfall(PG_FUNCTION_ARGS)
 	Flow	   *f = PG_GETARG_FLOW(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			b;
+	static const Oid columns[6] = {INT4OID, TEXTOID, INT8OID, INT8OID, NUMERICOID, NUMERICOID};
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.waterfall", columns, 6, 6);
 	for (b = 0; b <= FLOW_NB; b++)
 	{
 		Figures		fig;

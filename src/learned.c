@@ -444,6 +444,18 @@ static const FunnelStateType so_type = {
 	true						/* holds its type's and labels' OIDs */
 };
 
+/*
+ * Final function of funnel.stage_outcomes and funnel.rollup(stage_outcomes): the state,
+ * handed to its accessors and reports without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(stage_outcomes_final);
+Datum
+stage_outcomes_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&so_type, fcinfo);
+}
+
 /* ------------------------------------------------------------------------
  * Text form: {"version":1,"type":T,"definition":[[stage,outcome],...],
  *			   "stages":[[stage,[[day,won,lost,censored],...]],...]}

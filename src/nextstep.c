@@ -1256,6 +1256,18 @@ static const FunnelStateType next_steps_type = {
 };
 
 /*
+ * Final function of funnel.next_steps and funnel.rollup(next_steps): the state,
+ * handed to its reports without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(next_steps_final);
+Datum
+next_steps_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&next_steps_type, fcinfo);
+}
+
+/*
  * Text form: {"version": 1, "entries": [[level, "label" | null, count,
  * ["key", ...]], ...]}, entries in canonical order (level, no label first,
  * labels in byte order).

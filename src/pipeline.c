@@ -917,28 +917,15 @@ pipeline_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * Final function of funnel.pipeline and funnel.rollup(pipeline): the state
- * itself.  PostgreSQL 15's nodeAgg copies a by-reference result that does
- * not live in the output tuple's memory context with datumCopy, which
- * flattens the expanded state; each query's accessors then parse that flat
- * form again (about 22,000 instructions a group of 10 deals).  A copy made
- * here, in that context, is one nodeAgg keeps as it is, and the accessors
- * read it without a parse (an expanded object's header keeps its context
- * just before the pointer nodeAgg checks).  From PostgreSQL 16 on nodeAgg
- * hands the state on read-only without a copy: it is returned as it is.
+ * Final function of funnel.pipeline and funnel.rollup(pipeline): the state,
+ * handed to the accessors without a flatten and a parse (state.c,
+ * funnel_state_final).
  */
 PG_FUNCTION_INFO_V1(pipeline_final);
 Datum
 pipeline_final(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-#if PG_VERSION_NUM < 160000
-	return EOHPGetRWDatum(&funnel_state_copy(funnel_state_get(&pipeline_type, PG_GETARG_DATUM(0)),
-											 CurrentMemoryContext)->hdr);
-#else
-	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-#endif
+	return funnel_state_final(&pipeline_type, fcinfo);
 }
 
 /* ------------------------------------------------------------------------

@@ -516,6 +516,18 @@ static const FunnelStateType sv_type = {
 	true						/* holds its type's and labels' OIDs */
 };
 
+/*
+ * Final function of funnel.stage_times and funnel.rollup(stage_value): the state,
+ * handed to its reports without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(stage_value_final);
+Datum
+stage_value_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&sv_type, fcinfo);
+}
+
 /* ------------------------------------------------------------------------
  * Text form
  * ------------------------------------------------------------------------

@@ -115,6 +115,8 @@ funnel_state_touch(FunnelState *st)
 /* reading a state argument */
 extern FunnelState *funnel_state_get(const FunnelStateType *type, Datum d);
 extern FunnelState *funnel_state_copy(FunnelState *st, MemoryContext cxt);
+/* an aggregate's final function over a state of type: the state, handed on without a flatten */
+extern Datum funnel_state_final(const FunnelStateType *type, FunctionCallInfo fcinfo);
 extern struct varlena *funnel_flat_state_arg(FunctionCallInfo fcinfo);
 
 /* an accessor's state argument, parsed once for the accessors over it (state_cache.c) */

@@ -77,6 +77,7 @@
 #include "registry_names.h"
 #include "sketch_pg.h"
 #include "state.h"
+#include "srf.h"
 #include "summary.h"
 #include "textform.h"
 #include "wire.h"
@@ -678,6 +679,18 @@ static const FunnelStateType summary_type = {
 	true						/* holds its type's and labels' OIDs */
 };
 
+/*
+ * Final function of funnel.summary and funnel.rollup(summary): the state,
+ * handed to stage_report and the summary accessors without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(summary_final);
+Datum
+summary_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&summary_type, fcinfo);
+}
+
 
 /* ------------------------------------------------------------------------
  * I/O
@@ -1136,6 +1149,11 @@ counted(SumStage *st, int policy)
  * stage, reached (under the policy), entered, conversion from the previous
  * open stage and from the top, drop-off, median completed visit.
  */
+static const Oid report_columns[9] = {
+	INT4OID, TEXTOID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID, INT8OID, INTERVALOID,
+	INT8OID						/* in_progress: from version 1.1 */
+};
+
 PG_FUNCTION_INFO_V1(summary_stage_report);
 Datum
 summary_stage_report(PG_FUNCTION_ARGS)
@@ -1149,7 +1167,7 @@ summary_stage_report(PG_FUNCTION_ARGS)
 	int			i;
 	bool		with_progress;
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.stage_report", report_columns, 8, 9);
 	with_progress = rsinfo->setDesc->natts >= 9;
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;

@@ -160,6 +160,18 @@ static const FunnelStateType winrate_type = {
 	FUNNEL_CHECKER(wr_check)
 };
 
+/*
+ * Final function of funnel.winrate_curve and funnel.rollup(winrate_curve): the state,
+ * handed to the curve's accessors and reports without a flatten and a parse (state.c,
+ * funnel_state_final).
+ */
+PG_FUNCTION_INFO_V1(winrate_curve_final);
+Datum
+winrate_curve_final(PG_FUNCTION_ARGS)
+{
+	return funnel_state_final(&winrate_type, fcinfo);
+}
+
 /* ------------------------------------------------------------------------
  * Text form: {"version":1,"skipped":N,"days":[[day,won,lost,censored],...]}
  * ------------------------------------------------------------------------
