@@ -53,7 +53,7 @@ for lib in libpgcommon_shlib.a libpgport_shlib.a; do
 done
 SRC="src/conversion.c src/journey.c src/numsum.c src/pipeline.c src/sketch.c src/sketch_pg.c
 src/textform.c src/duration.c src/registry_names.c src/state.c src/state_cache.c src/summary.c src/events.c src/events_mode.c
-src/events_pattern.c src/window_funnel.c src/sequence.c src/seqstore.c src/wire_names.c src/history.c src/survival.c src/winrate.c src/defrecord.c src/learned.c src/stagetime.c src/nextstep.c test/fuzz/pgshim.c test/fuzz/funnel_fuzz.c"
+src/events_pattern.c src/window_funnel.c src/sequence.c src/seqstore.c src/wire_names.c src/history.c src/survival.c src/winrate.c src/defrecord.c src/learned.c src/stagetime.c src/nextstep.c src/srf.c test/fuzz/pgshim.c test/fuzz/funnel_fuzz.c"
 SKETCH_SRC="test/fuzz/sketch_fuzz.c src/sketch.c"
 CFLAGS_COMMON="-g -I$INC -Isrc -Itest/fuzz -Wall -Wno-unused-parameter -Wno-missing-field-initializers"
 
