@@ -359,6 +359,33 @@ FROM pd_ref r JOIN pd_ext e ON e.run = 'parallel' AND e.mode = r.mode AND e.k = 
 WHERE r.mode = 'all';
 
 ------------------------------------------------------------------------------
+-- exact sums as numeric: the accessors build their numeric results from the
+-- fixed-point sums (numsum.c, scaled_to_numeric: within int64 by numeric.c's
+-- int64_div_fast_to_numeric, wider by their digits); every figure equals sum() and
+-- avg() as text (value and display scale), across the int64 boundary of the
+-- scaled sum (1.2e16 at scale 2 and 9.2e13 at scale 4 pass it), negative, zero and
+-- 1e-20 amounts, grouped so that each group mixes them differently
+------------------------------------------------------------------------------
+WITH d AS (SELECT g, (ARRAY['lead', 'qualified', 'closed_won', 'closed_lost'])[1 + g % 4]::funnel.sales_stage AS st,
+                  (CASE g % 7 WHEN 0 THEN -1 ELSE 1 END)
+                  * (CASE (g % 13) / 3                            -- the group's kind of amounts
+                     WHEN 0 THEN (g % 1000) * 1.25                -- small, scale 2
+                     WHEN 1 THEN 12345678901234567.89 * (g % 3)   -- scale 2, sums past int64
+                     WHEN 2 THEN 92233720368547.7581 * (g % 2)    -- scale 4, around the boundary
+                     ELSE CASE g % 3 WHEN 0 THEN 1e-20 WHEN 1 THEN 0.5 ELSE 0 END END)::numeric AS amt
+           FROM generate_series(1, 2000) g),
+     f AS (SELECT g % 13 AS k, funnel.pipeline(st, amt, NULL, NULL) AS p FROM d GROUP BY 1),
+     r AS (SELECT g % 13 AS k, coalesce(sum(amt) FILTER (WHERE st IN ('lead', 'qualified')), 0) AS open_value,
+                  avg(amt) FILTER (WHERE st = 'closed_won') AS avg_won
+           FROM d GROUP BY 1)
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE funnel.open_value(f.p)::text IS DISTINCT FROM r.open_value::text) AS open_value_differs,
+       count(*) FILTER (WHERE funnel.avg_deal_size(f.p)::text IS DISTINCT FROM r.avg_won::text) AS avg_differs,
+       count(*) FILTER (WHERE abs(r.open_value) * 10 ^ scale(r.open_value) <= 9223372036854775807) AS within_int64,
+       count(*) FILTER (WHERE abs(r.open_value) * 10 ^ scale(r.open_value) > 9223372036854775807) AS beyond_int64
+FROM f JOIN r USING (k);
+
+------------------------------------------------------------------------------
 -- clean up
 ------------------------------------------------------------------------------
 DROP TABLE pd_deal, pd_input, pd_daily, pd_key, pd_q, pd_ref, pd_ext, pd_par, pd_roll CASCADE;

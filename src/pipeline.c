@@ -812,17 +812,20 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 	s->deals++;
 	if (has_amount)
 	{
-		if (numeric_datum_is_special(amount))
+		NumVal		nv;
+
+		/* decoded once: checked, summed and, for a won deal, sketched */
+		if (!numval_decode(amount, &nv))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("deal amounts must be finite"),
 					 errdetail("An amount is NaN or infinite.")));
-		numsum_add(&s->amount, amount, p->cxt);
+		numsum_add_val(&s->amount, &nv, p->cxt);
 		if (outcome == FUNNEL_WON)
 		{
 			float8		f;
 
-			if (!numeric_float8_fast(amount, &f))
+			if (!numval_float8(&nv, &f))
 				f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, amount));
 
 			funnel_qs_check(qs_add(&p->won_amounts, f), "deal amounts");

@@ -1486,6 +1486,40 @@ int64_to_numeric(int64 val)
 	return num_make(&v);
 }
 
+/* int64_div_fast_to_numeric: val1 / 10^log10val2 at display scale log10val2, through its text */
+Numeric
+int64_div_fast_to_numeric(int64 val1, int log10val2)
+{
+	char		digits[64];
+	char		text[80];
+	uint64		u = val1 < 0 ? (uint64) 0 - (uint64) val1 : (uint64) val1;
+	int			n = 0;
+	int			pos = 0;
+
+	do
+	{
+		digits[n++] = (char) ('0' + (int) (u % 10));
+		u /= 10;
+	} while (u > 0);
+	if (log10val2 < 0 || log10val2 > 40)
+		shim_unreachable("int64_div_fast_to_numeric: scale out of the shim's range");
+	while (n <= log10val2)
+		digits[n++] = '0';
+	if (val1 < 0)
+		text[pos++] = '-';
+	while (n > log10val2)
+		text[pos++] = digits[--n];
+	if (log10val2 > 0)
+	{
+		text[pos++] = '.';
+		while (n > 0)
+			text[pos++] = digits[--n];
+	}
+	text[pos] = '\0';
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
 #define SHIM_NOT_HERE(fn) \
 Datum \
 fn(PG_FUNCTION_ARGS) \
