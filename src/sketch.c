@@ -90,6 +90,80 @@ cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
+/*
+ * The k-th smallest (0-based) of v[0 .. n-1], n > k, found by selection (the
+ * values end permuted, every one left of k no greater, every one right of k
+ * no smaller): O(n) on average where sorting is O(n log n).  Hoare
+ * partitions around the median of three; after 2 log2(n) + 4 rounds the
+ * range left is sorted instead, so that no order of the values makes it
+ * quadratic.  The values are finite and never -0.0 (qs_add), so < and > are
+ * a total order, the one cmp_double sorts by.
+ */
+static inline void
+swap_double(double *a, double *b)
+{
+	double		t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static double
+select_kth(double *v, uint32_t n, uint32_t k)
+{
+	int64_t		lo = 0;
+	int64_t		hi = (int64_t) n - 1;
+	int			rounds = 4;
+	uint32_t	m;
+
+	for (m = n; m > 1; m >>= 1)
+		rounds += 2;
+	while (hi > lo)
+	{
+		int64_t		mid = lo + (hi - lo) / 2;
+		int64_t		i,
+					j;
+		double		pivot;
+
+		if (rounds-- == 0)
+		{
+			qsort(v + lo, (size_t) (hi - lo + 1), sizeof(double), cmp_double);
+			break;
+		}
+		/* v[lo] <= v[mid] <= v[hi] */
+		if (v[mid] < v[lo])
+			swap_double(&v[mid], &v[lo]);
+		if (v[hi] < v[lo])
+			swap_double(&v[hi], &v[lo]);
+		if (v[hi] < v[mid])
+			swap_double(&v[hi], &v[mid]);
+		pivot = v[mid];
+		i = lo;
+		j = hi;
+		while (i <= j)
+		{
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j)
+			{
+				swap_double(&v[i], &v[j]);
+				i++;
+				j--;
+			}
+		}
+		/* now v[lo .. j] <= pivot <= v[i .. hi], and v[j+1 .. i-1] == pivot */
+		if ((int64_t) k <= j)
+			hi = j;
+		else if ((int64_t) k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
 static void
 sort_values(QSketch *qs)
 {
@@ -850,11 +924,29 @@ qs_quantile_neighbours(QSketch *qs, double p, double *first, double *second,
 	first_row = lo >= last ? qs->count - 1 : (uint64_t) lo;
 	second_row = hi >= last ? qs->count - 1 : (uint64_t) hi;
 
-	if (qs->exact)
+	if (qs->exact && qs->sorted)
 	{
-		sort_values(qs);
 		*first = qs->values[first_row];
 		*second = first_row == second_row ? *first : qs->values[second_row];
+	}
+	else if (qs->exact)
+	{
+		/*
+		 * Selection, not a sort: one quantile of n values in O(n).  The next
+		 * row's value is the smallest of those right of the first, which the
+		 * selection left no smaller.
+		 */
+		*first = select_kth(qs->values, qs->nvalues, (uint32_t) first_row);
+		*second = *first;
+		if (second_row != first_row)
+		{
+			uint32_t	i;
+
+			*second = qs->values[first_row + 1];
+			for (i = (uint32_t) first_row + 2; i < qs->nvalues; i++)
+				if (qs->values[i] < *second)
+					*second = qs->values[i];
+		}
 	}
 	else
 	{

@@ -729,6 +729,34 @@ test_exact_mode(void)
 		v[i] = -1.25;
 	ok(exact_vs_reference(v, 100, 100) == 0, "exact: all values equal");
 
+	/*
+	 * Quantiles of an exact sketch come from a selection, not a sort: orders
+	 * that make a median-of-three selection slow or that a partition gets
+	 * wrong (sorted, reversed, organ pipe, sawtooth, two values, one odd
+	 * value out) give percentile_cont's answer bit for bit, at every
+	 * percentile of a fine grid, each asked of a fresh sketch and several of
+	 * one in turn (the values stay permuted between them)
+	 */
+	bad = 0;
+	{
+		int			shape;
+
+		for (shape = 0; shape < 6; shape++)
+		{
+			n = QS_EXACT_LIMIT;
+			for (i = 0; i < n; i++)
+				v[i] = shape == 0 ? (double) i :
+					shape == 1 ? (double) (n - i) :
+					shape == 2 ? (double) (i < n / 2 ? i : n - i) :
+					shape == 3 ? (double) (i % 17) :
+					shape == 4 ? (double) (i % 2) * 3.5 :
+					(i == n / 3 ? -7.0 : 2.0);
+			bad += exact_vs_reference(v, n, 200);
+			bad += exact_vs_reference(v, 777, 200);
+		}
+	}
+	ok(bad == 0, "exact: sorted, reversed, organ-pipe, sawtooth, two-valued and one-odd-out sets, 200 percentiles each");
+
 	{
 		QSketch		qs;
 		double		r;
