@@ -35,6 +35,7 @@
 #include "detail_options.h"
 #include "duration.h"
 #include "sketch_pg.h"
+#include "srf.h"
 #include "state.h"
 #include "hexform.h"
 #include "wire.h"
@@ -388,11 +389,12 @@ PG_FUNCTION_INFO_V1(detail_report_steps);
 Datum
 detail_report_steps(PG_FUNCTION_ARGS)
 {
+	static const Oid columns[8] = {INT4OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID, INTERVALOID, INTERVALOID, INTERVALOID};
 	DetailReport *d = PG_GETARG_REPORT(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			k;
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.detail_steps", columns, 8, 8);
 	for (k = 0; k < d->nsteps; k++)
 	{
 		DrStep	   *s = &d->step[k];

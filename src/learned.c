@@ -58,6 +58,7 @@
 #include "open_value.h"
 #include "registry.h"
 #include "registry_names.h"
+#include "srf.h"
 #include "state.h"
 #include "survival.h"
 #include "textform.h"
@@ -821,12 +822,13 @@ PG_FUNCTION_INFO_V1(stage_outcomes_rows);
 Datum
 stage_outcomes_rows(PG_FUNCTION_ARGS)
 {
+	static const Oid columns[11] = {INT4OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
 	StageOutcomes *s = PG_GETARG_SO(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	FunnelDef  *def;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.stage_probabilities", columns, 11, 11);
 	if (!OidIsValid(s->stage_type))
 		PG_RETURN_NULL();
 	def = so_current_def(s, so_defcache(fcinfo));

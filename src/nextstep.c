@@ -47,6 +47,7 @@
 
 #include "events.h"
 #include "events_mode.h"
+#include "srf.h"
 #include "state.h"
 #include "textform.h"
 #include "wire.h"
@@ -1460,6 +1461,7 @@ PG_FUNCTION_INFO_V1(next_steps_report);
 Datum
 next_steps_report(PG_FUNCTION_ARGS)
 {
+	static const Oid columns[5] = {INT4OID, TEXTOID, INT8OID, FLOAT8OID, TEXTARRAYOID};
 	NextSteps  *s = PG_GETARG_NEXT_STEPS(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	NsEntry   **p = palloc(sizeof(NsEntry *) * Max(s->n, 1));
@@ -1467,7 +1469,7 @@ next_steps_report(PG_FUNCTION_ARGS)
 	int32		i;
 	int32		k;
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.next_step_report", columns, 5, 5);
 	memset(totals, 0, sizeof(totals));
 	for (i = 0; i < s->n; i++)
 	{

@@ -52,6 +52,7 @@
 #include "numsum.h"
 #include "registry_names.h"
 #include "sketch_pg.h"
+#include "srf.h"
 #include "state.h"
 #include "summary.h"
 #include "textform.h"
@@ -817,6 +818,7 @@ PG_FUNCTION_INFO_V1(stage_value_report);
 Datum
 stage_value_report(PG_FUNCTION_ARGS)
 {
+	static const Oid columns[11] = {INT4OID, TEXTOID, INT8OID, NUMERICOID, FLOAT8OID, INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, INT8OID};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	StageValue *s = ARG_SV(0);
 	int			policy = funnel_report_policy(PG_GETARG_TEXT_PP(1), "stage_time_report");
@@ -825,7 +827,7 @@ stage_value_report(PG_FUNCTION_ARGS)
 	bool		top_found = false;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.stage_time_report", columns, 11, 11);
 	if (!OidIsValid(s->stage_type))
 		return (Datum) 0;
 	def = funnel_def_cached(sv_defcache(fcinfo), s->stage_type);

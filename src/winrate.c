@@ -32,6 +32,7 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -42,6 +43,7 @@
 #include "duration.h"
 #include "metrics.h"
 #include "registry.h"
+#include "srf.h"
 #include "state.h"
 #include "survival.h"
 #include "textform.h"
@@ -390,6 +392,7 @@ PG_FUNCTION_INFO_V1(winrate_curve_rows);
 Datum
 winrate_curve_rows(PG_FUNCTION_ARGS)
 {
+	static const Oid columns[8] = {INT4OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
 	WinRate    *w = PG_GETARG_WINRATE(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SurvIter	it = {&w->days, 0};
@@ -397,7 +400,7 @@ winrate_curve_rows(PG_FUNCTION_ARGS)
 	const SurvCounts *c;
 	AJ			aj;
 
-	InitMaterializedSRF(fcinfo, 0);
+	funnel_srf_init(fcinfo, "funnel.win_rate_curve", columns, 8, 8);
 	aj_init(&aj, &w->days);
 	while (surv_next(&it, &day, &c))
 	{
