@@ -179,7 +179,7 @@ for rows in $ROWS_LIST; do
 			split(k, p, SUBSEP); f = p[1]; g = p[2]; t = T[f]
 			fl = I[t, "floor", g]; c = I[f, "call", g]; q = I[f, "funnel", g]
 			ok = (A[f, "call", g] == A[t, "floor", g] && A[t, "floor", g] != "") ? "OK" : "DIFF"
-			printf "%s\t%s\t%s\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%s\n", f, rows, g, fl, c, q,
+			printf "%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%s\n", f, rows, g, fl, c, q,
 				fl / rows, c / rows, q / rows, q / fl, c / fl, q / c, ok
 		}
 	}' "$WORK/counts" | sort -t$'\t' -k1,1 -k3,3n >>"$TSV"
