@@ -17,11 +17,9 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "nodes/execnodes.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 
 #include "srf.h"
 

@@ -32,7 +32,7 @@
 #               <= 1.3x window_funnel)
 #   (3c) detailarr  the same with ARRAY[the 4 steps], ARRAY[event,
 #               user_id::text]: the arrays the executor builds per row
-#   (4) callwf, calldt  the call floors: the floor's query with
+#   (1b) callwf, (1c) calldt  the call floors: the floor's query with
 #               bench.noop_agg (test/bench/noop_agg) called with the
 #               arguments of (3), and of (3b), instead of count(*): what
 #               PostgreSQL charges any aggregate called that way (columns
@@ -259,7 +259,7 @@ query_sql() {  # query_sql QUERY TABLE
 QUERIES="floor $PLAIN funnel detail detailarr callwf calldt build stored"
 declare -A QLABEL=([floor]="(1) floor: count(*)" [join]="(2) plain SQL, joins" [window]="(2) plain SQL, windows" [funnel]="(3) funnel.window_funnel" [detail]="(3b) window_funnel_detail, 2 values as a row"
 	[detailarr]="(3c) window_funnel_detail, boolean[] + text[]"
-	[callwf]="(4) call floor of (3)" [calldt]="(4b) call floor of (3b)"
+	[callwf]="(1b) call floor of (3)" [calldt]="(1c) call floor of (3b)"
 	[build]="(5) build funnel.sequence" [stored]="(6) window_funnel, stored")
 
 SESSION_SQL="SET work_mem = '$WORK_MEM';"
@@ -610,9 +610,9 @@ info "call floor of (3) / floor, serial, on-CPU time, events" "$(ratio "${BESTCP
 info "call floor of (3b) / floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.calldt.s]:-}" "${BESTCPU[t.floor.s]:-}")"
 info "funnel / its call floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.funnel.s]:-}" "${BESTCPU[t.callwf.s]:-}")"
 info "detail / its call floor, serial, on-CPU time, events" "$(ratio "${BESTCPU[t.detail.s]:-}" "${BESTCPU[t.calldt.s]:-}")"
-info "detail over funnel: the executor's share ((4b) - (4)) / funnel, CPU" \
+info "detail over funnel: the executor's share ((1c) - (1b)) / funnel, CPU" \
 	"$(awk -v a="${BESTCPU[t.calldt.s]:-}" -v b="${BESTCPU[t.callwf.s]:-}" -v f="${BESTCPU[t.funnel.s]:-}" 'BEGIN { if (a == "" || b == "" || f == "") print "-"; else printf "%.2f", (a - b) / f }')"
-info "detail over funnel: funnel's share ((3b) - (3) - ((4b) - (4))) / funnel, CPU" \
+info "detail over funnel: funnel's share ((3b) - (3) - ((1c) - (1b))) / funnel, CPU" \
 	"$(awk -v d="${BESTCPU[t.detail.s]:-}" -v a="${BESTCPU[t.calldt.s]:-}" -v b="${BESTCPU[t.callwf.s]:-}" -v f="${BESTCPU[t.funnel.s]:-}" 'BEGIN { if (d == "" || a == "" || b == "" || f == "") print "-"; else printf "%.2f", (d - f - (a - b)) / f }')"
 info "funnel / floor, serial, events_by_user" "$(ratio "${BEST[u.funnel.s]}" "${BEST[u.floor.s]}")"
 if [ -n "$PLAIN" ]; then

@@ -173,7 +173,7 @@ for rows in $ROWS_LIST; do
 	BEGIN { n = split(deal, a, " "); for (i = 1; i <= n; i++) T[a[i]] = "deal"
 	        n = split(events, a, " "); for (i = 1; i <= n; i++) T[a[i]] = "events"; T["journey"] = "history" }
 	$1 ~ /^warm:/ { next }
-	{ split($1, p, ":"); I[p[1], p[2], p[3]] = $2; A[p[1], p[2], p[3]] = $3; if (p[2] == "funnel") { F[p[1], p[3]] = 1; G[p[3]] = 1 } }
+	{ split($1, p, ":"); I[p[1], p[2], p[3]] = $2; A[p[1], p[2], p[3]] = $3; if (p[2] == "funnel") F[p[1], p[3]] = 1 }
 	END {
 		for (k in F) {
 			split(k, p, SUBSEP); f = p[1]; g = p[2]; t = T[f]
