@@ -156,13 +156,16 @@ FROM ($(replay "$AS_OF")) r WHERE to_stage < 'closed_won' $g
 SQL
 }
 
+# pipeline_as_of's arguments: its query and its call floor's
+ASOF_ARGS="$AS_OF, changed_at, from_stage, to_stage, from_amount, amount"
+
 # the grouped query, every output consumed by the outer query
 query_sql() {  # query_sql floor|call|asof|wf|wfw|sql|sqlrn|sqlwf GROUPING
 	local k=${KEY[$2]} g=${GBY[$2]}
 	case $1 in
 	floor) echo "SELECT count(*), sum(c) FROM (SELECT ${k}count(*) c FROM history WHERE changed_at <= $AS_OF $g) s" ;;
-	call) echo "SELECT count(*), sum(c) FROM (SELECT ${k}bench.noop_agg($AS_OF, changed_at, from_stage, to_stage, from_amount, amount) c FROM history WHERE changed_at <= $AS_OF $g) s" ;;
-	asof) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_as_of($AS_OF, changed_at, from_stage, to_stage, from_amount, amount) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
+	call) echo "SELECT count(*), sum(c) FROM (SELECT ${k}bench.noop_agg($ASOF_ARGS) c FROM history WHERE changed_at <= $AS_OF $g) s" ;;
+	asof) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_as_of($ASOF_ARGS) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
 	wf) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_waterfall($FROM, $AS_OF, changed_at, from_stage, to_stage, from_amount, amount) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
 	wfw) echo "SELECT count(*), sum(funnel.open_count(f)), sum(funnel.open_value(f)) FROM (SELECT ${k}funnel.pipeline_waterfall($FROM, $AS_OF, changed_at, from_stage, to_stage, from_amount, amount, from_close_date, close_date, $WINDOW) f FROM history WHERE changed_at <= $AS_OF $g) s" ;;
 	sql) echo "SELECT count(*), sum(deals), sum(amount) FROM (SELECT ${k}to_stage, count(*) deals, sum(amount) amount FROM ($(replay "$AS_OF")) l WHERE to_stage < 'closed_won' GROUP BY ${k}to_stage) s" ;;

@@ -85,7 +85,8 @@ FROM counts c LEFT JOIN times t USING (k, stage)
 SQL
 }
 
-# the arguments each family's funnel aggregate is called with, per row
+# the arguments each family's funnel aggregate is called with, per row: the funnel
+# queries below and their call floors (call_sql) both take them from here
 call_args() {  # call_args FAMILY G
 	case $1 in
 	pipeline) echo "stage, amount, created_at, closed_at" ;;
@@ -125,7 +126,7 @@ query_sql() {
 SELECT count(*), sum(wr), sum(ads), sum(mds), sum(extract(epoch FROM acl)), sum(extract(epoch FROM mcl)), sum(ov) FROM (
     SELECT funnel.win_rate(p) wr, funnel.avg_deal_size(p) ads, funnel.deal_size_quantile(p, 0.5) mds,
            funnel.avg_cycle_length(p) acl, funnel.cycle_length_quantile(p, 0.5) mcl, funnel.open_value(p) ov
-    FROM (SELECT funnel.pipeline(stage, amount, created_at, closed_at) p FROM deal $(gb "$g" id)) g) s
+    FROM (SELECT funnel.pipeline($(call_args pipeline "$g")) p FROM deal $(gb "$g" id)) g) s
 SQL
 	;;
 	pipeline.plain) cat <<SQL
@@ -139,29 +140,29 @@ SELECT count(*), sum(wr), sum(ads), sum(mds), sum(extract(epoch FROM acl)), sum(
     FROM deal $(gb "$g" id)) s
 SQL
 	;;
-	win_rate.funnel) x="funnel.win_rate(stage)" ;;
+	win_rate.funnel) x="funnel.win_rate($(call_args win_rate "$g"))" ;;
 	win_rate.plain) x="count(*) FILTER (WHERE $WON)::float8 / nullif(count(*) FILTER (WHERE $CLOSED), 0)" ;;
-	avg_deal_size.funnel) x="funnel.avg_deal_size(stage, amount)" ;;
+	avg_deal_size.funnel) x="funnel.avg_deal_size($(call_args avg_deal_size "$g"))" ;;
 	avg_deal_size.plain) x="avg(amount) FILTER (WHERE $WON)" ;;
-	median_deal_size.funnel) x="funnel.median_deal_size(stage, amount)" ;;
+	median_deal_size.funnel) x="funnel.median_deal_size($(call_args median_deal_size "$g"))" ;;
 	median_deal_size.plain) x="percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FILTER (WHERE $WON)" ;;
-	avg_cycle_length.funnel) x="extract(epoch FROM funnel.avg_cycle_length(stage, created_at, closed_at))" ;;
+	avg_cycle_length.funnel) x="extract(epoch FROM funnel.avg_cycle_length($(call_args avg_cycle_length "$g")))" ;;
 	avg_cycle_length.plain) x="extract(epoch FROM avg(closed_at - created_at) FILTER (WHERE $CLOSED))" ;;
-	median_cycle_length.funnel) x="extract(epoch FROM funnel.median_cycle_length(stage, created_at, closed_at))" ;;
+	median_cycle_length.funnel) x="extract(epoch FROM funnel.median_cycle_length($(call_args median_cycle_length "$g")))" ;;
 	median_cycle_length.plain) x="extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_at - created_at) FILTER (WHERE $CLOSED))" ;;
-	conversion_rate.funnel) x="funnel.conversion_rate(stage <> 'lead', $WON)" ;;
+	conversion_rate.funnel) x="funnel.conversion_rate($(call_args conversion_rate "$g"))" ;;
 	conversion_rate.plain) x="count(*) FILTER (WHERE stage <> 'lead' AND $WON)::float8 / nullif(count(*) FILTER (WHERE stage <> 'lead'), 0)" ;;
 	journey.funnel) cat <<SQL
 SELECT count(*), sum(r.reached), sum(r.entered), sum(r.drop_off) + coalesce(sum(r.in_progress), 0),
        sum(extract(epoch FROM r.median_time_in_stage))
 FROM (SELECT funnel.summary(j) s
-      FROM (SELECT $(ks "$g" entity_id), funnel.journey(stage, at) j FROM history GROUP BY entity_id) x
+      FROM (SELECT $(ks "$g" entity_id), funnel.journey($(call_args journey "$g")) j FROM history GROUP BY entity_id) x
       $([ "$g" = 1 ] || echo "GROUP BY k")) t,
      funnel.stage_report(t.s) r
 SQL
 	;;
 	journey.plain) journey_plain "$g" ;;
-	window_funnel.funnel) echo "SELECT sum(l), sum(l * l) FROM (SELECT funnel.window_funnel($(win "$g"), ts, $STEPS) l FROM events $(gb "$g" id)) s" ;;
+	window_funnel.funnel) echo "SELECT sum(l), sum(l * l) FROM (SELECT funnel.window_funnel($(call_args window_funnel "$g")) l FROM events $(gb "$g" id)) s" ;;
 	window_funnel.plain) cat <<SQL
 SELECT sum(l), sum(l * l) FROM (
     SELECT max(CASE WHEN s4 <= ts + $(win "$g") THEN 4 WHEN s3 <= ts + $(win "$g") THEN 3
@@ -172,7 +173,7 @@ SQL
 	window_funnel_times.funnel) cat <<SQL
 SELECT sum(cardinality(t)), sum(coalesce(extract(epoch FROM t[2]), 0) + coalesce(extract(epoch FROM t[3]), 0)
                                 + coalesce(extract(epoch FROM t[4]), 0))
-FROM (SELECT funnel.window_funnel_times($(win "$g"), ts, $STEPS) t FROM events $(gb "$g" id)) s
+FROM (SELECT funnel.window_funnel_times($(call_args window_funnel_times "$g")) t FROM events $(gb "$g" id)) s
 SQL
 	;;
 	window_funnel_times.plain) cat <<SQL
@@ -188,7 +189,7 @@ SELECT sum(l), sum(tt) FROM (
     ORDER BY u, l DESC, CASE l WHEN 4 THEN s4 WHEN 3 THEN s3 WHEN 2 THEN s2 ELSE ts END - ts, s2 - ts, s3 - ts) z
 SQL
 	;;
-	sequence_count.funnel) echo "SELECT coalesce(sum(c), 0) FROM (SELECT funnel.sequence_count('(?1)(?2)', ts, event = 'visit', event = 'signup') c FROM events $(gb "$g" id)) s" ;;
+	sequence_count.funnel) echo "SELECT coalesce(sum(c), 0) FROM (SELECT funnel.sequence_count($(call_args sequence_count "$g")) c FROM events $(gb "$g" id)) s" ;;
 	sequence_count.plain) cat <<SQL
 SELECT count(*) FROM (
     SELECT event, lead(event) OVER (PARTITION BY u ORDER BY ts) nxt
