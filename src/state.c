@@ -166,18 +166,28 @@ funnel_state_copy(FunnelState *st, MemoryContext cxt)
 
 /*
  * The final function of an aggregate whose result is its state (argument
- * 0, NULL when no row was aggregated): the state itself.  PostgreSQL 15's
- * nodeAgg copies a by-reference result that does not live in the output
- * tuple's memory context with datumCopy, which flattens the expanded state;
- * the accessors and reports over the result then parse that flat form
- * again (a pipeline of 10 deals: about 22,000 instructions a group; a
- * summary of 5 journeys and its stage_report: about 25,000).  A copy made
- * here, in that context, is one nodeAgg keeps as it is, and the accessors
- * read it without a parse (an expanded object's header keeps its context
- * just before the pointer nodeAgg checks).  The state is copied, never
- * handed over: under a window aggregate the final function runs again
- * after more rows, over the same state.  From PostgreSQL 16 on nodeAgg
- * hands the state on read-only without a copy: it is returned as it is.
+ * 0, NULL when no row was aggregated): the state itself, read-only, never
+ * copied.  nodeAgg and nodeWindowAgg hand a final function the state as a
+ * read-only pointer; from PostgreSQL 16 on they also make its result
+ * read-only and keep it as it is, so the argument is returned unchanged.
+ *
+ * PostgreSQL 15 copies a by-reference result with datumCopy -- which
+ * flattens an expanded state, for the accessors over it to parse again (a
+ * pipeline of 10 deals: about 22,000 instructions a group) -- unless
+ * MemoryContextContains(CurrentMemoryContext, pointer) says it was
+ * allocated there, by reading the word before the pointer.  So the result
+ * is a read-only expanded pointer of our own, palloc'd there, naming the
+ * same state: what PostgreSQL 16 returns, and nodeAgg keeps it.
+ *
+ * Never a read-write pointer: its object's context can be taken over
+ * (TransferExpandedObject; PL/pgSQL does it to a value a function returns),
+ * and an earlier version returned a read-write copy whose context was the
+ * per-tuple context itself, which that made its own child: a crash any role
+ * could cause (test/t/040_security.pl, section 13).  Read-only, the state
+ * is only read, by our accessors, or flattened by whoever keeps the value
+ * past the row, as with PostgreSQL 16's own pointer.  It lives as long as
+ * the result does: nodeAgg resets a group's state, and the output tuple's
+ * context, only when asked for a later row.
  */
 Datum
 funnel_state_final(const FunnelStateType *type, FunctionCallInfo fcinfo)
@@ -185,12 +195,19 @@ funnel_state_final(const FunnelStateType *type, FunctionCallInfo fcinfo)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 #if PG_VERSION_NUM < 160000
-	return EOHPGetRWDatum(&funnel_state_copy(funnel_state_get(type, PG_GETARG_DATUM(0)),
-											 CurrentMemoryContext)->hdr);
+	if (is_expanded_of(type, PG_GETARG_DATUM(0), false))
+	{
+		varattrib_1b_e *ro = palloc(EXPANDED_POINTER_SIZE);
+
+		memcpy(ro, DatumGetPointer(EOHPGetRODatum(DatumGetEOHP(PG_GETARG_DATUM(0)))),
+			   EXPANDED_POINTER_SIZE);
+		Assert(VARATT_IS_EXTERNAL_EXPANDED_RO(ro));
+		PG_RETURN_POINTER(ro);
+	}
 #else
 	(void) type;
-	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 #endif
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 }
 
 /*

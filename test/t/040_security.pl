@@ -997,6 +997,61 @@ CREATE EXTENSION funnel_probe_$$;}, 'd');
 }
 
 # ===========================================================================
+# 13. A crash through an aggregate's result: PL/pgSQL hands it on
+# ===========================================================================
+# The aggregates whose result is their state (funnel.pipeline, summary,
+# pipeline_as_of, winrate_curve, stage_outcomes, stage_times, next_steps,
+# detail_report and their rollups) have a final function.  A TEMP-only role
+# passes each result through a PL/pgSQL function of its own that returns its
+# argument: PL/pgSQL takes ownership of a read-write expanded object it is
+# handed back (SPI_datumTransfer reparents the object's memory context).  On
+# PostgreSQL 15 the final function once returned a read-write copy whose
+# context was the executor's per-tuple context itself: that context became
+# its own child and the backend crashed.  Goal of the attacker: crash the
+# server.  Every result must come back whole and equal to the aggregate's.
+{
+	my @types = qw(pipeline summary pipeline_flow winrate_curve stage_outcomes stage_value next_steps detail_report);
+	my $fns = join("\n", map {
+		"CREATE FUNCTION pg_temp.pass_$_(v funnel.$_) RETURNS funnel.$_ LANGUAGE plpgsql AS 'BEGIN RETURN v; END';"
+	} @types);
+	my $agg = {
+		pipeline       => ['funnel.pipeline(s, a, c, x)', 'd'],
+		summary        => ['funnel.summary(j)', 'jr'],
+		pipeline_flow  => ["funnel.pipeline_as_of(timestamptz '2024-02-01', c, NULL::funnel.sales_stage, s)", 'd'],
+		winrate_curve  => ['funnel.winrate_curve(s, c, x)', 'd'],
+		stage_outcomes => ['funnel.stage_outcomes(j)', 'jr'],
+		stage_value    => ['funnel.stage_times(j, 100)', 'jr'],
+		next_steps     => ["funnel.next_steps(i % 3, 'label ' || (i % 5), 'key ' || i)", 'd'],
+		detail_report  => ['funnel.detail_report(w)', 'wd'],
+	};
+	my $sql = qq{
+CREATE TEMP TABLE d AS
+SELECT i, i % 3 AS k,
+       (ARRAY['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost']::funnel.sales_stage[])[1 + i % 6] AS s,
+       (i * 10)::numeric AS a, timestamptz '2024-01-01' + i * interval '1 day' AS c,
+       CASE WHEN i % 6 >= 4 THEN timestamptz '2024-06-01' + i * interval '1 day' END AS x
+FROM generate_series(1, 60) i;
+CREATE TEMP TABLE jr AS
+SELECT e % 3 AS k, funnel.journey(s, c) AS j FROM (SELECT i / 4 AS e, s, c FROM d) v GROUP BY e;
+CREATE TEMP TABLE wd AS
+SELECT i % 3 AS k, funnel.window_funnel_detail(interval '30 days', c, s = 'lead', s = 'qualified') AS w
+FROM d GROUP BY i;
+$fns
+};
+	for my $t (@types)
+	{
+		my ($expr, $from) = @{ $agg->{$t} };
+		$sql .= "SELECT '$t', bool_and(pg_temp.pass_$t(v)::text = v::text), count(*) FROM (SELECT $expr AS v FROM $from GROUP BY k) g;\n";
+		$sql .= "SELECT '$t window', bool_and(pass::text = v::text), count(*) FROM (SELECT pg_temp.pass_$t($expr OVER w) AS pass, $expr OVER w AS v FROM $from WINDOW w AS (ORDER BY k)) g;\n";
+	}
+	my ($rc, $out, $err) = as_role('temponly', $sql, 'd');
+	my @want = map { ("$_|t|3", "$_ window|t|" . ($agg->{$_}[1] eq 'd' ? 60 : $agg->{$_}[1] eq 'jr' ? 16 : 60)) } @types;
+	is($node->safe_psql('d', 'SELECT 1'), '1', '13: the server is up after PL/pgSQL handed on every state aggregate\'s result');
+	is($out, join("\n", @want), '13: each result, passed through PL/pgSQL, equals the aggregate\'s (grouped and as a window aggregate)')
+	  or diag("exit $rc, stderr: " . substr($err, 0, 2000));
+}
+
+# ===========================================================================
 # Every role is still what it was, the server never crashed, and the main
 # database dumps and restores with every row
 # ===========================================================================
