@@ -109,6 +109,64 @@ SELECT round(sum(pg_column_size(seq))::numeric / (SELECT count(*) FROM ss_ev WHE
              / (SELECT count(*) FROM ss_ev WHERE at IS NOT NULL), 2) AS raw_column_bytes_per_event
 FROM ss_serial;
 
+-- the dictionary is in byte order (unsigned bytes, then length) whatever order the
+-- rows come in: labels longer than 8 bytes that share their first 8, labels that are
+-- prefixes of others, bytes above 0x7f, '' and NULL (building sorts by an 8-byte
+-- prefix first).  seq_labels reads the dictionary out of the binary form.
+CREATE FUNCTION pg_temp.seq_labels(b bytea) RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    pos int := 2;
+    hdr bigint[] := '{}';
+    v bigint;
+    sh int;
+    byte int;
+    res text[] := '{}';
+BEGIN
+    FOR k IN 1..4 + 0 LOOP      -- events, labels, unit, first time
+        v := 0; sh := 0;
+        LOOP
+            byte := get_byte(b, pos); pos := pos + 1;
+            v := v | ((byte & 127)::bigint << sh); sh := sh + 7;
+            EXIT WHEN byte < 128;
+        END LOOP;
+        hdr := hdr || v;
+    END LOOP;
+    FOR k IN 1..hdr[2] LOOP
+        v := 0; sh := 0;
+        LOOP
+            byte := get_byte(b, pos); pos := pos + 1;
+            v := v | ((byte & 127)::bigint << sh); sh := sh + 7;
+            EXIT WHEN byte < 128;
+        END LOOP;
+        res := res || convert_from(substring(b FROM pos + 1 FOR v::int), getdatabaseencoding());
+        pos := pos + v::int;
+    END LOOP;
+    RETURN res;
+END $$;
+CREATE TABLE ss_labels AS
+SELECT row_number() OVER () AS i, timestamptz '2024-01-01 00:00+00' + (row_number() OVER ()) * interval '1 minute' AS at, l
+FROM unnest(ARRAY['purchase', 'purchase_b', 'purchase_a', 'purchas', 'purchasf', 'purchase_a_long_label',
+                  'purchase_', 'purchase' || chr(200), 'purchas' || chr(233), chr(233), 'z', 'Z', 'aaaaaaaaaaaaaaaaaaaa',
+                  'aaaaaaaaaaaaaaaaaaab', 'aaaaaaaa', '', NULL, 'purchase']) l,
+     generate_series(1, 2) r;
+SELECT count(DISTINCT funnel.sequence_send(seq)) AS distinct_values, count(*) AS orders,
+       bool_and(pg_temp.seq_labels(funnel.sequence_send(seq))
+                = (SELECT array_agg(l ORDER BY convert_to(l, getdatabaseencoding()))
+                   FROM (SELECT DISTINCT l FROM ss_labels WHERE l IS NOT NULL) d)) AS dictionary_in_byte_order
+FROM (SELECT funnel.sequence(at, l ORDER BY i) FROM ss_labels
+      UNION ALL SELECT funnel.sequence(at, l ORDER BY i DESC) FROM ss_labels
+      UNION ALL SELECT funnel.sequence(at, l ORDER BY l) FROM ss_labels
+      UNION ALL SELECT funnel.sequence(at, l ORDER BY l DESC) FROM ss_labels
+      UNION ALL SELECT funnel.sequence(at, l ORDER BY md5(i::text)) FROM ss_labels
+      UNION ALL SELECT funnel.sequence(at, l ORDER BY md5(l)) FROM ss_labels) s(seq);
+-- and 16 rows or fewer (sorted in line, not by qsort): every order of 5 of them
+SELECT count(DISTINCT funnel.sequence_send(seq)) AS distinct_values, count(*) AS orders
+FROM (SELECT (SELECT funnel.sequence(at, l ORDER BY array_position(p, i)) FROM ss_labels WHERE i = ANY (p))
+      FROM (SELECT ARRAY[a, b, c, d, e]::bigint[] p
+            FROM unnest('{1,3,5,11,15}'::int[]) a, unnest('{1,3,5,11,15}'::int[]) b, unnest('{1,3,5,11,15}'::int[]) c,
+                 unnest('{1,3,5,11,15}'::int[]) d, unnest('{1,3,5,11,15}'::int[]) e
+            WHERE cardinality(ARRAY(SELECT DISTINCT x FROM unnest(ARRAY[a, b, c, d, e]) x)) = 5) perms) s(seq);
+
 ------------------------------------------------------------------------------
 -- 3. The functions against the aggregates, over the same rows
 ------------------------------------------------------------------------------

@@ -38,7 +38,11 @@ typedef struct SeqItem
 	const char *p;
 	int32		len;
 	uint32		code;
-	uint64		delta;			/* seq_encode: time since the previous item, in units */
+	union
+	{
+		uint64		key;		/* seq_encode, while sorting by label: label_key() */
+		uint64		delta;		/* seq_encode, then: time since the previous item, in units */
+	}			u;
 } SeqItem;
 
 /* the rows of a sequence being built */
@@ -159,13 +163,36 @@ items_add_value(SeqItems *s, const struct varlena *v)
 	}
 }
 
-/* order by label, NULL first */
+/*
+ * A label's first 8 bytes as a big-endian number, zero-padded: two labels'
+ * keys compare as seq_label_cmp compares those bytes, and when the keys are
+ * equal and one label has at most 8 bytes, the shorter label is the
+ * smaller (its bytes are a prefix of the other's), whatever bytes follow.
+ * Most labels are that short, so sorting by label compares one number.
+ */
+static inline uint64
+label_key(const char *p, int32 len)
+{
+	uint64		k = 0;
+	int			n = Min(len, 8);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		k |= (uint64) (uint8) p[i] << (56 - 8 * i);
+	return k;
+}
+
+/* order by label, NULL first: seq_label_cmp's order (u.key set by label_key) */
 static inline int
 item_label_cmp(const SeqItem *x, const SeqItem *y)
 {
 	if (x->len < 0 || y->len < 0)
 		return (x->len >= 0) - (y->len >= 0);
-	return seq_label_cmp(x->p, x->len, y->p, y->len);
+	if (x->u.key != y->u.key)
+		return x->u.key < y->u.key ? -1 : 1;
+	if (x->len <= 8 || y->len <= 8)
+		return (x->len > y->len) - (x->len < y->len);
+	return seq_label_cmp(x->p + 8, x->len - 8, y->p + 8, y->len - 8);
 }
 
 /* item_label_cmp for qsort over pointers */
@@ -276,7 +303,10 @@ seq_encode(SeqItems *s)
 		byl = palloc_extended(sizeof(SeqItem *) * s->n, MCXT_ALLOC_HUGE);
 		labels = palloc_extended(sizeof(SeqLabel) * s->n, MCXT_ALLOC_HUGE);
 		for (i = 0; i < s->n; i++)
+		{
 			byl[i] = &s->v[i];
+			s->v[i].u.key = s->v[i].len > 0 ? label_key(s->v[i].p, s->v[i].len) : 0;
+		}
 		sort_by_label(byl, s->n);
 		for (i = 0; i < s->n; i++)
 		{
@@ -286,8 +316,7 @@ seq_encode(SeqItems *s)
 				it->code = 0;
 			else
 			{
-				if (nlabels == 0 ||
-					seq_label_cmp(labels[nlabels - 1].p, labels[nlabels - 1].len, it->p, it->len) != 0)
+				if (nlabels == 0 || item_label_cmp(byl[i - 1], it) != 0)
 				{
 					labels[nlabels].p = it->p;
 					labels[nlabels].len = it->len;
@@ -300,8 +329,14 @@ seq_encode(SeqItems *s)
 		pfree(byl);
 		if (!items_sorted(s))
 			qsort(s->v, (size_t) s->n, sizeof(SeqItem), item_event_qsort_cmp);
-		for (i = 0; i < s->n; i++)
-			unit = gcd64(unit, (uint64) s->v[i].ts - (uint64) first);
+		/* the times' common unit: a time already a multiple needs no gcd */
+		for (i = 0; i < s->n && unit != 1; i++)
+		{
+			uint64		d = (uint64) s->v[i].ts - (uint64) first;
+
+			if (unit == 0 || d % unit != 0)
+				unit = gcd64(unit, d);
+		}
 	}
 	if (unit == 0)
 		unit = 1;
@@ -315,8 +350,8 @@ seq_encode(SeqItems *s)
 	{
 		uint64		delta = (uint64) s->v[i].ts - (uint64) (i > 0 ? s->v[i - 1].ts : first);
 
-		s->v[i].delta = unit == 1 ? delta : delta / unit;
-		size += seq_varint_len(s->v[i].delta) + seq_varint_len(s->v[i].code);
+		s->v[i].u.delta = unit == 1 ? delta : delta / unit;
+		size += seq_varint_len(s->v[i].u.delta) + seq_varint_len(s->v[i].code);
 		if (size > MaxAllocSize)
 			seq_too_large();
 	}
@@ -337,7 +372,7 @@ seq_encode(SeqItems *s)
 	}
 	for (i = 0; i < s->n; i++)
 	{
-		p = seq_varint_put(p, s->v[i].delta);
+		p = seq_varint_put(p, s->v[i].u.delta);
 		p = seq_varint_put(p, s->v[i].code);
 	}
 	Assert((Size) (p - (uint8 *) v) == size);
