@@ -965,20 +965,68 @@ slot_outcome(FunctionCallInfo fcinfo, Pipeline *p, PipeStage *s, int *idx, Funne
 	return used->stages[*idx].outcome;
 }
 
+/* slot_outcomes' array on the stack up to this many slots */
+#define OUTCOMES_ON_STACK 32
+
+/*
+ * The outcome of every slot's stage under the current definition (out[i]
+ * for slot i), in one pass.  A state's slots are made in funnel order, so
+ * slot i is usually stage i: that is checked first, the label hash only
+ * used otherwise.  A label the definition lacks makes funnel_stage_index
+ * load the definition again; the pass then starts over, so every outcome
+ * comes from the same definition.  out holds p->nslots entries.
+ */
+static void
+slot_outcomes(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome *out)
+{
+	FunnelDefCache *dc = defcache_of(fcinfo);
+	FunnelDef  *def;
+	uint64		generation;
+	int			i;
+
+restart:
+	def = funnel_def_cached(dc, p->stage_type);
+	generation = funnel_registry_generation;
+	for (i = 0; i < p->nslots; i++)
+	{
+		Oid			label = p->slots[i].label;
+		int			idx;
+
+		if (i < def->nstages && def->stages[i].label_oid == label)
+			idx = i;
+		else
+		{
+			idx = funnel_stage_index(dc, label, &def);
+			if (funnel_registry_generation != generation)
+				goto restart;
+		}
+		out[i] = def->stages[idx].outcome;
+	}
+}
+
+/* An array for slot_outcomes: buf when the slots fit, else palloc'd. */
+static FunnelOutcome *
+outcomes_array(Pipeline *p, FunnelOutcome *buf)
+{
+	return p->nslots <= OUTCOMES_ON_STACK ? buf : palloc(sizeof(FunnelOutcome) * p->nslots);
+}
+
 /* Deals in all, won, lost and open, by the current definition's outcomes. */
 static Tally
 tally(FunctionCallInfo fcinfo, Pipeline *p)
 {
 	Tally		t = {0, 0, 0, 0};
+	FunnelOutcome buf[OUTCOMES_ON_STACK];
+	FunnelOutcome *outcome;
 	int			i;
 
 	if (!OidIsValid(p->stage_type))
 		return t;
-	(void) def_for_state(fcinfo, p);
+	outcome = outcomes_array(p, buf);
+	slot_outcomes(fcinfo, p, outcome);
 	for (i = 0; i < p->nslots; i++)
 	{
-		int			idx;
-		FunnelOutcome o = slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL);
+		FunnelOutcome o = outcome[i];
 
 		t.deals += p->slots[i].deals;
 		if (o == FUNNEL_WON)
@@ -1053,6 +1101,8 @@ static NumSum
 amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 {
 	NumSum		sum;
+	FunnelOutcome buf[OUTCOMES_ON_STACK];
+	FunnelOutcome *outcome;
 	int			i;
 	int			found = -1;
 	int			nfound = 0;
@@ -1060,24 +1110,16 @@ amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 	numsum_init(&sum);
 	if (!OidIsValid(p->stage_type))
 		return sum;
+	outcome = outcomes_array(p, buf);
+	slot_outcomes(fcinfo, p, outcome);
 	for (i = 0; i < p->nslots; i++)
-	{
-		int			idx;
-
-		if (p->slots[i].amount.count > 0 &&
-			slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL) == want && nfound++ == 0)
+		if (p->slots[i].amount.count > 0 && outcome[i] == want && nfound++ == 0)
 			found = i;
-	}
 	if (nfound == 1)
 		return p->slots[found].amount;
 	for (i = 0; i < p->nslots && nfound > 1; i++)
-	{
-		int			idx;
-
-		if (p->slots[i].amount.count > 0 &&
-			slot_outcome(fcinfo, p, &p->slots[i], &idx, NULL) == want)
+		if (p->slots[i].amount.count > 0 && outcome[i] == want)
 			numsum_merge(&sum, &p->slots[i].amount, CurrentMemoryContext);
-	}
 	return sum;
 }
 
