@@ -80,6 +80,17 @@ typedef struct CycleSum
 	int128		usecs;
 } CycleSum;
 
+/*
+ * A state's three sketches.  They are allocated when their first value
+ * comes: win_rate, avg_deal_size and the counts never fill one, and three
+ * empty sketches (456 bytes) made a group's state a 1,024-byte allocation
+ * instead of 256 (test/bench/state_bytes.sh).
+ */
+#define PS_WON_AMOUNTS 0		/* amounts of won deals */
+#define PS_WON_CYCLES 1			/* cycle lengths of won deals, microseconds */
+#define PS_LOST_CYCLES 2		/* of lost deals */
+#define PS_SKETCHES 3
+
 typedef struct Pipeline
 {
 	FunnelState st;			/* first: expanded-object header, cached flat form */
@@ -92,9 +103,8 @@ typedef struct Pipeline
 	CycleSum	won_cycle;
 	CycleSum	lost_cycle;
 	int64		negative_cycles;
-	QSketch		won_amounts;
-	QSketch		won_cycles;
-	QSketch		lost_cycles;
+	/* quantile sketches, made at their first value (NULL: empty; see sketch_of) */
+	QSketch    *sk[PS_SKETCHES];
 } Pipeline;
 
 /* funnel.pipeline in the state skeleton (state.h), defined below its functions */
@@ -125,15 +135,68 @@ static FunnelState *
 pipeline_create(MemoryContext cxt)
 {
 	Pipeline   *p = MemoryContextAllocZero(cxt, sizeof(Pipeline));
-	QSAllocator a = funnel_qs_allocator(cxt);
 
 	funnel_state_init(&p->st, &pipeline_type, cxt);
 	p->cxt = cxt;
 	p->p = get_float8_nan();
-	qs_init(&p->won_amounts, &a);
-	qs_init(&p->won_cycles, &a);
-	qs_init(&p->lost_cycles, &a);
 	return &p->st;
+}
+
+/* An empty sketch, for reading a state's sketch that was never made. */
+static QSketch *
+empty_sketch(void)
+{
+	static QSketch empty;
+	static bool made = false;
+
+	if (!made)
+	{
+		QSAllocator a = funnel_qs_allocator(TopMemoryContext);
+
+		qs_init(&empty, &a);
+		made = true;
+	}
+	Assert(qs_count(&empty) == 0);
+	return &empty;
+}
+
+/*
+ * A state's sketch to read (never to change: the empty one is shared).  A
+ * view of it may sort a copy (funnel_sketch_view), never the sketch itself.
+ */
+static QSketch *
+sketch_of(Pipeline *p, int which)
+{
+	return p->sk[which] != NULL ? p->sk[which] : empty_sketch();
+}
+
+/* A state's sketch to add to: made, empty, in the state's context if missing. */
+static QSketch *
+sketch_for_write(Pipeline *p, int which)
+{
+	if (p->sk[which] == NULL)
+	{
+		QSketch    *k = MemoryContextAlloc(p->cxt, sizeof(QSketch));
+		QSAllocator a = funnel_qs_allocator(p->cxt);
+
+		qs_init(k, &a);
+		p->sk[which] = k;
+	}
+	return p->sk[which];
+}
+
+/* Keep a sketch read into tmp (allocated in p->cxt) as p's sketch, unless empty. */
+static void
+sketch_keep(Pipeline *p, int which, QSketch *tmp)
+{
+	Assert(p->sk[which] == NULL);
+	if (qs_count(tmp) == 0)
+	{
+		qs_free(tmp);
+		return;
+	}
+	p->sk[which] = MemoryContextAlloc(p->cxt, sizeof(QSketch));
+	*p->sk[which] = *tmp;		/* a sketch owns its arrays: moved, not shared */
 }
 
 /*
@@ -235,9 +298,10 @@ pipeline_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 	cycle_merge(&dst->lost_cycle, &src->lost_cycle);
 	if (pg_add_s64_overflow(dst->negative_cycles, src->negative_cycles, &dst->negative_cycles))
 		count_overflow();
-	funnel_qs_check(qs_merge(&dst->won_amounts, &src->won_amounts), "deal sizes");
-	funnel_qs_check(qs_merge(&dst->won_cycles, &src->won_cycles), "cycle lengths");
-	funnel_qs_check(qs_merge(&dst->lost_cycles, &src->lost_cycles), "cycle lengths");
+	for (i = 0; i < PS_SKETCHES; i++)
+		if (src->sk[i] != NULL && qs_count(src->sk[i]) > 0)
+			funnel_qs_check(qs_merge(sketch_for_write(dst, i), src->sk[i]),
+							i == PS_WON_AMOUNTS ? "deal sizes" : "cycle lengths");
 	funnel_state_touch(&dst->st);
 }
 
@@ -316,9 +380,9 @@ pipeline_write(StringInfo buf, FunnelState *st, WireNames *names)
 		put_i128(buf, cs[i]->usecs);
 	}
 	wire_put_i64(buf, p->negative_cycles);
-	funnel_sketch_wire_write(buf, &p->won_amounts);
-	funnel_sketch_wire_write(buf, &p->won_cycles);
-	funnel_sketch_wire_write(buf, &p->lost_cycles);
+	funnel_sketch_wire_write(buf, sketch_of(p, PS_WON_AMOUNTS));
+	funnel_sketch_wire_write(buf, sketch_of(p, PS_WON_CYCLES));
+	funnel_sketch_wire_write(buf, sketch_of(p, PS_LOST_CYCLES));
 }
 
 /* largest cycle a timestamp difference can give, in days (2^63 us) */
@@ -398,17 +462,17 @@ pipeline_problem(Pipeline *p, bool live)
 	if (problem == NULL && p->negative_cycles < 0)
 		problem = "negative cycle figures";
 	if (problem == NULL)
-		problem = check_cycles(&p->won_cycle, &p->won_cycles, live);
+		problem = check_cycles(&p->won_cycle, sketch_of(p, PS_WON_CYCLES), live);
 	if (problem == NULL)
-		problem = check_cycles(&p->lost_cycle, &p->lost_cycles, live);
+		problem = check_cycles(&p->lost_cycle, sketch_of(p, PS_LOST_CYCLES), live);
 	if (problem == NULL &&
 		(pg_add_s64_overflow(p->won_cycle.count, p->lost_cycle.count, &cycles) ||
 		 pg_add_s64_overflow(cycles, p->negative_cycles, &cycles) || cycles > deals))
 		problem = "more cycles than deals";
-	if (problem == NULL && (int64) qs_count(&p->won_amounts) > amounts)
+	if (problem == NULL && (int64) qs_count(sketch_of(p, PS_WON_AMOUNTS)) > amounts)
 		problem = "more won amounts than amounts";
 	if (problem == NULL && live)
-		problem = funnel_sketch_problem(&p->won_amounts);
+		problem = funnel_sketch_problem(sketch_of(p, PS_WON_AMOUNTS));
 	if (problem == NULL && !isnan(p->p) && (p->p < 0 || p->p > 1))
 		problem = "quantile out of range";
 	if (problem == NULL && !OidIsValid(p->stage_type) && p->nslots > 0)
@@ -501,9 +565,13 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 		cs[i]->usecs = get_i128(&r, "cycle time");
 	}
 	p->negative_cycles = wire_get_i64(&r, "negative cycles");
-	qs_wire_read(&r, &p->won_amounts, p->cxt);
-	qs_wire_read(&r, &p->won_cycles, p->cxt);
-	qs_wire_read(&r, &p->lost_cycles, p->cxt);
+	for (i = 0; i < PS_SKETCHES; i++)
+	{
+		QSketch		tmp;
+
+		qs_wire_read(&r, &tmp, p->cxt);
+		sketch_keep(p, i, &tmp);
+	}
 	wire_end(&r);
 	funnel_state_refuse(PIPELINE_TYPE, true, pipeline_problem(p, false));
 	if (check_catalog)
@@ -623,11 +691,11 @@ pipeline_out(PG_FUNCTION_ARGS)
 	cycle_json(&buf, "lost_cycle", &p->lost_cycle);
 	appendStringInfo(&buf, ",\"negative_cycles\":" INT64_FORMAT, p->negative_cycles);
 	appendStringInfoString(&buf, ",\"won_amounts\":");
-	funnel_sketch_json_write(&buf, &p->won_amounts);
+	funnel_sketch_json_write(&buf, sketch_of(p, PS_WON_AMOUNTS));
 	appendStringInfoString(&buf, ",\"won_cycles\":");
-	funnel_sketch_json_write(&buf, &p->won_cycles);
+	funnel_sketch_json_write(&buf, sketch_of(p, PS_WON_CYCLES));
 	appendStringInfoString(&buf, ",\"lost_cycles\":");
-	funnel_sketch_json_write(&buf, &p->lost_cycles);
+	funnel_sketch_json_write(&buf, sketch_of(p, PS_LOST_CYCLES));
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -700,12 +768,18 @@ pipeline_in(PG_FUNCTION_ARGS)
 	cycle_from_json(obj, "lost_cycle", &p->lost_cycle);
 	p->negative_cycles = jin_int64(jin_get(obj, "negative_cycles", true, PIPELINE_TYPE),
 								   PIPELINE_TYPE, "negative_cycles");
-	qs_json_read(jin_get(obj, "won_amounts", true, PIPELINE_TYPE), &p->won_amounts, p->cxt,
-				 PIPELINE_TYPE, "won_amounts");
-	qs_json_read(jin_get(obj, "won_cycles", true, PIPELINE_TYPE), &p->won_cycles, p->cxt,
-				 PIPELINE_TYPE, "won_cycles");
-	qs_json_read(jin_get(obj, "lost_cycles", true, PIPELINE_TYPE), &p->lost_cycles, p->cxt,
-				 PIPELINE_TYPE, "lost_cycles");
+	{
+		static const char *const fields[PS_SKETCHES] = {"won_amounts", "won_cycles", "lost_cycles"};
+		int			k;
+
+		for (k = 0; k < PS_SKETCHES; k++)
+		{
+			QSketch		tmp;
+
+			qs_json_read(jin_get(obj, fields[k], true, PIPELINE_TYPE), &tmp, p->cxt, PIPELINE_TYPE, fields[k]);
+			sketch_keep(p, k, &tmp);
+		}
+	}
 	funnel_state_refuse(PIPELINE_TYPE, false, pipeline_problem(p, false));
 	PG_RETURN_DATUM(funnel_state_flat(&p->st));
 }
@@ -774,7 +848,7 @@ add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz c
 	cs->count++;
 	cs->days += diff / USECS_PER_DAY;
 	cs->usecs += diff % USECS_PER_DAY;
-	funnel_qs_check(qs_add(outcome == FUNNEL_WON ? &p->won_cycles : &p->lost_cycles, (double) diff),
+	funnel_qs_check(qs_add(sketch_for_write(p, outcome == FUNNEL_WON ? PS_WON_CYCLES : PS_LOST_CYCLES), (double) diff),
 					"cycle lengths");
 }
 
@@ -828,7 +902,7 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 			if (!numval_float8(&nv, &f))
 				f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, amount));
 
-			funnel_qs_check(qs_add(&p->won_amounts, f), "deal amounts");
+			funnel_qs_check(qs_add(sketch_for_write(p, PS_WON_AMOUNTS), f), "deal amounts");
 		}
 	}
 	if (has_times && outcome != FUNNEL_OPEN)
@@ -1151,9 +1225,9 @@ deal_size_quantile_of(Pipeline *p, float8 q, float8 *result)
 	QSketch		copy;
 
 	funnel_check_percentile(q);
-	if (qs_count(&p->won_amounts) == 0)
+	if (qs_count(sketch_of(p, PS_WON_AMOUNTS)) == 0)
 		return false;
-	funnel_qs_check(qs_quantile(funnel_sketch_view(&p->won_amounts, &copy), q, result), "deal sizes");
+	funnel_qs_check(qs_quantile(funnel_sketch_view(sketch_of(p, PS_WON_AMOUNTS), &copy), q, result), "deal sizes");
 	return true;
 }
 
@@ -1222,9 +1296,9 @@ cycle_quantile_of(Pipeline *p, float8 q, bool won_only)
 	QSAllocator a = funnel_qs_allocator(CurrentMemoryContext);
 
 	funnel_check_percentile(q);
-	funnel_qs_check(qs_copy(&all, &a, &p->won_cycles), "cycle lengths");
+	funnel_qs_check(qs_copy(&all, &a, sketch_of(p, PS_WON_CYCLES)), "cycle lengths");
 	if (!won_only)
-		funnel_qs_check(qs_merge(&all, &p->lost_cycles), "cycle lengths");
+		funnel_qs_check(qs_merge(&all, sketch_of(p, PS_LOST_CYCLES)), "cycle lengths");
 	return funnel_duration_quantile(&all, q);
 }
 
