@@ -170,19 +170,23 @@ sketch_of(Pipeline *p, int which)
 	return p->sk[which] != NULL ? p->sk[which] : empty_sketch();
 }
 
-/* A state's sketch to add to: made, empty, in the state's context if missing. */
-static QSketch *
+/* A state's missing sketch, made empty in the state's context. */
+static pg_noinline QSketch *
+sketch_make(Pipeline *p, int which)
+{
+	QSketch    *k = MemoryContextAlloc(p->cxt, sizeof(QSketch));
+	QSAllocator a = funnel_qs_allocator(p->cxt);
+
+	qs_init(k, &a);
+	p->sk[which] = k;
+	return k;
+}
+
+/* A state's sketch to add to (made at the first value). */
+static inline QSketch *
 sketch_for_write(Pipeline *p, int which)
 {
-	if (p->sk[which] == NULL)
-	{
-		QSketch    *k = MemoryContextAlloc(p->cxt, sizeof(QSketch));
-		QSAllocator a = funnel_qs_allocator(p->cxt);
-
-		qs_init(k, &a);
-		p->sk[which] = k;
-	}
-	return p->sk[which];
+	return likely(p->sk[which] != NULL) ? p->sk[which] : sketch_make(p, which);
 }
 
 /* Keep a sketch read into tmp (allocated in p->cxt) as p's sketch, unless empty. */
