@@ -10,7 +10,10 @@
 #           same argument expressions and calls a C transition function per
 #           row, which does nothing.  What it costs above the floor is
 #           PostgreSQL's share, paid by any aggregate called that way; what
-#           funnel costs above it is funnel's own work.
+#           funnel costs above it is funnel's own work.  For the journeys
+#           (journey -> summary -> stage_report) it is the report floor: the
+#           same query with noop_agg at both levels and bench.noop_report
+#           (stage_report's rows and columns, made from nothing) in FROM
 # counted by valgrind's callgrind in a single-user backend (postgres --single),
 # serial: the instructions of each statement's executor run
 # (standard_ExecutorRun: no parsing, no planning), after an uncounted warm-up
@@ -24,7 +27,8 @@
 # groups, the instructions of floor, call and funnel, per row, and the ratios
 # funnel / floor, call / floor (PostgreSQL's share) and funnel / call
 # (funnel's own); prints it as a table.  Every counted statement's answer is
-# checked: call's must equal the floor's (the same rows and groups).
+# checked: call's must equal the floor's (the same rows and groups); the
+# journeys' report floor must return as many report rows as funnel.
 #
 # Run from the repository root, as root (valgrind is installed with apt-get
 # when missing):
@@ -179,6 +183,9 @@ for rows in $ROWS_LIST; do
 			split(k, p, SUBSEP); f = p[1]; g = p[2]; t = T[f]
 			fl = I[t, "floor", g]; c = I[f, "call", g]; q = I[f, "funnel", g]
 			ok = (A[f, "call", g] == A[t, "floor", g] && A[t, "floor", g] != "") ? "OK" : "DIFF"
+			# the journey report floor: as many report rows as funnel (its sums are zeros)
+			if (f == "journey") { split(A[f, "call", g], x, "|"); split(A[f, "funnel", g], y, "|")
+			                      ok = (x[1] == y[1] && x[1] != "") ? "OK" : "DIFF" }
 			printf "%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%s\n", f, rows, g, fl, c, q,
 				fl / rows, c / rows, q / rows, q / fl, c / fl, q / c, ok
 		}

@@ -103,13 +103,24 @@ call_args() {  # call_args FAMILY G
 
 # the call floor of a family: its table's floor query with bench.noop_agg(the
 # funnel aggregate's arguments) in place of the (innermost) count(*); the same
-# answer as the floor.  Journey: the journeys' level (the summaries above them
-# and stage_report are funnel's work)
+# answer as the floor.  Journey: the report floor, the funnel query's shape with
+# nothing of funnel's in it -- noop_agg per entity with journey's arguments,
+# noop_agg per group over those, and bench.noop_report (stage_report's rows and
+# columns, made without reading anything) in FROM, summed as the funnel query
+# sums stage_report's; its count(*), the report's rows, equals funnel's
 call_sql() {  # call_sql FAMILY G
 	local a
 	a=$(call_args "$1" "$2") || exit 2
 	case $1 in
-	journey) echo "SELECT count(*), sum(c) FROM (SELECT count(*) c FROM (SELECT $(ks "$2" entity_id), bench.noop_agg($a) c FROM history GROUP BY entity_id) x $([ "$2" = 1 ] || echo "GROUP BY k")) s" ;;
+	journey) cat <<SQL
+SELECT count(*), sum(r.reached), sum(r.entered), sum(r.drop_off) + coalesce(sum(r.in_progress), 0),
+       sum(extract(epoch FROM r.median_time_in_stage))
+FROM (SELECT bench.noop_agg(c) s
+      FROM (SELECT $(ks "$2" entity_id), bench.noop_agg($a) c FROM history GROUP BY entity_id) x
+      $([ "$2" = 1 ] || echo "GROUP BY k")) t,
+     bench.noop_report(t.s, 6) r
+SQL
+	;;
 	window_funnel | window_funnel_times | sequence_count) echo "SELECT count(*), sum(c) FROM (SELECT bench.noop_agg($a) c FROM events $(gb "$2" id)) s" ;;
 	*) echo "SELECT count(*), sum(c) FROM (SELECT bench.noop_agg($a) c FROM deal $(gb "$2" id)) s" ;;
 	esac

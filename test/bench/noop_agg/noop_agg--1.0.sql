@@ -11,3 +11,11 @@ CREATE FUNCTION noop_agg_trans(bigint, VARIADIC "any") RETURNS bigint
 CREATE AGGREGATE noop_agg(VARIADIC "any") (
     SFUNC = noop_agg_trans, STYPE = bigint, INITCOND = '0',
     COMBINEFUNC = int8pl, PARALLEL = SAFE);
+
+-- noop_report(s, n): n rows of funnel.stage_report's columns (zeros, NULL where
+-- stage_report's are), without reading s: the floor of a report function in FROM
+CREATE FUNCTION noop_report(s anyelement, n integer)
+    RETURNS TABLE ("position" integer, stage text, reached bigint, entered bigint,
+                   conversion_from_previous float8, conversion_from_top float8,
+                   drop_off bigint, median_time_in_stage interval, in_progress bigint)
+    AS 'MODULE_PATHNAME', 'noop_report' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
