@@ -113,31 +113,31 @@ FROM ss_serial;
 -- rows come in: labels longer than 8 bytes that share their first 8, labels that are
 -- prefixes of others, bytes above 0x7f, '' and NULL (building sorts by an 8-byte
 -- prefix first).  seq_labels reads the dictionary out of the binary form.
+CREATE FUNCTION pg_temp.seq_varint(b bytea, INOUT pos int, OUT v bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    sh int := 0;
+    byte int;
+BEGIN
+    v := 0;
+    LOOP
+        byte := get_byte(b, pos); pos := pos + 1;
+        v := v | ((byte & 127)::bigint << sh); sh := sh + 7;
+        EXIT WHEN byte < 128;
+    END LOOP;
+END $$;
 CREATE FUNCTION pg_temp.seq_labels(b bytea) RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
     pos int := 2;
     hdr bigint[] := '{}';
     v bigint;
-    sh int;
-    byte int;
     res text[] := '{}';
 BEGIN
-    FOR k IN 1..4 + 0 LOOP      -- events, labels, unit, first time
-        v := 0; sh := 0;
-        LOOP
-            byte := get_byte(b, pos); pos := pos + 1;
-            v := v | ((byte & 127)::bigint << sh); sh := sh + 7;
-            EXIT WHEN byte < 128;
-        END LOOP;
+    FOR k IN 1..4 LOOP          -- events, labels, unit, first time
+        SELECT r.pos, r.v INTO pos, v FROM pg_temp.seq_varint(b, pos) r;
         hdr := hdr || v;
     END LOOP;
     FOR k IN 1..hdr[2] LOOP
-        v := 0; sh := 0;
-        LOOP
-            byte := get_byte(b, pos); pos := pos + 1;
-            v := v | ((byte & 127)::bigint << sh); sh := sh + 7;
-            EXIT WHEN byte < 128;
-        END LOOP;
+        SELECT r.pos, r.v INTO pos, v FROM pg_temp.seq_varint(b, pos) r;
         res := res || convert_from(substring(b FROM pos + 1 FOR v::int), getdatabaseencoding());
         pos := pos + v::int;
     END LOOP;
