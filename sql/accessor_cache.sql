@@ -147,3 +147,71 @@ FROM cache_summ;
 SELECT (SELECT funnel.cycle_length_quantile(even, 0.5) FROM cache_summ) AS cycle_even,
        (SELECT funnel.cycle_length_quantile(odd, 0.5) FROM cache_summ) AS cycle_odd,
        (SELECT funnel.conversion_rate(odd, 'lead'::funnel.sales_stage, 'proposal'::funnel.sales_stage) FROM cache_summ) AS conv_odd;
+
+------------------------------------------------------------------------------
+-- 5. A state aggregate's result is the state itself, read-only, not a copy
+--    (src/state.c, funnel_state_final; on PostgreSQL 15 a read-only pointer of
+--    our own): it must read the same whatever plan node takes it on -- a hash
+--    aggregate that spills and resets its groups between batches, a sort, a
+--    join on either side, grouping sets, a window over the groups, a
+--    materialized CTE, a sub-select.  Reference: the text of each group's
+--    state made at the aggregate.
+------------------------------------------------------------------------------
+CREATE TABLE pass_deals AS
+SELECT i, i % 1500 AS g,
+       (ARRAY['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost']::funnel.sales_stage[])[1 + (i * 7) % 6] AS s,
+       ((i * 37) % 1000)::numeric AS a, timestamptz '2024-01-01' + i * interval '1 hour' AS c,
+       timestamptz '2024-06-01' + i * interval '1 hour' AS x
+FROM generate_series(1, 15000) i;
+ANALYZE pass_deals;
+CREATE TABLE pass_ref AS SELECT g, funnel.pipeline(s, a, c, x)::text AS t FROM pass_deals GROUP BY g;
+SET work_mem = '64kB';
+SET enable_sort = off;
+-- the hash aggregate spills to disk (Batches above 1) and resets between batches
+CREATE FUNCTION pg_temp.hash_batches(q text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    l text;
+    m text[];
+    n int := 0;
+BEGIN
+    FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+        m := regexp_match(l, 'Batches: (\d+)');
+        IF m IS NOT NULL THEN
+            n := greatest(n, m[1]::int);
+        END IF;
+    END LOOP;
+    RETURN n;
+END $$;
+SELECT pg_temp.hash_batches('SELECT g, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g') > 1 AS spilled;
+SELECT count(*) AS groups, count(*) FILTER (WHERE q.p::text IS DISTINCT FROM r.t) AS differ,
+       count(*) FILTER (WHERE funnel.deal_count(q.p) <> 10) AS wrong_count
+FROM (SELECT g, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g) q JOIN pass_ref r USING (g);
+RESET enable_sort;
+-- sorted by an accessor, joined as the inner and the outer side, grouping sets
+SELECT count(*) FILTER (WHERE q.p::text IS DISTINCT FROM r.t) AS sorted_differ
+FROM (SELECT g, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g ORDER BY funnel.open_value(funnel.pipeline(s, a, c, x))) q
+JOIN pass_ref r USING (g);
+SELECT count(*) FILTER (WHERE q.p::text IS DISTINCT FROM r.t) AS hash_join_differ
+FROM pass_ref r JOIN (SELECT g, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g) q ON q.g = r.g;
+SET enable_hashjoin = off;
+SET enable_nestloop = off;
+SELECT count(*) FILTER (WHERE q.p::text IS DISTINCT FROM r.t) AS merge_join_differ
+FROM pass_ref r JOIN (SELECT g, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g) q ON q.g = r.g;
+RESET enable_hashjoin;
+RESET enable_nestloop;
+SELECT count(*) FILTER (WHERE q.p::text IS DISTINCT FROM r.t) AS grouping_sets_differ, count(*) AS sets_rows
+FROM (SELECT g, g % 3 AS h, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY GROUPING SETS ((g), (g % 3), ())) q
+LEFT JOIN pass_ref r ON r.g = q.g
+WHERE q.g IS NOT NULL;
+SELECT count(*) FILTER (WHERE funnel.deal_count(p) <> 5000) AS rollup_wrong, count(*) AS rollup_rows
+FROM (SELECT g % 3 AS h, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g % 3) q;
+-- a window over the groups (the previous group's state), a materialized CTE, a sub-select
+SELECT count(*) FILTER (WHERE w.prev::text IS DISTINCT FROM r.t) AS window_differ
+FROM (SELECT g, lag(funnel.pipeline(s, a, c, x)) OVER (ORDER BY g) AS prev FROM pass_deals GROUP BY g) w
+JOIN pass_ref r ON r.g = w.g - 1;
+WITH q AS MATERIALIZED (SELECT g, funnel.pipeline(s, a, c, x) p FROM pass_deals GROUP BY g)
+SELECT count(*) FILTER (WHERE q.p::text IS DISTINCT FROM r.t) AS cte_differ FROM q JOIN pass_ref r USING (g);
+SELECT count(*) FILTER (WHERE (SELECT funnel.pipeline(d.s, d.a, d.c, d.x) FROM pass_deals d WHERE d.g = r.g)::text
+                              IS DISTINCT FROM r.t) AS subselect_differ
+FROM pass_ref r WHERE r.g < 100;
+RESET work_mem;
