@@ -101,6 +101,19 @@ call_args() {  # call_args FAMILY G
 	esac
 }
 
+# the journeys' query shape, for funnel and its report floor alike: ENTITY_AGG per
+# entity (j), GROUP_AGG(j) per group k (t.s), REPORT over t.s in FROM (r), summed
+journey_report_sql() {  # journey_report_sql G ENTITY_AGG GROUP_AGG REPORT
+	cat <<SQL
+SELECT count(*), sum(r.reached), sum(r.entered), sum(r.drop_off) + coalesce(sum(r.in_progress), 0),
+       sum(extract(epoch FROM r.median_time_in_stage))
+FROM (SELECT $3(j) s
+      FROM (SELECT $(ks "$1" entity_id), $2 j FROM history GROUP BY entity_id) x
+      $([ "$1" = 1 ] || echo "GROUP BY k")) t,
+     $4 r
+SQL
+}
+
 # the call floor of a family: its table's floor query with bench.noop_agg(the
 # funnel aggregate's arguments) in place of the (innermost) count(*); the same
 # answer as the floor.  Journey: the report floor, the funnel query's shape with
@@ -112,15 +125,7 @@ call_sql() {  # call_sql FAMILY G
 	local a
 	a=$(call_args "$1" "$2") || exit 2
 	case $1 in
-	journey) cat <<SQL
-SELECT count(*), sum(r.reached), sum(r.entered), sum(r.drop_off) + coalesce(sum(r.in_progress), 0),
-       sum(extract(epoch FROM r.median_time_in_stage))
-FROM (SELECT bench.noop_agg(c) s
-      FROM (SELECT $(ks "$2" entity_id), bench.noop_agg($a) c FROM history GROUP BY entity_id) x
-      $([ "$2" = 1 ] || echo "GROUP BY k")) t,
-     bench.noop_report(t.s, 6) r
-SQL
-	;;
+	journey) journey_report_sql "$2" "bench.noop_agg($a)" "bench.noop_agg" "bench.noop_report(t.s, 6)" ;;
 	window_funnel | window_funnel_times | sequence_count) echo "SELECT count(*), sum(c) FROM (SELECT bench.noop_agg($a) c FROM events $(gb "$2" id)) s" ;;
 	*) echo "SELECT count(*), sum(c) FROM (SELECT bench.noop_agg($a) c FROM deal $(gb "$2" id)) s" ;;
 	esac
@@ -163,15 +168,7 @@ SQL
 	median_cycle_length.plain) x="extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_at - created_at) FILTER (WHERE $CLOSED))" ;;
 	conversion_rate.funnel) x="funnel.conversion_rate($(call_args conversion_rate "$g"))" ;;
 	conversion_rate.plain) x="count(*) FILTER (WHERE stage <> 'lead' AND $WON)::float8 / nullif(count(*) FILTER (WHERE stage <> 'lead'), 0)" ;;
-	journey.funnel) cat <<SQL
-SELECT count(*), sum(r.reached), sum(r.entered), sum(r.drop_off) + coalesce(sum(r.in_progress), 0),
-       sum(extract(epoch FROM r.median_time_in_stage))
-FROM (SELECT funnel.summary(j) s
-      FROM (SELECT $(ks "$g" entity_id), funnel.journey($(call_args journey "$g")) j FROM history GROUP BY entity_id) x
-      $([ "$g" = 1 ] || echo "GROUP BY k")) t,
-     funnel.stage_report(t.s) r
-SQL
-	;;
+	journey.funnel) journey_report_sql "$g" "funnel.journey($(call_args journey "$g"))" "funnel.summary" "funnel.stage_report(t.s)" ;;
 	journey.plain) journey_plain "$g" ;;
 	window_funnel.funnel) echo "SELECT sum(l), sum(l * l) FROM (SELECT funnel.window_funnel($(call_args window_funnel "$g")) l FROM events $(gb "$g" id)) s" ;;
 	window_funnel.plain) cat <<SQL
