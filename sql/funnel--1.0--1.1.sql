@@ -2065,11 +2065,11 @@ COMMENT ON FUNCTION @extschema@.pipeline_transfn(@extschema@.pipeline, anyenum, 
 COMMENT ON FUNCTION @extschema@.pipeline_stage_transfn(@extschema@.pipeline, anyenum) IS
     'Internal: transition function of the funnel.win_rate(stage) aggregate.';
 COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric) IS
-    'Internal: transition function of the funnel.avg_deal_size and funnel.median_deal_size aggregates.';
+    'Internal: transition function of the funnel.median_deal_size aggregate.';
 COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8) IS
     'Internal: transition function of the funnel.deal_size_quantile(stage, amount, p) aggregate.';
 COMMENT ON FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz) IS
-    'Internal: transition function of the funnel.avg_cycle_length and funnel.median_cycle_length aggregates.';
+    'Internal: transition function of the funnel.median_cycle_length aggregate.';
 COMMENT ON FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline) IS
     'Internal: merges two funnel.pipeline states (combine function of the pipeline aggregates, transition function of funnel.rollup).';
 COMMENT ON AGGREGATE @extschema@.pipeline(anyenum, numeric, timestamptz, timestamptz) IS
@@ -4265,3 +4265,25 @@ CREATE OR REPLACE AGGREGATE @extschema@.rollup(@extschema@.summary) (
     COMBINEFUNC = @extschema@.summary_combine,
     PARALLEL = SAFE
 );
+
+------------------------------------------------------------------------------
+-- funnel.avg_deal_size and funnel.avg_cycle_length keep sums only: their final
+-- functions read no quantile sketch, so their transition functions fill none
+-- (a state that keeps fewer sketches is written as funnel.pipeline version 2).
+-- CREATE OR REPLACE AGGREGATE keeps the aggregates' OIDs; the transition
+-- functions they used stay for median_deal_size and median_cycle_length.
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.pipeline_sum_amount_transfn(@extschema@.pipeline, anyenum, numeric)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_sum_amount_transfn(@extschema@.pipeline, anyenum, numeric) IS
+    'Internal: transition function of the funnel.avg_deal_size aggregate (sums only, no deal-size sketch).';
+CREATE FUNCTION @extschema@.pipeline_sum_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_sum_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.avg_cycle_length aggregate (sums only, no cycle-length sketches).';
+CREATE OR REPLACE AGGREGATE @extschema@.avg_deal_size(stage anyenum, amount numeric) (
+    SFUNC = @extschema@.pipeline_sum_amount_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.avg_deal_size, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE @extschema@.avg_cycle_length(stage anyenum, created_at timestamptz, closed_at timestamptz) (
+    SFUNC = @extschema@.pipeline_sum_cycle_transfn, STYPE = @extschema@.pipeline,
+    FINALFUNC = @extschema@.pipeline_avg_cycle_length_final, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);

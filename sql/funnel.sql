@@ -1455,7 +1455,7 @@ COMMENT ON FUNCTION @extschema@.pipeline_stage_transfn(@extschema@.pipeline, any
 CREATE FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric) IS
-    'Internal: transition function of the funnel.avg_deal_size and funnel.median_deal_size aggregates.';
+    'Internal: transition function of the funnel.median_deal_size aggregate.';
 CREATE FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, anyenum, numeric, float8) IS
@@ -1463,7 +1463,15 @@ COMMENT ON FUNCTION @extschema@.pipeline_amount_transfn(@extschema@.pipeline, an
 CREATE FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pipeline_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz) IS
-    'Internal: transition function of the funnel.avg_cycle_length and funnel.median_cycle_length aggregates.';
+    'Internal: transition function of the funnel.median_cycle_length aggregate.';
+CREATE FUNCTION @extschema@.pipeline_sum_amount_transfn(@extschema@.pipeline, anyenum, numeric)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_sum_amount_transfn(@extschema@.pipeline, anyenum, numeric) IS
+    'Internal: transition function of the funnel.avg_deal_size aggregate (sums only, no deal-size sketch).';
+CREATE FUNCTION @extschema@.pipeline_sum_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz)
+    RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pipeline_sum_cycle_transfn(@extschema@.pipeline, anyenum, timestamptz, timestamptz) IS
+    'Internal: transition function of the funnel.avg_cycle_length aggregate (sums only, no cycle-length sketches).';
 CREATE FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline)
     RETURNS @extschema@.pipeline AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pipeline_combine(@extschema@.pipeline, @extschema@.pipeline) IS
@@ -1575,7 +1583,7 @@ CREATE AGGREGATE @extschema@.win_rate(stage anyenum) (
 COMMENT ON AGGREGATE @extschema@.win_rate(anyenum) IS
     'Aggregate over deals: won deals divided by closed deals, as funnel.win_rate of their funnel.pipeline.';
 CREATE AGGREGATE @extschema@.avg_deal_size(stage anyenum, amount numeric) (
-    SFUNC = @extschema@.pipeline_amount_transfn, STYPE = @extschema@.pipeline,
+    SFUNC = @extschema@.pipeline_sum_amount_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.avg_deal_size, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.avg_deal_size(anyenum, numeric) IS
     'Aggregate over deals: the average amount of the won deals, as funnel.avg_deal_size of their funnel.pipeline.';
@@ -1590,7 +1598,7 @@ CREATE AGGREGATE @extschema@.deal_size_quantile(stage anyenum, amount numeric, p
 COMMENT ON AGGREGATE @extschema@.deal_size_quantile(anyenum, numeric, float8) IS
     'Aggregate over deals: the quantile p of the amounts of the won deals (p must be the same on every row).';
 CREATE AGGREGATE @extschema@.avg_cycle_length(stage anyenum, created_at timestamptz, closed_at timestamptz) (
-    SFUNC = @extschema@.pipeline_cycle_transfn, STYPE = @extschema@.pipeline,
+    SFUNC = @extschema@.pipeline_sum_cycle_transfn, STYPE = @extschema@.pipeline,
     FINALFUNC = @extschema@.pipeline_avg_cycle_length_final, COMBINEFUNC = @extschema@.pipeline_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.avg_cycle_length(anyenum, timestamptz, timestamptz) IS
     'Aggregate over deals: the average cycle length (closed_at - created_at) of the closed deals.';

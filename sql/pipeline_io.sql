@@ -136,7 +136,8 @@ SELECT c, t FROM pio_base, pio_base2 b2, LATERAL (VALUES
     ('JSON string', '"x"'),
     ('JSON null', 'null'),
     ('version missing', (pio_base.j - 'version')::text),
-    ('version 2', jsonb_set(pio_base.j, '{version}', '2')::text),
+    ('version 2 without "kept"', jsonb_set(pio_base.j, '{version}', '2')::text),
+    ('version 3', jsonb_set(pio_base.j, '{version}', '3')::text),
     ('version 1.5', jsonb_set(pio_base.j, '{version}', '1.5')::text),
     ('version as string', jsonb_set(pio_base.j, '{version}', '"1"')::text),
     ('type missing', (pio_base.j - 'type')::text),
@@ -290,11 +291,18 @@ CREATE FUNCTION pg_temp.cyc_bin(c jsonb) RETURNS bytea LANGUAGE sql AS $$
 $$;
 -- the binary form (pipeline_send) of a state given as its JSON text form;
 -- "type_oid" and "nstages" override those fields, a sketch {"raw": hex} gives the
--- bytes of the sketch with its length prefix
+-- bytes of the sketch with its length prefix; version 2 adds the mask of the
+-- sketches kept (won_amounts 1, won_cycles 2, lost_cycles 4; "kept_mask" overrides)
 CREATE FUNCTION pg_temp.pbin(j jsonb) RETURNS bytea LANGUAGE sql AS $$
     SELECT pg_temp.u8((j->>'version')::bigint)
         || pg_temp.u32(coalesce((j->>'type_oid')::bigint, (j->>'type')::regtype::oid::bigint, 0))
         || pg_temp.f64(coalesce((j->>'p')::float8, 'NaN'))
+        || CASE WHEN (j->>'version')::int = 2 THEN
+               pg_temp.u8(coalesce((j->>'kept_mask')::bigint,
+                                   (SELECT coalesce(sum(CASE k WHEN 'won_amounts' THEN 1 WHEN 'won_cycles' THEN 2
+                                                               WHEN 'lost_cycles' THEN 4 END), 0)::bigint
+                                    FROM jsonb_array_elements_text(j->'kept') k)))
+           ELSE ''::bytea END
         || pg_temp.u32(coalesce((j->>'nstages')::bigint, jsonb_array_length(j->'stages')))
         || coalesce((SELECT string_agg(pg_temp.stage_bin(j->>'type', e), ''::bytea ORDER BY o)
                      FROM jsonb_array_elements(j->'stages') WITH ORDINALITY a(e, o)), '')
@@ -353,7 +361,7 @@ SELECT c, b FROM pio_base, pio_base2 b2,
     ('valid: one bucket of 1025 (2-byte counts)', pg_temp.pbin(jsonb_set(b2.j, '{won_amounts}', '{"n":1025,"min":100,"max":100,"zero":0,"neg":[0,[]],"pos":[233,[1025]]}'))),
     ('empty', ''::bytea),
     ('version 0', overlay(b0 PLACING '\x00'::bytea FROM 1 FOR 1)),
-    ('version 2', overlay(b0 PLACING '\x02'::bytea FROM 1 FOR 1)),
+    ('version 3', overlay(b0 PLACING '\x03'::bytea FROM 1 FOR 1)),
     ('type not an enum', pg_temp.pbin(pio_base.j || '{"type_oid": 23}')),
     ('type an unused OID', pg_temp.pbin(pio_base.j || '{"type_oid": 4000000000}')),
     ('no type, with stages', pg_temp.pbin(pio_base.j || '{"type_oid": 0}')),
@@ -561,12 +569,91 @@ SELECT n AS bytes, left(pg_temp.recv(substring(pg_temp.i64(5) || pg_temp.i64(2) 
 FROM generate_series(0, 15, 5) n;
 
 ------------------------------------------------------------------------------
+-- 6. States that keep sums only (version 2)
+------------------------------------------------------------------------------
+-- funnel.avg_deal_size and funnel.avg_cycle_length read sums only, so their states
+-- fill no quantile sketch: such a state names the sketches it keeps ("kept"), a
+-- sketch not kept is empty, and a quantile from it is refused, never answered from
+-- the values that happened to be there.  (The parallel and Citus runs of those
+-- aggregates pass such states between processes; SQL sees one only through the text
+-- and binary forms.)  A state that keeps all three is version 1, byte for byte as
+-- before.
+CREATE TEMP TABLE pio_kept AS
+SELECT jsonb_set(jsonb_set(jsonb_set(j, '{version}', '2'), '{won_cycles}', '{"n":0,"values":[]}'),
+                 '{lost_cycles}', '{"n":0,"values":[]}') || '{"kept":["won_amounts"]}' AS j
+FROM pio_base;
+-- its text form, and the same value back from text and from binary
+SELECT j::text::funnel.pipeline AS p FROM pio_kept;
+SELECT j::text::funnel.pipeline::text = j::text::funnel.pipeline::text::funnel.pipeline::text AS text_same,
+       pg_temp.recv(funnel.pipeline_send(j::text::funnel.pipeline)) = 'ok ' || j::text::funnel.pipeline::text AS send_recv_same,
+       pg_temp.recv(pg_temp.pbin(j)) = 'ok ' || j::text::funnel.pipeline::text AS built_same
+FROM pio_kept;
+-- the sums and counts are all there; the cycle quantiles are refused (0A000)
+SELECT funnel.deal_count(p), funnel.won_count(p), funnel.avg_deal_size(p), funnel.avg_cycle_length(p),
+       funnel.avg_cycle_length(p, true) AS won_avg_cycle, funnel.deal_size_quantile(p, 0.5) AS median_deal
+FROM (SELECT j::text::funnel.pipeline AS p FROM pio_kept) s;
+SELECT pg_temp.try(format('SELECT funnel.cycle_length_quantile(%L::funnel.pipeline, 0.5)', j)) FROM pio_kept;
+SELECT pg_temp.try(format('SELECT funnel.cycle_length_quantile(%L::funnel.pipeline, 0.5, true)', j)) FROM pio_kept;
+-- (a state that keeps the cycle sketches only: its deal-size quantile is refused)
+SELECT pg_temp.try(format('SELECT funnel.deal_size_quantile(%L::funnel.pipeline, 0.5)',
+                          jsonb_set(jsonb_set(j, '{version}', '2'), '{won_amounts}', '{"n":0,"values":[]}')
+                          || '{"kept":["won_cycles","lost_cycles"]}'))
+FROM pio_base;
+-- merged with a state that keeps every sketch: every sum and count adds up, a
+-- sketch is kept only where both keep it (the won amounts: 4 values), in either order
+SELECT funnel.rollup(p ORDER BY o)::text AS merged,
+       funnel.rollup(p ORDER BY o)::text = funnel.rollup(p ORDER BY -o)::text AS either_order
+FROM (SELECT 1 AS o, j::text::funnel.pipeline AS p FROM pio_base
+      UNION ALL SELECT 2, j::text::funnel.pipeline FROM pio_kept) s;
+-- two states that keep different sketches keep none; an empty state that keeps none
+-- drops them too, in either order
+SELECT funnel.rollup(p ORDER BY o)::text::jsonb->'kept' AS kept,
+       funnel.rollup(p ORDER BY o)::text = funnel.rollup(p ORDER BY -o)::text AS either_order
+FROM (SELECT 1 AS o, j::text::funnel.pipeline AS p FROM pio_kept
+      UNION ALL SELECT 2, (jsonb_set(jsonb_set(pio_base.j, '{version}', '2'), '{won_amounts}', '{"n":0,"values":[]}')
+                           || '{"kept":["won_cycles","lost_cycles"]}')::text::funnel.pipeline FROM pio_base) s;
+SELECT funnel.rollup(p ORDER BY o)::text::jsonb->'kept' AS kept, funnel.rollup(p ORDER BY o)::text::jsonb->'won_cycles' AS won_cycles,
+       funnel.rollup(p ORDER BY o)::text = funnel.rollup(p ORDER BY -o)::text AS either_order
+FROM (SELECT 1 AS o, j::text::funnel.pipeline AS p FROM pio_base
+      UNION ALL SELECT 2, '{"version":2,"type":null,"p":null,"stages":[],"won_cycle":[0,0,0],"lost_cycle":[0,0,0],"negative_cycles":0,"won_amounts":{"n":0,"values":[]},"won_cycles":{"n":0,"values":[]},"lost_cycles":{"n":0,"values":[]},"kept":[]}'::funnel.pipeline) s;
+-- the direct aggregates: the same figures as from funnel.pipeline, through partial
+-- states (pipeline_differential.sql checks them against plain SQL, in parallel too)
+SELECT funnel.avg_deal_size(stage, amount) = funnel.avg_deal_size(funnel.pipeline(stage, amount, created_at, closed_at)) AS avg_deal_same,
+       funnel.avg_cycle_length(stage, created_at, closed_at) = funnel.avg_cycle_length(funnel.pipeline(stage, amount, created_at, closed_at)) AS avg_cycle_same,
+       funnel.avg_deal_size(stage, amount) IS NOT NULL AND funnel.avg_cycle_length(stage, created_at, closed_at) IS NOT NULL AS not_null
+FROM (VALUES ('closed_won'::funnel.sales_stage, 100::numeric, '2026-01-01'::timestamptz, '2026-02-01'::timestamptz),
+             ('closed_won', 300, '2026-01-01', '2026-01-11'), ('closed_lost', 50, '2026-01-05', '2026-01-06'),
+             ('lead', 70, '2026-01-01', NULL)) d(stage, amount, created_at, closed_at);
+-- text input (22P02)
+SELECT name, pg_temp.try(format('SELECT %L::funnel.pipeline', t)) AS result
+FROM pio_kept, LATERAL (VALUES
+    ('valid: keeps none', jsonb_set(jsonb_set(j, '{kept}', '[]'), '{won_amounts}', '{"n":0,"values":[]}')::text),
+    ('keeps all three', (j || '{"kept":["won_amounts","won_cycles","lost_cycles"]}')::text),
+    ('"kept" in version 1', jsonb_set(j, '{version}', '1')::text),
+    ('"kept" names an unknown sketch', (j || '{"kept":["won_amounts","medians"]}')::text),
+    ('"kept" names a sketch twice', (j || '{"kept":["won_amounts","won_amounts"]}')::text),
+    ('"kept" not an array', (j || '{"kept":"won_amounts"}')::text),
+    ('"kept" holds a number', (j || '{"kept":[1]}')::text),
+    ('values in a sketch not kept', jsonb_set(j, '{won_cycles}', (SELECT j->'won_cycles' FROM pio_base))::text)
+) v(name, t);
+-- binary input (22P03)
+SELECT name, CASE WHEN r LIKE 'ok %' THEN 'ok' ELSE r END AS result
+FROM pio_kept, LATERAL (VALUES
+    ('valid', pg_temp.pbin(j)),
+    ('valid: keeps none', pg_temp.pbin(jsonb_set(jsonb_set(j, '{kept}', '[]'), '{won_amounts}', '{"n":0,"values":[]}'))),
+    ('mask of all three', pg_temp.pbin(j || '{"kept_mask":7}')),
+    ('mask with an unknown bit', pg_temp.pbin(j || '{"kept_mask":9}')),
+    ('values in a sketch not kept', pg_temp.pbin(jsonb_set(j, '{won_cycles}', (SELECT j->'won_cycles' FROM pio_base)))),
+    ('truncated before the mask', substring(pg_temp.pbin(j) FROM 1 FOR 13))
+) v(name, b), LATERAL pg_temp.recv(b) r;
+
+------------------------------------------------------------------------------
 -- clean up
 ------------------------------------------------------------------------------
 -- (the program reads its input first: a program that exits before COPY has
 -- written makes COPY fail with "Broken pipe")
 SELECT pg_temp.try(format('COPY (SELECT) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || pg_temp.copy_path()));
 DROP TABLE pio_state, pio_state_bin, pio_conv, pio_recv, pio_recv_conv, pio_deal, pio_base, pio_base2,
-           pio_text_case, pio_bin_case;
+           pio_text_case, pio_bin_case, pio_kept;
 SELECT funnel.drop_funnel('"pio ""q"" stage"');
 DROP TYPE "pio ""q"" stage";

@@ -19,10 +19,17 @@
  *
  * Flat form (version 1), all integers big-endian (wire.h):
  *	 u8 version | u32 stage type OID | f64 requested quantile (NaN: none)
+ *	 [version 2 only: u8 the sketches kept, a bit each, not all three]
  *	 u32 n | n x (u32 label OID | i64 deals | NumSum amount)
  *	 won cycles, lost cycles: i64 count | i128 days | i128 microseconds
  *	 i64 deals with closed_at < created_at (left out of cycle figures)
  *	 3 sketches: won amounts, won cycle lengths, lost cycle lengths (us)
+ * Version 2 is the same body with the mask of the sketches kept: the direct
+ * aggregates that read only sums (avg_deal_size, avg_cycle_length) keep none
+ * of the sketches they would fill, and a state that keeps all three is
+ * written as version 1, so every state 1.0 could write has the bytes it had.
+ * A sketch not kept is written empty, and reading it is an error, never an
+ * answer from the values that happened to be in it.
  * send writes the same body in the portable form (wire.h, wire_names.c: the
  * type field 0 or 1, each label an index into a dictionary of names that
  * goes first); recv reads that and the OID form (the flat body, as 1.0 sent
@@ -90,6 +97,8 @@ typedef struct CycleSum
 #define PS_WON_CYCLES 1			/* cycle lengths of won deals, microseconds */
 #define PS_LOST_CYCLES 2		/* of lost deals */
 #define PS_SKETCHES 3
+#define PS_KEEP_ALL ((1 << PS_SKETCHES) - 1)
+#define PIPELINE_VERSION_KEPT 2	/* the flat form with the mask of the sketches kept */
 
 typedef struct Pipeline
 {
@@ -105,6 +114,8 @@ typedef struct Pipeline
 	int64		negative_cycles;
 	/* quantile sketches, made at their first value (NULL: empty; see sketch_of) */
 	QSketch    *sk[PS_SKETCHES];
+	/* the sketches kept, bit 1 << PS_x: a sketch not kept stays NULL */
+	uint8		kept;
 } Pipeline;
 
 /* funnel.pipeline in the state skeleton (state.h), defined below its functions */
@@ -139,6 +150,7 @@ pipeline_create(MemoryContext cxt)
 	funnel_state_init(&p->st, &pipeline_type, cxt);
 	p->cxt = cxt;
 	p->p = get_float8_nan();
+	p->kept = PS_KEEP_ALL;
 	return &p->st;
 }
 
@@ -168,6 +180,45 @@ static QSketch *
 sketch_of(Pipeline *p, int which)
 {
 	return p->sk[which] != NULL ? p->sk[which] : empty_sketch();
+}
+
+/* Whether p keeps sketch which (a direct aggregate that reads sums only keeps none). */
+static inline bool
+keeps(const Pipeline *p, int which)
+{
+	return (p->kept & (1 << which)) != 0;
+}
+
+/* The sketch's name in the text form and in messages. */
+static const char *const sketch_names[PS_SKETCHES] = {"won_amounts", "won_cycles", "lost_cycles"};
+
+/* Stop keeping sketch which: it is freed, and reading it is refused from now on. */
+static void
+sketch_drop(Pipeline *p, int which)
+{
+	if (p->sk[which] != NULL)
+	{
+		qs_free(p->sk[which]);
+		pfree(p->sk[which]);
+		p->sk[which] = NULL;
+	}
+	p->kept &= ~(1 << which);
+}
+
+/*
+ * A state's sketch for a quantile: refused when the state does not keep it
+ * (its values went into the sums only), whatever the sketch holds.
+ */
+static QSketch *
+sketch_to_read(Pipeline *p, int which)
+{
+	if (!keeps(p, which))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("this funnel.pipeline keeps no %s sketch", which == PS_WON_AMOUNTS ? "deal-size" : "cycle-length"),
+				 errdetail("It was made by an aggregate that keeps sums only (funnel.avg_deal_size or funnel.avg_cycle_length), or merged with such a state."),
+				 errhint("Compute quantiles from funnel.pipeline(), funnel.median_deal_size() or funnel.median_cycle_length().")));
+	return sketch_of(p, which);
 }
 
 /* A state's missing sketch, made empty in the state's context. */
@@ -277,9 +328,14 @@ pipeline_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 	Pipeline   *src = (Pipeline *) srcst;
 	int			i;
 
+	/* a sketch is kept only where both keep it: the other side's values are not in it */
+	for (i = 0; i < PS_SKETCHES; i++)
+		if (keeps(dst, i) && !keeps(src, i))
+			sketch_drop(dst, i);
 	if (!OidIsValid(src->stage_type))
 	{
 		merge_p(dst, src->p);
+		funnel_state_touch(&dst->st);
 		return;
 	}
 	if (!OidIsValid(dst->stage_type))
@@ -303,7 +359,7 @@ pipeline_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 	if (pg_add_s64_overflow(dst->negative_cycles, src->negative_cycles, &dst->negative_cycles))
 		count_overflow();
 	for (i = 0; i < PS_SKETCHES; i++)
-		if (src->sk[i] != NULL && qs_count(src->sk[i]) > 0)
+		if (keeps(dst, i) && src->sk[i] != NULL && qs_count(src->sk[i]) > 0)
 			funnel_qs_check(qs_merge(sketch_for_write(dst, i), src->sk[i]),
 							i == PS_WON_AMOUNTS ? "deal sizes" : "cycle lengths");
 	funnel_state_touch(&dst->st);
@@ -354,9 +410,11 @@ pipeline_write(StringInfo buf, FunnelState *st, WireNames *names)
 	int			used = 0;
 	const CycleSum *cs[2];
 
-	wire_put_u8(buf, PIPELINE_VERSION);
+	wire_put_u8(buf, p->kept == PS_KEEP_ALL ? PIPELINE_VERSION : PIPELINE_VERSION_KEPT);
 	wire_put_type(buf, names, p->stage_type);
 	wire_put_f64(buf, p->p);
+	if (p->kept != PS_KEEP_ALL)
+		wire_put_u8(buf, p->kept);
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].deals > 0)
 			used++;
@@ -405,12 +463,14 @@ check_cycles(const CycleSum *cs, QSketch *qs, bool live)
 
 	if (cs->count < 0 || cs->days < 0 || cs->usecs < 0)
 		return "negative cycle figures";
-	if ((int64) qs_count(qs) != cs->count)
+	if (qs != NULL && (int64) qs_count(qs) != cs->count)
 		return "cycle counts disagree with their sketch";
 	if (cs->count == 0)
 		return (cs->days != 0 || cs->usecs != 0) ? "cycle sums without cycles" : NULL;
 	if (cs->usecs >= (int128) cs->count * USECS_PER_DAY || cs->days > (int128) cs->count * MAX_CYCLE_DAYS)
 		return "cycle sums out of range";
+	if (qs == NULL)
+		return NULL;			/* not kept: the sums are all there is */
 	/* each value in [0, 2^63] and whole: the cast below is defined */
 	problem = live ? funnel_sketch_problem(qs) : funnel_duration_sketch_problem(qs, "cycle length");
 	if (problem != NULL)
@@ -465,10 +525,15 @@ pipeline_problem(Pipeline *p, bool live)
 	}
 	if (problem == NULL && p->negative_cycles < 0)
 		problem = "negative cycle figures";
+	if (problem == NULL && (p->kept & ~PS_KEEP_ALL) != 0)
+		problem = "unknown sketches kept";
+	for (i = 0; i < PS_SKETCHES && problem == NULL; i++)
+		if (!keeps(p, i) && qs_count(sketch_of(p, i)) > 0)
+			problem = "values in a sketch that is not kept";
 	if (problem == NULL)
-		problem = check_cycles(&p->won_cycle, sketch_of(p, PS_WON_CYCLES), live);
+		problem = check_cycles(&p->won_cycle, keeps(p, PS_WON_CYCLES) ? sketch_of(p, PS_WON_CYCLES) : NULL, live);
 	if (problem == NULL)
-		problem = check_cycles(&p->lost_cycle, sketch_of(p, PS_LOST_CYCLES), live);
+		problem = check_cycles(&p->lost_cycle, keeps(p, PS_LOST_CYCLES) ? sketch_of(p, PS_LOST_CYCLES) : NULL, live);
 	if (problem == NULL &&
 		(pg_add_s64_overflow(p->won_cycle.count, p->lost_cycle.count, &cycles) ||
 		 pg_add_s64_overflow(cycles, p->negative_cycles, &cycles) || cycles > deals))
@@ -539,7 +604,9 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	uint32		i;
 	CycleSum   *cs[2];
 
-	if (wire_get_u8(&r, "version") != PIPELINE_VERSION)
+	uint8		version = wire_get_u8(&r, "version");
+
+	if (version != PIPELINE_VERSION && version != PIPELINE_VERSION_KEPT)
 		wire_bad(&r, "unknown format version");
 	p->stage_type = wire_get_type(&r, "stage type");
 	p->p = wire_get_f64(&r, "quantile");
@@ -548,6 +615,13 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 		p->p = get_float8_nan();
 	if (p->p == 0)
 		p->p = 0;				/* -0 is 0, as the text form reads it */
+	if (version == PIPELINE_VERSION_KEPT)
+	{
+		/* all three kept is version 1: one state, one byte string */
+		p->kept = wire_get_u8(&r, "sketches kept");
+		if (p->kept == PS_KEEP_ALL)
+			wire_bad(&r, "version 2 keeping every sketch");
+	}
 	n = wire_get_u32(&r, "stage count");
 	if (n > FUNNEL_MAX_STAGES)
 		wire_bad(&r, "too many stages");
@@ -665,7 +739,8 @@ pipeline_out(PG_FUNCTION_ARGS)
 	PipeStage  *slots;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\":%d,\"type\":", PIPELINE_VERSION);
+	appendStringInfo(&buf, "{\"version\":%d,\"type\":",
+					 p->kept == PS_KEEP_ALL ? PIPELINE_VERSION : PIPELINE_VERSION_KEPT);
 	if (OidIsValid(p->stage_type))
 		append_json_string(&buf, funnel_type_name(p->stage_type, true));
 	else
@@ -694,12 +769,24 @@ pipeline_out(PG_FUNCTION_ARGS)
 	cycle_json(&buf, "won_cycle", &p->won_cycle);
 	cycle_json(&buf, "lost_cycle", &p->lost_cycle);
 	appendStringInfo(&buf, ",\"negative_cycles\":" INT64_FORMAT, p->negative_cycles);
-	appendStringInfoString(&buf, ",\"won_amounts\":");
-	funnel_sketch_json_write(&buf, sketch_of(p, PS_WON_AMOUNTS));
-	appendStringInfoString(&buf, ",\"won_cycles\":");
-	funnel_sketch_json_write(&buf, sketch_of(p, PS_WON_CYCLES));
-	appendStringInfoString(&buf, ",\"lost_cycles\":");
-	funnel_sketch_json_write(&buf, sketch_of(p, PS_LOST_CYCLES));
+	for (i = 0; i < PS_SKETCHES; i++)
+	{
+		appendStringInfo(&buf, ",\"%s\":", sketch_names[i]);
+		funnel_sketch_json_write(&buf, sketch_of(p, i));
+	}
+	if (p->kept != PS_KEEP_ALL)
+	{
+		/* version 2: the names of the sketches kept */
+		first = true;
+		appendStringInfoString(&buf, ",\"kept\":[");
+		for (i = 0; i < PS_SKETCHES; i++)
+			if (keeps(p, i))
+			{
+				appendStringInfo(&buf, "%s\"%s\"", first ? "" : ",", sketch_names[i]);
+				first = false;
+			}
+		appendStringInfoChar(&buf, ']');
+	}
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -728,10 +815,35 @@ pipeline_in(PG_FUNCTION_ARGS)
 	JsonbValue *v;
 	JsonbContainer *stages;
 	uint32		i;
+	int64		version;
 
 	v = jin_get(obj, "version", true, PIPELINE_TYPE);
-	if (jin_int64(v, PIPELINE_TYPE, "version") != PIPELINE_VERSION)
+	version = jin_int64(v, PIPELINE_TYPE, "version");
+	if (version != PIPELINE_VERSION && version != PIPELINE_VERSION_KEPT)
 		jin_bad(PIPELINE_TYPE, "unknown version");
+	v = jin_get(obj, "kept", version == PIPELINE_VERSION_KEPT, PIPELINE_TYPE);
+	if (v != NULL)
+	{
+		JsonbContainer *kept = jin_array(v, PIPELINE_TYPE, "kept");
+
+		/* version 2 only, naming each sketch kept once, not all three */
+		if (version != PIPELINE_VERSION_KEPT)
+			jin_bad(PIPELINE_TYPE, "\"kept\" is a field of version 2");
+		p->kept = 0;
+		for (i = 0; i < jin_len(kept); i++)
+		{
+			const char *name = jin_string(jin_at(kept, i), PIPELINE_TYPE, "kept");
+			int			k;
+
+			for (k = 0; k < PS_SKETCHES && strcmp(name, sketch_names[k]) != 0; k++)
+				;
+			if (k == PS_SKETCHES || keeps(p, k))
+				jin_bad(PIPELINE_TYPE, "\"kept\" must name distinct sketches: won_amounts, won_cycles, lost_cycles");
+			p->kept |= 1 << k;
+		}
+		if (p->kept == PS_KEEP_ALL)
+			jin_bad(PIPELINE_TYPE, "a state that keeps every sketch is version 1");
+	}
 	v = jin_get(obj, "type", false, PIPELINE_TYPE);
 	if (v != NULL)
 	{
@@ -773,14 +885,13 @@ pipeline_in(PG_FUNCTION_ARGS)
 	p->negative_cycles = jin_int64(jin_get(obj, "negative_cycles", true, PIPELINE_TYPE),
 								   PIPELINE_TYPE, "negative_cycles");
 	{
-		static const char *const fields[PS_SKETCHES] = {"won_amounts", "won_cycles", "lost_cycles"};
 		int			k;
 
 		for (k = 0; k < PS_SKETCHES; k++)
 		{
 			QSketch		tmp;
 
-			qs_json_read(jin_get(obj, fields[k], true, PIPELINE_TYPE), &tmp, p->cxt, PIPELINE_TYPE, fields[k]);
+			qs_json_read(jin_get(obj, sketch_names[k], true, PIPELINE_TYPE), &tmp, p->cxt, PIPELINE_TYPE, sketch_names[k]);
 			sketch_keep(p, k, &tmp);
 		}
 	}
@@ -837,6 +948,7 @@ add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz c
 {
 	int64		diff;
 	CycleSum   *cs;
+	int			which;
 
 	if (TIMESTAMP_NOT_FINITE(created) || TIMESTAMP_NOT_FINITE(closed))
 		ereport(ERROR,
@@ -852,8 +964,9 @@ add_cycle(Pipeline *p, FunnelOutcome outcome, TimestampTz created, TimestampTz c
 	cs->count++;
 	cs->days += diff / USECS_PER_DAY;
 	cs->usecs += diff % USECS_PER_DAY;
-	funnel_qs_check(qs_add(sketch_for_write(p, outcome == FUNNEL_WON ? PS_WON_CYCLES : PS_LOST_CYCLES), (double) diff),
-					"cycle lengths");
+	which = outcome == FUNNEL_WON ? PS_WON_CYCLES : PS_LOST_CYCLES;
+	if (keeps(p, which))
+		funnel_qs_check(qs_add(sketch_for_write(p, which), (double) diff), "cycle lengths");
 }
 
 /*
@@ -899,7 +1012,7 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 					 errmsg("deal amounts must be finite"),
 					 errdetail("An amount is NaN or infinite.")));
 		numsum_add_val(&s->amount, &nv, p->cxt);
-		if (outcome == FUNNEL_WON)
+		if (outcome == FUNNEL_WON && keeps(p, PS_WON_AMOUNTS))
 		{
 			float8		f;
 
@@ -946,7 +1059,7 @@ pipeline_stage_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_PIPELINE(p);
 }
 
-/* funnel.avg_deal_size / median_deal_size(stage, amount), deal_size_quantile(stage, amount, p) */
+/* funnel.median_deal_size(stage, amount), deal_size_quantile(stage, amount, p) */
 PG_FUNCTION_INFO_V1(pipeline_amount_transfn);
 Datum
 pipeline_amount_transfn(PG_FUNCTION_ARGS)
@@ -972,7 +1085,28 @@ pipeline_amount_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_PIPELINE(p);
 }
 
-/* funnel.avg_cycle_length / median_cycle_length(stage, created_at, closed_at) */
+/*
+ * funnel.avg_deal_size(stage, amount): as pipeline_amount_transfn, keeping
+ * the sums only (no deal-size sketch: its final function reads none).
+ */
+PG_FUNCTION_INFO_V1(pipeline_sum_amount_transfn);
+Datum
+pipeline_sum_amount_transfn(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+		return funnel_state_unchanged(fcinfo);
+	p = PIPELINE_STATE(fcinfo, "funnel.avg_deal_size");
+	if (unlikely(keeps(p, PS_WON_AMOUNTS)))
+		sketch_drop(p, PS_WON_AMOUNTS);
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
+				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+				   false, 0, 0);
+	PG_RETURN_PIPELINE(p);
+}
+
+/* funnel.median_cycle_length(stage, created_at, closed_at) */
 PG_FUNCTION_INFO_V1(pipeline_cycle_transfn);
 Datum
 pipeline_cycle_transfn(PG_FUNCTION_ARGS)
@@ -982,6 +1116,31 @@ pipeline_cycle_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		return funnel_state_unchanged(fcinfo);
 	p = PIPELINE_STATE(fcinfo, "funnel.avg_cycle_length");
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
+				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
+				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
+				   PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3));
+	PG_RETURN_PIPELINE(p);
+}
+
+/*
+ * funnel.avg_cycle_length(stage, created_at, closed_at): as
+ * pipeline_cycle_transfn, keeping the sums only (no cycle sketches).
+ */
+PG_FUNCTION_INFO_V1(pipeline_sum_cycle_transfn);
+Datum
+pipeline_sum_cycle_transfn(PG_FUNCTION_ARGS)
+{
+	Pipeline   *p;
+
+	if (PG_ARGISNULL(1))
+		return funnel_state_unchanged(fcinfo);
+	p = PIPELINE_STATE(fcinfo, "funnel.avg_cycle_length");
+	if (unlikely(keeps(p, PS_WON_CYCLES) || keeps(p, PS_LOST_CYCLES)))
+	{
+		sketch_drop(p, PS_WON_CYCLES);
+		sketch_drop(p, PS_LOST_CYCLES);
+	}
 	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
 				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
 				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
@@ -1228,10 +1387,12 @@ deal_size_quantile_of(Pipeline *p, float8 q, float8 *result)
 {
 	QSketch		copy;
 
+	QSketch    *won = sketch_to_read(p, PS_WON_AMOUNTS);
+
 	funnel_check_percentile(q);
-	if (qs_count(sketch_of(p, PS_WON_AMOUNTS)) == 0)
+	if (qs_count(won) == 0)
 		return false;
-	funnel_qs_check(qs_quantile(funnel_sketch_view(sketch_of(p, PS_WON_AMOUNTS), &copy), q, result), "deal sizes");
+	funnel_qs_check(qs_quantile(funnel_sketch_view(won, &copy), q, result), "deal sizes");
 	return true;
 }
 
@@ -1300,9 +1461,9 @@ cycle_quantile_of(Pipeline *p, float8 q, bool won_only)
 	QSAllocator a = funnel_qs_allocator(CurrentMemoryContext);
 
 	funnel_check_percentile(q);
-	funnel_qs_check(qs_copy(&all, &a, sketch_of(p, PS_WON_CYCLES)), "cycle lengths");
+	funnel_qs_check(qs_copy(&all, &a, sketch_to_read(p, PS_WON_CYCLES)), "cycle lengths");
 	if (!won_only)
-		funnel_qs_check(qs_merge(&all, sketch_of(p, PS_LOST_CYCLES)), "cycle lengths");
+		funnel_qs_check(qs_merge(&all, sketch_to_read(p, PS_LOST_CYCLES)), "cycle lengths");
 	return funnel_duration_quantile(&all, q);
 }
 
