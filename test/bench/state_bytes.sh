@@ -66,6 +66,8 @@ printf 'state\tgroups\trows_per_group\tfloor_hash_kb\thash_kb\thash_bytes_per_gr
 for g in $GROUPS_LIST; do
 	measure "pipeline (funnel.pipeline)" deal "g$g" "funnel.pipeline(stage, amount, created_at, closed_at)"
 	measure "pipeline (win_rate)" deal "g$g" "funnel.win_rate(stage)"
+	measure "pipeline (avg_deal_size, sums only)" deal "g$g" "funnel.avg_deal_size(stage, amount)"
+	measure "pipeline (avg_cycle_length, sums only)" deal "g$g" "funnel.avg_cycle_length(stage, created_at, closed_at)"
 	measure "pipeline (median_deal_size)" deal "g$g" "funnel.median_deal_size(stage, amount)"
 	measure "pipeline (median_cycle_length)" deal "g$g" "funnel.median_cycle_length(stage, created_at, closed_at)"
 	measure "conversion_rate" deal "g$g" "funnel.conversion_rate(stage <> 'lead', stage = 'closed_won')"
