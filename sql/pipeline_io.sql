@@ -648,6 +648,32 @@ FROM pio_kept, LATERAL (VALUES
 ) v(name, b), LATERAL pg_temp.recv(b) r;
 
 ------------------------------------------------------------------------------
+-- 7. A funnel of 20 stages: the slots grow past their first 8 before and after
+-- the first amount (the amounts live after the slots, moved with them)
+------------------------------------------------------------------------------
+CREATE TYPE pio_many AS ENUM ('s01', 's02', 's03', 's04', 's05', 's06', 's07', 's08', 's09', 's10',
+                              's11', 's12', 's13', 's14', 's15', 's16', 's17', 's18', 'won', 'lost');
+SELECT funnel.register_funnel('pio_many', won => ARRAY['won'], lost => ARRAY['lost']);
+CREATE TEMP TABLE pio_many_deal AS
+SELECT g, (enum_range(NULL::pio_many))[1 + g % 20] AS stage,
+       CASE WHEN g <= 40 THEN NULL ELSE g * 10.5 END AS amount
+FROM generate_series(1, 200) g;
+-- the aggregate (slots made in funnel order, amounts from row 41 on), in row order and
+-- reversed, against plain SQL
+SELECT funnel.open_value(p) = (SELECT sum(amount) FROM pio_many_deal WHERE stage NOT IN ('won', 'lost')) AS open_value_ok,
+       funnel.avg_deal_size(p) = (SELECT avg(amount) FROM pio_many_deal WHERE stage = 'won') AS avg_deal_ok,
+       funnel.deal_count(p) AS deals, p::text = q::text AS same_either_order
+FROM (SELECT funnel.pipeline(stage, amount, NULL, NULL ORDER BY g) AS p,
+             funnel.pipeline(stage, amount, NULL, NULL ORDER BY -g) AS q FROM pio_many_deal) s;
+-- text and binary input make the slots one by one, amounts among them: the same value
+-- back, and merged with itself every figure doubles
+SELECT p::text::funnel.pipeline::text = p::text AS text_same,
+       pg_temp.recv(funnel.pipeline_send(p)) = 'ok ' || p::text AS send_recv_same,
+       (SELECT funnel.open_value(funnel.rollup(x)) = 2 * funnel.open_value(p) AND funnel.deal_count(funnel.rollup(x)) = 400
+        FROM (VALUES (p::text::funnel.pipeline), (p::text::funnel.pipeline)) v(x)) AS rollup_doubles
+FROM (SELECT funnel.pipeline(stage, amount, NULL, NULL) AS p FROM pio_many_deal) s;
+
+------------------------------------------------------------------------------
 -- clean up
 ------------------------------------------------------------------------------
 -- (the program reads its input first: a program that exits before COPY has
@@ -655,5 +681,8 @@ FROM pio_kept, LATERAL (VALUES
 SELECT pg_temp.try(format('COPY (SELECT) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || pg_temp.copy_path()));
 DROP TABLE pio_state, pio_state_bin, pio_conv, pio_recv, pio_recv_conv, pio_deal, pio_base, pio_base2,
            pio_text_case, pio_bin_case, pio_kept;
+DROP TABLE pio_many_deal;
+SELECT funnel.drop_funnel('pio_many');
+DROP TYPE pio_many;
 SELECT funnel.drop_funnel('"pio ""q"" stage"');
 DROP TYPE "pio ""q"" stage";

@@ -76,7 +76,6 @@ typedef struct PipeStage
 {
 	Oid			label;
 	int64		deals;
-	NumSum		amount;
 } PipeStage;
 
 /* Sum of cycle lengths, each as timestamp_mi gives it: days + time of day. */
@@ -109,6 +108,14 @@ typedef struct Pipeline
 	int			nslots;
 	int			capslots;
 	PipeStage  *slots;
+	/*
+	 * the exact sum of each slot's amounts, slot for slot (capslots of them),
+	 * NULL until the first amount: win_rate and avg_cycle_length never make
+	 * it (a group's slots are 16 bytes a stage instead of 56).  Once made it
+	 * lives in the slots' allocation, right after the capslots slots, so a
+	 * state with amounts takes one allocation of the size it took before.
+	 */
+	NumSum	   *amounts;
 	CycleSum	won_cycle;
 	CycleSum	lost_cycle;
 	int64		negative_cycles;
@@ -255,6 +262,36 @@ sketch_keep(Pipeline *p, int which, QSketch *tmp)
 }
 
 /*
+ * The slots (and, with amounts, the amounts after them) moved into one new
+ * allocation of cap slots; the amounts past the old ones are zero (what
+ * numsum_init makes).  Pointers to slots are stale afterwards.
+ */
+static void
+slots_realloc(Pipeline *p, int cap, bool with_amounts)
+{
+	char	   *chunk = MemoryContextAlloc(p->cxt, cap * (sizeof(PipeStage) + (with_amounts ? sizeof(NumSum) : 0)));
+	PipeStage  *slots = (PipeStage *) chunk;
+
+	StaticAssertStmt(sizeof(PipeStage) % MAXIMUM_ALIGNOF == 0, "the amounts after the slots are aligned");
+	if (p->nslots > 0)
+		memcpy(slots, p->slots, p->nslots * sizeof(PipeStage));
+	if (with_amounts)
+	{
+		NumSum	   *amounts = (NumSum *) (chunk + cap * sizeof(PipeStage));
+
+		if (p->amounts != NULL && p->nslots > 0)
+			memcpy(amounts, p->amounts, p->nslots * sizeof(NumSum));
+		memset(&amounts[p->amounts != NULL ? p->nslots : 0], 0,
+			   (cap - (p->amounts != NULL ? p->nslots : 0)) * sizeof(NumSum));
+		p->amounts = amounts;
+	}
+	if (p->slots != NULL)
+		pfree(p->slots);
+	p->slots = slots;
+	p->capslots = cap;
+}
+
+/*
  * The slot of label, made if missing; hint is where the slot probably is
  * (the stage index: transition states keep one slot per stage in funnel
  * order), -1 when unknown.
@@ -273,14 +310,40 @@ slot_for(Pipeline *p, Oid label, int hint)
 	{
 		int			cap = p->capslots ? p->capslots * 2 : 8;
 
-		p->slots = p->slots ? repalloc(p->slots, cap * sizeof(PipeStage))
-			: MemoryContextAlloc(p->cxt, cap * sizeof(PipeStage));
-		p->capslots = cap;
+		if (p->amounts != NULL)
+			slots_realloc(p, cap, true);
+		else
+		{
+			p->slots = p->slots ? repalloc(p->slots, cap * sizeof(PipeStage))
+				: MemoryContextAlloc(p->cxt, cap * sizeof(PipeStage));
+			p->capslots = cap;
+		}
 	}
 	memset(&p->slots[p->nslots], 0, sizeof(PipeStage));
-	numsum_init(&p->slots[p->nslots].amount);
 	p->slots[p->nslots].label = label;
 	return &p->slots[p->nslots++];
+}
+
+/* The amounts of slot i, to read (a shared empty sum when the state has none). */
+static inline const NumSum *
+amount_of_slot(const Pipeline *p, int i)
+{
+	static const NumSum none;	/* zeros: what numsum_init makes */
+
+	return p->amounts != NULL ? &p->amounts[i] : &none;
+}
+
+/*
+ * The amounts of slot i (< nslots), to add to: made at the first amount, after
+ * the slots (pointers to slots are stale after a call).
+ */
+static NumSum *
+amount_for_write(Pipeline *p, int i)
+{
+	Assert(i >= 0 && i < p->nslots);
+	if (unlikely(p->amounts == NULL))
+		slots_realloc(p, p->capslots, true);
+	return &p->amounts[i];
 }
 
 /* 22003 for a count that would pass 2^63 - 1 */
@@ -352,7 +415,8 @@ pipeline_merge(FunnelState *dstst, FunnelState *srcst, FunctionCallInfo fcinfo)
 
 		if (pg_add_s64_overflow(d->deals, src->slots[i].deals, &d->deals))
 			count_overflow();
-		numsum_merge(&d->amount, &src->slots[i].amount, dst->cxt);
+		if (amount_of_slot(src, i)->count > 0)
+			numsum_merge(amount_for_write(dst, d - dst->slots), amount_of_slot(src, i), dst->cxt);
 	}
 	cycle_merge(&dst->won_cycle, &src->won_cycle);
 	cycle_merge(&dst->lost_cycle, &src->lost_cycle);
@@ -394,11 +458,28 @@ get_i128(WireReader *r, const char *field)
  * text whatever order they were merged in.  (Only the copy written is
  * sorted: the live state keeps its slots, which the stage index finds.)
  */
-static PipeStage *
+typedef struct SlotOrder
+{
+	Oid			label;
+	int			slot;
+} SlotOrder;
+
+static SlotOrder *
 canonical_slots(Pipeline *p)
 {
-	StaticAssertStmt(offsetof(PipeStage, label) == 0, "funnel_label_cmp sorts by the first field");
-	return funnel_sorted_copy(p->slots, p->nslots, sizeof(PipeStage), funnel_label_cmp);
+	SlotOrder  *order = palloc(sizeof(SlotOrder) * Max(p->nslots, 1));
+	SlotOrder  *sorted;
+	int			i;
+
+	StaticAssertStmt(offsetof(SlotOrder, label) == 0, "funnel_label_cmp sorts by the first field");
+	for (i = 0; i < p->nslots; i++)
+	{
+		order[i].label = p->slots[i].label;
+		order[i].slot = i;
+	}
+	sorted = funnel_sorted_copy(order, p->nslots, sizeof(SlotOrder), funnel_label_cmp);
+	pfree(order);
+	return sorted;
 }
 
 /* The flat body (see the header comment); p is only read. */
@@ -421,15 +502,17 @@ pipeline_write(StringInfo buf, FunnelState *st, WireNames *names)
 	/* (merges refuse to overflow, so no slot has a negative count) */
 	wire_put_u32(buf, (uint32) used);
 	{
-		PipeStage  *sorted = canonical_slots(p);
+		SlotOrder  *sorted = canonical_slots(p);
 
 		for (i = 0; i < p->nslots; i++)
 		{
-			if (sorted[i].deals <= 0)
+			int			k = sorted[i].slot;
+
+			if (p->slots[k].deals <= 0)
 				continue;
-			wire_put_label(buf, names, sorted[i].label);
-			wire_put_i64(buf, sorted[i].deals);
-			numsum_write(buf, &sorted[i].amount);
+			wire_put_label(buf, names, p->slots[k].label);
+			wire_put_i64(buf, p->slots[k].deals);
+			numsum_write(buf, amount_of_slot(p, k));
 		}
 		pfree(sorted);
 	}
@@ -514,10 +597,10 @@ pipeline_problem(Pipeline *p, bool live)
 	for (i = 0; i < p->nslots && problem == NULL; i++)
 	{
 		if ((live ? p->slots[i].deals < 0 : p->slots[i].deals <= 0) ||
-			p->slots[i].amount.count > p->slots[i].deals)
+			amount_of_slot(p, i)->count > p->slots[i].deals)
 			problem = "a stage's counts are inconsistent";
 		else if (pg_add_s64_overflow(deals, p->slots[i].deals, &deals) ||
-				 pg_add_s64_overflow(amounts, p->slots[i].amount.count, &amounts))
+				 pg_add_s64_overflow(amounts, amount_of_slot(p, i)->count, &amounts))
 			problem = "deal count out of range";
 		for (j = 0; live && j < i && problem == NULL; j++)
 			if (p->slots[j].label == p->slots[i].label)
@@ -628,11 +711,15 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	for (i = 0; i < n; i++)
 	{
 		PipeStage  *s = slot_for(p, wire_get_label(&r, "stage label"), -1);
+		NumSum		sum;
 
 		if (s->deals != 0)
 			wire_bad(&r, "a stage appears twice");
 		s->deals = wire_get_i64(&r, "stage deals");
-		numsum_read(&r, &s->amount, p->cxt);
+		numsum_init(&sum);
+		numsum_read(&r, &sum, p->cxt);
+		if (sum.count != 0)
+			*amount_for_write(p, s - p->slots) = sum;
 	}
 	cs[0] = &p->won_cycle;
 	cs[1] = &p->lost_cycle;
@@ -736,7 +823,7 @@ pipeline_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			i;
 	bool		first = true;
-	PipeStage  *slots;
+	SlotOrder  *order;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\":%d,\"type\":",
@@ -751,10 +838,10 @@ pipeline_out(PG_FUNCTION_ARGS)
 	else
 		append_float8(&buf, p->p);
 	appendStringInfoString(&buf, ",\"stages\":[");
-	slots = canonical_slots(p);
+	order = canonical_slots(p);
 	for (i = 0; i < p->nslots; i++)
 	{
-		PipeStage  *s = &slots[i];
+		PipeStage  *s = &p->slots[order[i].slot];
 
 		if (s->deals <= 0)
 			continue;
@@ -762,7 +849,7 @@ pipeline_out(PG_FUNCTION_ARGS)
 		first = false;
 		append_json_string(&buf, funnel_label_name(s->label));
 		appendStringInfo(&buf, "," INT64_FORMAT ",\"", s->deals);
-		numsum_out(&buf, &s->amount);
+		numsum_out(&buf, amount_of_slot(p, order[i].slot));
 		appendStringInfoString(&buf, "\"]");
 	}
 	appendStringInfoChar(&buf, ']');
@@ -862,6 +949,7 @@ pipeline_in(PG_FUNCTION_ARGS)
 		HeapTuple	tup;
 		PipeStage  *s;
 		char	   *sum;
+		NumSum		amount;
 
 		if (jin_len(e) != 3 || !OidIsValid(p->stage_type))
 			jin_bad(PIPELINE_TYPE, "a stage must be [label, deals, \"count:sum\"] of the funnel type");
@@ -877,8 +965,11 @@ pipeline_in(PG_FUNCTION_ARGS)
 			jin_bad(PIPELINE_TYPE, "a stage appears twice");
 		s->deals = jin_int64(jin_at(e, 1), PIPELINE_TYPE, "stage deals");
 		sum = jin_string(jin_at(e, 2), PIPELINE_TYPE, "stage amount");
-		if (!numsum_in(sum, &s->amount, p->cxt))
+		numsum_init(&amount);
+		if (!numsum_in(sum, &amount, p->cxt))
 			jin_bad(PIPELINE_TYPE, "a stage amount must be \"count:sum\"");
+		if (amount.count != 0)
+			*amount_for_write(p, s - p->slots) = amount;
 	}
 	cycle_from_json(obj, "won_cycle", &p->won_cycle);
 	cycle_from_json(obj, "lost_cycle", &p->lost_cycle);
@@ -1011,7 +1102,7 @@ pipeline_accum(Pipeline *p, FunctionCallInfo fcinfo, Oid label,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("deal amounts must be finite"),
 					 errdetail("An amount is NaN or infinite.")));
-		numsum_add_val(&s->amount, &nv, p->cxt);
+		numsum_add_val(amount_for_write(p, s - p->slots), &nv, p->cxt);
 		if (outcome == FUNNEL_WON && keeps(p, PS_WON_AMOUNTS))
 		{
 			float8		f;
@@ -1350,13 +1441,13 @@ amount_of(FunctionCallInfo fcinfo, Pipeline *p, FunnelOutcome want)
 	outcome = outcomes_array(p, buf);
 	slot_outcomes(fcinfo, p, outcome);
 	for (i = 0; i < p->nslots; i++)
-		if (p->slots[i].amount.count > 0 && outcome[i] == want && nfound++ == 0)
+		if (amount_of_slot(p, i)->count > 0 && outcome[i] == want && nfound++ == 0)
 			found = i;
 	if (nfound == 1)
-		return p->slots[found].amount;
+		return *amount_of_slot(p, found);
 	for (i = 0; i < p->nslots && nfound > 1; i++)
-		if (p->slots[i].amount.count > 0 && outcome[i] == want)
-			numsum_merge(&sum, &p->slots[i].amount, CurrentMemoryContext);
+		if (amount_of_slot(p, i)->count > 0 && outcome[i] == want)
+			numsum_merge(&sum, amount_of_slot(p, i), CurrentMemoryContext);
 	return sum;
 }
 
@@ -1517,7 +1608,7 @@ pipeline_weighted_value(PG_FUNCTION_ARGS)
 
 			if (slot_outcome(fcinfo, p, &p->slots[i], &idx, &def) != FUNNEL_OPEN)
 				continue;
-			sum = numsum_total(&p->slots[i].amount);
+			sum = numsum_total(amount_of_slot(p, i));
 			if (sum == NULL || !def->stages[idx].has_probability)
 				continue;
 			total = DirectFunctionCall2(numeric_add, total,
@@ -1662,7 +1753,7 @@ funnel_pipeline_open_value(Datum d, FunnelDefCache *dc, OpenValue *out)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("bigint out of range")));
-		sum = numsum_total(&s->amount);
+		sum = numsum_total(amount_of_slot(p, i));
 		if (sum == NULL)
 			continue;
 		out->amount[idx[i]] = out->amount[idx[i]] == NULL ? sum
