@@ -716,6 +716,9 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 		if (s->deals != 0)
 			wire_bad(&r, "a stage appears twice");
 		s->deals = wire_get_i64(&r, "stage deals");
+		/* refused here, not only by pipeline_problem: a slot of 0 deals would let the stage come twice */
+		if (s->deals <= 0)
+			wire_bad(&r, "a stage's counts are inconsistent");
 		numsum_init(&sum);
 		numsum_read(&r, &sum, p->cxt);
 		if (sum.count != 0)
@@ -909,6 +912,8 @@ pipeline_in(PG_FUNCTION_ARGS)
 	if (version != PIPELINE_VERSION && version != PIPELINE_VERSION_KEPT)
 		jin_bad(PIPELINE_TYPE, "unknown version");
 	v = jin_get(obj, "kept", version == PIPELINE_VERSION_KEPT, PIPELINE_TYPE);
+	if (v == NULL && version == PIPELINE_VERSION_KEPT)
+		jin_bad(PIPELINE_TYPE, "\"kept\" must be an array");	/* "kept": null */
 	if (v != NULL)
 	{
 		JsonbContainer *kept = jin_array(v, PIPELINE_TYPE, "kept");
@@ -964,6 +969,9 @@ pipeline_in(PG_FUNCTION_ARGS)
 		if (s->deals != 0)
 			jin_bad(PIPELINE_TYPE, "a stage appears twice");
 		s->deals = jin_int64(jin_at(e, 1), PIPELINE_TYPE, "stage deals");
+		/* refused here, not only by pipeline_problem: a slot of 0 deals would let the stage come twice */
+		if (s->deals <= 0)
+			jin_bad(PIPELINE_TYPE, "a stage's counts are inconsistent");
 		sum = jin_string(jin_at(e, 2), PIPELINE_TYPE, "stage amount");
 		numsum_init(&amount);
 		if (!numsum_in(sum, &amount, p->cxt))
@@ -1159,7 +1167,7 @@ pipeline_amount_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		return funnel_state_unchanged(fcinfo);
-	p = PIPELINE_STATE(fcinfo, "funnel.avg_deal_size");
+	p = PIPELINE_STATE(fcinfo, "funnel.median_deal_size");
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 	{
 		float8		q = PG_GETARG_FLOAT8(3);
@@ -1206,7 +1214,7 @@ pipeline_cycle_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		return funnel_state_unchanged(fcinfo);
-	p = PIPELINE_STATE(fcinfo, "funnel.avg_cycle_length");
+	p = PIPELINE_STATE(fcinfo, "funnel.median_cycle_length");
 	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
 				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
 				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
