@@ -1158,6 +1158,25 @@ pipeline_stage_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_PIPELINE(p);
 }
 
+/* A row (stage, amount, ...) of the deal-size aggregates; its stage is not NULL. */
+static inline void
+accum_amount_row(Pipeline *p, FunctionCallInfo fcinfo)
+{
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
+				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+				   false, 0, 0);
+}
+
+/* A row (stage, created_at, closed_at) of the cycle-length aggregates; its stage is not NULL. */
+static inline void
+accum_cycle_row(Pipeline *p, FunctionCallInfo fcinfo)
+{
+	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
+				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
+				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
+				   PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3));
+}
+
 /* funnel.median_deal_size(stage, amount), deal_size_quantile(stage, amount, p) */
 PG_FUNCTION_INFO_V1(pipeline_amount_transfn);
 Datum
@@ -1178,9 +1197,7 @@ pipeline_amount_transfn(PG_FUNCTION_ARGS)
 					 errmsg("percentile value %g is not between 0 and 1", q)));
 		merge_p(p, q);
 	}
-	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
-				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
-				   false, 0, 0);
+	accum_amount_row(p, fcinfo);
 	PG_RETURN_PIPELINE(p);
 }
 
@@ -1199,9 +1216,7 @@ pipeline_sum_amount_transfn(PG_FUNCTION_ARGS)
 	p = PIPELINE_STATE(fcinfo, "funnel.avg_deal_size");
 	if (unlikely(keeps(p, PS_WON_AMOUNTS)))
 		sketch_drop(p, PS_WON_AMOUNTS);
-	pipeline_accum(p, fcinfo, PG_GETARG_OID(1),
-				   !PG_ARGISNULL(2), PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
-				   false, 0, 0);
+	accum_amount_row(p, fcinfo);
 	PG_RETURN_PIPELINE(p);
 }
 
@@ -1215,10 +1230,7 @@ pipeline_cycle_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		return funnel_state_unchanged(fcinfo);
 	p = PIPELINE_STATE(fcinfo, "funnel.median_cycle_length");
-	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
-				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
-				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
-				   PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3));
+	accum_cycle_row(p, fcinfo);
 	PG_RETURN_PIPELINE(p);
 }
 
@@ -1240,10 +1252,7 @@ pipeline_sum_cycle_transfn(PG_FUNCTION_ARGS)
 		sketch_drop(p, PS_WON_CYCLES);
 		sketch_drop(p, PS_LOST_CYCLES);
 	}
-	pipeline_accum(p, fcinfo, PG_GETARG_OID(1), false, (Datum) 0,
-				   !PG_ARGISNULL(2) && !PG_ARGISNULL(3),
-				   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2),
-				   PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3));
+	accum_cycle_row(p, fcinfo);
 	PG_RETURN_PIPELINE(p);
 }
 
