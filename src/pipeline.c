@@ -468,7 +468,6 @@ static SlotOrder *
 canonical_slots(Pipeline *p)
 {
 	SlotOrder  *order = palloc(sizeof(SlotOrder) * Max(p->nslots, 1));
-	SlotOrder  *sorted;
 	int			i;
 
 	StaticAssertStmt(offsetof(SlotOrder, label) == 0, "funnel_label_cmp sorts by the first field");
@@ -477,9 +476,16 @@ canonical_slots(Pipeline *p)
 		order[i].label = p->slots[i].label;
 		order[i].slot = i;
 	}
-	sorted = funnel_sorted_copy(order, p->nslots, sizeof(SlotOrder), funnel_label_cmp);
-	pfree(order);
-	return sorted;
+	if (p->nslots > 1)
+		qsort(order, p->nslots, sizeof(SlotOrder), funnel_label_cmp);
+	return order;
+}
+
+/* The version a state is written as: 1 unless it keeps fewer than all its sketches. */
+static inline int
+format_version(const Pipeline *p)
+{
+	return p->kept == PS_KEEP_ALL ? PIPELINE_VERSION : PIPELINE_VERSION_KEPT;
 }
 
 /* The flat body (see the header comment); p is only read. */
@@ -491,10 +497,10 @@ pipeline_write(StringInfo buf, FunnelState *st, WireNames *names)
 	int			used = 0;
 	const CycleSum *cs[2];
 
-	wire_put_u8(buf, p->kept == PS_KEEP_ALL ? PIPELINE_VERSION : PIPELINE_VERSION_KEPT);
+	wire_put_u8(buf, format_version(p));
 	wire_put_type(buf, names, p->stage_type);
 	wire_put_f64(buf, p->p);
-	if (p->kept != PS_KEEP_ALL)
+	if (format_version(p) == PIPELINE_VERSION_KEPT)
 		wire_put_u8(buf, p->kept);
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].deals > 0)
@@ -686,7 +692,6 @@ pipeline_read(const char *data, Size len, MemoryContext parent, bool check_catal
 	uint32		n;
 	uint32		i;
 	CycleSum   *cs[2];
-
 	uint8		version = wire_get_u8(&r, "version");
 
 	if (version != PIPELINE_VERSION && version != PIPELINE_VERSION_KEPT)
@@ -829,8 +834,7 @@ pipeline_out(PG_FUNCTION_ARGS)
 	SlotOrder  *order;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\":%d,\"type\":",
-					 p->kept == PS_KEEP_ALL ? PIPELINE_VERSION : PIPELINE_VERSION_KEPT);
+	appendStringInfo(&buf, "{\"version\":%d,\"type\":", format_version(p));
 	if (OidIsValid(p->stage_type))
 		append_json_string(&buf, funnel_type_name(p->stage_type, true));
 	else
@@ -864,9 +868,9 @@ pipeline_out(PG_FUNCTION_ARGS)
 		appendStringInfo(&buf, ",\"%s\":", sketch_names[i]);
 		funnel_sketch_json_write(&buf, sketch_of(p, i));
 	}
-	if (p->kept != PS_KEEP_ALL)
+	if (format_version(p) == PIPELINE_VERSION_KEPT)
 	{
-		/* version 2: the names of the sketches kept */
+		/* the names of the sketches kept */
 		first = true;
 		appendStringInfoString(&buf, ",\"kept\":[");
 		for (i = 0; i < PS_SKETCHES; i++)
